@@ -1,0 +1,72 @@
+// The one place that builds adapters and wires services (docs/architecture.md rule 1).
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config/config.ts';
+import { buildApp } from './http/app.ts';
+import type { Feed } from './http/feed.ts';
+import { DownloadCounter } from './packages/download-counter.ts';
+import { FileSystemBlobStore } from './storage/blobs/file-system-blob-store.ts';
+import type { Database } from './storage/sql/schema.ts';
+import { SqlPackageStore } from './storage/sql/sql-package-store.ts';
+import { openSqliteDatabase } from './storage/sql/sqlite-database.ts';
+import { refreshSearchDocuments, SqliteSearchIndex } from './storage/sql/sqlite-search-index.ts';
+
+export interface Nugget {
+  readonly app: FastifyInstance;
+  readonly feed: Feed;
+  readonly db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel });
+}
+
+export async function composeNugget(
+  config: Config,
+  options: { logger?: Logger; downloadFlushMs?: number } = {},
+): Promise<Nugget> {
+  const logger = options.logger ?? createLogger(config);
+  const dataDir = resolve(config.dataDir);
+  const tempDir = join(dataDir, 'tmp');
+  await mkdir(dataDir, { recursive: true });
+  // Uploads still in tmp/ belong to a previous process that stopped mid-push: nothing refers to them.
+  await rm(tempDir, { recursive: true, force: true });
+  await mkdir(tempDir, { recursive: true });
+
+  const db = await openSqliteDatabase(join(dataDir, 'nugget.db'));
+  const packages = new SqlPackageStore(db, refreshSearchDocuments);
+  const downloads = new DownloadCounter(packages, {
+    intervalMs: options.downloadFlushMs ?? 1000,
+    onError: (error) => logger.error({ err: error }, 'could not record download counts'),
+  });
+  const feed: Feed = {
+    packages,
+    search: new SqliteSearchIndex(db),
+    blobs: new FileSystemBlobStore(join(dataDir, 'blobs')),
+    clock: { now: () => new Date() },
+    downloads,
+    options: {
+      apiKey: config.apiKey,
+      publicUrl: config.publicUrl,
+      trustProxy: config.trustProxy,
+      maxPackageSize: config.maxPackageSize,
+      deleteBehavior: config.deleteBehavior,
+      tempDir,
+    },
+  };
+  const app = await buildApp(feed, { logger });
+  return {
+    app,
+    feed,
+    db,
+    async close() {
+      await app.close();
+      await downloads.close();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+// The one configuration schema. Precedence: defaults < NUGGET_* environment variables < command-line flags.
+// docs/configuration.md lists every option; keep the two in step.
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+
+const sizePattern = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i;
+const sizeUnits: Record<string, number> = {
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+};
+
+/** '250MB', '1g', '1048576' -> bytes. */
+export function parseSize(text: string): number {
+  const match = sizePattern.exec(text.trim());
+  if (!match) throw new Error(`'${text}' is not a size: use a number of bytes or e.g. 250MB, 1GB`);
+  return Math.round(Number(match[1]) * (sizeUnits[(match[2] ?? 'b').toLowerCase()] ?? 1));
+}
+
+const booleanText = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'boolean') return value;
+  const text = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(text)) return false;
+  ctx.addIssue({ code: 'custom', message: `'${value}' is not true or false` });
+  return z.NEVER;
+});
+
+export const configSchema = z.object({
+  host: z.string().min(1).default('0.0.0.0'),
+  port: z.coerce.number().int().min(0).max(65535).default(5000),
+  dataDir: z.string().min(1).default('./data'),
+  apiKey: z.string().min(1).optional(),
+  publicUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://nuget.example.com' })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  trustProxy: booleanText.default(false),
+  maxPackageSize: z
+    .union([z.number(), z.string()])
+    .transform((value, ctx) => {
+      try {
+        return typeof value === 'number' ? value : parseSize(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.number().int().positive())
+    .default(250 * 1024 * 1024),
+  deleteBehavior: z.enum(['unlist', 'delete']).default('unlist'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Each option: its flag, environment variable and help text. */
+const options: { key: keyof Config; flag: string; env: string; help: string }[] = [
+  {
+    key: 'host',
+    flag: '--host <address>',
+    env: 'NUGGET_HOST',
+    help: 'address to listen on (default 0.0.0.0)',
+  },
+  {
+    key: 'port',
+    flag: '--port <number>',
+    env: 'NUGGET_PORT',
+    help: 'port to listen on; 0 picks a free one (default 5000)',
+  },
+  {
+    key: 'dataDir',
+    flag: '--data-dir <path>',
+    env: 'NUGGET_DATA_DIR',
+    help: 'where the database and packages live (default ./data)',
+  },
+  {
+    key: 'apiKey',
+    flag: '--api-key <key>',
+    env: 'NUGGET_API_KEY',
+    help: 'the key that may push, unlist and delete',
+  },
+  {
+    key: 'publicUrl',
+    flag: '--public-url <url>',
+    env: 'NUGGET_PUBLIC_URL',
+    help: 'the base URL clients use, behind a reverse proxy',
+  },
+  {
+    key: 'trustProxy',
+    flag: '--trust-proxy',
+    env: 'NUGGET_TRUST_PROXY',
+    help: 'trust X-Forwarded-Proto/Host/Prefix from the proxy in front',
+  },
+  {
+    key: 'maxPackageSize',
+    flag: '--max-package-size <size>',
+    env: 'NUGGET_MAX_PACKAGE_SIZE',
+    help: 'largest accepted push, e.g. 250MB (default)',
+  },
+  {
+    key: 'deleteBehavior',
+    flag: '--delete-behavior <unlist|delete>',
+    env: 'NUGGET_DELETE_BEHAVIOR',
+    help: 'what DELETE does (default unlist)',
+  },
+  {
+    key: 'logLevel',
+    flag: '--log-level <level>',
+    env: 'NUGGET_LOG_LEVEL',
+    help: 'fatal, error, warn, info (default), debug, trace or silent',
+  },
+];
+
+export class ConfigError extends Error {}
+
+/** Reads the environment and `argv` (without node and script) into a validated Config. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
+  const program = new Command('nugget')
+    .description('A self-hosted NuGet V3 package server')
+    .exitOverride()
+    .allowExcessArguments(false);
+  for (const option of options)
+    program.addOption(new Option(option.flag, `${option.help} [env ${option.env}]`));
+  program.parse([...argv], { from: 'user' });
+  const flags = program.opts<Record<string, unknown>>();
+
+  const raw: Record<string, unknown> = {};
+  for (const option of options) {
+    const fromEnv = env[option.env];
+    if (fromEnv !== undefined && fromEnv !== '') raw[option.key] = fromEnv;
+    if (flags[option.key] !== undefined) raw[option.key] = flags[option.key];
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const option = options.find((o) => o.key === issue.path[0]);
+      return `  ${option ? `${option.flag.split(' ')[0]} / ${option.env}` : issue.path.join('.')}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

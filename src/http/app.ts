@@ -1,0 +1,56 @@
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { installErrorHandling } from './error-handler.ts';
+import type { Feed } from './feed.ts';
+import { packageContentRoutes } from './routes/package-content.ts';
+import { packagePublishRoutes } from './routes/package-publish.ts';
+import { registrationRoutes } from './routes/registration.ts';
+import { searchRoutes } from './routes/search.ts';
+import { serviceIndexRoutes } from './routes/service-index.ts';
+
+export interface AppOptions {
+  readonly logger?: FastifyServerOptions['loggerInstance'];
+  readonly https?: { key: Buffer; cert: Buffer } | undefined;
+}
+
+/** The Fastify application: every V3 resource under /v3/. */
+export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // One log line per request is written by the onResponse hook below, with the NuGet headers.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: true, maxParamLength: 500 },
+    // Large pushes stream; idle clients must not hold a socket forever.
+    requestTimeout: 0,
+    connectionTimeout: 0,
+    keepAliveTimeout: 65_000,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  });
+
+  installErrorHandling(app);
+  await app.register(multipart, { throwFileSizeLimit: true });
+
+  // overview.md: X-NuGet-Session-Id and X-NuGet-Protocol-Version are worth recording when sent.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        sessionId: request.headers['x-nuget-session-id'],
+        protocolVersion: request.headers['x-nuget-protocol-version'],
+        client: request.headers['user-agent'],
+      },
+      'request',
+    );
+  });
+
+  serviceIndexRoutes(app, feed);
+  packagePublishRoutes(app, feed);
+  packageContentRoutes(app, feed);
+  registrationRoutes(app, feed);
+  searchRoutes(app, feed);
+  return app;
+}

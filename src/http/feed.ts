@@ -1,0 +1,22 @@
+import type { DownloadCounter } from '../packages/download-counter.ts';
+import type { DeleteBehavior } from '../packages/manage-package.ts';
+import type { BlobStore, Clock, PackageStore, SearchIndex } from '../packages/ports.ts';
+
+/** What the HTTP layer needs; built in compose.ts. */
+export interface Feed {
+  readonly packages: PackageStore;
+  readonly search: SearchIndex;
+  readonly blobs: BlobStore;
+  readonly clock: Clock;
+  readonly downloads: DownloadCounter;
+  readonly options: FeedOptions;
+}
+
+export interface FeedOptions {
+  readonly apiKey?: string | undefined;
+  readonly publicUrl?: string | undefined;
+  readonly trustProxy: boolean;
+  readonly maxPackageSize: number;
+  readonly deleteBehavior: DeleteBehavior;
+  readonly tempDir: string;
+}

@@ -1,0 +1,85 @@
+// Receives a push body into a temporary file: never the whole package in memory, hashed on the way,
+// cut off at the size limit. The NuGet client sends multipart/form-data with a quoted boundary, chunked,
+// without Content-Length (../shared/notes/client-behaviour.md §1.5); other clients send the raw nupkg.
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import { invalidInput, tooLarge } from '../errors.ts';
+import type { UploadedPackage } from '../packages/publish-package.ts';
+
+export interface ReceivedPackage extends UploadedPackage {
+  /** Removes the temporary file if publishing did not move it. */
+  discard(): Promise<void>;
+}
+
+const humanSize = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+export async function receivePackage(
+  request: FastifyRequest,
+  options: { tempDir: string; maxPackageSize: number },
+): Promise<ReceivedPackage> {
+  const tooBig = () =>
+    tooLarge(
+      'package_too_large',
+      `The package is larger than this feed's limit of ${humanSize(options.maxPackageSize)} (--max-package-size).`,
+    );
+  const declared = Number(request.headers['content-length'] ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > options.maxPackageSize + 64 * 1024) throw tooBig();
+
+  let source: Readable;
+  if (request.isMultipart()) {
+    const part = await request.file({ limits: { fileSize: options.maxPackageSize, files: 1, fields: 10 } });
+    if (!part) {
+      throw invalidInput(
+        'push_no_file',
+        'The push has no file part: send the .nupkg as the first multipart file.',
+      );
+    }
+    source = part.file;
+  } else {
+    source = request.body as Readable;
+    if (!source || typeof (source as Readable).pipe !== 'function') {
+      throw invalidInput('push_no_body', 'The push has no body: send the .nupkg as multipart/form-data.');
+    }
+  }
+
+  await mkdir(options.tempDir, { recursive: true });
+  const path = join(options.tempDir, `push-${randomUUID()}.nupkg`);
+  const discard = () => rm(path, { force: true });
+  const hash = createHash('sha512');
+  let size = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > options.maxPackageSize) {
+        callback(tooBig());
+        return;
+      }
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(source, meter, createWriteStream(path));
+    if ((source as { truncated?: boolean }).truncated) throw tooBig();
+  } catch (error) {
+    await discard();
+    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooBig();
+    if ((error as { kind?: string }).kind) throw error;
+    throw invalidInput(
+      'push_body_incomplete',
+      `The push body could not be read completely: ${(error as Error).message}`,
+    );
+  }
+  if (size === 0) {
+    await discard();
+    throw invalidInput('push_empty', 'The pushed package is empty (0 bytes).');
+  }
+  return { path, size, sha512: hash.digest('base64'), discard };
+}

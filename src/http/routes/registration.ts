@@ -1,0 +1,88 @@
+// @type RegistrationsBaseUrl (+ /3.0.0-beta, /3.0.0-rc), /3.4.0 and /3.6.0: the three registration hives.
+// Spec: ../shared/spec/nuget-api/registration-base-url-resource.md
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { notFound } from '../../errors.ts';
+import { tryParseVersion, toNormalizedString } from '../../nuget/versioning/index.ts';
+import { sortByVersion } from '../../packages/version-order.ts';
+import {
+  buildRegistrationIndex,
+  buildRegistrationLeaf,
+  buildRegistrationPage,
+  isInHive,
+} from '../../protocol/registration.ts';
+import {
+  type RegistrationHive,
+  registrationHiveFromPath,
+  resourceUrls,
+} from '../../protocol/resource-urls.ts';
+import { baseUrlOf } from '../base-url.ts';
+import type { Feed } from '../feed.ts';
+import { sendJson } from '../send.ts';
+
+const noRegistration = (id: string) =>
+  notFound('package_not_found', `There is no package '${id}' in this registration hive.`);
+
+export function registrationRoutes(app: FastifyInstance, feed: Feed): void {
+  function hiveOf(path: string, id: string): RegistrationHive {
+    const hive = registrationHiveFromPath(path);
+    if (!hive) throw noRegistration(id);
+    return hive;
+  }
+
+  async function hiveVersions(hive: RegistrationHive, id: string) {
+    const versions = await feed.packages.findVersions(id.toLowerCase());
+    return sortByVersion(versions.filter((v) => isInHive(hive, v)));
+  }
+
+  const respond = (request: FastifyRequest, hive: RegistrationHive) => ({
+    urls: resourceUrls(baseUrlOf(request, feed.options)),
+    options: { identity: hive === 'semver1', cacheControl: 'no-cache' },
+  });
+
+  app.get<{ Params: { hive: string; id: string } }>('/v3/:hive/:id/index.json', async (request, reply) => {
+    const hive = hiveOf(request.params.hive, request.params.id);
+    const { urls, options } = respond(request, hive);
+    const lowerId = request.params.id.toLowerCase();
+    const document = buildRegistrationIndex(urls, hive, lowerId, await hiveVersions(hive, lowerId));
+    if (!document) throw noRegistration(request.params.id);
+    return sendJson(request, reply, document, options);
+  });
+
+  app.get<{ Params: { hive: string; id: string; lower: string; upper: string } }>(
+    '/v3/:hive/:id/page/:lower/:upper',
+    async (request, reply) => {
+      const { id, lower } = request.params;
+      const hive = hiveOf(request.params.hive, id);
+      const upper = request.params.upper.replace(/\.json$/i, '');
+      const { urls, options } = respond(request, hive);
+      const lowerId = id.toLowerCase();
+      const page = buildRegistrationPage(
+        urls,
+        hive,
+        lowerId,
+        await hiveVersions(hive, lowerId),
+        lower,
+        upper,
+      );
+      if (!page)
+        throw notFound('page_not_found', `Package '${id}' has no registration page ${lower}..${upper}.`);
+      return sendJson(request, reply, page, options);
+    },
+  );
+
+  app.get<{ Params: { hive: string; id: string; leaf: string } }>(
+    '/v3/:hive/:id/:leaf',
+    async (request, reply) => {
+      const { id, leaf } = request.params;
+      const hive = hiveOf(request.params.hive, id);
+      const parsed = leaf.toLowerCase().endsWith('.json') ? tryParseVersion(leaf.slice(0, -5)) : undefined;
+      const lowerVersion = parsed && toNormalizedString(parsed).toLowerCase();
+      const version = lowerVersion && (await feed.packages.findVersion(id.toLowerCase(), lowerVersion));
+      if (!version || !isInHive(hive, version)) {
+        throw notFound('package_not_found', `There is no registration leaf '${leaf}' for package '${id}'.`);
+      }
+      const { urls, options } = respond(request, hive);
+      return sendJson(request, reply, buildRegistrationLeaf(urls, hive, version), options);
+    },
+  );
+}

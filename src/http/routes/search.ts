@@ -1,0 +1,85 @@
+// @type SearchQueryService (+ /3.0.0-beta, /3.0.0-rc, /3.4.0, /3.5.0) and SearchAutocompleteService.
+// Spec: ../shared/spec/nuget-api/search-query-service-resource.md, search-autocomplete-service-resource.md
+import type { FastifyInstance } from 'fastify';
+import { invalidInput } from '../../errors.ts';
+import { toLowerId } from '../../nuget/packaging/index.ts';
+import { isVisibleAtLevel, parseSemVerLevel, searchLevel } from '../../packages/search-filter.ts';
+import { sortByVersion } from '../../packages/version-order.ts';
+import { resourceUrls } from '../../protocol/resource-urls.ts';
+import { buildAutocompleteResponse, buildSearchResponse } from '../../protocol/search.ts';
+import { baseUrlOf } from '../base-url.ts';
+import type { Feed } from '../feed.ts';
+import { sendJson } from '../send.ts';
+
+// nuget.org caps skip at 3000 and take at 1000 (../shared/notes/landscape.md §5, row 19).
+export const searchLimits = { maxSkip: 3000, maxTake: 1000, maxQueryLength: 1000, defaultTake: 20 };
+
+type Query = Record<string, string | string[] | undefined>;
+
+function single(query: Query, name: string): string | undefined {
+  const value = query[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function integer(query: Query, name: string, fallback: number, max: number): number {
+  const text = single(query, name);
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d{1,9}$/.test(text) || Number(text) > max) {
+    throw invalidInput(
+      'invalid_query',
+      `'${name}' must be a whole number from 0 to ${max}, not '${text.slice(0, 40)}'.`,
+    );
+  }
+  return Number(text);
+}
+
+function boolean(query: Query, name: string): boolean {
+  const text = single(query, name)?.toLowerCase();
+  if (text === undefined || text === '' || text === 'false' || text === '0') return false;
+  if (text === 'true' || text === '1') return true;
+  throw invalidInput('invalid_query', `'${name}' must be true or false, not '${text.slice(0, 40)}'.`);
+}
+
+function searchQuery(query: Query) {
+  const q = single(query, 'q') ?? '';
+  if (q.length > searchLimits.maxQueryLength) {
+    throw invalidInput('invalid_query', `'q' is longer than ${searchLimits.maxQueryLength} characters.`);
+  }
+  return {
+    q,
+    skip: integer(query, 'skip', 0, searchLimits.maxSkip),
+    take: integer(query, 'take', searchLimits.defaultTake, searchLimits.maxTake),
+    prerelease: boolean(query, 'prerelease'),
+    semVer2: parseSemVerLevel(single(query, 'semVerLevel')),
+    packageType: single(query, 'packageType')?.trim() || undefined,
+  };
+}
+
+export function searchRoutes(app: FastifyInstance, feed: Feed): void {
+  app.get<{ Querystring: Query }>('/v3/search', async (request, reply) => {
+    const query = searchQuery(request.query);
+    const { totalHits, hits } = await feed.search.search(query);
+    const urls = resourceUrls(baseUrlOf(request, feed.options));
+    return sendJson(request, reply, buildSearchResponse(urls, query.semVer2, totalHits, hits), {
+      cacheControl: 'no-cache',
+    });
+  });
+
+  app.get<{ Querystring: Query }>('/v3/autocomplete', async (request, reply) => {
+    const query = searchQuery(request.query);
+    const id = single(request.query, 'id');
+    if (id !== undefined) {
+      // Version mode: the listed versions of one id that the filter admits, lowest first.
+      const level = searchLevel(query);
+      const versions = sortByVersion(await feed.packages.findVersions(toLowerId(id.trim()))).filter((v) =>
+        isVisibleAtLevel(v, level),
+      );
+      const data = versions.map((v) => v.fullVersion);
+      return sendJson(request, reply, buildAutocompleteResponse(data.length, data), {
+        cacheControl: 'no-cache',
+      });
+    }
+    const { totalHits, ids } = await feed.search.autocompleteIds(query);
+    return sendJson(request, reply, buildAutocompleteResponse(totalHits, ids), { cacheControl: 'no-cache' });
+  });
+}

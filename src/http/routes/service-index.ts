@@ -1,0 +1,13 @@
+// @type: the service index itself. Spec: ../shared/spec/nuget-api/service-index.md
+import type { FastifyInstance } from 'fastify';
+import { resourceUrls } from '../../protocol/resource-urls.ts';
+import { buildServiceIndex } from '../../protocol/service-index.ts';
+import { baseUrlOf } from '../base-url.ts';
+import type { Feed } from '../feed.ts';
+import { sendJson } from '../send.ts';
+
+export function serviceIndexRoutes(app: FastifyInstance, feed: Feed): void {
+  app.get('/v3/index.json', (request, reply) =>
+    sendJson(request, reply, buildServiceIndex(resourceUrls(baseUrlOf(request, feed.options)))),
+  );
+}

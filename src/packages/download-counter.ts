@@ -1,0 +1,48 @@
+// Download counts are recorded per version, but not with a database write on every nupkg request:
+// restore is the hot path. Counts gather in memory and are flushed in one transaction every interval
+// and on shutdown. A crash loses at most one interval of counts, which only statistics read.
+import type { PackageStore } from './ports.ts';
+
+export class DownloadCounter {
+  readonly #packages: PackageStore;
+  readonly #onError: (error: unknown) => void;
+  #pending = new Map<string, { lowerId: string; lowerVersion: string; count: number }>();
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(packages: PackageStore, options: { intervalMs: number; onError: (error: unknown) => void }) {
+    this.#packages = packages;
+    this.#onError = options.onError;
+    if (options.intervalMs > 0) {
+      this.#timer = setInterval(() => void this.flush(), options.intervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  record(lowerId: string, lowerVersion: string): void {
+    const key = `${lowerId}/${lowerVersion}`;
+    const entry = this.#pending.get(key);
+    if (entry) entry.count += 1;
+    else this.#pending.set(key, { lowerId, lowerVersion, count: 1 });
+  }
+
+  /** Writes the counts gathered so far; safe to call at any time (flushes never overlap). */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(async () => {
+      if (this.#pending.size === 0) return;
+      const batch = this.#pending;
+      this.#pending = new Map();
+      try {
+        await this.#packages.addDownloads(batch);
+      } catch (error) {
+        this.#onError(error);
+      }
+    });
+    return this.#flushing;
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.flush();
+  }
+}

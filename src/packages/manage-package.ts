@@ -1,0 +1,40 @@
+// Unlist, relist and delete: the DELETE and POST verbs of PackagePublish.
+// Spec: ../shared/spec/nuget-api/package-publish-resource.md ("Delete a package", "Relist a package")
+import { notFound } from '../errors.ts';
+import { toLowerId } from '../nuget/packaging/index.ts';
+import { parseVersion, toNormalizedString } from '../nuget/versioning/index.ts';
+import type { BlobStore, PackageStore } from './ports.ts';
+
+export type DeleteBehavior = 'unlist' | 'delete';
+
+/** The client sends id and version as the user typed them: match the id case-insensitively, the version normalized. */
+export function packageKey(id: string, version: string): { lowerId: string; lowerVersion: string } {
+  return { lowerId: toLowerId(id), lowerVersion: toNormalizedString(parseVersion(version)).toLowerCase() };
+}
+
+const missing = (id: string, version: string) =>
+  notFound('package_not_found', `There is no package ${id} ${version} on this feed.`);
+
+export async function setListed(
+  deps: { packages: PackageStore },
+  input: { id: string; version: string; listed: boolean },
+): Promise<void> {
+  const { lowerId, lowerVersion } = packageKey(input.id, input.version);
+  if (!(await deps.packages.setListed(lowerId, lowerVersion, input.listed)))
+    throw missing(input.id, input.version);
+}
+
+/** DELETE: unlists by default; with the 'delete' behavior the version and its files are removed for good. */
+export async function deletePackage(
+  deps: { packages: PackageStore; blobs: BlobStore; deleteBehavior: DeleteBehavior },
+  input: { id: string; version: string },
+): Promise<void> {
+  if (deps.deleteBehavior === 'unlist') {
+    await setListed(deps, { ...input, listed: false });
+    return;
+  }
+  const { lowerId, lowerVersion } = packageKey(input.id, input.version);
+  const removed = await deps.packages.remove(lowerId, lowerVersion);
+  if (!removed) throw missing(input.id, input.version);
+  await deps.blobs.deletePrefix(removed.blobPrefix);
+}

@@ -1,0 +1,130 @@
+// PackagePublish: validate a pushed nupkg and make it part of the feed.
+// Spec: ../shared/spec/nuget-api/package-publish-resource.md
+import { randomUUID } from 'node:crypto';
+import { conflict } from '../errors.ts';
+import { type Nupkg, readNupkg, toLowerId } from '../nuget/packaging/index.ts';
+import {
+  formatVersionRange,
+  isPrerelease,
+  isSemVer2Package,
+  toFullString,
+  toNormalizedString,
+} from '../nuget/versioning/index.ts';
+import type { EmbeddedFileKind, PackageMetadata, PackageVersion } from '../protocol/package-version.ts';
+import { nupkgFileName } from '../protocol/package-version.ts';
+import type { BlobStore, Clock, PackageStore } from './ports.ts';
+
+export interface UploadedPackage {
+  /** A temporary file holding the pushed nupkg; publishing may move it. */
+  readonly path: string;
+  readonly size: number;
+  /** Base64 SHA-512 of the file, computed while it was received. */
+  readonly sha512: string;
+}
+
+export const blobKeys = {
+  nupkg: (pkg: Pick<PackageVersion, 'blobPrefix' | 'lowerId' | 'lowerVersion'>): string =>
+    `${pkg.blobPrefix}/${nupkgFileName(pkg.lowerId, pkg.lowerVersion)}`,
+  embedded: (pkg: Pick<PackageVersion, 'blobPrefix'>, kind: EmbeddedFileKind): string =>
+    `${pkg.blobPrefix}/${kind}`,
+};
+
+/**
+ * Publishes a package: blobs first, then metadata in one transaction (architecture rule 12).
+ * The blob prefix is unique per push, so a push that loses a race for the same id and version removes
+ * only its own files and never the winner's.
+ */
+export async function publishPackage(
+  deps: { packages: PackageStore; blobs: BlobStore; clock: Clock },
+  upload: UploadedPackage,
+): Promise<PackageVersion> {
+  const nupkg = await readNupkg(upload.path);
+  const candidate = describePackage(nupkg, upload, deps.clock.now());
+
+  if (await deps.packages.findVersion(candidate.lowerId, candidate.lowerVersion)) {
+    throw duplicate(candidate);
+  }
+
+  const embedded: [EmbeddedFileKind, Uint8Array | undefined][] = [
+    ['nuspec', nupkg.nuspecBytes],
+    ['readme', nupkg.readme?.bytes],
+    ['icon', nupkg.icon?.bytes],
+    ['license', nupkg.licenseFile?.bytes],
+  ];
+  try {
+    for (const [kind, bytes] of embedded) {
+      if (bytes) await deps.blobs.put(blobKeys.embedded(candidate, kind), bytes);
+    }
+    await deps.blobs.putFile(blobKeys.nupkg(candidate), upload.path);
+    if ((await deps.packages.insert(candidate)) === 'duplicate') throw duplicate(candidate);
+  } catch (error) {
+    await deps.blobs.deletePrefix(candidate.blobPrefix);
+    throw error;
+  }
+  return candidate;
+}
+
+function duplicate(pkg: PackageVersion) {
+  return conflict(
+    'package_exists',
+    `${pkg.id} ${pkg.version} already exists on this feed. Versions are immutable: push a new version, ` +
+      'or use --skip-duplicate to ignore packages that are already there.',
+  );
+}
+
+function describePackage(nupkg: Nupkg, upload: UploadedPackage, now: Date): PackageVersion {
+  const { nuspec } = nupkg;
+  const lowerId = toLowerId(nuspec.id);
+  const version = toNormalizedString(nuspec.version);
+  const ranges = nuspec.dependencyGroups.flatMap((group) => group.dependencies.map((d) => d.range));
+  const embeddedFiles: EmbeddedFileKind[] = ['nuspec'];
+  if (nupkg.readme) embeddedFiles.push('readme');
+  if (nupkg.icon) embeddedFiles.push('icon');
+  if (nupkg.licenseFile) embeddedFiles.push('license');
+
+  const metadata: PackageMetadata = {
+    title: nuspec.title,
+    authors: nuspec.authors,
+    owners: nuspec.owners,
+    description: nuspec.description,
+    summary: nuspec.summary,
+    releaseNotes: nuspec.releaseNotes,
+    copyright: nuspec.copyright,
+    language: nuspec.language,
+    tags: nuspec.tags,
+    projectUrl: nuspec.projectUrl,
+    iconUrl: nuspec.iconUrl,
+    iconFile: nupkg.icon?.path,
+    readmeFile: nupkg.readme?.path,
+    licenseUrl: nuspec.licenseUrl,
+    licenseExpression: nuspec.license?.type === 'expression' ? nuspec.license.value : undefined,
+    licenseFile: nuspec.license?.type === 'file' ? nuspec.license.value : undefined,
+    requireLicenseAcceptance: nuspec.requireLicenseAcceptance,
+    developmentDependency: nuspec.developmentDependency,
+    minClientVersion: nuspec.minClientVersion,
+    repository: nuspec.repository,
+    packageTypes: nuspec.packageTypes.map((t) => ({ name: t.name, version: t.version })),
+    dependencyGroups: nuspec.dependencyGroups.map((group) => ({
+      targetFramework: group.targetFramework,
+      dependencies: group.dependencies.map((d) => ({ id: d.id, range: formatVersionRange(d.range) })),
+    })),
+  };
+
+  return {
+    id: nuspec.id,
+    lowerId,
+    version,
+    lowerVersion: version.toLowerCase(),
+    fullVersion: toFullString(nuspec.version),
+    isPrerelease: isPrerelease(nuspec.version),
+    isSemVer2: isSemVer2Package({ version: nuspec.version, dependencyRanges: ranges }),
+    listed: true,
+    published: now.toISOString(),
+    downloads: 0,
+    packageSize: upload.size,
+    packageHash: upload.sha512,
+    blobPrefix: `packages/${lowerId}/${version.toLowerCase()}/${randomUUID()}`,
+    embeddedFiles,
+    metadata,
+  };
+}

@@ -1,0 +1,59 @@
+// The only file that spells a URL (docs/architecture.md rule 7). Every URL is absolute and built from the
+// public base URL (configured, or the scheme and host the client reached), so an https index never lists an
+// http resource (NU1302, ../shared/spec/reference/NU1302.md).
+
+/** The three registration hives of ../shared/spec/nuget-api/registration-base-url-resource.md. */
+export type RegistrationHive = 'semver1' | 'semver1-gz' | 'semver2-gz';
+
+const hivePaths: Record<RegistrationHive, string> = {
+  semver1: 'registration',
+  'semver1-gz': 'registration-gz',
+  'semver2-gz': 'registration-gz-semver2',
+};
+
+export const registrationHiveFromPath = (path: string): RegistrationHive | undefined =>
+  (Object.keys(hivePaths) as RegistrationHive[]).find((hive) => hivePaths[hive] === path);
+
+export const registrationHivePaths = Object.values(hivePaths);
+
+const seg = encodeURIComponent;
+
+export interface ResourceUrls {
+  readonly serviceIndex: string;
+  readonly packagePublish: string;
+  readonly packageBaseAddress: string;
+  readonly searchQuery: string;
+  readonly autocomplete: string;
+  registrationsBase(hive: RegistrationHive): string;
+  registrationIndex(hive: RegistrationHive, lowerId: string): string;
+  registrationPage(hive: RegistrationHive, lowerId: string, lower: string, upper: string): string;
+  registrationLeaf(hive: RegistrationHive, lowerId: string, lowerVersion: string): string;
+  versionList(lowerId: string): string;
+  nupkg(lowerId: string, lowerVersion: string): string;
+  nuspec(lowerId: string, lowerVersion: string): string;
+  embeddedFile(lowerId: string, lowerVersion: string, kind: 'readme' | 'icon' | 'license'): string;
+}
+
+/** `baseUrl` is scheme, host and any path prefix, without a trailing slash: 'https://nuget.example.com/feed'. */
+export function resourceUrls(baseUrl: string): ResourceUrls {
+  const v3 = `${baseUrl.replace(/\/+$/, '')}/v3`;
+  const flat = `${v3}/flatcontainer/`;
+  const hive = (h: RegistrationHive) => `${v3}/${hivePaths[h]}/`;
+  return {
+    serviceIndex: `${v3}/index.json`,
+    packagePublish: `${v3}/package`,
+    packageBaseAddress: flat,
+    searchQuery: `${v3}/search`,
+    autocomplete: `${v3}/autocomplete`,
+    registrationsBase: hive,
+    registrationIndex: (h, lowerId) => `${hive(h)}${seg(lowerId)}/index.json`,
+    registrationPage: (h, lowerId, lower, upper) =>
+      `${hive(h)}${seg(lowerId)}/page/${seg(lower.toLowerCase())}/${seg(upper.toLowerCase())}.json`,
+    registrationLeaf: (h, lowerId, lowerVersion) => `${hive(h)}${seg(lowerId)}/${seg(lowerVersion)}.json`,
+    versionList: (lowerId) => `${flat}${seg(lowerId)}/index.json`,
+    nupkg: (lowerId, lowerVersion) =>
+      `${flat}${seg(lowerId)}/${seg(lowerVersion)}/${seg(lowerId)}.${seg(lowerVersion)}.nupkg`,
+    nuspec: (lowerId, lowerVersion) => `${flat}${seg(lowerId)}/${seg(lowerVersion)}/${seg(lowerId)}.nuspec`,
+    embeddedFile: (lowerId, lowerVersion, kind) => `${flat}${seg(lowerId)}/${seg(lowerVersion)}/${kind}`,
+  };
+}

@@ -1,0 +1,66 @@
+// Service index: ../shared/spec/nuget-api/service-index.md
+// The client matches @type strings exactly and in its own priority order
+// (../shared/notes/client-behaviour.md §1.1): search and autocomplete must carry /3.0.0-beta or /3.4.0,
+// because /3.5.0 alone is not found. Only what is implemented is advertised.
+import type { ResourceUrls } from './resource-urls.ts';
+
+export interface ServiceIndexResource {
+  readonly '@id': string;
+  readonly '@type': string;
+  readonly comment?: string;
+}
+
+export interface ServiceIndex {
+  readonly version: '3.0.0';
+  readonly resources: readonly ServiceIndexResource[];
+}
+
+export function buildServiceIndex(urls: ResourceUrls): ServiceIndex {
+  const resources: ServiceIndexResource[] = [];
+  const add = (id: string, types: string[], comment: string) => {
+    for (const type of types) resources.push({ '@id': id, '@type': type, comment });
+  };
+  add(urls.packagePublish, ['PackagePublish/2.0.0'], 'Push, unlist (DELETE) and relist (POST) packages');
+  add(
+    urls.packageBaseAddress,
+    ['PackageBaseAddress/3.0.0'],
+    'Package versions, .nupkg and .nuspec downloads',
+  );
+  add(
+    urls.registrationsBase('semver1'),
+    ['RegistrationsBaseUrl', 'RegistrationsBaseUrl/3.0.0-beta', 'RegistrationsBaseUrl/3.0.0-rc'],
+    'Package metadata, SemVer 2.0.0 packages excluded',
+  );
+  add(
+    urls.registrationsBase('semver1-gz'),
+    ['RegistrationsBaseUrl/3.4.0'],
+    'Package metadata, gzip, SemVer 2.0.0 packages excluded',
+  );
+  add(
+    urls.registrationsBase('semver2-gz'),
+    ['RegistrationsBaseUrl/3.6.0'],
+    'Package metadata, gzip, SemVer 2.0.0 packages included',
+  );
+  add(
+    urls.searchQuery,
+    [
+      'SearchQueryService',
+      'SearchQueryService/3.0.0-beta',
+      'SearchQueryService/3.0.0-rc',
+      'SearchQueryService/3.4.0',
+      'SearchQueryService/3.5.0',
+    ],
+    'Search packages (3.5.0: packageType filter)',
+  );
+  add(
+    urls.autocomplete,
+    [
+      'SearchAutocompleteService',
+      'SearchAutocompleteService/3.0.0-beta',
+      'SearchAutocompleteService/3.0.0-rc',
+      'SearchAutocompleteService/3.5.0',
+    ],
+    'Autocomplete package ids and versions',
+  );
+  return { version: '3.0.0', resources };
+}

@@ -1,0 +1,73 @@
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve, sep } from 'node:path';
+import type { BlobStore, StoredBlob } from '../../packages/ports.ts';
+
+/**
+ * Blobs as files under one root. Writes go to a temporary name and are renamed into place,
+ * so a reader never sees half a file and a crash leaves only a temp file for `gc`.
+ */
+export class FileSystemBlobStore implements BlobStore {
+  readonly #root: string;
+
+  constructor(root: string) {
+    this.#root = resolve(root);
+  }
+
+  #path(key: string): string {
+    const path = resolve(this.#root, key);
+    // Keys are built by the feed, never taken from a URL, but a key must never leave the root all the same.
+    if (!path.startsWith(this.#root + sep)) throw new Error(`blob key escapes the store: ${key}`);
+    return path;
+  }
+
+  async putFile(key: string, sourcePath: string): Promise<void> {
+    const target = this.#path(key);
+    await mkdir(dirname(target), { recursive: true });
+    try {
+      await rename(sourcePath, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      const temp = `${target}.${process.pid}.tmp`;
+      await copyFile(sourcePath, temp);
+      await rename(temp, target);
+    }
+  }
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    const target = this.#path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = `${target}.${process.pid}.tmp`;
+    await writeFile(temp, bytes);
+    await rename(temp, target);
+  }
+
+  async open(key: string): Promise<StoredBlob | undefined> {
+    const path = this.#path(key);
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    const { size } = await handle.stat();
+    return { size, stream: createReadStream(path, { fd: handle.fd, autoClose: true }) };
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    await rm(this.#path(prefix), { recursive: true, force: true });
+  }
+
+  /** For tests and gc: whether anything is stored under a prefix. */
+  async exists(key: string): Promise<boolean> {
+    return stat(this.#path(key)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  get root(): string {
+    return this.#root;
+  }
+}

@@ -1,0 +1,16 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { migrateToLatest } from './migrations.ts';
+import type { Database } from './schema.ts';
+
+/** Opens (creating if needed) the embedded SQLite database and brings its schema up to date. */
+export async function openSqliteDatabase(file: string): Promise<Kysely<Database>> {
+  const sqlite = new BetterSqlite3(file);
+  // WAL lets readers go on while a push commits; the busy timeout covers a second process (gc, migrate) briefly holding the lock.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrateToLatest(db as Kysely<unknown>);
+  return db;
+}

@@ -1,0 +1,195 @@
+// Search on SQLite FTS5 (bm25), over one search document per id and search level.
+// Spec: ../shared/spec/nuget-api/search-query-service-resource.md, search-autocomplete-service-resource.md
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import type { PackageVersion } from '../../protocol/package-version.ts';
+import { parseSearchQuery, type SearchField } from '../../packages/parse-search-query.ts';
+import type { SearchHit, SearchIndex, SearchQuery } from '../../packages/ports.ts';
+import {
+  isVisibleAtLevel,
+  packageTypeNames,
+  type SearchLevel,
+  searchLevel,
+  searchLevels,
+} from '../../packages/search-filter.ts';
+import { sortByVersion } from '../../packages/version-order.ts';
+import type { Database } from './schema.ts';
+import { toPackageVersion } from './sql-package-store.ts';
+
+const ftsColumns: Partial<Record<SearchField, string>> = {
+  id: 'id',
+  title: 'title',
+  tags: 'tags',
+  authors: 'authors',
+  description: 'description',
+  summary: 'summary',
+  owners: 'owners',
+};
+const allTextColumns = '{id title description tags authors summary owners}';
+
+/** "Newtonsoft.Json" -> "Newtonsoft.Json Newtonsoft Json"; "MyCompany.Http" also yields "My Company", so parts of ids are found. */
+function idSearchText(id: string): string {
+  const camelSplit = id.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[._-]+/g, ' ');
+  return `${id} ${camelSplit}`;
+}
+
+/** One FTS5 phrase for a user term, quoted so that nothing in it is FTS syntax; prefix-matched on its last token. */
+function ftsPhrase(term: string): string | undefined {
+  if (!/[\p{L}\p{N}]/u.test(term)) return undefined;
+  return `"${term.replaceAll('"', '""')}"*`;
+}
+
+export async function refreshSearchDocuments(trx: Transaction<Database>, lowerId: string): Promise<void> {
+  const rows = await trx.selectFrom('package_versions').selectAll().where('lower_id', '=', lowerId).execute();
+  const versions = sortByVersion(rows.map(toPackageVersion));
+  const totalDownloads = versions.reduce((sum, v) => sum + v.downloads, 0);
+
+  const old = await trx
+    .selectFrom('search_documents')
+    .select('doc_id')
+    .where('lower_id', '=', lowerId)
+    .execute();
+  for (const { doc_id } of old) await sql`DELETE FROM search_fts WHERE rowid = ${doc_id}`.execute(trx);
+  await trx.deleteFrom('search_documents').where('lower_id', '=', lowerId).execute();
+
+  for (const level of searchLevels) {
+    const latest = versions.filter((v) => isVisibleAtLevel(v, level)).at(-1);
+    if (!latest) continue;
+    const inserted = await trx
+      .insertInto('search_documents')
+      .values({
+        lower_id: lowerId,
+        level,
+        lower_version: latest.lowerVersion,
+        total_downloads: totalDownloads,
+        package_types: ` ${packageTypeNames(latest).join(' ').toLowerCase()} `,
+      })
+      .returning('doc_id')
+      .executeTakeFirstOrThrow();
+    const m = latest.metadata;
+    await sql`INSERT INTO search_fts (rowid, id, title, description, tags, authors, summary, owners)
+      VALUES (${inserted.doc_id}, ${idSearchText(latest.id)}, ${m.title ?? ''}, ${m.description}, ${m.tags.join(' ')},
+              ${m.authors}, ${m.summary ?? ''}, ${m.owners ?? ''})`.execute(trx);
+  }
+}
+
+interface Plan {
+  match: string | undefined;
+  filters: RawBuilder<unknown>[];
+  /** The free text as typed, lower-cased, for exact-id and id-prefix ranking. */
+  rankText: string;
+}
+
+export class SqliteSearchIndex implements SearchIndex {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async search(query: SearchQuery): Promise<{ totalHits: number; hits: SearchHit[] }> {
+    const level = searchLevel(query);
+    const plan = this.#plan(query.q, 'search');
+    const { totalHits, lowerIds } = await this.#run(plan, level, query);
+    if (lowerIds.length === 0) return { totalHits, hits: [] };
+
+    const rows = await this.#db
+      .selectFrom('package_versions')
+      .selectAll()
+      .where('lower_id', 'in', lowerIds)
+      .execute();
+    const byId = new Map<string, PackageVersion[]>();
+    for (const row of rows) {
+      const v = toPackageVersion(row);
+      if (!isVisibleAtLevel(v, level)) continue;
+      const list = byId.get(v.lowerId) ?? [];
+      list.push(v);
+      byId.set(v.lowerId, list);
+    }
+    const hits = lowerIds.map((lowerId) => ({ lowerId, versions: sortByVersion(byId.get(lowerId) ?? []) }));
+    return { totalHits, hits: hits.filter((h) => h.versions.length > 0) };
+  }
+
+  async autocompleteIds(query: SearchQuery): Promise<{ totalHits: number; ids: string[] }> {
+    const level = searchLevel(query);
+    const plan = this.#plan(query.q, 'autocomplete');
+    const { totalHits, lowerIds } = await this.#run(plan, level, query);
+    if (lowerIds.length === 0) return { totalHits, ids: [] };
+    // Autocomplete answers with ids as their latest version spells them.
+    const rows = await this.#db
+      .selectFrom('search_documents as d')
+      .innerJoin('package_versions as v', (j) =>
+        j.onRef('v.lower_id', '=', 'd.lower_id').onRef('v.lower_version', '=', 'd.lower_version'),
+      )
+      .select(['d.lower_id', 'v.id'])
+      .where('d.level', '=', level)
+      .where('d.lower_id', 'in', lowerIds)
+      .execute();
+    const spelled = new Map(rows.map((r) => [r.lower_id, r.id]));
+    return { totalHits, ids: lowerIds.map((lowerId) => spelled.get(lowerId) ?? lowerId) };
+  }
+
+  #plan(q: string, mode: 'search' | 'autocomplete'): Plan {
+    if (mode === 'autocomplete') {
+      // nuget.org matches the prefix of id tokens; the whole q is one prefix.
+      const phrase = ftsPhrase(q.trim());
+      return { match: phrase && `id : ${phrase}`, filters: [], rankText: q.trim().toLowerCase() };
+    }
+    const parsed = parseSearchQuery(q);
+    const clauses: string[] = [];
+    const filters: RawBuilder<unknown>[] = [];
+    for (const term of parsed.terms) {
+      const phrase = ftsPhrase(term);
+      if (phrase) clauses.push(`${allTextColumns} : ${phrase}`);
+    }
+    for (const [field, values] of parsed.fields) {
+      for (const value of values) {
+        if (field === 'packageid') {
+          filters.push(sql`d.lower_id = ${value.toLowerCase()}`);
+        } else if (field === 'version') {
+          filters.push(
+            sql`EXISTS (SELECT 1 FROM package_versions pv WHERE pv.lower_id = d.lower_id AND pv.listed = 1
+                AND (pv.lower_version = ${value.toLowerCase()} OR lower(pv.full_version) = ${value.toLowerCase()}))`,
+          );
+        } else {
+          const phrase = ftsPhrase(value);
+          if (phrase) clauses.push(`${ftsColumns[field]} : ${phrase}`);
+        }
+      }
+    }
+    const rankText = (
+      parsed.terms.length === 1 ? (parsed.terms[0] ?? '') : parsed.terms.join(' ')
+    ).toLowerCase();
+    return { match: clauses.length > 0 ? clauses.join(' AND ') : undefined, filters, rankText };
+  }
+
+  async #run(
+    plan: Plan,
+    level: SearchLevel,
+    query: SearchQuery,
+  ): Promise<{ totalHits: number; lowerIds: string[] }> {
+    const conditions: RawBuilder<unknown>[] = [sql`d.level = ${level}`, ...plan.filters];
+    if (plan.match) conditions.push(sql`search_fts MATCH ${plan.match}`);
+    if (query.packageType) {
+      conditions.push(sql`instr(d.package_types, ${` ${query.packageType.trim().toLowerCase()} `}) > 0`);
+    }
+    const where = sql.join(conditions, sql` AND `);
+    const from = plan.match
+      ? sql`search_documents d JOIN search_fts ON search_fts.rowid = d.doc_id`
+      : sql`search_documents d`;
+
+    const count = await sql<{ n: number }>`SELECT count(*) AS n FROM ${from} WHERE ${where}`.execute(
+      this.#db,
+    );
+    const totalHits = Number(count.rows[0]?.n ?? 0);
+    if (totalHits === 0 || query.take === 0) return { totalHits, lowerIds: [] };
+
+    const prefix = `${plan.rankText.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const relevance = plan.match ? sql`bm25(search_fts, 10.0, 5.0, 1.0, 3.0, 2.0, 2.0, 1.0)` : sql`0`;
+    const order = plan.rankText
+      ? sql`(d.lower_id = ${plan.rankText}) DESC, (d.lower_id LIKE ${prefix} ESCAPE '\\') DESC, ${relevance}, d.total_downloads DESC, d.lower_id`
+      : sql`${relevance}, d.total_downloads DESC, d.lower_id`;
+    const page = await sql<{ lower_id: string }>`SELECT d.lower_id FROM ${from} WHERE ${where}
+      ORDER BY ${order} LIMIT ${query.take} OFFSET ${query.skip}`.execute(this.#db);
+    return { totalHits, lowerIds: page.rows.map((r) => r.lower_id) };
+  }
+}
