@@ -41,6 +41,12 @@ export interface SearchIndex {
   autocompleteIds(query: SearchQuery): Promise<{ totalHits: number; ids: string[] }>;
 }
 
+/** The metadata ports that one database provides together. */
+export interface PackageSearchPorts {
+  readonly packages: PackageStore;
+  readonly search: SearchIndex;
+}
+
 export interface StoredBlob {
   readonly stream: Readable;
   readonly size: number;

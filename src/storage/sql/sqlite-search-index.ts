@@ -184,10 +184,17 @@ export class SqliteSearchIndex implements SearchIndex {
     if (totalHits === 0 || query.take === 0) return { totalHits, lowerIds: [] };
 
     const prefix = `${plan.rankText.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const relevance = plan.match ? sql`bm25(search_fts, 10.0, 5.0, 1.0, 3.0, 2.0, 2.0, 1.0)` : sql`0`;
-    const order = plan.rankText
-      ? sql`(d.lower_id = ${plan.rankText}) DESC, (d.lower_id LIKE ${prefix} ESCAPE '\\') DESC, ${relevance}, d.total_downloads DESC, d.lower_id`
-      : sql`${relevance}, d.total_downloads DESC, d.lower_id`;
+    // bm25 weights follow the column order of search_fts: id, title, description, tags, authors, summary, owners.
+    const terms: RawBuilder<unknown>[] = [];
+    if (plan.rankText) {
+      terms.push(
+        sql`(d.lower_id = ${plan.rankText}) DESC`,
+        sql`(d.lower_id LIKE ${prefix} ESCAPE '\\') DESC`,
+      );
+    }
+    if (plan.match) terms.push(sql`bm25(search_fts, 10.0, 5.0, 1.0, 3.0, 2.0, 2.0, 1.0)`);
+    terms.push(sql`d.total_downloads DESC`, sql`d.lower_id`);
+    const order = sql.join(terms, sql`, `);
     const page = await sql<{ lower_id: string }>`SELECT d.lower_id FROM ${from} WHERE ${where}
       ORDER BY ${order} LIMIT ${query.take} OFFSET ${query.skip}`.execute(this.#db);
     return { totalHits, lowerIds: page.rows.map((r) => r.lower_id) };

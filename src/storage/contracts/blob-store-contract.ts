@@ -1,0 +1,61 @@
+// The contract every BlobStore adapter passes (docs/architecture.md rule 5). Run from test/storage/.
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { BlobStore } from '../../packages/ports.ts';
+
+async function readAll(store: BlobStore, key: string): Promise<Buffer | undefined> {
+  const blob = await store.open(key);
+  if (!blob) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of blob.stream) chunks.push(chunk as Buffer);
+  const bytes = Buffer.concat(chunks);
+  assert.equal(blob.size, bytes.length, 'size matches the bytes streamed');
+  return bytes;
+}
+
+export function blobStoreContract(name: string, create: () => Promise<BlobStore>): void {
+  describe(`BlobStore contract: ${name}`, () => {
+    it('stores bytes and reads them back with their size', async () => {
+      const store = await create();
+      const bytes = Buffer.from('hello nupkg');
+      await store.put('packages/a/1.0.0/p1/readme', bytes);
+      assert.deepEqual(await readAll(store, 'packages/a/1.0.0/p1/readme'), bytes);
+    });
+
+    it('stores a file (which it may move) and reads it back', async () => {
+      const store = await create();
+      const source = join(tmpdir(), `nugget-blob-${process.pid}-${Date.now()}`);
+      const bytes = Buffer.alloc(300_000, 7);
+      await writeFile(source, bytes);
+      await store.putFile('packages/b/2.0.0/p2/b.2.0.0.nupkg', source);
+      assert.deepEqual(await readAll(store, 'packages/b/2.0.0/p2/b.2.0.0.nupkg'), bytes);
+    });
+
+    it('answers undefined for a key it does not hold', async () => {
+      const store = await create();
+      assert.equal(await store.open('packages/none/1.0.0/x/none.1.0.0.nupkg'), undefined);
+    });
+
+    it('deletes everything under a prefix and nothing else', async () => {
+      const store = await create();
+      await store.put('packages/c/1.0.0/p1/nuspec', Buffer.from('1'));
+      await store.put('packages/c/1.0.0/p1/icon', Buffer.from('2'));
+      await store.put('packages/c/1.0.0/p2/nuspec', Buffer.from('3'));
+      await store.deletePrefix('packages/c/1.0.0/p1');
+      assert.equal(await store.open('packages/c/1.0.0/p1/nuspec'), undefined);
+      assert.equal(await store.open('packages/c/1.0.0/p1/icon'), undefined);
+      assert.deepEqual(await readAll(store, 'packages/c/1.0.0/p2/nuspec'), Buffer.from('3'));
+      await store.deletePrefix('packages/c/9.9.9/none');
+    });
+
+    it('overwrites a key with the latest bytes', async () => {
+      const store = await create();
+      await store.put('packages/d/1.0.0/p1/nuspec', Buffer.from('old'));
+      await store.put('packages/d/1.0.0/p1/nuspec', Buffer.from('new'));
+      assert.deepEqual(await readAll(store, 'packages/d/1.0.0/p1/nuspec'), Buffer.from('new'));
+    });
+  });
+}

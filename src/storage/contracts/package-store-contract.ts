@@ -1,0 +1,182 @@
+// The contract every PackageStore + SearchIndex pair passes (docs/architecture.md rule 5). Run from test/storage/.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { PackageSearchPorts } from '../../packages/ports.ts';
+import type { PackageVersion } from '../../protocol/package-version.ts';
+
+export function samplePackageVersion(
+  id: string,
+  version: string,
+  overrides: Partial<PackageVersion> = {},
+): PackageVersion {
+  const lowerVersion = version.toLowerCase();
+  return {
+    id,
+    lowerId: id.toLowerCase(),
+    version,
+    lowerVersion,
+    fullVersion: version,
+    isPrerelease: version.includes('-'),
+    isSemVer2: false,
+    listed: true,
+    published: '2026-11-20T10:00:00.000Z',
+    downloads: 0,
+    packageSize: 1234,
+    packageHash: 'hash',
+    blobPrefix: `packages/${id.toLowerCase()}/${lowerVersion}/p`,
+    embeddedFiles: ['nuspec'],
+    metadata: {
+      authors: 'Contoso',
+      description: `${id} does useful things`,
+      tags: ['contoso', 'sample'],
+      requireLicenseAcceptance: false,
+      developmentDependency: false,
+      packageTypes: [],
+      dependencyGroups: [{ targetFramework: 'net8.0', dependencies: [{ id: 'Other', range: '[1.0.0, )' }] }],
+    },
+    ...overrides,
+  };
+}
+
+const query = { q: '', skip: 0, take: 20, prerelease: false, semVer2: false };
+
+export function packageStoreContract(name: string, create: () => Promise<PackageSearchPorts>): void {
+  describe(`PackageStore and SearchIndex contract: ${name}`, () => {
+    it('inserts a version and finds it by lower id and version, with every field intact', async () => {
+      const { packages } = await create();
+      const v = samplePackageVersion('Contoso.Core', '1.0.0');
+      assert.equal(await packages.insert(v), 'inserted');
+      assert.deepEqual(await packages.findVersion('contoso.core', '1.0.0'), v);
+      assert.deepEqual(await packages.findVersions('contoso.core'), [v]);
+      assert.equal(await packages.findVersion('contoso.core', '2.0.0'), undefined);
+      assert.deepEqual(await packages.findVersions('nothing'), []);
+    });
+
+    it('refuses a second row for the same lower id and version', async () => {
+      const { packages } = await create();
+      assert.equal(await packages.insert(samplePackageVersion('Contoso.Dup', '1.0.0')), 'inserted');
+      assert.equal(
+        await packages.insert(samplePackageVersion('CONTOSO.DUP', '1.0.0', { blobPrefix: 'other' })),
+        'duplicate',
+      );
+      const rows = await packages.findVersions('contoso.dup');
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]?.blobPrefix, 'packages/contoso.dup/1.0.0/p');
+    });
+
+    it('unlists and relists; an unknown version answers false', async () => {
+      const { packages, search } = await create();
+      await packages.insert(samplePackageVersion('Contoso.Listing', '1.0.0'));
+      assert.equal(await packages.setListed('contoso.listing', '1.0.0', false), true);
+      assert.equal((await packages.findVersion('contoso.listing', '1.0.0'))?.listed, false);
+      assert.equal((await search.search({ ...query, q: 'Contoso.Listing' })).totalHits, 0);
+      assert.equal(await packages.setListed('contoso.listing', '1.0.0', true), true);
+      assert.equal((await search.search({ ...query, q: 'Contoso.Listing' })).totalHits, 1);
+      assert.equal(await packages.setListed('contoso.listing', '9.0.0', true), false);
+    });
+
+    it('removes a version and returns what it removed', async () => {
+      const { packages, search } = await create();
+      const v = samplePackageVersion('Contoso.Gone', '1.0.0');
+      await packages.insert(v);
+      assert.deepEqual(await packages.remove('contoso.gone', '1.0.0'), v);
+      assert.equal(await packages.remove('contoso.gone', '1.0.0'), undefined);
+      assert.deepEqual(await packages.findVersions('contoso.gone'), []);
+      assert.equal((await search.search({ ...query, q: 'Contoso.Gone' })).totalHits, 0);
+    });
+
+    it('adds downloads per version and totals them in search', async () => {
+      const { packages, search } = await create();
+      await packages.insert(samplePackageVersion('Contoso.Counted', '1.0.0'));
+      await packages.insert(samplePackageVersion('Contoso.Counted', '2.0.0'));
+      await packages.addDownloads(
+        new Map([
+          ['a', { lowerId: 'contoso.counted', lowerVersion: '1.0.0', count: 3 }],
+          ['b', { lowerId: 'contoso.counted', lowerVersion: '2.0.0', count: 2 }],
+        ]),
+      );
+      assert.equal((await packages.findVersion('contoso.counted', '1.0.0'))?.downloads, 3);
+      const { hits } = await search.search({ ...query, q: 'packageid:Contoso.Counted' });
+      assert.deepEqual(
+        hits[0]?.versions.map((v) => [v.version, v.downloads]),
+        [
+          ['1.0.0', 3],
+          ['2.0.0', 2],
+        ],
+      );
+    });
+
+    it('searches the latest version a filter admits: prerelease and SemVer 2.0.0 levels', async () => {
+      const { packages, search } = await create();
+      await packages.insert(samplePackageVersion('Contoso.Levels', '1.0.0'));
+      await packages.insert(samplePackageVersion('Contoso.Levels', '2.0.0-beta'));
+      await packages.insert(samplePackageVersion('Contoso.Levels', '3.0.0-beta.1', { isSemVer2: true }));
+      const latest = async (prerelease: boolean, semVer2: boolean) => {
+        const { hits } = await search.search({
+          ...query,
+          q: 'packageid:contoso.levels',
+          prerelease,
+          semVer2,
+        });
+        return hits[0]?.versions.map((v) => v.version);
+      };
+      assert.deepEqual(await latest(false, false), ['1.0.0']);
+      assert.deepEqual(await latest(true, false), ['1.0.0', '2.0.0-beta']);
+      assert.deepEqual(await latest(true, true), ['1.0.0', '2.0.0-beta', '3.0.0-beta.1']);
+    });
+
+    it('ranks an exact id first, then id prefixes, then the rest', async () => {
+      const { packages, search } = await create();
+      await packages.insert(
+        samplePackageVersion('Zeta.Tools', '1.0.0', {
+          metadata: { ...samplePackageVersion('x', '1.0.0').metadata, description: 'works with logging' },
+        }),
+      );
+      await packages.insert(samplePackageVersion('Logging.Extensions', '1.0.0'));
+      await packages.insert(samplePackageVersion('Logging', '1.0.0'));
+      const { hits, totalHits } = await search.search({ ...query, q: 'logging' });
+      assert.equal(totalHits, 3);
+      assert.deepEqual(
+        hits.map((h) => h.lowerId),
+        ['logging', 'logging.extensions', 'zeta.tools'],
+      );
+    });
+
+    it('pages with skip and take and counts every hit', async () => {
+      const { packages, search } = await create();
+      for (const n of [1, 2, 3, 4, 5]) await packages.insert(samplePackageVersion(`Paged.P${n}`, '1.0.0'));
+      const page = await search.search({ ...query, q: 'paged', skip: 2, take: 2 });
+      assert.equal(page.totalHits, 5);
+      assert.deepEqual(
+        page.hits.map((h) => h.lowerId),
+        ['paged.p3', 'paged.p4'],
+      );
+    });
+
+    it('autocompletes id prefixes as the latest version spells them', async () => {
+      const { packages, search } = await create();
+      await packages.insert(samplePackageVersion('AutoComplete.One', '1.0.0'));
+      await packages.insert(samplePackageVersion('AutoComplete.Two', '1.0.0'));
+      await packages.insert(samplePackageVersion('Other.Thing', '1.0.0'));
+      const { ids, totalHits } = await search.autocompleteIds({ ...query, q: 'autoc' });
+      assert.equal(totalHits, 2);
+      assert.deepEqual(ids.sort(), ['AutoComplete.One', 'AutoComplete.Two']);
+    });
+
+    it('filters on package type; a package without one is a Dependency', async () => {
+      const { packages, search } = await create();
+      const base = samplePackageVersion('x', '1.0.0').metadata;
+      await packages.insert(
+        samplePackageVersion('Typed.Tool', '1.0.0', {
+          metadata: { ...base, packageTypes: [{ name: 'DotnetTool' }] },
+        }),
+      );
+      await packages.insert(samplePackageVersion('Typed.Lib', '1.0.0'));
+      const ids = async (packageType: string) =>
+        (await search.search({ ...query, q: 'typed', packageType })).hits.map((h) => h.lowerId);
+      assert.deepEqual(await ids('DotnetTool'), ['typed.tool']);
+      assert.deepEqual(await ids('dependency'), ['typed.lib']);
+      assert.deepEqual(await ids('NoSuchType'), []);
+    });
+  });
+}

@@ -1,0 +1,29 @@
+// The embedded default's adapters against their port contracts.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import type { Kysely } from 'kysely';
+import { FileSystemBlobStore } from '../../src/storage/blobs/file-system-blob-store.ts';
+import { blobStoreContract } from '../../src/storage/contracts/blob-store-contract.ts';
+import { packageStoreContract } from '../../src/storage/contracts/package-store-contract.ts';
+import type { Database } from '../../src/storage/sql/schema.ts';
+import { SqlPackageStore } from '../../src/storage/sql/sql-package-store.ts';
+import { openSqliteDatabase } from '../../src/storage/sql/sqlite-database.ts';
+import { refreshSearchDocuments, SqliteSearchIndex } from '../../src/storage/sql/sqlite-search-index.ts';
+
+const root = await mkdtemp(join(tmpdir(), 'nugget-storage-'));
+const databases: Kysely<Database>[] = [];
+let n = 0;
+after(async () => {
+  for (const db of databases) await db.destroy();
+  await rm(root, { recursive: true, force: true });
+});
+
+packageStoreContract('SQLite', async () => {
+  const db = await openSqliteDatabase(join(root, `db-${n++}.sqlite`));
+  databases.push(db);
+  return { packages: new SqlPackageStore(db, refreshSearchDocuments), search: new SqliteSearchIndex(db) };
+});
+
+blobStoreContract('file system', async () => new FileSystemBlobStore(join(root, `blobs-${n++}`)));
