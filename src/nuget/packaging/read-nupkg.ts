@@ -1,0 +1,467 @@
+// Reads a .nupkg from disk without loading it whole: the entry list, the one root .nuspec, and the
+// readme/icon/license files the nuspec names. The only file in src/nuget that does I/O.
+// Why yauzl and these guards: ../../../../shared/notes/dependencies.md section 4. Embedded files:
+// ../../../../shared/spec/nuget-api/implementation-guide.md#embedded-files
+import { open as openFile } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { invalidInput, isNuggetError, type NuggetError, tooLarge } from '../../errors.ts';
+import { maxNuspecBytes, type Nuspec, parseNuspec } from './nuspec.ts';
+
+export interface NupkgLimits {
+  /** Entries in the central directory, counted before any is read. */
+  maxEntries: number;
+  /** Sum of the declared uncompressed sizes of all entries. */
+  maxUncompressedBytes: number;
+  /** uncompressed / compressed, per entry and for the archive, once past `compressionRatioFloorBytes`. */
+  maxCompressionRatio: number;
+  /** Each of readme, icon and license file. */
+  maxEmbeddedFileBytes: number;
+}
+
+/**
+ * - maxEntries 65,534: nuget.org refuses packages with ushort.MaxValue - 1 entries or more (its
+ *   PackageUploadService.CheckPackageEntryCountAsync), so no package that nuget.org takes is refused,
+ *   and the slow path (one read per central directory record) stays bounded.
+ * - maxUncompressedBytes 4 GiB: nuget.org's upload limit is 250 MB compressed; the biggest real
+ *   packages (runtime packs) inflate to well under 1 GiB. Clients extract every entry, so this bounds
+ *   what a package served from here can make a client write.
+ * - maxCompressionRatio 100: deflate tops out near 1032:1, real packages sit under 16:1 (the most
+ *   compressible entries are XML docs; measured on the packages in /opt/nuget/packages).
+ * - maxEmbeddedFileBytes 5 MiB: nuget.org allows 1 MB for an icon and a license file; a self-hosted
+ *   feed can be more generous, while each file is still read into memory.
+ */
+export const defaultNupkgLimits: NupkgLimits = Object.freeze({
+  maxEntries: 65_534,
+  maxUncompressedBytes: 4 * 1024 * 1024 * 1024,
+  maxCompressionRatio: 100,
+  maxEmbeddedFileBytes: 5 * 1024 * 1024,
+});
+
+/** Entries smaller than this cannot be a bomb on their own; their ratio is not checked. */
+export const compressionRatioFloorBytes = 1024 * 1024;
+
+export interface NupkgEntry {
+  /** As stored in the archive (NuGet percent-encodes some characters, e.g. a space as %20). */
+  readonly name: string;
+  readonly compressedSize: number;
+  readonly uncompressedSize: number;
+}
+
+export interface EmbeddedFile {
+  /** The entry name as stored in the archive. */
+  readonly path: string;
+  readonly bytes: Buffer;
+}
+
+export interface Nupkg {
+  readonly nuspec: Nuspec;
+  readonly nuspecBytes: Buffer;
+  readonly nuspecName: string;
+  readonly entries: readonly NupkgEntry[];
+  readonly readme?: EmbeddedFile;
+  readonly icon?: EmbeddedFile;
+  readonly licenseFile?: EmbeddedFile;
+  /** Has a root '.signature.p7s' entry (https://learn.microsoft.com/nuget/reference/signed-packages-reference). */
+  readonly isSigned: boolean;
+}
+
+const signatureEntryName = '.signature.p7s';
+
+const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** NuGet's Uri.UnescapeDataString: decode valid %XX sequences, leave anything else as it is. */
+export function unescapeEntryName(name: string): string {
+  if (!name.includes('%')) return name;
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
+  }
+}
+
+/**
+ * The entry name a nuspec path (icon, readme, license file) refers to, as nuget.org resolves it
+ * (FileNameHelper.GetZipEntryPath): backslashes become slashes, a leading './' and leading slashes go.
+ */
+export function nuspecPathToEntryName(path: string): string {
+  let name = path.replaceAll('\\', '/');
+  if (name.startsWith('./')) name = name.slice(2);
+  return name.replace(/^\/+/, '');
+}
+
+/** Translates a yauzl or zlib failure into a refusal a person can act on. */
+function zipFailure(error: unknown, looksLikeZip: boolean): NuggetError {
+  if (isNuggetError(error)) return error;
+  const reason = reasonOf(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  const cause = { cause: error };
+  if (reason.startsWith('End of central directory record signature not found')) {
+    return looksLikeZip
+      ? invalidInput(
+          'nupkg_truncated',
+          `the package is truncated: its zip directory is missing (${reason})`,
+          cause,
+        )
+      : invalidInput('nupkg_not_zip', `the package is not a valid zip archive: ${reason}`, cause);
+  }
+  if (reason === 'unexpected EOF' || reason.startsWith('file data overflows file bounds')) {
+    return invalidInput('nupkg_truncated', `the package is truncated: ${reason}`, cause);
+  }
+  if (reason.startsWith('invalid characters in fileName')) {
+    return invalidInput(
+      'nupkg_entry_name_backslash',
+      `the package has an entry name with a backslash (${reason.slice(reason.indexOf(':') + 2)}); zip entry names must use '/'`,
+      cause,
+    );
+  }
+  if (reason.startsWith('absolute path')) {
+    return invalidInput(
+      'nupkg_entry_name_absolute',
+      `the package has an entry with an absolute path: ${reason.slice(reason.indexOf(':') + 2)}`,
+      cause,
+    );
+  }
+  if (reason.startsWith('invalid relative path')) {
+    return invalidInput(
+      'nupkg_entry_name_traversal',
+      `the package has an entry whose path climbs out of the package with '..': ${reason.slice(reason.indexOf(':') + 2)}`,
+      cause,
+    );
+  }
+  if (reason.startsWith('strong encryption')) {
+    return invalidInput(
+      'nupkg_encrypted_entry',
+      'the package has an encrypted entry; packages cannot be encrypted',
+      cause,
+    );
+  }
+  if (
+    reason.startsWith('too many bytes in the stream') ||
+    reason.startsWith('not enough bytes in the stream') ||
+    reason.startsWith('compressed/uncompressed size mismatch')
+  ) {
+    return invalidInput(
+      'nupkg_entry_size_mismatch',
+      `the package is corrupt: an entry's data does not match its declared size (${reason})`,
+      cause,
+    );
+  }
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return invalidInput(
+      'nupkg_corrupt_entry',
+      `the package is corrupt: an entry cannot be inflated (${reason})`,
+      cause,
+    );
+  }
+  return invalidInput('nupkg_corrupt', `the package is not a valid zip archive: ${reason}`, cause);
+}
+
+/** The file's size, and whether it starts with a zip local file header (tells truncated from not-a-zip). */
+async function sniff(path: string): Promise<{ size: number; looksLikeZip: boolean }> {
+  const handle = await openFile(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    return { size, looksLikeZip: bytesRead === 4 && head.readUInt32LE(0) === 0x04034b50 };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Closes the archive and waits for its file descriptor to be released, so that a caller that deletes
+ * the file next (a pushed temp file) never races an open fd. The timer is a safety net against a
+ * stream still holding a reference; it never delays the normal path.
+ */
+function closeZip(zip: ZipFile): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    timer.unref();
+    zip.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    zip.close();
+  });
+}
+
+function openZip(path: string): Promise<ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(
+      path,
+      // autoClose off: we close in every path ourselves. strictFileNames: a backslash in a name is an
+      // error, not silently turned into '/'. validateEntrySizes: inflating more than declared fails.
+      {
+        lazyEntries: true,
+        autoClose: false,
+        validateEntrySizes: true,
+        strictFileNames: true,
+        decodeStrings: true,
+      },
+      (error, zip) => (error ? reject(error) : resolve(zip)),
+    );
+  });
+}
+
+interface ListedEntry {
+  readonly entry: Entry;
+  /** Percent-decoded, as NuGet's PackageArchiveReader.GetFiles() sees it. */
+  readonly path: string;
+}
+
+function checkEntry(entry: Entry, path: string): void {
+  // The 0x0001 flag: traditional (ZipCrypto) encryption. yauzl refuses strong encryption itself.
+  if (entry.isEncrypted()) {
+    throw invalidInput(
+      'nupkg_encrypted_entry',
+      `the package has an encrypted entry '${entry.fileName}'; packages cannot be encrypted`,
+    );
+  }
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+    throw invalidInput(
+      'nupkg_unsupported_compression',
+      `the package entry '${entry.fileName}' uses compression method ${entry.compressionMethod}; only stored (0) and deflate (8) are supported`,
+    );
+  }
+  // The stored name passed yauzl's checks; its percent-decoded form must pass them too, since that
+  // is the name NuGet extracts to ('%2e%2e/x' is '../x', and on Windows '\' separates folders).
+  const segments = path.split(/[\\/]/);
+  if (segments.includes('..')) {
+    throw invalidInput(
+      'nupkg_entry_name_traversal',
+      `the package has an entry whose path climbs out of the package with '..': ${entry.fileName}`,
+    );
+  }
+  if (/^[\\/]/.test(path) || /^[a-zA-Z]:/.test(path)) {
+    throw invalidInput(
+      'nupkg_entry_name_absolute',
+      `the package has an entry with an absolute path: ${entry.fileName}`,
+    );
+  }
+}
+
+const ratioOf = (uncompressed: number, compressed: number): number => uncompressed / Math.max(compressed, 1);
+
+function listEntries(zip: ZipFile, limits: NupkgLimits): Promise<ListedEntry[]> {
+  return new Promise((resolve, reject) => {
+    const listed: ListedEntry[] = [];
+    const seen = new Map<string, string>();
+    let totalUncompressed = 0;
+    let totalCompressed = 0;
+    const stop = (error: unknown) => {
+      zip.removeAllListeners('entry');
+      zip.removeAllListeners('end');
+      reject(error);
+    };
+    zip.on('error', stop);
+    zip.on('end', () => {
+      if (
+        totalUncompressed >= compressionRatioFloorBytes &&
+        ratioOf(totalUncompressed, totalCompressed) > limits.maxCompressionRatio
+      ) {
+        return stop(
+          invalidInput(
+            'nupkg_compression_ratio',
+            `the package inflates ${Math.round(ratioOf(totalUncompressed, totalCompressed))} times its compressed size ` +
+              `(more than ${limits.maxCompressionRatio}); this looks like a zip bomb`,
+          ),
+        );
+      }
+      resolve(listed);
+    });
+    zip.on('entry', (entry: Entry) => {
+      try {
+        const path = unescapeEntryName(entry.fileName);
+        checkEntry(entry, path);
+        if (
+          entry.uncompressedSize >= compressionRatioFloorBytes &&
+          ratioOf(entry.uncompressedSize, entry.compressedSize) > limits.maxCompressionRatio
+        ) {
+          throw invalidInput(
+            'nupkg_compression_ratio',
+            `the package entry '${entry.fileName}' inflates ${Math.round(ratioOf(entry.uncompressedSize, entry.compressedSize))} ` +
+              `times its compressed size (more than ${limits.maxCompressionRatio}); this looks like a zip bomb`,
+          );
+        }
+        totalUncompressed += entry.uncompressedSize;
+        totalCompressed += entry.compressedSize;
+        if (totalUncompressed > limits.maxUncompressedBytes) {
+          throw tooLarge(
+            'nupkg_uncompressed_too_large',
+            `the package declares more than ${limits.maxUncompressedBytes} bytes once extracted ` +
+              `(${totalUncompressed} bytes after ${listed.length + 1} entries)`,
+          );
+        }
+        // nuget.org refuses names that differ only in case: they collide when extracted on Windows/macOS.
+        const key = path.toLowerCase();
+        const previous = seen.get(key);
+        if (previous !== undefined) {
+          throw invalidInput(
+            'nupkg_duplicate_entry',
+            `the package has two entries with the same name: '${previous}' and '${entry.fileName}'`,
+          );
+        }
+        seen.set(key, entry.fileName);
+        listed.push({ entry, path });
+        zip.readEntry();
+      } catch (error) {
+        stop(error);
+      }
+    });
+    zip.readEntry();
+  });
+}
+
+/** Reads one entry whole, refusing more than maxBytes and checking the CRC-32 (yauzl does not). */
+async function readEntryBytes(zip: ZipFile, entry: Entry, maxBytes: number, what: string): Promise<Buffer> {
+  if (entry.uncompressedSize > maxBytes) {
+    const message = `the package's ${what} '${entry.fileName}' is too large: ${entry.uncompressedSize} bytes > ${maxBytes} bytes`;
+    // Same kind and code as parseNuspec's own size check, so callers see one refusal for one problem.
+    throw what === 'nuspec'
+      ? invalidInput('nuspec_too_large', message)
+      : tooLarge('nupkg_embedded_file_too_large', message);
+  }
+  const stream = await zip.openReadStreamPromise(entry);
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let crc = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      length += chunk.length;
+      // validateEntrySizes already stops at the declared size; this is the belt to its braces.
+      if (length > maxBytes) {
+        throw invalidInput(
+          'nupkg_entry_size_mismatch',
+          `the package is corrupt: '${entry.fileName}' inflates past ${maxBytes} bytes`,
+        );
+      }
+      crc = crc32(chunk, crc);
+      chunks.push(chunk);
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (crc !== entry.crc32) {
+    throw invalidInput(
+      'nupkg_crc_mismatch',
+      `the package is corrupt: the checksum of '${entry.fileName}' does not match (CRC-32 ${crc.toString(16)} != ${entry.crc32.toString(16)})`,
+    );
+  }
+  return Buffer.concat(chunks, length);
+}
+
+function findRootNuspec(listed: readonly ListedEntry[]): ListedEntry {
+  const isNuspec = (item: ListedEntry) => item.path.toLowerCase().endsWith('.nuspec');
+  const atRoot = listed.filter((item) => isNuspec(item) && !item.path.includes('/'));
+  if (atRoot.length > 1) {
+    throw invalidInput(
+      'nupkg_multiple_nuspecs',
+      `the package has ${atRoot.length} .nuspec files at its root (${atRoot.map((item) => `'${item.entry.fileName}'`).join(', ')}); it must have exactly one`,
+    );
+  }
+  const [nuspec] = atRoot;
+  if (nuspec !== undefined) return nuspec;
+  const nested = listed.find(isNuspec);
+  if (nested !== undefined) {
+    throw invalidInput(
+      'nupkg_nuspec_not_at_root',
+      `the package's .nuspec '${nested.entry.fileName}' is in a folder; it must be at the root of the package`,
+    );
+  }
+  throw invalidInput('nupkg_missing_nuspec', 'the package has no .nuspec file at its root');
+}
+
+async function readEmbedded(
+  zip: ZipFile,
+  listed: readonly ListedEntry[],
+  nuspecPath: string | undefined,
+  what: 'readme' | 'icon' | 'license file',
+  limits: NupkgLimits,
+): Promise<EmbeddedFile | undefined> {
+  if (nuspecPath === undefined) return undefined;
+  const name = nuspecPathToEntryName(nuspecPath);
+  // Exact match on the percent-decoded name, as nuget.org does (a HashSet over GetFiles()).
+  const found = listed.find((item) => item.path === name && !item.path.endsWith('/'));
+  if (found === undefined) {
+    const differentCase = listed.find((item) => item.path.toLowerCase() === name.toLowerCase());
+    const hint =
+      differentCase === undefined ? '' : ` (it has '${differentCase.entry.fileName}', which differs in case)`;
+    throw invalidInput(
+      `nupkg_missing_${what === 'license file' ? 'license' : what}`,
+      `nuspec names ${what} '${nuspecPath}' but the package has no such file${hint}`,
+    );
+  }
+  const bytes = await readEntryBytes(zip, found.entry, limits.maxEmbeddedFileBytes, what);
+  return { path: found.entry.fileName, bytes };
+}
+
+/**
+ * Reads and validates the nupkg at `path`. Every refusal is a NuggetError with its own code:
+ * nupkg_empty, nupkg_not_zip, nupkg_truncated, nupkg_corrupt, nupkg_corrupt_entry, nupkg_too_many_entries,
+ * nupkg_uncompressed_too_large, nupkg_compression_ratio, nupkg_entry_size_mismatch, nupkg_crc_mismatch,
+ * nupkg_entry_name_traversal, nupkg_entry_name_absolute, nupkg_entry_name_backslash, nupkg_encrypted_entry,
+ * nupkg_unsupported_compression, nupkg_duplicate_entry, nupkg_missing_nuspec, nupkg_multiple_nuspecs,
+ * nupkg_nuspec_not_at_root, nupkg_missing_readme, nupkg_missing_icon, nupkg_missing_license,
+ * nupkg_embedded_file_too_large, plus the nuspec_* codes of parseNuspec.
+ * A missing or unreadable file is not the package's fault: that error (ENOENT, ...) passes through.
+ */
+export async function readNupkg(path: string, limits?: Partial<NupkgLimits>): Promise<Nupkg> {
+  const effective: NupkgLimits = { ...defaultNupkgLimits, ...limits };
+  const { size, looksLikeZip } = await sniff(path);
+  if (size === 0) throw invalidInput('nupkg_empty', 'the package file is empty (0 bytes)');
+  let zip: ZipFile;
+  try {
+    zip = await openZip(path);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') throw error;
+    throw zipFailure(error, looksLikeZip);
+  }
+  try {
+    if (zip.entryCount > effective.maxEntries) {
+      throw tooLarge(
+        'nupkg_too_many_entries',
+        `the package has ${zip.entryCount} entries; at most ${effective.maxEntries} are allowed`,
+      );
+    }
+    const listed = await listEntries(zip, effective);
+    const nuspecEntry = findRootNuspec(listed);
+    const nuspecBytes = await readEntryBytes(zip, nuspecEntry.entry, maxNuspecBytes, 'nuspec');
+    const nuspec = parseNuspec(nuspecBytes);
+    const readme = await readEmbedded(zip, listed, nuspec.readme, 'readme', effective);
+    const icon = await readEmbedded(zip, listed, nuspec.icon, 'icon', effective);
+    const licenseFile = await readEmbedded(
+      zip,
+      listed,
+      nuspec.license?.type === 'file' ? nuspec.license.value : undefined,
+      'license file',
+      effective,
+    );
+    const nupkg: { -readonly [K in keyof Nupkg]: Nupkg[K] } = {
+      nuspec,
+      nuspecBytes,
+      nuspecName: nuspecEntry.entry.fileName,
+      entries: listed.map(({ entry }) => ({
+        name: entry.fileName,
+        compressedSize: entry.compressedSize,
+        uncompressedSize: entry.uncompressedSize,
+      })),
+      isSigned: listed.some((item) => item.entry.fileName === signatureEntryName),
+    };
+    if (readme !== undefined) nupkg.readme = readme;
+    if (icon !== undefined) nupkg.icon = icon;
+    if (licenseFile !== undefined) nupkg.licenseFile = licenseFile;
+    return nupkg;
+  } catch (error) {
+    throw zipFailure(error, looksLikeZip);
+  } finally {
+    await closeZip(zip);
+  }
+}

@@ -1,0 +1,446 @@
+// readNupkg against archives built in code: good packages read back byte for byte, and every
+// hostile archive refused with its own code. Why each guard exists: ../../../shared/notes/dependencies.md §4.
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { isNuggetError } from '../../src/errors.ts';
+import { toNormalizedString } from '../../src/nuget/versioning/index.ts';
+import { type NupkgLimits, readNupkg } from '../../src/nuget/packaging/read-nupkg.ts';
+import {
+  buildNupkg,
+  buildNuspecXml,
+  type NupkgSpec,
+  nupkgEntries,
+  zipEntries,
+} from '../fixtures/build-nupkg.ts';
+import { buildRawZip, minimalNuspec, type RawZipEntry } from '../fixtures/raw-zip.ts';
+
+let directory: string;
+let counter = 0;
+before(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'nugget-read-nupkg-'));
+});
+after(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+async function fileOf(bytes: Uint8Array): Promise<string> {
+  counter += 1;
+  const path = join(directory, `package-${counter}.nupkg`);
+  await writeFile(path, bytes);
+  return path;
+}
+
+// A real PNG header, so the icon is what nuget.org would accept.
+const pngBytes = Uint8Array.from([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 1, 2, 3,
+]);
+
+describe('readNupkg reads good packages', () => {
+  test('id, version, entries, nuspec bytes, unsigned', async () => {
+    const spec: NupkgSpec = {
+      id: 'Contoso.Good',
+      version: '1.0.0-beta.1',
+      tags: ['a', 'b'],
+      dependencyGroups: [
+        { targetFramework: 'net8.0', dependencies: [{ id: 'Newtonsoft.Json', range: '[13.0.3, )' }] },
+      ],
+    };
+    const nupkg = await readNupkg(await fileOf(await buildNupkg(spec)));
+    assert.equal(nupkg.nuspec.id, 'Contoso.Good');
+    assert.equal(toNormalizedString(nupkg.nuspec.version), '1.0.0-beta.1');
+    assert.equal(nupkg.nuspecName, 'Contoso.Good.nuspec');
+    assert.equal(nupkg.nuspecBytes.toString('utf8'), buildNuspecXml(spec));
+    assert.deepEqual(
+      nupkg.entries.map((entry) => entry.name),
+      ['_rels/.rels', 'Contoso.Good.nuspec', 'lib/netstandard2.0/Contoso.Good.dll', '[Content_Types].xml'],
+    );
+    assert.ok(nupkg.entries.every((entry) => entry.uncompressedSize > 0 && entry.compressedSize > 0));
+    assert.equal(nupkg.isSigned, false);
+    assert.equal(nupkg.readme, undefined);
+    assert.deepEqual(nupkg.nuspec.tags, ['a', 'b']);
+  });
+
+  test('readme, icon and license file read back byte-identical', async () => {
+    const readme = '# Contoso\n\nÜnïcödé readme.\n';
+    const license = 'Permission is hereby granted...\n';
+    const nupkg = await readNupkg(
+      await fileOf(
+        await buildNupkg({
+          id: 'Contoso.Embedded',
+          version: '2.0.0',
+          readme: { path: 'docs\\README.md', content: readme },
+          icon: { path: 'images/icon.png', bytes: pngBytes },
+          licenseFile: { path: 'LICENSE.txt', content: license },
+        }),
+      ),
+    );
+    assert.equal(nupkg.nuspec.readme, 'docs\\README.md');
+    assert.deepEqual(nupkg.readme, { path: 'docs/README.md', bytes: Buffer.from(readme, 'utf8') });
+    assert.deepEqual(nupkg.icon, { path: 'images/icon.png', bytes: Buffer.from(pngBytes) });
+    assert.deepEqual(nupkg.licenseFile, { path: 'LICENSE.txt', bytes: Buffer.from(license, 'utf8') });
+  });
+
+  test('a license expression reads no file', async () => {
+    const nupkg = await readNupkg(
+      await fileOf(await buildNupkg({ id: 'Contoso.Mit', version: '1.0.0', licenseExpression: 'MIT' })),
+    );
+    assert.deepEqual(nupkg.nuspec.license, { type: 'expression', value: 'MIT' });
+    assert.equal(nupkg.licenseFile, undefined);
+  });
+
+  test('an embedded path written "./x" or "/x" names the entry "x"; percent-encoded entry names match', async () => {
+    const spec: NupkgSpec = { id: 'Contoso.Paths', version: '1.0.0' };
+    const nuspec = buildNuspecXml(spec).replace(
+      '</metadata>',
+      '<readme>./my readme.md</readme><icon>/icon.png</icon></metadata>',
+    );
+    const entries = [
+      ...nupkgEntries({ ...spec, nuspecXml: nuspec }),
+      { name: 'my%20readme.md', content: 'hello' },
+      { name: 'icon.png', content: pngBytes },
+    ];
+    const nupkg = await readNupkg(await fileOf(await zipEntries(entries)));
+    assert.equal(nupkg.readme?.path, 'my%20readme.md');
+    assert.equal(nupkg.readme?.bytes.toString(), 'hello');
+    assert.equal(nupkg.icon?.path, 'icon.png');
+  });
+
+  test('a root .signature.p7s marks the package signed', async () => {
+    const entries = [
+      ...nupkgEntries({ id: 'Contoso.Signed', version: '1.0.0' }),
+      { name: '.signature.p7s', content: 'sig' },
+    ];
+    assert.equal((await readNupkg(await fileOf(await zipEntries(entries)))).isSigned, true);
+  });
+
+  test('a nuspec stored (not deflated) and placed last still reads', async () => {
+    const entries = nupkgEntries({ id: 'Contoso.Stored', version: '1.0.0' });
+    const [nuspec, ...rest] = [entries[1]!, entries[0]!, ...entries.slice(2)];
+    const nupkg = await readNupkg(await fileOf(await zipEntries([...rest, { ...nuspec, compress: false }])));
+    assert.equal(nupkg.nuspec.id, 'Contoso.Stored');
+  });
+});
+
+interface Hostile {
+  name: string;
+  bytes: () => Promise<Uint8Array> | Uint8Array;
+  code: string;
+  kind?: string;
+  message: RegExp;
+  limits?: Partial<NupkgLimits>;
+}
+
+const nuspecEntry = (extra: Partial<RawZipEntry> = {}): RawZipEntry => ({
+  name: 'Hostile.Package.nuspec',
+  data: minimalNuspec(),
+  ...extra,
+});
+
+const goodPackage = () => buildNupkg({ id: 'Contoso.Victim', version: '1.0.0' });
+
+const missingEmbedded = (metadata: string) =>
+  zipEntries(
+    nupkgEntries({
+      id: 'Contoso.Missing',
+      version: '1.0.0',
+      nuspecXml: buildNuspecXml({ id: 'Contoso.Missing', version: '1.0.0' }).replace(
+        '</metadata>',
+        `${metadata}</metadata>`,
+      ),
+    }),
+  );
+
+const hostile: Hostile[] = [
+  { name: 'empty file', bytes: () => new Uint8Array(), code: 'nupkg_empty', message: /empty/ },
+  {
+    name: 'not a zip',
+    bytes: () => Buffer.from('<html>this is not a package</html>'),
+    code: 'nupkg_not_zip',
+    message: /^the package is not a valid zip archive: /,
+  },
+  {
+    name: 'truncated to half',
+    bytes: async () => {
+      const good = await goodPackage();
+      return good.subarray(0, Math.floor(good.length / 2));
+    },
+    code: 'nupkg_truncated',
+    message: /truncated/,
+  },
+  {
+    name: 'truncated by the last bytes of the directory',
+    bytes: async () => {
+      const good = await goodPackage();
+      return good.subarray(0, good.length - 10);
+    },
+    code: 'nupkg_truncated',
+    message: /truncated/,
+  },
+  {
+    name: 'zip bomb by ratio: 32 MiB of zeros',
+    bytes: () => buildRawZip([nuspecEntry(), { name: 'lib/bomb.dll', data: Buffer.alloc(32 * 1024 * 1024) }]),
+    code: 'nupkg_compression_ratio',
+    message: /'lib\/bomb\.dll' inflates \d+ times its compressed size \(more than 100\)/,
+  },
+  {
+    name: 'zip bomb by ratio: many small entries, each under the floor',
+    bytes: () =>
+      buildRawZip([
+        nuspecEntry(),
+        ...Array.from({ length: 40 }, (_, index) => ({
+          name: `lib/part${index}.dll`,
+          data: Buffer.alloc(512 * 1024),
+        })),
+      ]),
+    code: 'nupkg_compression_ratio',
+    message: /^the package inflates \d+ times/,
+  },
+  {
+    name: 'zip bomb by declared size: two stored entries declaring 3 GiB each',
+    bytes: () =>
+      buildRawZip([
+        nuspecEntry(),
+        {
+          name: 'a.bin',
+          method: 0,
+          data: 'x',
+          declaredUncompressedSize: 3 * 2 ** 30,
+          declaredCompressedSize: 3 * 2 ** 30,
+        },
+        {
+          name: 'b.bin',
+          method: 0,
+          data: 'x',
+          declaredUncompressedSize: 3 * 2 ** 30,
+          declaredCompressedSize: 3 * 2 ** 30,
+        },
+      ]),
+    code: 'nupkg_uncompressed_too_large',
+    kind: 'TooLarge',
+    message: /more than 4294967296 bytes once extracted/,
+  },
+  {
+    name: 'declared size over a configured limit',
+    bytes: goodPackage,
+    limits: { maxUncompressedBytes: 100 },
+    code: 'nupkg_uncompressed_too_large',
+    kind: 'TooLarge',
+    message: /more than 100 bytes/,
+  },
+  {
+    name: 'lying sizes: the nuspec inflates past what it declares',
+    bytes: () => buildRawZip([nuspecEntry({ declaredUncompressedSize: 40 })]),
+    code: 'nupkg_entry_size_mismatch',
+    message: /does not match its declared size/,
+  },
+  {
+    name: 'lying sizes: the nuspec inflates to less than it declares',
+    bytes: () => buildRawZip([nuspecEntry({ declaredUncompressedSize: 5000 })]),
+    code: 'nupkg_entry_size_mismatch',
+    message: /does not match its declared size/,
+  },
+  {
+    name: 'huge entry count claimed by the directory (refused before reading entries)',
+    bytes: () => buildRawZip([nuspecEntry()], { declaredEntryCount: 65_535 }),
+    code: 'nupkg_too_many_entries',
+    kind: 'TooLarge',
+    message: /65535 entries; at most 65534/,
+  },
+  {
+    name: 'more entries than a configured limit',
+    bytes: goodPackage,
+    limits: { maxEntries: 3 },
+    code: 'nupkg_too_many_entries',
+    kind: 'TooLarge',
+    message: /4 entries; at most 3/,
+  },
+  {
+    name: "'..' entry name",
+    bytes: () => buildRawZip([nuspecEntry(), { name: '../../evil.dll', data: 'x' }]),
+    code: 'nupkg_entry_name_traversal',
+    message: /climbs out of the package with '\.\.': \.\.\/\.\.\/evil\.dll/,
+  },
+  {
+    name: "percent-encoded '..' entry name",
+    bytes: () => buildRawZip([nuspecEntry(), { name: 'lib/%2e%2e/%2e%2e/%2e%2e/evil.dll', data: 'x' }]),
+    code: 'nupkg_entry_name_traversal',
+    message: /climbs out/,
+  },
+  {
+    name: 'absolute entry name',
+    bytes: () => buildRawZip([nuspecEntry(), { name: '/etc/cron.d/evil', data: 'x' }]),
+    code: 'nupkg_entry_name_absolute',
+    message: /absolute path: \/etc\/cron\.d\/evil/,
+  },
+  {
+    name: 'drive-letter entry name',
+    bytes: () => buildRawZip([nuspecEntry(), { name: 'C:/Windows/evil.dll', data: 'x' }]),
+    code: 'nupkg_entry_name_absolute',
+    message: /absolute path/,
+  },
+  {
+    name: 'backslash traversal entry name',
+    bytes: () => buildRawZip([nuspecEntry(), { name: '..\\..\\evil.dll', data: 'x' }]),
+    code: 'nupkg_entry_name_backslash',
+    message: /backslash .*must use '\/'/,
+  },
+  {
+    name: 'encrypted entry flag',
+    bytes: () => buildRawZip([nuspecEntry(), { name: 'lib/secret.dll', data: 'x', flags: 0x0801 }]),
+    code: 'nupkg_encrypted_entry',
+    message: /encrypted entry 'lib\/secret\.dll'/,
+  },
+  {
+    name: 'strong encryption flag',
+    bytes: () => buildRawZip([nuspecEntry(), { name: 'lib/secret.dll', data: 'x', flags: 0x0841 }]),
+    code: 'nupkg_encrypted_entry',
+    message: /encrypted/,
+  },
+  {
+    name: 'unsupported compression method (bzip2)',
+    bytes: () => buildRawZip([nuspecEntry(), { name: 'lib/a.dll', data: 'x', method: 12 }]),
+    code: 'nupkg_unsupported_compression',
+    message: /compression method 12/,
+  },
+  {
+    name: 'two nuspecs at the root',
+    bytes: () => buildRawZip([nuspecEntry(), nuspecEntry({ name: 'Other.nuspec' })]),
+    code: 'nupkg_multiple_nuspecs',
+    message: /2 \.nuspec files at its root \('Hostile\.Package\.nuspec', 'Other\.nuspec'\)/,
+  },
+  {
+    name: 'the same entry twice',
+    bytes: () =>
+      buildRawZip([nuspecEntry(), { name: 'lib/a.dll', data: 'x' }, { name: 'lib/a.dll', data: 'y' }]),
+    code: 'nupkg_duplicate_entry',
+    message: /two entries with the same name/,
+  },
+  {
+    name: 'entries differing only in case',
+    bytes: () =>
+      buildRawZip([nuspecEntry(), { name: 'lib/A.dll', data: 'x' }, { name: 'lib/a.dll', data: 'y' }]),
+    code: 'nupkg_duplicate_entry',
+    message: /'lib\/A\.dll' and 'lib\/a\.dll'/,
+  },
+  {
+    name: 'nuspec only in a subfolder',
+    bytes: () => buildRawZip([nuspecEntry({ name: 'content/Hostile.Package.nuspec' })]),
+    code: 'nupkg_nuspec_not_at_root',
+    message: /'content\/Hostile\.Package\.nuspec' is in a folder/,
+  },
+  {
+    name: 'no nuspec at all',
+    bytes: () => buildRawZip([{ name: 'lib/a.dll', data: 'x' }]),
+    code: 'nupkg_missing_nuspec',
+    message: /no \.nuspec/,
+  },
+  {
+    name: 'a valid zip with a broken nuspec',
+    bytes: () => buildRawZip([nuspecEntry({ data: '<package><metadata><id>x</id>' })]),
+    code: 'nuspec_malformed',
+    message: /not well-formed/,
+  },
+  {
+    name: 'a nuspec declaring more than 1 MiB',
+    bytes: () => buildRawZip([nuspecEntry({ method: 0, data: minimalNuspec() + ' '.repeat(1024 * 1024) })]),
+    code: 'nuspec_too_large',
+
+    message: /nuspec 'Hostile\.Package\.nuspec' is too large/,
+  },
+  {
+    name: 'corrupt deflate data',
+    bytes: () =>
+      buildRawZip([nuspecEntry({ rawCompressedData: Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff]) })]),
+    code: 'nupkg_corrupt_entry',
+    message: /cannot be inflated/,
+  },
+  {
+    name: 'CRC-32 mismatch',
+    bytes: () => buildRawZip([nuspecEntry({ crc32: 0x12345678 })]),
+    code: 'nupkg_crc_mismatch',
+    message: /checksum of 'Hostile\.Package\.nuspec' does not match/,
+  },
+  {
+    name: 'readme named but missing',
+    bytes: () => missingEmbedded('<readme>docs/README.md</readme>'),
+    code: 'nupkg_missing_readme',
+    message: /^nuspec names readme 'docs\/README\.md' but the package has no such file$/,
+  },
+  {
+    name: 'readme named with a different case',
+    bytes: async () =>
+      zipEntries([
+        ...nupkgEntries({
+          id: 'Contoso.Case',
+          version: '1.0.0',
+          nuspecXml: buildNuspecXml({ id: 'Contoso.Case', version: '1.0.0' }).replace(
+            '</metadata>',
+            '<readme>readme.md</readme></metadata>',
+          ),
+        }),
+        { name: 'README.md', content: '# hi' },
+      ]),
+    code: 'nupkg_missing_readme',
+    message: /it has 'README\.md', which differs in case/,
+  },
+  {
+    name: 'icon named but missing',
+    bytes: () => missingEmbedded('<icon>images\\icon.png</icon>'),
+    code: 'nupkg_missing_icon',
+    message: /^nuspec names icon 'images\\icon\.png' but the package has no such file$/,
+  },
+  {
+    name: 'license file named but missing',
+    bytes: () => missingEmbedded('<license type="file">LICENSE.txt</license>'),
+    code: 'nupkg_missing_license',
+    message: /^nuspec names license file 'LICENSE\.txt' but the package has no such file$/,
+  },
+  {
+    name: 'embedded file over the limit',
+    bytes: () =>
+      buildNupkg({
+        id: 'Contoso.BigReadme',
+        version: '1.0.0',
+        readme: { path: 'README.md', content: 'x'.repeat(2000) },
+      }),
+    limits: { maxEmbeddedFileBytes: 1000 },
+    code: 'nupkg_embedded_file_too_large',
+    kind: 'TooLarge',
+    message: /readme 'README\.md' is too large: 2000 bytes > 1000 bytes/,
+  },
+];
+
+describe('readNupkg refuses hostile archives, each with its own code', () => {
+  for (const item of hostile) {
+    test(`${item.name} -> ${item.code}`, async () => {
+      const path = await fileOf(await item.bytes());
+      await assert.rejects(readNupkg(path, item.limits), (error: unknown) => {
+        assert.ok(isNuggetError(error), `expected a NuggetError, got ${String(error)}`);
+        assert.equal(error.code, item.code, error.message);
+        assert.equal(error.kind, item.kind ?? 'InvalidInput');
+        assert.match(error.message, item.message);
+        return true;
+      });
+    });
+  }
+
+  test('a missing file is not the package’s fault: ENOENT passes through', async () => {
+    await assert.rejects(readNupkg(join(directory, 'does-not-exist.nupkg')), { code: 'ENOENT' });
+  });
+
+  test('no file descriptor is left open, whatever the outcome', async () => {
+    const openFds = async () => (await readdir('/proc/self/fd')).length;
+    const good = await fileOf(await goodPackage());
+    const paths = [good, ...(await Promise.all(hostile.map(async (item) => fileOf(await item.bytes()))))];
+    const before = await openFds();
+    for (let round = 0; round < 3; round++) {
+      for (const [index, path] of paths.entries()) {
+        await readNupkg(path, index === 0 ? undefined : hostile[index - 1]?.limits).catch(() => undefined);
+      }
+    }
+    assert.equal(await openFds(), before);
+  });
+});
