@@ -40,9 +40,10 @@ export interface ParsedSearchQuery {
 export function parseSearchQuery(q: string): ParsedSearchQuery {
   const terms: string[] = [];
   const fields = new Map<SearchField, string[]>();
-  const pattern = /(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S+))/g;
+  const pattern = /(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S*))/g;
   for (const match of q.matchAll(pattern)) {
     const [whole, name, quoted, bare] = match;
+    if (whole.trim() === '') continue;
     const value = (quoted ?? bare ?? '').trim();
     const field = name ? fieldAliases[name.toLowerCase()] : undefined;
     if (name && !field) {
