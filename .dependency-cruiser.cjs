@@ -8,27 +8,33 @@ module.exports = {
       comment: 'src/nuget holds the pure NuGet rules: it imports only itself and pure libraries.',
       severity: 'error',
       from: { path: '^src/nuget/' },
-      to: { path: '^src/(?!nuget/|errors\.ts$)' },
+      to: { path: '^src/(?!nuget/|errors\\.ts$)' },
     },
     {
       name: 'nuget-no-io',
       comment: 'src/nuget does no I/O except reading a nupkg through yauzl in packaging/.',
       severity: 'error',
       from: { path: '^src/nuget/(?!packaging/read-nupkg)' },
-      to: { path: '^(node:)?(fs|net|http|https|child_process)$|better-sqlite3|kysely|fastify|yauzl', dependencyTypes: ['core', 'npm'] },
+      to: {
+        path: '^(node:)?(fs|net|http|https|child_process)$|better-sqlite3|kysely|fastify|yauzl',
+        dependencyTypes: ['core', 'npm'],
+      },
     },
     {
       name: 'protocol-is-pure',
       comment: 'src/protocol builds documents; it may use src/nuget only.',
       severity: 'error',
       from: { path: '^src/protocol/' },
-      to: { path: '^src/(?!nuget/|protocol/|errors\.ts$)' },
+      to: { path: '^src/(?!nuget/|protocol/|errors\\.ts$)' },
     },
     {
       name: 'protocol-no-io',
       severity: 'error',
       from: { path: '^src/protocol/' },
-      to: { dependencyTypes: ['core', 'npm'], path: '^(node:)?(fs|net|http|https|child_process)$|better-sqlite3|kysely|fastify' },
+      to: {
+        dependencyTypes: ['core', 'npm'],
+        path: '^(node:)?(fs|net|http|https|child_process)$|better-sqlite3|kysely|fastify',
+      },
     },
     {
       name: 'use-cases-know-no-adapters',
@@ -67,6 +73,9 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
   },
 };

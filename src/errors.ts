@@ -2,13 +2,7 @@
 // Only the HTTP error handler turns a kind into a status code; everything below speaks kinds.
 
 export type ErrorKind =
-  | 'InvalidInput'
-  | 'Unauthenticated'
-  | 'Forbidden'
-  | 'NotFound'
-  | 'Conflict'
-  | 'TooLarge'
-  | 'TooMany';
+  'InvalidInput' | 'Unauthenticated' | 'Forbidden' | 'NotFound' | 'Conflict' | 'TooLarge' | 'TooMany';
 
 /**
  * A failure a person can act on. `code` is stable (tests and clients may match on it);

@@ -61,8 +61,8 @@ export function validatePackageId(id: string): void {
  * point and keep one character for one.
  */
 export function toLowerId(id: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII fast path covers every byte below 0x80
-  if (/^[\x00-\x7f]*$/.test(id)) return id.toLowerCase();
+  // The ASCII fast path: no character below 0x80 lower-cases differently in .NET and JavaScript.
+  if (!/[^\p{ASCII}]/u.test(id)) return id.toLowerCase();
   let lower = '';
   for (const character of id) {
     const mapped = character.toLowerCase();
