@@ -27,7 +27,7 @@ const ftsColumns: Partial<Record<SearchField, string>> = {
 const allTextColumns = '{id title description tags authors summary owners}';
 
 /** "Newtonsoft.Json" -> "Newtonsoft.Json Newtonsoft Json"; "MyCompany.Http" also yields "My Company", so parts of ids are found. */
-function idSearchText(id: string): string {
+export function idSearchText(id: string): string {
   const camelSplit = id.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[._-]+/g, ' ');
   return `${id} ${camelSplit}`;
 }

@@ -1,0 +1,62 @@
+// The metadata database on PostgreSQL: the same Kysely code as SQLite, over a pg pool.
+// The only module that imports `pg`, so the embedded default never loads it (compose.ts imports this lazily).
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Pool, types } from 'pg';
+import { migrateToLatest } from './migrations.ts';
+import type { Database } from './schema.ts';
+
+export interface PostgresDatabaseOptions {
+  /** Largest number of pooled connections; default 10, at least 2 (see the migration lock below). */
+  readonly maxConnections?: number;
+  /**
+   * Called when an idle pooled connection fails (the server restarted, a network cut). pg drops that connection
+   * and opens a new one on the next query; without a listener the pool's 'error' event would end the process.
+   */
+  readonly onIdleConnectionError?: (error: Error) => void;
+}
+
+// int8 (count(*), bigint columns) and numeric (sum()) come back as strings by default, because they can exceed
+// 2^53. Counts and byte sizes of packages stay far below that, and the SQLite dialect answers with numbers, so
+// parse them as numbers here: the store code then reads alike on both databases.
+const int8Oid = 20;
+const numericOid = 1700;
+const getTypeParser = ((oid: number, format?: 'text' | 'binary') =>
+  (oid === int8Oid || oid === numericOid) && format !== 'binary'
+    ? Number
+    : types.getTypeParser(oid, format ?? 'text')) as typeof types.getTypeParser;
+
+/**
+ * Any fixed 64-bit number; every nugget node takes this session-level advisory lock around migrating, so when
+ * several nodes start at once one migrates and the others wait, then find nothing left to do.
+ * https://www.postgresql.org/docs/15/explicit-locking.html#ADVISORY-LOCKS
+ */
+export const migrationAdvisoryLock = 7_464_845_801_911_276_151n;
+
+/** Connects to `url` (postgres://user:password@host:port/database) and brings the schema up to date. */
+export async function openPostgresDatabase(
+  url: string,
+  options: PostgresDatabaseOptions = {},
+): Promise<Kysely<Database>> {
+  const pool = new Pool({
+    connectionString: url,
+    max: Math.max(2, options.maxConnections ?? 10),
+    types: { getTypeParser },
+  });
+  pool.on('error', options.onIdleConnectionError ?? (() => {}));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    // The lock lives on one connection while the migrator works on others: the pool always has two or more.
+    await db.connection().execute(async (connection) => {
+      await sql`SELECT pg_advisory_lock(${migrationAdvisoryLock})`.execute(connection);
+      try {
+        await migrateToLatest(db as Kysely<unknown>, 'postgres');
+      } finally {
+        await sql`SELECT pg_advisory_unlock(${migrationAdvisoryLock})`.execute(connection);
+      }
+    });
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return db;
+}
