@@ -1,0 +1,209 @@
+// Blobs in an S3-compatible bucket (issue 6). This is the only module that imports the AWS SDK: compose.ts
+// lazy-imports it when `--storage s3://…` is configured, so the default install never loads it.
+// Bodies are streamed both ways: a 250 MB package never sits in memory (lib-storage holds at most
+// queueSize × partSize bytes of an upload).
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { BlobStore, StoredBlob } from '../../packages/ports.ts';
+import type { S3StorageOptions } from './s3-storage-url.ts';
+
+export interface S3BlobStoreOptions extends S3StorageOptions {
+  /** Absent means the SDK's standard credential chain (environment, shared files, web identity, instance role). */
+  readonly credentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  };
+}
+
+// DeleteObjects takes at most 1000 keys, and ListObjectsV2 returns at most 1000 per page.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
+const maxKeysPerRequest = 1000;
+// lib-storage's defaults (5 MiB parts, 4 in flight): about 20 MiB of buffers per upload at most.
+const partSize = 5 * 1024 * 1024;
+const queueSize = 4;
+
+export class S3BlobStore implements BlobStore {
+  readonly #client: S3Client;
+  readonly #bucket: string;
+  readonly #prefix: string;
+  /** Cleared when the server answers DeleteObjects with "not implemented"; then keys go one by one. */
+  #batchDelete = true;
+
+  constructor(options: S3BlobStoreOptions) {
+    const config: S3ClientConfig = {};
+    if (options.region !== undefined) config.region = options.region;
+    if (options.endpoint !== undefined) {
+      config.endpoint = options.endpoint;
+      // Since SDK 3.729 every upload carries a CRC32 checksum, for streams as an aws-chunked trailer, which
+      // many S3-compatible servers reject. Against a custom endpoint, send checksums only where the API
+      // requires them (DeleteObjects), as the SDK did before. Against AWS itself the default stays.
+      config.requestChecksumCalculation = 'WHEN_REQUIRED';
+      config.responseChecksumValidation = 'WHEN_REQUIRED';
+    }
+    if (options.forcePathStyle !== undefined) config.forcePathStyle = options.forcePathStyle;
+    if (options.credentials !== undefined) config.credentials = { ...options.credentials };
+    this.#client = new S3Client(config);
+    this.#bucket = options.bucket;
+    this.#prefix = options.prefix.replace(/^\/+|\/+$/g, '');
+  }
+
+  /** The object key for a blob key: the store's prefix, then the key. */
+  #objectKey(key: string): string {
+    // Keys are built by the feed, never taken from a URL; still, '.' and '..' segments would be collapsed by
+    // HTTP layers on the way to the server and could land outside the prefix.
+    if (
+      key === '' ||
+      key.startsWith('/') ||
+      key.split('/').some((s) => s === '.' || s === '..' || s === '')
+    ) {
+      throw new Error(`blob key is not a clean relative path: '${key}'`);
+    }
+    return this.#prefix === '' ? key : `${this.#prefix}/${key}`;
+  }
+
+  /** Streams the file as a multipart upload, then removes it (the port lets a store move the source). */
+  async putFile(key: string, sourcePath: string): Promise<void> {
+    const upload = new Upload({
+      client: this.#client,
+      params: { Bucket: this.#bucket, Key: this.#objectKey(key), Body: createReadStream(sourcePath) },
+      partSize,
+      queueSize,
+      leavePartsOnError: false,
+    });
+    await upload.done();
+    await rm(sourcePath, { force: true });
+  }
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    await this.#client.send(
+      new PutObjectCommand({
+        Bucket: this.#bucket,
+        Key: this.#objectKey(key),
+        Body: bytes,
+        ContentLength: bytes.byteLength,
+      }),
+    );
+  }
+
+  async open(key: string): Promise<StoredBlob | undefined> {
+    let response: GetObjectCommandOutput;
+    try {
+      response = await this.#client.send(
+        new GetObjectCommand({ Bucket: this.#bucket, Key: this.#objectKey(key) }),
+      );
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    const body = response.Body;
+    // In Node the SDK's body is the HTTP response itself (an IncomingMessage), so it streams.
+    if (!(body instanceof Readable)) throw new Error(`S3 GetObject for '${key}' returned no readable body`);
+    if (response.ContentLength === undefined) {
+      body.destroy();
+      throw new Error(`S3 GetObject for '${key}' returned no Content-Length`);
+    }
+    return { stream: body, size: response.ContentLength };
+  }
+
+  /**
+   * Removes the blob at `prefix` and every blob under `prefix/`, like removing a folder in the file-system
+   * store: `a/p1` does not take `a/p10` with it.
+   */
+  async deletePrefix(prefix: string): Promise<void> {
+    const folder = this.#objectKey(prefix.replace(/\/+$/, ''));
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.#client.send(
+        new ListObjectsV2Command({
+          Bucket: this.#bucket,
+          Prefix: folder,
+          MaxKeys: maxKeysPerRequest,
+          ContinuationToken: continuationToken,
+        }),
+      );
+      const keys = (page.Contents ?? [])
+        .map((object) => object.Key)
+        .filter((key): key is string => key === folder || (key?.startsWith(`${folder}/`) ?? false));
+      if (keys.length > 0) await this.#deleteKeys(keys);
+      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (continuationToken !== undefined);
+  }
+
+  /**
+   * A presigned GET for a blob, for redirecting downloads to the bucket or a CDN in front of it (off by
+   * default). Anyone holding the URL can read the blob until it expires.
+   */
+  async presignedUrl(key: string, expiresSeconds: number): Promise<string> {
+    if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > 604_800) {
+      // SigV4 presigned URLs live at most 7 days.
+      throw new RangeError(`expiresSeconds must be a whole number from 1 to 604800, not ${expiresSeconds}`);
+    }
+    return getSignedUrl(
+      this.#client,
+      new GetObjectCommand({ Bucket: this.#bucket, Key: this.#objectKey(key) }),
+      { expiresIn: expiresSeconds },
+    );
+  }
+
+  /** Closes the client's connection pool. */
+  close(): void {
+    this.#client.destroy();
+  }
+
+  async #deleteKeys(keys: readonly string[]): Promise<void> {
+    if (this.#batchDelete) {
+      try {
+        const result = await this.#client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.#bucket,
+            Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+          }),
+        );
+        const failures = (result.Errors ?? []).filter((failure) => failure.Code !== 'NoSuchKey');
+        if (failures.length > 0) {
+          const first = failures[0];
+          throw new Error(
+            `S3 could not delete ${failures.length} of ${keys.length} blobs, e.g. '${first?.Key}': ` +
+              `${first?.Code} ${first?.Message}`,
+          );
+        }
+        return;
+      } catch (error) {
+        if (!isNotImplemented(error)) throw error;
+        // Some S3-compatible servers (and gateways in front of them) lack the batch API.
+        this.#batchDelete = false;
+      }
+    }
+    for (const Key of keys) {
+      await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key }));
+    }
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  if (!(error instanceof S3ServiceException)) return false;
+  // A missing bucket is also a 404, but that is a configuration error, not an absent blob.
+  if (error.name === 'NoSuchBucket') return false;
+  return error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404;
+}
+
+function isNotImplemented(error: unknown): boolean {
+  if (!(error instanceof S3ServiceException)) return false;
+  const status = error.$metadata.httpStatusCode;
+  return error.name === 'NotImplemented' || status === 501 || status === 405;
+}
