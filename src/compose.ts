@@ -8,11 +8,40 @@ import type { Config } from './config/config.ts';
 import { buildApp } from './http/app.ts';
 import type { Feed } from './http/feed.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
+import type { BlobStore, SearchIndex } from './packages/ports.ts';
 import { FileSystemBlobStore } from './storage/blobs/file-system-blob-store.ts';
 import type { Database } from './storage/sql/schema.ts';
-import { SqlPackageStore } from './storage/sql/sql-package-store.ts';
+import { SqlPackageStore, type SearchDocumentsRefresher } from './storage/sql/sql-package-store.ts';
 import { openSqliteDatabase } from './storage/sql/sqlite-database.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from './storage/sql/sqlite-search-index.ts';
+
+interface Metadata {
+  readonly db: Kysely<Database>;
+  readonly refreshSearch: SearchDocumentsRefresher;
+  readonly search: SearchIndex;
+}
+
+/** The embedded default loads neither pg nor the S3 SDK: the scale-out adapters are imported only when configured. */
+async function openMetadata(config: Config, dataDir: string): Promise<Metadata> {
+  if (config.database) {
+    const { openPostgresDatabase } = await import('./storage/sql/postgres-database.ts');
+    const { PostgresSearchIndex, refreshPostgresSearchDocuments } =
+      await import('./storage/sql/postgres-search-index.ts');
+    const db = await openPostgresDatabase(config.database);
+    return { db, refreshSearch: refreshPostgresSearchDocuments, search: new PostgresSearchIndex(db) };
+  }
+  const db = await openSqliteDatabase(join(dataDir, 'nugget.db'));
+  return { db, refreshSearch: refreshSearchDocuments, search: new SqliteSearchIndex(db) };
+}
+
+async function openBlobs(config: Config, dataDir: string): Promise<BlobStore> {
+  if (config.storage) {
+    const { parseS3StorageUrl } = await import('./storage/blobs/s3-storage-url.ts');
+    const { S3BlobStore } = await import('./storage/blobs/s3-blob-store.ts');
+    return new S3BlobStore(parseS3StorageUrl(config.storage));
+  }
+  return new FileSystemBlobStore(join(dataDir, 'blobs'));
+}
 
 export interface Nugget {
   readonly app: FastifyInstance;
@@ -37,16 +66,16 @@ export async function composeNugget(
   await rm(tempDir, { recursive: true, force: true });
   await mkdir(tempDir, { recursive: true });
 
-  const db = await openSqliteDatabase(join(dataDir, 'nugget.db'));
-  const packages = new SqlPackageStore(db, refreshSearchDocuments);
+  const { db, refreshSearch, search } = await openMetadata(config, dataDir);
+  const packages = new SqlPackageStore(db, refreshSearch);
   const downloads = new DownloadCounter(packages, {
     intervalMs: options.downloadFlushMs ?? 1000,
     onError: (error) => logger.error({ err: error }, 'could not record download counts'),
   });
   const feed: Feed = {
     packages,
-    search: new SqliteSearchIndex(db),
-    blobs: new FileSystemBlobStore(join(dataDir, 'blobs')),
+    search,
+    blobs: await openBlobs(config, dataDir),
     clock: { now: () => new Date() },
     downloads,
     options: {

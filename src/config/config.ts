@@ -53,6 +53,14 @@ export const configSchema = z.object({
     .pipe(z.number().int().positive())
     .default(250 * 1024 * 1024),
   deleteBehavior: z.enum(['unlist', 'delete']).default('unlist'),
+  database: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it out for the embedded SQLite database)')
+    .optional(),
+  storage: z
+    .string()
+    .regex(/^s3:\/\//, 'must be an s3://bucket/prefix URL (leave it out for files in the data directory)')
+    .optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
