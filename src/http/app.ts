@@ -1,6 +1,6 @@
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import { installErrorHandling } from './error-handler.ts';
+import { installErrorHandling, sendError } from './error-handler.ts';
 import type { Feed } from './feed.ts';
 import { packageContentRoutes } from './routes/package-content.ts';
 import { packagePublishRoutes } from './routes/package-publish.ts';
@@ -26,6 +26,12 @@ export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<Fa
     keepAliveTimeout: 65_000,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Errors Fastify raises before routing (a bad percent-encoding, an over-long parameter) get the same JSON shape.
+    frameworkErrors: (error, _request, reply) => {
+      const status =
+        error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      void sendError(reply, status, (error.code ?? 'bad_request').toLowerCase(), error.message);
+    },
   });
 
   installErrorHandling(app);

@@ -33,7 +33,8 @@ export function baseUrlOf(request: FastifyRequest, options: BaseUrlOptions): str
       throw invalidInput('bad_forwarded_prefix', 'The X-Forwarded-Prefix header is not a URL path.');
     }
   }
-  if (!host || !hostPattern.test(host)) {
+  const port = host?.match(/:(\d+)$/)?.[1];
+  if (!host || !hostPattern.test(host) || (port !== undefined && Number(port) > 65535)) {
     throw invalidInput(
       'bad_host',
       'The request has no valid Host header; send one, or configure --public-url.',

@@ -18,7 +18,16 @@ export interface ReceivedPackage extends UploadedPackage {
   discard(): Promise<void>;
 }
 
-const humanSize = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+export function humanSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  const [value, unit] =
+    bytes < 1024 ** 2
+      ? [bytes / 1024, 'KB']
+      : bytes < 1024 ** 3
+        ? [bytes / 1024 ** 2, 'MB']
+        : [bytes / 1024 ** 3, 'GB'];
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
+}
 
 export async function receivePackage(
   request: FastifyRequest,
@@ -34,7 +43,16 @@ export async function receivePackage(
 
   let source: Readable;
   if (request.isMultipart()) {
-    const part = await request.file({ limits: { fileSize: options.maxPackageSize, files: 1, fields: 10 } });
+    let part: Awaited<ReturnType<FastifyRequest['file']>>;
+    try {
+      part = await request.file({ limits: { fileSize: options.maxPackageSize, files: 1, fields: 10 } });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 413) throw tooBig();
+      throw invalidInput(
+        'push_malformed_multipart',
+        `The push body is not valid multipart/form-data (${(error as Error).message}): send the .nupkg as a file part.`,
+      );
+    }
     if (!part) {
       throw invalidInput(
         'push_no_file',

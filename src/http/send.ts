@@ -1,8 +1,20 @@
 import { gzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-const acceptsGzip = (request: FastifyRequest): boolean =>
-  /\bgzip\b/i.test(String(request.headers['accept-encoding'] ?? ''));
+/** Whether Accept-Encoding admits gzip: listed (or '*') with a q-value above zero (RFC 9110 §12.5.3). */
+export function acceptsGzip(request: FastifyRequest): boolean {
+  let gzip: number | undefined;
+  let star: number | undefined;
+  for (const entry of String(request.headers['accept-encoding'] ?? '').split(',')) {
+    const [coding = '', ...params] = entry.split(';').map((part) => part.trim().toLowerCase());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    const weight = Number.isFinite(q) ? q : 0;
+    if (coding === 'gzip' || coding === 'x-gzip') gzip = weight;
+    else if (coding === '*') star = weight;
+  }
+  return (gzip ?? star ?? 0) > 0;
+}
 
 /**
  * Sends a JSON document, gzipped when the client accepts it (the NuGet client always sends

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import type { BlobStore, StoredBlob } from '../../packages/ports.ts';
@@ -52,7 +51,8 @@ export class FileSystemBlobStore implements BlobStore {
       throw error;
     }
     const { size } = await handle.stat();
-    return { size, stream: createReadStream(path, { fd: handle.fd, autoClose: true }) };
+    // The stream owns the handle and closes it when it ends or is destroyed.
+    return { size, stream: handle.createReadStream() };
   }
 
   async deletePrefix(prefix: string): Promise<void> {
