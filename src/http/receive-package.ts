@@ -63,7 +63,11 @@ export async function receivePackage(
   } else {
     source = request.body as Readable;
     if (!source || typeof (source as Readable).pipe !== 'function') {
-      throw invalidInput('push_no_body', 'The push has no body: send the .nupkg as multipart/form-data.');
+      const type = String(request.headers['content-type'] ?? 'none').split(';')[0];
+      throw invalidInput(
+        'push_unsupported_content_type',
+        `A push must send the .nupkg as multipart/form-data (or application/octet-stream), not Content-Type ${type}.`,
+      );
     }
   }
 
