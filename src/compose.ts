@@ -10,6 +10,7 @@ import type { Feed } from './http/feed.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
 import type { BlobStore, SearchIndex } from './packages/ports.ts';
 import { FileSystemBlobStore } from './storage/blobs/file-system-blob-store.ts';
+import { type CatalogLock, noCatalogLock, postgresCatalogLock } from './storage/sql/catalog-log.ts';
 import type { Database } from './storage/sql/schema.ts';
 import { SqlPackageStore, type SearchDocumentsRefresher } from './storage/sql/sql-package-store.ts';
 import { openSqliteDatabase } from './storage/sql/sqlite-database.ts';
@@ -19,6 +20,7 @@ interface Metadata {
   readonly db: Kysely<Database>;
   readonly refreshSearch: SearchDocumentsRefresher;
   readonly search: SearchIndex;
+  readonly catalogLock: CatalogLock;
 }
 
 /** The embedded default loads neither pg nor the S3 SDK: the scale-out adapters are imported only when configured. */
@@ -28,10 +30,20 @@ async function openMetadata(config: Config, dataDir: string): Promise<Metadata> 
     const { PostgresSearchIndex, refreshPostgresSearchDocuments } =
       await import('./storage/sql/postgres-search-index.ts');
     const db = await openPostgresDatabase(config.database);
-    return { db, refreshSearch: refreshPostgresSearchDocuments, search: new PostgresSearchIndex(db) };
+    return {
+      db,
+      refreshSearch: refreshPostgresSearchDocuments,
+      search: new PostgresSearchIndex(db),
+      catalogLock: postgresCatalogLock,
+    };
   }
   const db = await openSqliteDatabase(join(dataDir, 'nugget.db'));
-  return { db, refreshSearch: refreshSearchDocuments, search: new SqliteSearchIndex(db) };
+  return {
+    db,
+    refreshSearch: refreshSearchDocuments,
+    search: new SqliteSearchIndex(db),
+    catalogLock: noCatalogLock,
+  };
 }
 
 async function openBlobs(config: Config, dataDir: string): Promise<BlobStore> {
@@ -66,8 +78,8 @@ export async function composeNugget(
   await rm(tempDir, { recursive: true, force: true });
   await mkdir(tempDir, { recursive: true });
 
-  const { db, refreshSearch, search } = await openMetadata(config, dataDir);
-  const packages = new SqlPackageStore(db, refreshSearch);
+  const { db, refreshSearch, search, catalogLock } = await openMetadata(config, dataDir);
+  const packages = new SqlPackageStore(db, refreshSearch, { catalogLock });
   const downloads = new DownloadCounter(packages, {
     intervalMs: options.downloadFlushMs ?? 1000,
     onError: (error) => logger.error({ err: error }, 'could not record download counts'),

@@ -1,6 +1,6 @@
 // The ports the use cases need (docs/architecture.md rule 4): small, named by role, speaking domain types.
 import type { Readable } from 'node:stream';
-import type { PackageVersion } from '../protocol/package-version.ts';
+import type { PackageDeprecation, PackageVersion } from '../protocol/package-version.ts';
 
 export interface PackageStore {
   /** Every version of an id, listed and unlisted, in no particular order. */
@@ -10,6 +10,12 @@ export interface PackageStore {
   insert(version: PackageVersion): Promise<'inserted' | 'duplicate'>;
   /** Returns false when there is no such version. */
   setListed(lowerId: string, lowerVersion: string, listed: boolean): Promise<boolean>;
+  /** Sets (or with undefined clears) a version's deprecation; returns false when there is no such version. */
+  setDeprecation(
+    lowerId: string,
+    lowerVersion: string,
+    deprecation: PackageDeprecation | undefined,
+  ): Promise<boolean>;
   /** Removes a version's row; returns what was removed. */
   remove(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined>;
   addDownloads(

@@ -47,6 +47,14 @@ export interface PackageMetadata {
   readonly dependencyGroups: readonly DependencyGroupRecord[];
 }
 
+/** Spec: ../shared/spec/nuget-api/registration-base-url-resource.md, "Package deprecation". */
+export interface PackageDeprecation {
+  /** Legacy, CriticalBugs and/or Other. */
+  readonly reasons: readonly string[];
+  readonly message?: string | undefined;
+  readonly alternatePackage?: { readonly id: string; readonly range?: string | undefined } | undefined;
+}
+
 /** The embedded files of a package that the feed serves beside the nupkg. */
 export type EmbeddedFileKind = 'nuspec' | 'readme' | 'icon' | 'license';
 
@@ -72,6 +80,7 @@ export interface PackageVersion {
   readonly blobPrefix: string;
   readonly embeddedFiles: readonly EmbeddedFileKind[];
   readonly metadata: PackageMetadata;
+  readonly deprecation?: PackageDeprecation | undefined;
 }
 
 export const nupkgFileName = (lowerId: string, lowerVersion: string): string =>

@@ -12,6 +12,8 @@ import {
   packageStoreContract,
   samplePackageVersion,
 } from '../../src/storage/contracts/package-store-contract.ts';
+import { postgresCatalogLock } from '../../src/storage/sql/catalog-log.ts';
+import { migrationNames } from '../../src/storage/sql/migrations.ts';
 import { openPostgresDatabase } from '../../src/storage/sql/postgres-database.ts';
 import {
   PostgresSearchIndex,
@@ -38,7 +40,7 @@ async function openPostgres(url?: string): Promise<Kysely<Database>> {
 
 function postgresPorts(db: Kysely<Database>): PackageSearchPorts {
   return {
-    packages: new SqlPackageStore(db, refreshPostgresSearchDocuments),
+    packages: new SqlPackageStore(db, refreshPostgresSearchDocuments, { catalogLock: postgresCatalogLock }),
     search: new PostgresSearchIndex(db),
   };
 }
@@ -55,7 +57,7 @@ describe('PostgreSQL migrations', () => {
     );
     assert.deepEqual(
       applied.rows.map((r) => r.name),
-      ['0001-packages-and-search'],
+      migrationNames('postgres'),
     );
     // Every node sees the one schema: what one writes, another finds and searches.
     await postgresPorts(first).packages.insert(samplePackageVersion('Raced.Package', '1.0.0'));
@@ -77,7 +79,7 @@ describe('PostgreSQL migrations', () => {
     await openPostgres(url);
     const again = await openPostgres(url);
     const applied = await sql<{ n: number }>`SELECT count(*) AS n FROM kysely_migration`.execute(again);
-    assert.equal(applied.rows[0]?.n, 1);
+    assert.equal(applied.rows[0]?.n, migrationNames('postgres').length);
   });
 
   it('indexes a description past the tsvector limits without failing the push', async () => {

@@ -1,7 +1,7 @@
 // Versioned migrations, applied at start. Each one is forever: add new ones, never edit old ones.
 // One list for both dialects; where the DDL differs (identity columns, full-text search) a migration branches on
 // the dialect, so a migration name means the same step everywhere.
-import { type Kysely, sql } from 'kysely';
+import { type ColumnDefinitionBuilder, type Kysely, sql } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -71,6 +71,72 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
       )`.execute(db);
       },
     },
+    '0002-catalog-deprecation-vulnerabilities-symbols': {
+      async up(db: Kysely<unknown>) {
+        const identity = (c: ColumnDefinitionBuilder) =>
+          postgres ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement();
+        // The append-only catalog (../shared/spec/nuget-api/catalog-resource.md): one row per change, in commit order.
+        // `snapshot` is the PackageVersion as it was at that commit (JSON), so a leaf never changes afterwards.
+        await db.schema
+          .createTable('catalog_entries')
+          .addColumn('seq', bigInteger, identity)
+          .addColumn('commit_id', 'text', (c) => c.notNull())
+          .addColumn('commit_timestamp', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('lower_id', 'text', (c) => c.notNull())
+          .addColumn('lower_version', 'text', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('snapshot', 'text')
+          .execute();
+        await db.schema
+          .createIndex('catalog_entries_timestamp')
+          .on('catalog_entries')
+          .column('commit_timestamp')
+          .execute();
+
+        // A deprecation (registration-base-url-resource.md, "Package deprecation") as JSON, or null.
+        await db.schema.alterTable('package_versions').addColumn('deprecation', 'text').execute();
+
+        // Advisories an admin imported or replicated: which versions of an id are vulnerable.
+        await db.schema
+          .createTable('vulnerability_advisories')
+          .addColumn('lower_id', 'text', (c) => c.notNull())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('severity', 'integer', (c) => c.notNull())
+          .addColumn('versions', 'text', (c) => c.notNull())
+          .addColumn('updated', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('vulnerability_advisories_pk', ['lower_id', 'url'])
+          .execute();
+
+        // Symbol packages (.snupkg) and the files they hold, addressed the SSQP way: file name + key.
+        await db.schema
+          .createTable('symbol_packages')
+          .addColumn('lower_id', 'text', (c) => c.notNull())
+          .addColumn('lower_version', 'text', (c) => c.notNull())
+          .addColumn('blob_prefix', 'text', (c) => c.notNull())
+          .addColumn('package_size', bigInteger, (c) => c.notNull())
+          .addColumn('package_hash', 'text', (c) => c.notNull())
+          .addColumn('published', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('symbol_packages_pk', ['lower_id', 'lower_version'])
+          .execute();
+        await db.schema
+          .createTable('symbol_files')
+          .addColumn('file_name', 'text', (c) => c.notNull())
+          .addColumn('symbol_key', 'text', (c) => c.notNull())
+          .addColumn('lower_id', 'text', (c) => c.notNull())
+          .addColumn('lower_version', 'text', (c) => c.notNull())
+          .addColumn('blob_key', 'text', (c) => c.notNull())
+          .addColumn('size', bigInteger, (c) => c.notNull())
+          .addPrimaryKeyConstraint('symbol_files_pk', ['file_name', 'symbol_key'])
+          .execute();
+        await db.schema
+          .createIndex('symbol_files_package')
+          .on('symbol_files')
+          .columns(['lower_id', 'lower_version'])
+          .execute();
+      },
+    },
   };
 }
 
@@ -85,6 +151,10 @@ class InCodeMigrations implements MigrationProvider {
     return migrationsFor(this.#dialect);
   }
 }
+
+/** Every migration's name, in the order they apply. */
+export const migrationNames = (dialect: SqlDialect = 'sqlite'): string[] =>
+  Object.keys(migrationsFor(dialect)).sort();
 
 /** Applies every migration not yet applied; returns the names applied now. */
 export async function migrateToLatest(

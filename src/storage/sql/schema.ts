@@ -19,6 +19,52 @@ export interface PackageVersionsTable {
   embedded_files: string;
   /** JSON PackageMetadata. */
   metadata: string;
+  /** JSON PackageDeprecation, or null when the version is not deprecated. */
+  deprecation: string | null;
+}
+
+export interface CatalogEntriesTable {
+  seq: Generated<number>;
+  commit_id: string;
+  commit_timestamp: string;
+  type: 'PackageDetails' | 'PackageDelete';
+  lower_id: string;
+  lower_version: string;
+  id: string;
+  /** Full version (with build metadata). */
+  version: string;
+  /** JSON PackageVersion at this commit; null for a PackageDelete. */
+  snapshot: string | null;
+}
+
+export interface VulnerabilityAdvisoriesTable {
+  lower_id: string;
+  url: string;
+  /** 0 low, 1 moderate, 2 high, 3 critical. */
+  severity: number;
+  /** A NuGet version range of the vulnerable versions. */
+  versions: string;
+  updated: string;
+}
+
+export interface SymbolPackagesTable {
+  lower_id: string;
+  lower_version: string;
+  blob_prefix: string;
+  package_size: number;
+  package_hash: string;
+  published: string;
+}
+
+export interface SymbolFilesTable {
+  /** Lower-cased file name, e.g. 'contoso.core.pdb'. */
+  file_name: string;
+  /** Lower-cased SSQP key, e.g. '<guid without dashes>ffffffff' for a portable PDB. */
+  symbol_key: string;
+  lower_id: string;
+  lower_version: string;
+  blob_key: string;
+  size: number;
 }
 
 /**
@@ -39,4 +85,8 @@ export interface SearchDocumentsTable {
 export interface Database {
   package_versions: PackageVersionsTable;
   search_documents: SearchDocumentsTable;
+  catalog_entries: CatalogEntriesTable;
+  vulnerability_advisories: VulnerabilityAdvisoriesTable;
+  symbol_packages: SymbolPackagesTable;
+  symbol_files: SymbolFilesTable;
 }

@@ -1,18 +1,49 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { EmbeddedFileKind, PackageMetadata, PackageVersion } from '../../protocol/package-version.ts';
-import type { PackageStore } from '../../packages/ports.ts';
+import type { Clock, PackageStore } from '../../packages/ports.ts';
+import type {
+  EmbeddedFileKind,
+  PackageDeprecation,
+  PackageMetadata,
+  PackageVersion,
+} from '../../protocol/package-version.ts';
+import { appendCatalogEntry, type CatalogLock, noCatalogLock } from './catalog-log.ts';
 import type { Database, PackageVersionsTable } from './schema.ts';
 
 export type SearchDocumentsRefresher = (trx: Transaction<Database>, lowerId: string) => Promise<void>;
 
-/** PackageStore over Kysely; the dialect-specific search documents are refreshed in the same transaction. */
+/**
+ * PackageStore over Kysely. Every change refreshes the dialect-specific search documents and appends to the
+ * catalog in the same transaction, so search, catalog and packages never disagree.
+ */
 export class SqlPackageStore implements PackageStore {
   readonly #db: Kysely<Database>;
   readonly #refreshSearch: SearchDocumentsRefresher;
+  readonly #catalogLock: CatalogLock;
+  readonly #clock: Clock;
 
-  constructor(db: Kysely<Database>, refreshSearch: SearchDocumentsRefresher) {
+  constructor(
+    db: Kysely<Database>,
+    refreshSearch: SearchDocumentsRefresher,
+    options: { catalogLock?: CatalogLock; clock?: Clock } = {},
+  ) {
     this.#db = db;
     this.#refreshSearch = refreshSearch;
+    this.#catalogLock = options.catalogLock ?? noCatalogLock;
+    this.#clock = options.clock ?? { now: () => new Date() };
+  }
+
+  /** Re-reads a version inside the transaction and records it in the catalog as PackageDetails. */
+  async #catalogDetails(trx: Transaction<Database>, lowerId: string, lowerVersion: string): Promise<void> {
+    const row = await trx
+      .selectFrom('package_versions')
+      .selectAll()
+      .where('lower_id', '=', lowerId)
+      .where('lower_version', '=', lowerVersion)
+      .executeTakeFirstOrThrow();
+    await appendCatalogEntry(trx, this.#catalogLock, this.#clock.now(), {
+      type: 'PackageDetails',
+      version: toPackageVersion(row),
+    });
   }
 
   async findVersions(lowerId: string): Promise<PackageVersion[]> {
@@ -43,6 +74,7 @@ export class SqlPackageStore implements PackageStore {
         .executeTakeFirst();
       if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate';
       await this.#refreshSearch(trx, version.lowerId);
+      await this.#catalogDetails(trx, version.lowerId, version.lowerVersion);
       return 'inserted';
     });
   }
@@ -57,6 +89,25 @@ export class SqlPackageStore implements PackageStore {
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return false;
       await this.#refreshSearch(trx, lowerId);
+      await this.#catalogDetails(trx, lowerId, lowerVersion);
+      return true;
+    });
+  }
+
+  async setDeprecation(
+    lowerId: string,
+    lowerVersion: string,
+    deprecation: PackageDeprecation | undefined,
+  ): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('package_versions')
+        .set({ deprecation: deprecation ? JSON.stringify(deprecation) : null })
+        .where('lower_id', '=', lowerId)
+        .where('lower_version', '=', lowerVersion)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return false;
+      await this.#catalogDetails(trx, lowerId, lowerVersion);
       return true;
     });
   }
@@ -71,7 +122,12 @@ export class SqlPackageStore implements PackageStore {
         .executeTakeFirst();
       if (!row) return undefined;
       await this.#refreshSearch(trx, lowerId);
-      return toPackageVersion(row);
+      const removed = toPackageVersion(row);
+      await appendCatalogEntry(trx, this.#catalogLock, this.#clock.now(), {
+        type: 'PackageDelete',
+        version: removed,
+      });
+      return removed;
     });
   }
 
@@ -123,6 +179,7 @@ export function toPackageVersion(row: Selectable<PackageVersionsTable>): Package
     blobPrefix: row.blob_prefix,
     embeddedFiles: JSON.parse(row.embedded_files) as EmbeddedFileKind[],
     metadata: JSON.parse(row.metadata) as PackageMetadata,
+    ...(row.deprecation ? { deprecation: JSON.parse(row.deprecation) as PackageDeprecation } : {}),
   };
 }
 
@@ -143,5 +200,6 @@ function toRow(v: PackageVersion): PackageVersionsTable {
     blob_prefix: v.blobPrefix,
     embedded_files: JSON.stringify(v.embeddedFiles),
     metadata: JSON.stringify(v.metadata),
+    deprecation: v.deprecation ? JSON.stringify(v.deprecation) : null,
   };
 }

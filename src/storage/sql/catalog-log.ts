@@ -1,0 +1,50 @@
+// Appends to the catalog inside the transaction that makes the change, so the catalog and the packages can never
+// disagree. Commit timestamps only ever grow (a cursor reader relies on it: catalog-resource.md, "Cursor"): a
+// commit in the same millisecond as the last one, or while a clock runs behind, gets the last one plus 1 ms.
+import { randomUUID } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import type { PackageVersion } from '../../protocol/package-version.ts';
+import type { Database } from './schema.ts';
+
+/** Serializes catalog appends across transactions where the database does not do it already. */
+export type CatalogLock = (trx: Transaction<Database>) => Promise<void>;
+
+/** SQLite runs one write transaction at a time: no lock needed. */
+export const noCatalogLock: CatalogLock = async () => {};
+
+/** PostgreSQL: a transaction-scoped advisory lock, so two nodes never read the same "last timestamp". */
+export const postgresCatalogLock: CatalogLock = async (trx) => {
+  await sql`SELECT pg_advisory_xact_lock(7464845801911276152)`.execute(trx);
+};
+
+export async function appendCatalogEntry(
+  trx: Transaction<Database>,
+  lock: CatalogLock,
+  now: Date,
+  change:
+    { type: 'PackageDetails'; version: PackageVersion } | { type: 'PackageDelete'; version: PackageVersion },
+): Promise<void> {
+  await lock(trx);
+  const last = await trx
+    .selectFrom('catalog_entries')
+    .select('commit_timestamp')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const lastMs = last ? Date.parse(last.commit_timestamp) : Number.NEGATIVE_INFINITY;
+  const timestamp = new Date(Math.max(now.getTime(), lastMs + 1)).toISOString();
+  const v = change.version;
+  await trx
+    .insertInto('catalog_entries')
+    .values({
+      commit_id: randomUUID(),
+      commit_timestamp: timestamp,
+      type: change.type,
+      lower_id: v.lowerId,
+      lower_version: v.lowerVersion,
+      id: v.id,
+      version: v.fullVersion,
+      snapshot: change.type === 'PackageDetails' ? JSON.stringify(v) : null,
+    })
+    .execute();
+}
