@@ -126,17 +126,18 @@ const options: { key: keyof Config; flag: string; env: string; help: string }[] 
 
 export class ConfigError extends Error {}
 
-/** Reads the environment and `argv` (without node and script) into a validated Config. */
-export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
-  const program = new Command('nugget')
-    .description('A self-hosted NuGet V3 package server')
-    .exitOverride()
-    .allowExcessArguments(false);
+/** Adds every configuration flag to a command (the server's, or a CLI command that opens the feed's storage). */
+export function addConfigOptions(command: Command): Command {
   for (const option of options)
-    program.addOption(new Option(option.flag, `${option.help} [env ${option.env}]`));
-  program.parse([...argv], { from: 'user' });
-  const flags = program.opts<Record<string, unknown>>();
+    command.addOption(new Option(option.flag, `${option.help} [env ${option.env}]`));
+  return command;
+}
 
+/** Merges parsed flags over NUGGET_* environment variables over defaults, and validates the result. */
+export function configFromFlags(
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
   const raw: Record<string, unknown> = {};
   for (const option of options) {
     const fromEnv = env[option.env];
@@ -152,4 +153,16 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return result.data;
+}
+
+/** Reads the environment and `argv` (without node and script) into a validated Config. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
+  const program = addConfigOptions(
+    new Command('nugget')
+      .description('A self-hosted NuGet V3 package server')
+      .exitOverride()
+      .allowExcessArguments(false),
+  );
+  program.parse([...argv], { from: 'user' });
+  return configFromFlags(program.opts<Record<string, unknown>>(), env);
 }
