@@ -12,6 +12,7 @@ import type { BlobStore, SearchIndex } from './packages/ports.ts';
 import { FileSystemBlobStore } from './storage/blobs/file-system-blob-store.ts';
 import { type CatalogLock, noCatalogLock, postgresCatalogLock } from './storage/sql/catalog-log.ts';
 import type { Database } from './storage/sql/schema.ts';
+import { SqlCatalogStore } from './storage/sql/sql-catalog-store.ts';
 import { SqlPackageStore, type SearchDocumentsRefresher } from './storage/sql/sql-package-store.ts';
 import { openSqliteDatabase } from './storage/sql/sqlite-database.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from './storage/sql/sqlite-search-index.ts';
@@ -88,6 +89,7 @@ export async function composeNugget(
     packages,
     search,
     blobs: await openBlobs(config, dataDir),
+    catalog: new SqlCatalogStore(db),
     clock: { now: () => new Date() },
     downloads,
     options: {

@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { installErrorHandling, sendError } from './error-handler.ts';
 import type { Feed } from './feed.ts';
+import { catalogRoutes } from './routes/catalog.ts';
 import { packageContentRoutes } from './routes/package-content.ts';
 import { packagePublishRoutes } from './routes/package-publish.ts';
 import { registrationRoutes } from './routes/registration.ts';
@@ -58,5 +59,6 @@ export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<Fa
   packageContentRoutes(app, feed);
   registrationRoutes(app, feed);
   searchRoutes(app, feed);
+  catalogRoutes(app, feed);
   return app;
 }

@@ -1,12 +1,13 @@
 import type { DownloadCounter } from '../packages/download-counter.ts';
 import type { DeleteBehavior } from '../packages/manage-package.ts';
-import type { BlobStore, Clock, PackageStore, SearchIndex } from '../packages/ports.ts';
+import type { BlobStore, CatalogStore, Clock, PackageStore, SearchIndex } from '../packages/ports.ts';
 
 /** What the HTTP layer needs; built in compose.ts. */
 export interface Feed {
   readonly packages: PackageStore;
   readonly search: SearchIndex;
   readonly blobs: BlobStore;
+  readonly catalog: CatalogStore;
   readonly clock: Clock;
   readonly downloads: DownloadCounter;
   readonly options: FeedOptions;

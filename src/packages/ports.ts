@@ -1,6 +1,8 @@
 // The ports the use cases need (docs/architecture.md rule 4): small, named by role, speaking domain types.
 import type { Readable } from 'node:stream';
+import type { CatalogEntry, CatalogPageSummary } from '../protocol/catalog.ts';
 import type { PackageDeprecation, PackageVersion } from '../protocol/package-version.ts';
+import type { VulnerabilityAdvisory } from '../protocol/vulnerability-info.ts';
 
 export interface PackageStore {
   /** Every version of an id, listed and unlisted, in no particular order. */
@@ -65,6 +67,51 @@ export interface BlobStore {
   open(key: string): Promise<StoredBlob | undefined>;
   /** Removes every blob whose key starts with `prefix`; nothing to remove is not an error. */
   deletePrefix(prefix: string): Promise<void>;
+}
+
+/** Reads the append-only catalog (written by PackageStore in the same transactions as the changes). */
+export interface CatalogStore {
+  /** One summary per page, lowest page first; empty when nothing was ever committed. */
+  pages(): Promise<CatalogPageSummary[]>;
+  /** The entries of one page, in commit order. */
+  page(page: number): Promise<CatalogEntry[]>;
+  entry(seq: number): Promise<CatalogEntry | undefined>;
+}
+
+/** Where `nugget replicate` remembers how far it has read another feed's catalog. */
+export interface ReplicationCursorStore {
+  get(source: string): Promise<string | undefined>;
+  set(source: string, cursor: string): Promise<void>;
+}
+
+/** An advisory to import; `updated` defaults to the time of the import when the advisory is new or changed. */
+export type AdvisoryInput = Omit<VulnerabilityAdvisory, 'updated'> & { readonly updated?: string | undefined };
+
+export interface AdvisoryImportSummary {
+  readonly added: number;
+  readonly changed: number;
+  readonly removed: number;
+  readonly unchanged: number;
+  /** PackageDetails entries appended: one per stored version whose vulnerabilities changed. */
+  readonly catalogEntries: number;
+}
+
+/** Known vulnerabilities: VulnerabilityInfo, and the `vulnerabilities` of registration and search. */
+export interface AdvisoryStore {
+  /** The advisories of these lower ids, in no particular order. */
+  findAdvisories(lowerIds: readonly string[]): Promise<VulnerabilityAdvisory[]>;
+  /** Every advisory, in no particular order. */
+  listAdvisories(): Promise<VulnerabilityAdvisory[]>;
+  /** The latest `updated` of any advisory; undefined when there is none (VulnerabilityInfo is then not advertised). */
+  lastUpdated(): Promise<string | undefined>;
+  /**
+   * Adds or changes the given advisories (with `replace`, also removes every other one) in one transaction that
+   * appends a PackageDetails catalog entry for each stored version whose vulnerabilities changed.
+   */
+  importAdvisories(
+    advisories: readonly AdvisoryInput[],
+    options: { replace: boolean },
+  ): Promise<AdvisoryImportSummary>;
 }
 
 export interface Clock {

@@ -24,6 +24,11 @@ export interface ResourceUrls {
   readonly packageBaseAddress: string;
   readonly searchQuery: string;
   readonly autocomplete: string;
+  readonly catalogIndex: string;
+  catalogPage(page: number): string;
+  catalogLeaf(seq: number, lowerId: string, lowerVersion: string): string;
+  readonly vulnerabilityIndex: string;
+  vulnerabilityPage(name: string): string;
   registrationsBase(hive: RegistrationHive): string;
   registrationIndex(hive: RegistrationHive, lowerId: string): string;
   registrationPage(hive: RegistrationHive, lowerId: string, lower: string, upper: string): string;
@@ -45,6 +50,12 @@ export function resourceUrls(baseUrl: string): ResourceUrls {
     packageBaseAddress: flat,
     searchQuery: `${v3}/search`,
     autocomplete: `${v3}/autocomplete`,
+    catalogIndex: `${v3}/catalog/index.json`,
+    catalogPage: (page) => `${v3}/catalog/page${page}.json`,
+    catalogLeaf: (seq, lowerId, lowerVersion) =>
+      `${v3}/catalog/data/${seq}/${seg(lowerId)}.${seg(lowerVersion)}.json`,
+    vulnerabilityIndex: `${v3}/vulnerabilities/index.json`,
+    vulnerabilityPage: (name) => `${v3}/vulnerabilities/${seg(name)}.json`,
     registrationsBase: hive,
     registrationIndex: (h, lowerId) => `${hive(h)}${seg(lowerId)}/index.json`,
     registrationPage: (h, lowerId, lower, upper) =>

@@ -15,7 +15,12 @@ export interface ServiceIndex {
   readonly resources: readonly ServiceIndexResource[];
 }
 
-export function buildServiceIndex(urls: ResourceUrls): ServiceIndex {
+export interface ServiceIndexOptions {
+  /** VulnerabilityInfo is listed only when the feed holds at least one advisory (vulnerability-info.md: no data, no resource). */
+  readonly vulnerabilityInfo?: boolean;
+}
+
+export function buildServiceIndex(urls: ResourceUrls, options: ServiceIndexOptions = {}): ServiceIndex {
   const resources: ServiceIndexResource[] = [];
   const add = (id: string, types: string[], comment: string) => {
     for (const type of types) resources.push({ '@id': id, '@type': type, comment });
@@ -62,5 +67,13 @@ export function buildServiceIndex(urls: ResourceUrls): ServiceIndex {
     ],
     'Autocomplete package ids and versions',
   );
+  add(urls.catalogIndex, ['Catalog/3.0.0'], 'Append-only log of every package change, for replication');
+  if (options.vulnerabilityInfo) {
+    add(
+      urls.vulnerabilityIndex,
+      ['VulnerabilityInfo/6.7.0'],
+      'Known vulnerabilities, for restore audit (NuGetAudit)',
+    );
+  }
   return { version: '3.0.0', resources };
 }

@@ -24,6 +24,8 @@ import { SqlPackageStore } from '../../src/storage/sql/sql-package-store.ts';
 import { openSqliteDatabase } from '../../src/storage/sql/sqlite-database.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from '../../src/storage/sql/sqlite-search-index.ts';
 import { startPostgresServer } from '../support/postgres-server.ts';
+import { catalogContract } from '../../src/storage/contracts/catalog-contract.ts';
+import { SqlCatalogStore } from '../../src/storage/sql/sql-catalog-store.ts';
 
 const server = await startPostgresServer();
 const databases: Kysely<Database>[] = [];
@@ -46,6 +48,11 @@ function postgresPorts(db: Kysely<Database>): PackageSearchPorts {
 }
 
 packageStoreContract('PostgreSQL', async () => postgresPorts(await openPostgres()));
+
+catalogContract('PostgreSQL', async () => {
+  const db = await openPostgres();
+  return { packages: postgresPorts(db).packages, catalog: new SqlCatalogStore(db) };
+});
 
 describe('PostgreSQL migrations', () => {
   it('migrate once when several nodes open a fresh database at the same time', async () => {

@@ -6,8 +6,10 @@ import { after } from 'node:test';
 import type { Kysely } from 'kysely';
 import { FileSystemBlobStore } from '../../src/storage/blobs/file-system-blob-store.ts';
 import { blobStoreContract } from '../../src/storage/contracts/blob-store-contract.ts';
+import { catalogContract } from '../../src/storage/contracts/catalog-contract.ts';
 import { packageStoreContract } from '../../src/storage/contracts/package-store-contract.ts';
 import type { Database } from '../../src/storage/sql/schema.ts';
+import { SqlCatalogStore } from '../../src/storage/sql/sql-catalog-store.ts';
 import { SqlPackageStore } from '../../src/storage/sql/sql-package-store.ts';
 import { openSqliteDatabase } from '../../src/storage/sql/sqlite-database.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from '../../src/storage/sql/sqlite-search-index.ts';
@@ -24,6 +26,12 @@ packageStoreContract('SQLite', async () => {
   const db = await openSqliteDatabase(join(root, `db-${n++}.sqlite`));
   databases.push(db);
   return { packages: new SqlPackageStore(db, refreshSearchDocuments), search: new SqliteSearchIndex(db) };
+});
+
+catalogContract('SQLite', async () => {
+  const db = await openSqliteDatabase(join(root, `db-${n++}.sqlite`));
+  databases.push(db);
+  return { packages: new SqlPackageStore(db, refreshSearchDocuments), catalog: new SqlCatalogStore(db) };
 });
 
 blobStoreContract('file system', async () => new FileSystemBlobStore(join(root, `blobs-${n++}`)));

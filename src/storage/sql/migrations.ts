@@ -137,6 +137,17 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003-replication-cursors': {
+      async up(db: Kysely<unknown>) {
+        // How far `nugget replicate` has read each source feed's catalog (a commitTimeStamp).
+        await db.schema
+          .createTable('replication_cursors')
+          .addColumn('source', 'text', (c) => c.primaryKey())
+          .addColumn('cursor', 'text', (c) => c.notNull())
+          .addColumn('updated', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -82,6 +82,12 @@ export interface SearchDocumentsTable {
   package_types: string;
 }
 
+export interface ReplicationCursorsTable {
+  source: string;
+  cursor: string;
+  updated: string;
+}
+
 export interface Database {
   package_versions: PackageVersionsTable;
   search_documents: SearchDocumentsTable;
@@ -89,4 +95,5 @@ export interface Database {
   vulnerability_advisories: VulnerabilityAdvisoriesTable;
   symbol_packages: SymbolPackagesTable;
   symbol_files: SymbolFilesTable;
+  replication_cursors: ReplicationCursorsTable;
 }
