@@ -8,12 +8,14 @@ import type { Config } from './config/config.ts';
 import { buildApp } from './http/app.ts';
 import type { Feed } from './http/feed.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
-import type { BlobStore, SearchIndex } from './packages/ports.ts';
+import type { BlobStore, ReplicationCursorStore, SearchIndex } from './packages/ports.ts';
 import { FileSystemBlobStore } from './storage/blobs/file-system-blob-store.ts';
 import { type CatalogLock, noCatalogLock, postgresCatalogLock } from './storage/sql/catalog-log.ts';
 import type { Database } from './storage/sql/schema.ts';
-import { SqlCatalogStore } from './storage/sql/sql-catalog-store.ts';
+import { SqlAdvisoryStore } from './storage/sql/sql-advisory-store.ts';
+import { SqlCatalogStore, SqlReplicationCursorStore } from './storage/sql/sql-catalog-store.ts';
 import { SqlPackageStore, type SearchDocumentsRefresher } from './storage/sql/sql-package-store.ts';
+import { SqlSymbolStore } from './storage/sql/sql-symbol-store.ts';
 import { openSqliteDatabase } from './storage/sql/sqlite-database.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from './storage/sql/sqlite-search-index.ts';
 
@@ -60,6 +62,7 @@ export interface Nugget {
   readonly app: FastifyInstance;
   readonly feed: Feed;
   readonly db: Kysely<Database>;
+  readonly replicationCursors: ReplicationCursorStore;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,8 @@ export async function composeNugget(
     search,
     blobs: await openBlobs(config, dataDir),
     catalog: new SqlCatalogStore(db),
+    advisories: new SqlAdvisoryStore(db, { catalogLock }),
+    symbols: new SqlSymbolStore(db),
     clock: { now: () => new Date() },
     downloads,
     options: {
@@ -106,6 +111,7 @@ export async function composeNugget(
     app,
     feed,
     db,
+    replicationCursors: new SqlReplicationCursorStore(db),
     async close() {
       await app.close();
       await downloads.close();

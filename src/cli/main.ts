@@ -3,7 +3,10 @@
 import { Command, CommanderError } from 'commander';
 import { addConfigOptions, ConfigError, configFromFlags } from '../config/config.ts';
 import { NuggetError } from '../errors.ts';
+import { deprecateCommand } from './commands/deprecate.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { vulnerabilitiesCommand } from './commands/vulnerabilities.ts';
+import { replicateCommand } from './commands/replicate.ts';
 import { serve } from './serve.ts';
 
 const program = new Command('nugget')
@@ -15,6 +18,9 @@ addConfigOptions(
   program.command('serve', { isDefault: true }).description('serve the feed (the default)'),
 ).action(async (flags: Record<string, unknown>) => serve(configFromFlags(flags)));
 migrateCommand(program);
+deprecateCommand(program);
+vulnerabilitiesCommand(program);
+replicateCommand(program);
 
 try {
   await program.parseAsync(process.argv.slice(2), { from: 'user' });

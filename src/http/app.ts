@@ -2,12 +2,15 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { installErrorHandling, sendError } from './error-handler.ts';
 import type { Feed } from './feed.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { packageContentRoutes } from './routes/package-content.ts';
 import { packagePublishRoutes } from './routes/package-publish.ts';
 import { registrationRoutes } from './routes/registration.ts';
 import { searchRoutes } from './routes/search.ts';
 import { serviceIndexRoutes } from './routes/service-index.ts';
+import { symbolRoutes } from './routes/symbols.ts';
+import { vulnerabilityInfoRoutes } from './routes/vulnerability-info.ts';
 
 export interface AppOptions {
   readonly logger?: FastifyServerOptions['loggerInstance'];
@@ -60,5 +63,8 @@ export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<Fa
   registrationRoutes(app, feed);
   searchRoutes(app, feed);
   catalogRoutes(app, feed);
+  vulnerabilityInfoRoutes(app, feed);
+  symbolRoutes(app, feed);
+  adminRoutes(app, feed);
   return app;
 }

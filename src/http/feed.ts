@@ -1,6 +1,14 @@
 import type { DownloadCounter } from '../packages/download-counter.ts';
 import type { DeleteBehavior } from '../packages/manage-package.ts';
-import type { BlobStore, CatalogStore, Clock, PackageStore, SearchIndex } from '../packages/ports.ts';
+import type {
+  AdvisoryStore,
+  BlobStore,
+  CatalogStore,
+  Clock,
+  PackageStore,
+  SearchIndex,
+  SymbolStore,
+} from '../packages/ports.ts';
 
 /** What the HTTP layer needs; built in compose.ts. */
 export interface Feed {
@@ -8,6 +16,8 @@ export interface Feed {
   readonly search: SearchIndex;
   readonly blobs: BlobStore;
   readonly catalog: CatalogStore;
+  readonly advisories: AdvisoryStore;
+  readonly symbols: SymbolStore;
   readonly clock: Clock;
   readonly downloads: DownloadCounter;
   readonly options: FeedOptions;

@@ -3,7 +3,7 @@
 import { notFound } from '../errors.ts';
 import { toLowerId } from '../nuget/packaging/index.ts';
 import { parseVersion, toNormalizedString } from '../nuget/versioning/index.ts';
-import type { BlobStore, PackageStore } from './ports.ts';
+import type { BlobStore, PackageStore, SymbolStore } from './ports.ts';
 
 export type DeleteBehavior = 'unlist' | 'delete';
 
@@ -26,7 +26,7 @@ export async function setListed(
 
 /** DELETE: unlists by default; with the 'delete' behavior the version and its files are removed for good. */
 export async function deletePackage(
-  deps: { packages: PackageStore; blobs: BlobStore; deleteBehavior: DeleteBehavior },
+  deps: { packages: PackageStore; blobs: BlobStore; deleteBehavior: DeleteBehavior; symbols?: SymbolStore },
   input: { id: string; version: string },
 ): Promise<void> {
   if (deps.deleteBehavior === 'unlist') {
@@ -37,4 +37,7 @@ export async function deletePackage(
   const removed = await deps.packages.remove(lowerId, lowerVersion);
   if (!removed) throw missing(input.id, input.version);
   await deps.blobs.deletePrefix(removed.blobPrefix);
+  // Symbols of a package that is gone would still be served by the symbol server: they go with it.
+  const symbols = await deps.symbols?.remove(lowerId, lowerVersion);
+  if (symbols) await deps.blobs.deletePrefix(symbols.blobPrefix);
 }

@@ -85,7 +85,9 @@ export interface ReplicationCursorStore {
 }
 
 /** An advisory to import; `updated` defaults to the time of the import when the advisory is new or changed. */
-export type AdvisoryInput = Omit<VulnerabilityAdvisory, 'updated'> & { readonly updated?: string | undefined };
+export type AdvisoryInput = Omit<VulnerabilityAdvisory, 'updated'> & {
+  readonly updated?: string | undefined;
+};
 
 export interface AdvisoryImportSummary {
   readonly added: number;
@@ -112,6 +114,43 @@ export interface AdvisoryStore {
     advisories: readonly AdvisoryInput[],
     options: { replace: boolean },
   ): Promise<AdvisoryImportSummary>;
+}
+
+/** A symbol file (a Portable PDB) as a symbol server serves it: `{fileName}/{symbolKey}/{fileName}`. */
+export interface SymbolFile {
+  /** Lower-cased file name, e.g. 'contoso.core.pdb'. */
+  readonly fileName: string;
+  /** Lower-cased SSQP key, e.g. '<guid N>ffffffff'. */
+  readonly symbolKey: string;
+  readonly lowerId: string;
+  readonly lowerVersion: string;
+  readonly blobKey: string;
+  readonly size: number;
+}
+
+/** A pushed symbol package (.snupkg) and the symbol files it brought. */
+export interface SymbolPackage {
+  readonly lowerId: string;
+  readonly lowerVersion: string;
+  /** Every blob of this symbol package starts with it; unique per push. */
+  readonly blobPrefix: string;
+  readonly packageSize: number;
+  readonly packageHash: string;
+  readonly published: string;
+  readonly files: readonly SymbolFile[];
+}
+
+export interface SymbolStore {
+  findPackage(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined>;
+  /** Lookup by lower-cased file name and key. */
+  findFile(fileName: string, symbolKey: string): Promise<SymbolFile | undefined>;
+  /**
+   * Adds the package and its files in one transaction: 'duplicate-package' when (lower id, lower version)
+   * already has symbols, 'duplicate-file' when another package already serves one of the (file name, key) pairs.
+   */
+  insert(symbols: SymbolPackage): Promise<'inserted' | 'duplicate-package' | 'duplicate-file'>;
+  /** Removes a version's symbol package and files; returns what was removed. */
+  remove(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined>;
 }
 
 export interface Clock {

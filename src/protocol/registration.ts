@@ -1,6 +1,11 @@
 // Registration (package metadata) documents: ../shared/spec/nuget-api/registration-base-url-resource.md
-import type { PackageVersion } from './package-version.ts';
+import type { PackageDeprecation, PackageVersion } from './package-version.ts';
 import type { RegistrationHive, ResourceUrls } from './resource-urls.ts';
+import {
+  type PackageVulnerability,
+  type VulnerabilityAdvisory,
+  vulnerabilitiesOf,
+} from './vulnerability-info.ts';
 
 /** nuget.org's heuristic (spec, "Registration pages and leaves"): inline everything below 128 versions, else pages of 64. */
 export const inlineVersionLimit = 128;
@@ -44,13 +49,31 @@ function compact<T extends Record<string, unknown>>(value: T): T {
   return value;
 }
 
-export function buildCatalogEntry(urls: ResourceUrls, hive: RegistrationHive, v: PackageVersion) {
+/** Spec, "Package deprecation": reasons, an optional message and alternate package (registration and search alike). */
+export function deprecationDocument(d: PackageDeprecation) {
+  return compact({
+    reasons: [...d.reasons],
+    message: d.message || undefined,
+    alternatePackage: d.alternatePackage
+      ? compact({ id: d.alternatePackage.id, range: d.alternatePackage.range })
+      : undefined,
+  });
+}
+
+/** `vulnerabilities`: the advisories that concern this version (registration prints severity as a string). */
+export function buildCatalogEntry(
+  urls: ResourceUrls,
+  hive: RegistrationHive,
+  v: PackageVersion,
+  vulnerabilities: readonly PackageVulnerability[] = [],
+) {
   const m = v.metadata;
   const leaf = urls.registrationLeaf(hive, v.lowerId, v.lowerVersion);
   return compact({
     '@id': leaf,
     '@type': 'PackageDetails',
     authors: m.authors,
+    deprecation: v.deprecation ? deprecationDocument(v.deprecation) : undefined,
     dependencyGroups: m.dependencyGroups.map((group, index) =>
       compact({
         '@id': `${leaf}#dependencygroup/${group.targetFramework.toLowerCase() || index}`,
@@ -88,14 +111,23 @@ export function buildCatalogEntry(urls: ResourceUrls, hive: RegistrationHive, v:
     tags: m.tags,
     title: m.title || undefined,
     version: v.fullVersion,
+    vulnerabilities:
+      vulnerabilities.length > 0
+        ? vulnerabilities.map((x) => ({ advisoryUrl: x.advisoryUrl, severity: String(x.severity) }))
+        : undefined,
   });
 }
 
-function buildLeafInPage(urls: ResourceUrls, hive: RegistrationHive, v: PackageVersion) {
+function buildLeafInPage(
+  urls: ResourceUrls,
+  hive: RegistrationHive,
+  v: PackageVersion,
+  advisories: readonly VulnerabilityAdvisory[],
+) {
   return {
     '@id': urls.registrationLeaf(hive, v.lowerId, v.lowerVersion),
     '@type': 'Package',
-    catalogEntry: buildCatalogEntry(urls, hive, v),
+    catalogEntry: buildCatalogEntry(urls, hive, v, vulnerabilitiesOf(advisories, v)),
     packageContent: urls.nupkg(v.lowerId, v.lowerVersion),
     registration: urls.registrationIndex(hive, v.lowerId),
   };
@@ -120,6 +152,7 @@ function buildPage(
   lowerId: string,
   versions: PackageVersion[],
   inline: boolean,
+  advisories: readonly VulnerabilityAdvisory[],
 ) {
   const { lower, upper } = pageBounds(versions);
   const page = {
@@ -132,7 +165,7 @@ function buildPage(
   if (!inline) return page;
   return {
     ...page,
-    items: versions.map((v) => buildLeafInPage(urls, hive, v)),
+    items: versions.map((v) => buildLeafInPage(urls, hive, v, advisories)),
     parent: urls.registrationIndex(hive, lowerId),
   };
 }
@@ -143,6 +176,7 @@ export function buildRegistrationIndex(
   hive: RegistrationHive,
   lowerId: string,
   versions: readonly PackageVersion[],
+  advisories: readonly VulnerabilityAdvisory[] = [],
 ) {
   if (versions.length === 0) return undefined;
   const inline = versions.length < inlineVersionLimit;
@@ -151,7 +185,7 @@ export function buildRegistrationIndex(
     '@id': urls.registrationIndex(hive, lowerId),
     '@type': ['catalog:CatalogRoot', 'PackageRegistration', 'catalog:Permalink'],
     count: pages.length,
-    items: pages.map((page) => buildPage(urls, hive, lowerId, page, inline)),
+    items: pages.map((page) => buildPage(urls, hive, lowerId, page, inline, advisories)),
   };
 }
 
@@ -163,6 +197,7 @@ export function buildRegistrationPage(
   versions: readonly PackageVersion[],
   lower: string,
   upper: string,
+  advisories: readonly VulnerabilityAdvisory[] = [],
 ) {
   const page = registrationPages(versions).find((p) => {
     const bounds = pageBounds(p);
@@ -171,7 +206,7 @@ export function buildRegistrationPage(
     );
   });
   if (!page || versions.length === 0) return undefined;
-  return buildPage(urls, hive, lowerId, page, true);
+  return buildPage(urls, hive, lowerId, page, true, advisories);
 }
 
 export function buildRegistrationLeaf(urls: ResourceUrls, hive: RegistrationHive, v: PackageVersion) {

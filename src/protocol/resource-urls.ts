@@ -29,6 +29,10 @@ export interface ResourceUrls {
   catalogLeaf(seq: number, lowerId: string, lowerVersion: string): string;
   readonly vulnerabilityIndex: string;
   vulnerabilityPage(name: string): string;
+  readonly symbolPackagePublish: string;
+  /** The symbol server root, for debuggers: files live at `{symbolServer}/{file}/{key}/{file}` (SSQP). */
+  readonly symbolServer: string;
+  symbolFile(fileName: string, symbolKey: string): string;
   registrationsBase(hive: RegistrationHive): string;
   registrationIndex(hive: RegistrationHive, lowerId: string): string;
   registrationPage(hive: RegistrationHive, lowerId: string, lower: string, upper: string): string;
@@ -56,6 +60,9 @@ export function resourceUrls(baseUrl: string): ResourceUrls {
       `${v3}/catalog/data/${seq}/${seg(lowerId)}.${seg(lowerVersion)}.json`,
     vulnerabilityIndex: `${v3}/vulnerabilities/index.json`,
     vulnerabilityPage: (name) => `${v3}/vulnerabilities/${seg(name)}.json`,
+    symbolPackagePublish: `${v3}/symbol-package`,
+    symbolServer: `${v3}/symbols`,
+    symbolFile: (fileName, symbolKey) => `${v3}/symbols/${seg(fileName)}/${seg(symbolKey)}/${seg(fileName)}`,
     registrationsBase: hive,
     registrationIndex: (h, lowerId) => `${hive(h)}${seg(lowerId)}/index.json`,
     registrationPage: (h, lowerId, lower, upper) =>

@@ -1,12 +1,15 @@
 // Search and autocomplete documents:
 // ../shared/spec/nuget-api/search-query-service-resource.md, search-autocomplete-service-resource.md
 import type { PackageVersion } from './package-version.ts';
-import { iconUrl, licenseUrl, readmeUrl } from './registration.ts';
+import { deprecationDocument, iconUrl, licenseUrl, readmeUrl } from './registration.ts';
 import type { RegistrationHive, ResourceUrls } from './resource-urls.ts';
+import { type VulnerabilityAdvisory, vulnerabilitiesOf } from './vulnerability-info.ts';
 
 export interface SearchResultInput {
   /** Visible versions of one id, lowest first; the last describes the result. */
   readonly versions: readonly PackageVersion[];
+  /** The advisories of this id; the result lists those that concern the latest version. */
+  readonly advisories?: readonly VulnerabilityAdvisory[] | undefined;
 }
 
 export function buildSearchResponse(
@@ -19,7 +22,7 @@ export function buildSearchResponse(
   const hive: RegistrationHive = semVer2 ? 'semver2-gz' : 'semver1-gz';
   return {
     totalHits,
-    data: results.flatMap(({ versions }) => {
+    data: results.flatMap(({ versions, advisories = [] }) => {
       const latest = versions.at(-1);
       if (!latest) return [];
       const m = latest.metadata;
@@ -53,6 +56,9 @@ export function buildSearchResponse(
           totalDownloads: versions.reduce((sum, v) => sum + v.downloads, 0),
           verified: false,
           packageTypes: types.map((t) => ({ name: t.name })),
+          // Both describe the latest version; the spec's vulnerabilities is an empty array when there are none.
+          deprecation: latest.deprecation ? deprecationDocument(latest.deprecation) : undefined,
+          vulnerabilities: vulnerabilitiesOf(advisories, latest),
           versions: versions.map((v) => ({
             version: v.fullVersion,
             downloads: v.downloads,

@@ -27,6 +27,11 @@ export function buildServiceIndex(urls: ResourceUrls, options: ServiceIndexOptio
   };
   add(urls.packagePublish, ['PackagePublish/2.0.0'], 'Push, unlist (DELETE) and relist (POST) packages');
   add(
+    urls.symbolPackagePublish,
+    ['SymbolPackagePublish/4.9.0'],
+    `Push symbol packages (.snupkg); symbol server: ${urls.symbolServer}`,
+  );
+  add(
     urls.packageBaseAddress,
     ['PackageBaseAddress/3.0.0'],
     'Package versions, .nupkg and .nuspec downloads',

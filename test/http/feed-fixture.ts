@@ -57,6 +57,8 @@ export interface TestFeed {
   readonly apiKey: string | undefined;
   /** Pushes nupkg bytes the way `dotnet nuget push` does. */
   push(nupkg: Buffer, options?: PushOptions): Promise<Response>;
+  /** Pushes .snupkg bytes to SymbolPackagePublish the way `dotnet nuget push` does (multipart, chunked). */
+  pushSymbols(snupkg: Buffer, options?: { key?: string | null }): Promise<Response>;
   /** Builds a package from `spec`, pushes it and fails the test unless the feed answers 201. */
   publish(spec: NupkgSpec): Promise<Buffer>;
   get(url: string, headers?: Headers): Promise<Response>;
@@ -205,6 +207,21 @@ export async function startFeed(settings: FeedSettings = {}): Promise<TestFeed> 
     dataDir,
     apiKey,
     push,
+    async pushSymbols(snupkg, options = {}) {
+      const key = options.key === undefined ? apiKey : options.key;
+      const boundary = randomUUID();
+      return app.inject({
+        method: 'PUT',
+        // The client appends '/' to the SymbolPackagePublish @id (client-behaviour.md §1.5).
+        url: '/v3/symbol-package/',
+        headers: {
+          ...(key === null || key === undefined ? {} : { 'x-nuget-apikey': key }),
+          'content-type': `multipart/form-data; boundary="${boundary}"`,
+          'transfer-encoding': 'chunked',
+        },
+        payload: chunks(multipartBody(snupkg, boundary), 4096),
+      });
+    },
     async publish(spec) {
       const nupkg = await buildNupkg(spec);
       const response = await push(nupkg);

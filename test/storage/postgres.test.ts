@@ -26,6 +26,8 @@ import { refreshSearchDocuments, SqliteSearchIndex } from '../../src/storage/sql
 import { startPostgresServer } from '../support/postgres-server.ts';
 import { catalogContract } from '../../src/storage/contracts/catalog-contract.ts';
 import { SqlCatalogStore } from '../../src/storage/sql/sql-catalog-store.ts';
+import { symbolStoreContract } from '../../src/storage/contracts/symbol-store-contract.ts';
+import { SqlSymbolStore } from '../../src/storage/sql/sql-symbol-store.ts';
 
 const server = await startPostgresServer();
 const databases: Kysely<Database>[] = [];
@@ -53,6 +55,8 @@ catalogContract('PostgreSQL', async () => {
   const db = await openPostgres();
   return { packages: postgresPorts(db).packages, catalog: new SqlCatalogStore(db) };
 });
+
+symbolStoreContract('PostgreSQL', async () => new SqlSymbolStore(await openPostgres()));
 
 describe('PostgreSQL migrations', () => {
   it('migrate once when several nodes open a fresh database at the same time', async () => {

@@ -11,6 +11,8 @@ import { packageStoreContract } from '../../src/storage/contracts/package-store-
 import type { Database } from '../../src/storage/sql/schema.ts';
 import { SqlCatalogStore } from '../../src/storage/sql/sql-catalog-store.ts';
 import { SqlPackageStore } from '../../src/storage/sql/sql-package-store.ts';
+import { symbolStoreContract } from '../../src/storage/contracts/symbol-store-contract.ts';
+import { SqlSymbolStore } from '../../src/storage/sql/sql-symbol-store.ts';
 import { openSqliteDatabase } from '../../src/storage/sql/sqlite-database.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from '../../src/storage/sql/sqlite-search-index.ts';
 
@@ -32,6 +34,12 @@ catalogContract('SQLite', async () => {
   const db = await openSqliteDatabase(join(root, `db-${n++}.sqlite`));
   databases.push(db);
   return { packages: new SqlPackageStore(db, refreshSearchDocuments), catalog: new SqlCatalogStore(db) };
+});
+
+symbolStoreContract('SQLite', async () => {
+  const db = await openSqliteDatabase(join(root, `db-${n++}.sqlite`));
+  databases.push(db);
+  return new SqlSymbolStore(db);
 });
 
 blobStoreContract('file system', async () => new FileSystemBlobStore(join(root, `blobs-${n++}`)));

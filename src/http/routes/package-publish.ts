@@ -15,7 +15,7 @@ function sameKey(given: string, expected: string): boolean {
 }
 
 /** X-NuGet-ApiKey checks: no key -> 401, a wrong key -> 403. Managed, scoped keys come with the security work. */
-function requireApiKey(request: FastifyRequest, feed: Feed): void {
+export function requireApiKey(request: FastifyRequest, feed: Feed): void {
   const given = request.headers['x-nuget-apikey'];
   const key = Array.isArray(given) ? given[0] : given;
   if (!feed.options.apiKey) {

@@ -43,7 +43,13 @@ export function registrationRoutes(app: FastifyInstance, feed: Feed): void {
     const hive = hiveOf(request.params.hive, request.params.id);
     const { urls, options } = respond(request, hive);
     const lowerId = request.params.id.toLowerCase();
-    const document = buildRegistrationIndex(urls, hive, lowerId, await hiveVersions(hive, lowerId));
+    const document = buildRegistrationIndex(
+      urls,
+      hive,
+      lowerId,
+      await hiveVersions(hive, lowerId),
+      await feed.advisories.findAdvisories([lowerId]),
+    );
     if (!document) throw noRegistration(request.params.id);
     return sendJson(request, reply, document, options);
   });
@@ -63,6 +69,7 @@ export function registrationRoutes(app: FastifyInstance, feed: Feed): void {
         await hiveVersions(hive, lowerId),
         lower,
         upper,
+        await feed.advisories.findAdvisories([lowerId]),
       );
       if (!page)
         throw notFound('page_not_found', `Package '${id}' has no registration page ${lower}..${upper}.`);

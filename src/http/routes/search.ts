@@ -60,7 +60,13 @@ export function searchRoutes(app: FastifyInstance, feed: Feed): void {
     const query = searchQuery(request.query);
     const { totalHits, hits } = await feed.search.search(query);
     const urls = resourceUrls(baseUrlOf(request, feed.options));
-    return sendJson(request, reply, buildSearchResponse(urls, query.semVer2, totalHits, hits), {
+    // One query for the advisories of every id on the page: results carry the latest version's vulnerabilities.
+    const advisories = await feed.advisories.findAdvisories(hits.map((hit) => hit.lowerId));
+    const results = hits.map((hit) => ({
+      ...hit,
+      advisories: advisories.filter((a) => a.lowerId === hit.lowerId),
+    }));
+    return sendJson(request, reply, buildSearchResponse(urls, query.semVer2, totalHits, results), {
       cacheControl: 'no-cache',
     });
   });

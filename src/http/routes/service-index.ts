@@ -7,7 +7,10 @@ import type { Feed } from '../feed.ts';
 import { sendJson } from '../send.ts';
 
 export function serviceIndexRoutes(app: FastifyInstance, feed: Feed): void {
-  app.get('/v3/index.json', (request, reply) =>
-    sendJson(request, reply, buildServiceIndex(resourceUrls(baseUrlOf(request, feed.options)))),
-  );
+  app.get('/v3/index.json', async (request, reply) => {
+    // One cheap MAX() query: VulnerabilityInfo is advertised only while advisories exist.
+    const vulnerabilityInfo = (await feed.advisories.lastUpdated()) !== undefined;
+    const urls = resourceUrls(baseUrlOf(request, feed.options));
+    return sendJson(request, reply, buildServiceIndex(urls, { vulnerabilityInfo }));
+  });
 }

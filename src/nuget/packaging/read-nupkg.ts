@@ -465,3 +465,77 @@ export async function readNupkg(path: string, limits?: Partial<NupkgLimits>): Pr
     await closeZip(zip);
   }
 }
+
+export interface PackageArchiveEntry extends NupkgEntry {
+  /** Percent-decoded, as NuGet's PackageArchiveReader.GetFiles() sees it. */
+  readonly path: string;
+}
+
+/** A package opened for reading entries one at a time; close() it when done. */
+export interface PackageArchive {
+  readonly entries: readonly PackageArchiveEntry[];
+  /** The root .nuspec, unparsed: a symbol package's nuspec does not follow every rule of a package's. */
+  readonly nuspecName: string;
+  readonly nuspecBytes: Buffer;
+  /** Reads the entry with this stored name whole (CRC-checked); more than maxBytes is TooLarge. */
+  readFile(entryName: string, maxBytes: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens any package-shaped zip (a .snupkg, or a stored .nupkg) with every guard of readNupkg (entry count,
+ * sizes, compression ratio, names, one root .nuspec) but without parsing the nuspec, so the caller reads the
+ * entries it needs. Refusals carry readNupkg's codes.
+ */
+export async function openPackageArchive(
+  path: string,
+  limits?: Partial<NupkgLimits>,
+): Promise<PackageArchive> {
+  const effective: NupkgLimits = { ...defaultNupkgLimits, ...limits };
+  const { size, looksLikeZip } = await sniff(path);
+  if (size === 0) throw invalidInput('nupkg_empty', 'the package file is empty (0 bytes)');
+  let zip: ZipFile;
+  try {
+    zip = await openZip(path);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') throw error;
+    throw zipFailure(error, looksLikeZip);
+  }
+  try {
+    if (zip.entryCount > effective.maxEntries) {
+      throw tooLarge(
+        'nupkg_too_many_entries',
+        `the package has ${zip.entryCount} entries; at most ${effective.maxEntries} are allowed`,
+      );
+    }
+    const listed = await listEntries(zip, effective);
+    const nuspecEntry = findRootNuspec(listed);
+    const nuspecBytes = await readEntryBytes(zip, nuspecEntry.entry, maxNuspecBytes, 'nuspec');
+    const byName = new Map(listed.map((item) => [item.entry.fileName, item.entry]));
+    let closed: Promise<void> | undefined;
+    return {
+      entries: listed.map(({ entry, path: decoded }) => ({
+        name: entry.fileName,
+        path: decoded,
+        compressedSize: entry.compressedSize,
+        uncompressedSize: entry.uncompressedSize,
+      })),
+      nuspecName: nuspecEntry.entry.fileName,
+      nuspecBytes,
+      async readFile(entryName, maxBytes) {
+        const entry = byName.get(entryName);
+        if (entry === undefined) throw new RangeError(`the package has no entry '${entryName}'`);
+        try {
+          return await readEntryBytes(zip, entry, maxBytes, 'file');
+        } catch (error) {
+          throw zipFailure(error, looksLikeZip);
+        }
+      },
+      // Idempotent: callers may close early (before moving the file) and again in a finally.
+      close: () => (closed ??= closeZip(zip)),
+    };
+  } catch (error) {
+    await closeZip(zip);
+    throw zipFailure(error, looksLikeZip);
+  }
+}

@@ -1,0 +1,71 @@
+// `nugget deprecate` and `nugget undeprecate`: set or clear the deprecation of package versions, working on the
+// configured storage directly (the server need not run). The HTTP API does the same: docs/deprecation.md.
+import type { Command } from 'commander';
+import { composeNugget } from '../../compose.ts';
+import { addConfigOptions, configFromFlags } from '../../config/config.ts';
+import {
+  deprecatePackage,
+  deprecationReasons,
+  parseAlternatePackage,
+  parseDeprecation,
+} from '../../packages/deprecate-package.ts';
+import type { PackageDeprecation } from '../../protocol/package-version.ts';
+
+const collect = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value.split(',').map((part) => part.trim()),
+];
+
+async function run(
+  flags: Record<string, unknown>,
+  input: { id: string; versions: string; deprecation: PackageDeprecation | undefined },
+): Promise<void> {
+  const nugget = await composeNugget({ ...configFromFlags(flags), logLevel: 'warn' });
+  try {
+    const { changed, unchanged } = await deprecatePackage(nugget.feed, input);
+    const what = input.deprecation ? 'deprecated' : 'no longer deprecated';
+    if (changed.length > 0) console.log(`${input.id} ${changed.join(', ')}: ${what}.`);
+    if (unchanged.length > 0) console.log(`${input.id} ${unchanged.join(', ')}: already ${what}, unchanged.`);
+  } finally {
+    await nugget.close();
+  }
+}
+
+export function deprecateCommand(program: Command): void {
+  addConfigOptions(
+    program
+      .command('deprecate')
+      .description('deprecate versions of a package (a version, a range such as "[1.0.0, 2.0.0)", or "*")')
+      .argument('<id>', 'package id')
+      .argument('<versions>', 'a version, a NuGet version range, or * for every version')
+      .requiredOption(
+        '--reason <reasons>',
+        `${deprecationReasons.join(', ')} (repeat the option or separate with commas)`,
+        collect,
+      )
+      .option('--message <text>', 'what users should know, e.g. what to use instead')
+      .option(
+        '--alternate <id[@range]>',
+        'the package to use instead, e.g. Other.Package or Other.Package@[2.0.0, )',
+      ),
+  ).action(async (id: string, versions: string, flags: Record<string, unknown>) => {
+    const alternate =
+      typeof flags['alternate'] === 'string' ? parseAlternatePackage(flags['alternate']) : undefined;
+    const deprecation = parseDeprecation({
+      reasons: flags['reason'],
+      message: flags['message'],
+      alternatePackage: alternate,
+    });
+    await run(flags, { id, versions, deprecation });
+  });
+
+  addConfigOptions(
+    program
+      .command('undeprecate')
+      .description('remove the deprecation of versions of a package')
+      .argument('<id>', 'package id')
+      .argument('<versions>', 'a version, a NuGet version range, or * for every version'),
+  ).action(async (id: string, versions: string, flags: Record<string, unknown>) =>
+    run(flags, { id, versions, deprecation: undefined }),
+  );
+}

@@ -1,0 +1,46 @@
+// @type SymbolPackagePublish/4.9.0: push a symbol package (.snupkg), and the symbol server that serves its
+// Portable PDBs in the SSQP layout `{file}/{key}/{file}` (key = PDB GUID + 'ffffffff').
+// Spec: ../shared/spec/nuget-api/symbol-package-publish-resource.md, ../shared/spec/reference/Symbol-Packages-snupkg.md;
+// SSQP: https://github.com/dotnet/symstore/blob/main/docs/specs/Simple_Symbol_Query_Protocol.md
+import type { FastifyInstance } from 'fastify';
+import { openSymbolFile } from '../../packages/open-symbol-file.ts';
+import { publishSymbolPackage } from '../../packages/publish-symbol-package.ts';
+import type { Feed } from '../feed.ts';
+import { receivePackage } from '../receive-package.ts';
+import { requireApiKey } from './package-publish.ts';
+
+// A file under a given key never changes: the key is the PDB's own id.
+const immutable = 'public, max-age=31536000, immutable';
+
+export function symbolRoutes(app: FastifyInstance, feed: Feed): void {
+  // The client appends '/' to the @id (client-behaviour.md §1.5): the router ignores trailing slashes.
+  // Bodies arrive as multipart, or raw application/octet-stream (parser registered by packagePublishRoutes).
+  app.put('/v3/symbol-package', async (request, reply) => {
+    requireApiKey(request, feed);
+    const upload = await receivePackage(request, feed.options);
+    try {
+      const symbols = await publishSymbolPackage({ ...feed, tempDir: feed.options.tempDir }, upload);
+      request.log.info(
+        { id: symbols.lowerId, version: symbols.lowerVersion, files: symbols.files.length },
+        'symbol package published',
+      );
+      return reply.code(201).send();
+    } finally {
+      await upload.discard();
+    }
+  });
+
+  // GET also answers HEAD (Fastify's exposeHeadRoutes), with the same headers and no body.
+  app.get<{ Params: { file: string; key: string; file2: string } }>(
+    '/v3/symbols/:file/:key/:file2',
+    async (request, reply) => {
+      const { file, key, file2 } = request.params;
+      const { blob } = await openSymbolFile(feed, { fileName: file, symbolKey: key, fileName2: file2 });
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-length', blob.size)
+        .header('cache-control', immutable)
+        .send(blob.stream);
+    },
+  );
+}
