@@ -3,6 +3,7 @@
 import type { PackageVersion } from './package-version.ts';
 import { buildCatalogEntry } from './registration.ts';
 import type { ResourceUrls } from './resource-urls.ts';
+import type { PackageVulnerability } from './vulnerability-info.ts';
 
 /** nuget.org puts at most 550 items in a page (spec, "Catalog page"). Pages are fixed ranges of entry numbers. */
 export const catalogPageSize = 550;
@@ -20,6 +21,8 @@ export interface CatalogEntry {
   readonly lowerVersion: string;
   /** The version as it was at this commit; absent for PackageDelete. */
   readonly snapshot?: PackageVersion | undefined;
+  /** The vulnerabilities known for that version at this commit. */
+  readonly vulnerabilities?: readonly PackageVulnerability[] | undefined;
 }
 
 export interface CatalogPageSummary {
@@ -98,7 +101,7 @@ export function buildCatalogLeaf(urls: ResourceUrls, entry: CatalogEntry) {
   }
   // The same metadata as a registration catalogEntry (its dependency links point into the SemVer 2.0.0 hive, which
   // holds every version), plus what only the catalog carries.
-  const details = buildCatalogEntry(urls, 'semver2-gz', v);
+  const details = buildCatalogEntry(urls, 'semver2-gz', v, entry.vulnerabilities ?? []);
   return {
     ...details,
     ...common,

@@ -99,6 +99,22 @@ describe('vulnerabilities', () => {
     assert.equal(byVersion.get('1.1.0')?.['vulnerabilities'], undefined);
   });
 
+  test('the catalog leaf written by the import is a snapshot carrying the vulnerability', async () => {
+    const pages = await feed.feed.catalog.pages();
+    const last = pages.at(-1)!;
+    const index = await feed.json('/v3/catalog/index.json');
+    const pageUrl = (index['items'] as JsonObject[]).at(-1)?.['@id'] as string;
+    const page = await feed.json(pathOf(pageUrl));
+    const item = (page['items'] as JsonObject[]).at(-1)!;
+    assert.equal(item['commitId'], last.commitId);
+    assert.equal(item['nuget:version'], '1.0.0');
+    const leaf = await feed.json(pathOf(item['@id']));
+    assert.deepEqual(leaf['vulnerabilities'], [{ advisoryUrl: advisory.url, severity: '2' }]);
+    // The push of 1.0.0 came before the advisory: its leaf still says nothing was known then.
+    const first = (page['items'] as JsonObject[]).find((i) => i['nuget:version'] === '1.0.0')!;
+    assert.equal((await feed.json(pathOf(first['@id'])))['vulnerabilities'], undefined);
+  });
+
   test('search describes the latest version: 1.1.0 has none, an empty array', async () => {
     const result = await feed.json('/v3/search?q=packageid:Vuln.Lib');
     assert.deepEqual(result['data'][0]['vulnerabilities'], []);

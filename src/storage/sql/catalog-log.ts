@@ -4,7 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { PackageVersion } from '../../protocol/package-version.ts';
+import { vulnerabilitiesOf } from '../../protocol/vulnerability-info.ts';
 import type { Database } from './schema.ts';
+import { toAdvisory } from './advisory-rows.ts';
 
 /** Serializes catalog appends across transactions where the database does not do it already. */
 export type CatalogLock = (trx: Transaction<Database>) => Promise<void>;
@@ -34,6 +36,18 @@ export async function appendCatalogEntry(
   const lastMs = last ? Date.parse(last.commit_timestamp) : Number.NEGATIVE_INFINITY;
   const timestamp = new Date(Math.max(now.getTime(), lastMs + 1)).toISOString();
   const v = change.version;
+  // A leaf is a snapshot: it carries the vulnerabilities known at this commit (catalog-resource.md,
+  // "Package details catalog items"), read in this transaction so an advisory import sees its own changes.
+  let snapshot: string | null = null;
+  if (change.type === 'PackageDetails') {
+    const advisories = await trx
+      .selectFrom('vulnerability_advisories')
+      .selectAll()
+      .where('lower_id', '=', v.lowerId)
+      .execute();
+    const vulnerabilities = vulnerabilitiesOf(advisories.map(toAdvisory), v);
+    snapshot = JSON.stringify(vulnerabilities.length > 0 ? { ...v, vulnerabilities } : v);
+  }
   await trx
     .insertInto('catalog_entries')
     .values({
@@ -44,7 +58,7 @@ export async function appendCatalogEntry(
       lower_version: v.lowerVersion,
       id: v.id,
       version: v.fullVersion,
-      snapshot: change.type === 'PackageDetails' ? JSON.stringify(v) : null,
+      snapshot,
     })
     .execute();
 }

@@ -1,14 +1,15 @@
 // AdvisoryStore over Kysely: the vulnerability_advisories table. An import and the catalog entries it causes
 // (one PackageDetails per stored version whose vulnerabilities change) commit in one transaction.
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import {
   planAdvisoryImport,
   versionsWithChangedVulnerabilities,
 } from '../../packages/import-vulnerabilities.ts';
 import type { AdvisoryImportSummary, AdvisoryInput, AdvisoryStore, Clock } from '../../packages/ports.ts';
-import type { AdvisorySeverity, VulnerabilityAdvisory } from '../../protocol/vulnerability-info.ts';
+import type { VulnerabilityAdvisory } from '../../protocol/vulnerability-info.ts';
+import { toAdvisory } from './advisory-rows.ts';
 import { appendCatalogEntry, type CatalogLock, noCatalogLock } from './catalog-log.ts';
-import type { Database, VulnerabilityAdvisoriesTable } from './schema.ts';
+import type { Database } from './schema.ts';
 import { toPackageVersion } from './sql-package-store.ts';
 
 /** Stay below SQLite's bound-parameter limit in `IN (...)` lists. */
@@ -19,14 +20,6 @@ function chunks<T>(items: readonly T[]): T[][] {
   for (let i = 0; i < items.length; i += chunkSize) result.push(items.slice(i, i + chunkSize));
   return result;
 }
-
-const toAdvisory = (row: Selectable<VulnerabilityAdvisoriesTable>): VulnerabilityAdvisory => ({
-  lowerId: row.lower_id,
-  url: row.url,
-  severity: Number(row.severity) as AdvisorySeverity,
-  versions: row.versions,
-  updated: row.updated,
-});
 
 export class SqlAdvisoryStore implements AdvisoryStore {
   readonly #db: Kysely<Database>;

@@ -2,9 +2,14 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { CatalogStore, ReplicationCursorStore } from '../../packages/ports.ts';
 import { type CatalogEntry, type CatalogPageSummary, catalogPageSize } from '../../protocol/catalog.ts';
 import type { PackageVersion } from '../../protocol/package-version.ts';
+import type { PackageVulnerability } from '../../protocol/vulnerability-info.ts';
 import type { CatalogEntriesTable, Database } from './schema.ts';
 
 function toCatalogEntry(row: Selectable<CatalogEntriesTable>): CatalogEntry {
+  const snapshot = row.snapshot
+    ? (JSON.parse(row.snapshot) as PackageVersion & { vulnerabilities?: PackageVulnerability[] })
+    : undefined;
+  const { vulnerabilities, ...version } = snapshot ?? {};
   return {
     seq: Number(row.seq),
     commitId: row.commit_id,
@@ -14,7 +19,8 @@ function toCatalogEntry(row: Selectable<CatalogEntriesTable>): CatalogEntry {
     lowerId: row.lower_id,
     version: row.version,
     lowerVersion: row.lower_version,
-    snapshot: row.snapshot ? (JSON.parse(row.snapshot) as PackageVersion) : undefined,
+    snapshot: snapshot ? (version as PackageVersion) : undefined,
+    ...(vulnerabilities ? { vulnerabilities } : {}),
   };
 }
 
