@@ -104,6 +104,8 @@ export async function composeNugget(
       maxPackageSize: config.maxPackageSize,
       deleteBehavior: config.deleteBehavior,
       tempDir,
+      packageDetailsUrl: config.packageDetailsUrl,
+      reportAbuseUrl: config.reportAbuseUrl,
     },
   };
   const app = await buildApp(feed, { logger });

@@ -61,6 +61,20 @@ export const configSchema = z.object({
     .string()
     .regex(/^s3:\/\//, 'must be an s3://bucket/prefix URL (leave it out for files in the data directory)')
     .optional(),
+  packageDetailsUrl: z
+    .string()
+    .regex(
+      /^https:\/\/\S+$/,
+      'must be an https URL template such as https://nuget.example.com/packages/{id}/{version}',
+    )
+    .optional(),
+  reportAbuseUrl: z
+    .string()
+    .regex(
+      /^https?:\/\/\S+$/,
+      'must be a URL template such as https://example.com/report?id={id}&version={version}',
+    )
+    .optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -115,6 +129,18 @@ const options: { key: keyof Config; flag: string; env: string; help: string }[] 
     flag: '--delete-behavior <unlist|delete>',
     env: 'NUGGET_DELETE_BEHAVIOR',
     help: 'what DELETE does (default unlist)',
+  },
+  {
+    key: 'packageDetailsUrl',
+    flag: '--package-details-url <template>',
+    env: 'NUGGET_PACKAGE_DETAILS_URL',
+    help: 'https URL of a web page about a package, with {id} and {version}',
+  },
+  {
+    key: 'reportAbuseUrl',
+    flag: '--report-abuse-url <template>',
+    env: 'NUGGET_REPORT_ABUSE_URL',
+    help: 'URL where users report a package, with {id} and {version}',
   },
   {
     key: 'logLevel',

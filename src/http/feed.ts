@@ -30,4 +30,6 @@ export interface FeedOptions {
   readonly maxPackageSize: number;
   readonly deleteBehavior: DeleteBehavior;
   readonly tempDir: string;
+  readonly packageDetailsUrl?: string | undefined;
+  readonly reportAbuseUrl?: string | undefined;
 }

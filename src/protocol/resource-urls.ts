@@ -25,6 +25,8 @@ export interface ResourceUrls {
   readonly searchQuery: string;
   readonly autocomplete: string;
   readonly catalogIndex: string;
+  /** The ReadmeUriTemplate: {lower_id} and {lower_version} are placeholders the client fills in. */
+  readonly readmeTemplate: string;
   catalogPage(page: number): string;
   catalogLeaf(seq: number, lowerId: string, lowerVersion: string): string;
   readonly vulnerabilityIndex: string;
@@ -55,6 +57,7 @@ export function resourceUrls(baseUrl: string): ResourceUrls {
     searchQuery: `${v3}/search`,
     autocomplete: `${v3}/autocomplete`,
     catalogIndex: `${v3}/catalog/index.json`,
+    readmeTemplate: `${flat}{lower_id}/{lower_version}/readme`,
     catalogPage: (page) => `${v3}/catalog/page${page}.json`,
     catalogLeaf: (seq, lowerId, lowerVersion) =>
       `${v3}/catalog/data/${seq}/${seg(lowerId)}.${seg(lowerVersion)}.json`,

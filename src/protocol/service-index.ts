@@ -18,6 +18,10 @@ export interface ServiceIndex {
 export interface ServiceIndexOptions {
   /** VulnerabilityInfo is listed only when the feed holds at least one advisory (vulnerability-info.md: no data, no resource). */
   readonly vulnerabilityInfo?: boolean;
+  /** An https URL template with {id} and {version}: a web page about a package (package-details-template-resource.md). */
+  readonly packageDetailsUrl?: string | undefined;
+  /** A URL template with {id} and {version} where users report a package (report-abuse-resource.md). */
+  readonly reportAbuseUrl?: string | undefined;
 }
 
 export function buildServiceIndex(urls: ResourceUrls, options: ServiceIndexOptions = {}): ServiceIndex {
@@ -78,6 +82,23 @@ export function buildServiceIndex(urls: ResourceUrls, options: ServiceIndexOptio
       urls.vulnerabilityIndex,
       ['VulnerabilityInfo/6.7.0'],
       'Known vulnerabilities, for restore audit (NuGetAudit)',
+    );
+  }
+  // ReadmeUriTemplate/6.13.0 (readme-template-resource.md): the flat container serves embedded readmes, 404 without.
+  add(urls.readmeTemplate, ['ReadmeUriTemplate/6.13.0'], 'The embedded README of a package version');
+  if (options.packageDetailsUrl) {
+    add(options.packageDetailsUrl, ['PackageDetailsUriTemplate/5.1.0'], 'A web page about a package version');
+  }
+  if (options.reportAbuseUrl) {
+    // The docs name /3.0.0-beta and /3.0.0-rc; the client looks for /3.0.0 (../shared/notes/landscape.md §3).
+    add(
+      options.reportAbuseUrl,
+      [
+        'ReportAbuseUriTemplate/3.0.0',
+        'ReportAbuseUriTemplate/3.0.0-beta',
+        'ReportAbuseUriTemplate/3.0.0-rc',
+      ],
+      'Where to report a package',
     );
   }
   return { version: '3.0.0', resources };

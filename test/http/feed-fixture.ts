@@ -30,6 +30,8 @@ export interface FeedSettings {
   maxPackageSize?: number;
   deleteBehavior?: 'unlist' | 'delete';
   logger?: Logger;
+  /** Any other configuration values, as `configSchema` takes them. */
+  config?: Record<string, unknown>;
 }
 
 export interface PushOptions {
@@ -104,6 +106,7 @@ export async function startFeed(settings: FeedSettings = {}): Promise<TestFeed> 
     maxPackageSize: settings.maxPackageSize,
     deleteBehavior: settings.deleteBehavior,
     logLevel: 'silent',
+    ...settings.config,
   });
   // downloadFlushMs 0: no timer; tests flush explicitly with feed.downloads.flush().
   const nugget = await composeNugget(config, {

@@ -11,6 +11,14 @@ export function serviceIndexRoutes(app: FastifyInstance, feed: Feed): void {
     // One cheap MAX() query: VulnerabilityInfo is advertised only while advisories exist.
     const vulnerabilityInfo = (await feed.advisories.lastUpdated()) !== undefined;
     const urls = resourceUrls(baseUrlOf(request, feed.options));
-    return sendJson(request, reply, buildServiceIndex(urls, { vulnerabilityInfo }));
+    return sendJson(
+      request,
+      reply,
+      buildServiceIndex(urls, {
+        vulnerabilityInfo,
+        packageDetailsUrl: feed.options.packageDetailsUrl,
+        reportAbuseUrl: feed.options.reportAbuseUrl,
+      }),
+    );
   });
 }
