@@ -148,6 +148,43 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0004-api-keys-and-audit-log': {
+      async up(db: Kysely<unknown>) {
+        // Managed API keys: only a hash of the secret is stored; `key_id` is the public part a key starts with.
+        await db.schema
+          .createTable('api_keys')
+          .addColumn('key_id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('secret_hash', 'text', (c) => c.notNull())
+          /** JSON array of scope names. */
+          .addColumn('scopes', 'text', (c) => c.notNull())
+          /** JSON array of id glob patterns ('*' for all). */
+          .addColumn('packages', 'text', (c) => c.notNull())
+          .addColumn('created', 'text', (c) => c.notNull())
+          .addColumn('expires', 'text')
+          .addColumn('last_used', 'text')
+          .addColumn('revoked', 'text')
+          .execute();
+        // Every write: who (key name), what, when, from where.
+        await db.schema
+          .createTable('audit_log')
+          .addColumn('seq', bigInteger, (c) =>
+            postgres ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('key_id', 'text')
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('package_id', 'text')
+          .addColumn('version', 'text')
+          .addColumn('source', 'text')
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          /** JSON with anything else worth keeping. */
+          .addColumn('detail', 'text')
+          .execute();
+        await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+      },
+    },
   };
 }
 

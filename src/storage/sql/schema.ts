@@ -88,6 +88,31 @@ export interface ReplicationCursorsTable {
   updated: string;
 }
 
+export interface ApiKeysTable {
+  key_id: string;
+  name: string;
+  secret_hash: string;
+  scopes: string;
+  packages: string;
+  created: string;
+  expires: string | null;
+  last_used: string | null;
+  revoked: string | null;
+}
+
+export interface AuditLogTable {
+  seq: Generated<number>;
+  at: string;
+  actor: string;
+  key_id: string | null;
+  action: string;
+  package_id: string | null;
+  version: string | null;
+  source: string | null;
+  outcome: string;
+  detail: string | null;
+}
+
 export interface Database {
   package_versions: PackageVersionsTable;
   search_documents: SearchDocumentsTable;
@@ -96,4 +121,6 @@ export interface Database {
   symbol_packages: SymbolPackagesTable;
   symbol_files: SymbolFilesTable;
   replication_cursors: ReplicationCursorsTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
 }
