@@ -1,0 +1,770 @@
+// The server benchmark of issue 7: one command, one machine, side by side with a bare node:http ceiling.
+// Run: npm run bench [-- --quick] [--ids 10000] [--versions 100000] [--duration 10] [--connections 50]
+//                    [--data-dir <dir>] [--no-dotnet] [--no-profile] [--seed 7]
+// Writes bench/results/<yyyy-mm-dd>.json (every raw number) and .md (the tables); bench/README.md explains them.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import yazl from 'yazl';
+import { createDotnetEnv, createWorkspace, runCommand } from '../test/e2e/harness.ts';
+import { buildNupkg, buildNuspecXml } from '../test/fixtures/build-nupkg.ts';
+import { type BulkImportReport, bulkImport, markerFile } from './bulk-import.ts';
+import { seededRandom, type SyntheticPackage, syntheticFeed, words } from './synthetic-feed.ts';
+
+const repoRoot = resolve(import.meta.dirname, '..');
+const { values: flags } = parseArgs({
+  options: {
+    ids: { type: 'string' },
+    versions: { type: 'string' },
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    seed: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    'data-dir': { type: 'string' },
+    'no-dotnet': { type: 'boolean', default: false },
+    'no-profile': { type: 'boolean', default: false },
+  },
+});
+const quick = flags.quick === true;
+const settings = {
+  ids: Number(flags.ids ?? (quick ? 500 : 10_000)),
+  versions: Number(flags.versions ?? (quick ? 5_000 : 100_000)),
+  durationSeconds: Number(flags.duration ?? (quick ? 3 : 10)),
+  warmupSeconds: quick ? 1 : 3,
+  connections: Number(flags.connections ?? 50),
+  seed: Number(flags.seed ?? 7),
+  sequentialPushes: quick ? 50 : 300,
+  concurrentPushes: quick ? 100 : 600,
+  pushConcurrency: 8,
+  bigPushBytes: quick ? 20 * 1024 * 1024 : 249 * 1024 * 1024,
+  coldStarts: quick ? 3 : 5,
+  restoreReferences: 50,
+  restoreRuns: quick ? 1 : 3,
+};
+for (const [name, value] of Object.entries(settings)) {
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`--${name} must be a positive integer, not ${value}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// CPU pinning: the servers on core 0, this process (the load generator) on core 1, so they never compete.
+
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return cpus().length >= 2;
+  } catch {
+    return false;
+  }
+})();
+
+// ---------------------------------------------------------------------------------------------------------
+// Child processes: every one is registered and killed at the end, on failure and on SIGINT.
+
+const children = new Set<ChildProcess>();
+
+function killChildren(): void {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children.clear();
+}
+
+function spawnPinned(args: readonly string[], extraEnv: Record<string, string> = {}): ChildProcess {
+  const [file, rest] = hasTaskset
+    ? ['taskset', ['-c', '0', process.execPath, ...args]]
+    : [process.execPath, [...args]];
+  const child = spawn(file, rest, {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...extraEnv },
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Waits for a line matching `pattern` on stdout; fails with the output after `timeoutMs` or an early exit. */
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(
+      () => finish(new Error(`no ${pattern} within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = pattern.exec(output);
+      if (match) finish(undefined, match);
+    };
+    const onExit = (code: number | null) => finish(new Error(`exited early (code ${code}):\n${output}`));
+    const finish = (error?: Error, match?: RegExpExecArray) => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      if (match) resolve(match);
+      else reject(error);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', onExit);
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface Server {
+  readonly base: string;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** Milliseconds from spawn to the "Service index:" line. */
+  readonly startMs: number;
+}
+
+const apiKey = 'bench-key';
+
+async function startNugget(dataDir: string, nodeFlags: readonly string[] = []): Promise<Server> {
+  const started = performance.now();
+  const child = spawnPinned([
+    ...nodeFlags,
+    'src/main.ts',
+    ...['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
+    ...['--api-key', apiKey],
+  ]);
+  const match = await waitForLine(child, /Service index: (http\S+)\/v3\/index\.json/, 120_000);
+  return { base: match[1] ?? '', pid: child.pid ?? 0, child, startMs: performance.now() - started };
+}
+
+/** Resident memory of a process in MB: now (VmRSS) and its peak since it started (VmHWM). */
+function memoryOf(pid: number): { rssMB: number; peakMB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const median = (numbers: readonly number[]) => {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+};
+const log = (line: string) => console.log(line);
+
+// ---------------------------------------------------------------------------------------------------------
+// Load: autocannon against a rotating set of paths.
+
+interface LoadResult {
+  readonly name: string;
+  readonly paths: number;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly throughputMBps: number;
+  readonly requests: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  /** Mean size of the answers of the sampled paths, as sent (compressed when the server compressed). */
+  readonly meanBodyBytes: number;
+}
+
+async function probe(base: string, paths: readonly string[]): Promise<number> {
+  let bytes = 0;
+  const sample = paths.slice(0, 50);
+  for (const path of sample) {
+    const response = await fetch(base + path, {
+      headers: { 'accept-encoding': 'gzip, deflate' },
+      signal: AbortSignal.timeout(30_000),
+    });
+    const body = await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
+    bytes += Number(response.headers.get('content-length') ?? body.byteLength);
+  }
+  return bytes / sample.length;
+}
+
+async function load(name: string, base: string, paths: readonly string[]): Promise<LoadResult> {
+  const meanBodyBytes = await probe(base, paths);
+  const options = {
+    url: base,
+    connections: settings.connections,
+    // The NuGet client asks for compressed answers on every request.
+    headers: { 'accept-encoding': 'gzip, deflate' },
+    requests: paths.map((path) => ({ method: 'GET' as const, path })),
+  };
+  await autocannon({ ...options, duration: settings.warmupSeconds });
+  const result = await autocannon({ ...options, duration: settings.durationSeconds });
+  const row: LoadResult = {
+    name,
+    paths: paths.length,
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p90Ms: result.latency.p90,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+    throughputMBps: result.throughput.average / (1024 * 1024),
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    meanBodyBytes,
+  };
+  log(
+    `  ${name}: ${row.requestsPerSecond.toFixed(0)} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms` +
+      (row.non2xx || row.errors ? ` (${row.non2xx} non-2xx, ${row.errors} errors)` : ''),
+  );
+  return row;
+}
+
+interface EndpointPaths {
+  readonly versionList: string[];
+  readonly registrationIndex: string[];
+  readonly nupkg: string[];
+  readonly search: string[];
+  readonly autocomplete: string[];
+}
+
+/** A seeded, random-ish sample of the feed: the same paths on every run of the same feed. */
+function endpointPaths(packages: readonly SyntheticPackage[], seed: number): EndpointPaths {
+  const random = seededRandom(seed * 31 + 1);
+  const pick = () => packages[Math.floor(random() * packages.length)] as SyntheticPackage;
+  const ids = Array.from({ length: Math.min(500, packages.length) }, pick);
+  const nupkg: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const pkg = pick();
+    const index = pkg.versions.findLastIndex((_, v) => !pkg.unlisted.has(v));
+    const lowerId = pkg.id.toLowerCase();
+    const lowerVersion = (pkg.versions[Math.max(0, Math.floor(random() * (index + 1)))] ?? '').toLowerCase();
+    nupkg.push(`/v3/flatcontainer/${lowerId}/${lowerVersion}/${lowerId}.${lowerVersion}.nupkg`);
+  }
+  const filters = 'prerelease=true&semVer2Level=2.0.0';
+  const queries = [
+    ...words.slice(0, 60),
+    ...Array.from(
+      { length: 40 },
+      (_, i) => `${words[i] ?? 'json'} ${words[(i * 7 + 3) % words.length] ?? 'http'}`,
+    ),
+  ];
+  const prefixes = ids.slice(0, 100).map((pkg, i) => pkg.id.toLowerCase().slice(0, 3 + (i % 8)));
+  return {
+    versionList: ids.map((pkg) => `/v3/flatcontainer/${pkg.id.toLowerCase()}/index.json`),
+    registrationIndex: ids.map((pkg) => `/v3/registration-gz-semver2/${pkg.id.toLowerCase()}/index.json`),
+    nupkg,
+    search: queries.map((q) => `/v3/search?q=${encodeURIComponent(q)}&take=20&${filters}`),
+    autocomplete: prefixes.map((q) => `/v3/autocomplete?q=${encodeURIComponent(q)}&take=20&${filters}`),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pushes, as the NuGet client sends them: multipart/form-data with a quoted boundary.
+
+const boundary = 'nugget-bench-boundary';
+const multipartHead = Buffer.from(
+  `--${boundary}\r\nContent-Type: application/octet-stream\r\n` +
+    'Content-Disposition: form-data; name=package; filename=package.nupkg\r\n\r\n',
+);
+const multipartTail = Buffer.from(`\r\n--${boundary}--\r\n`);
+
+async function push(base: string, body: Buffer | AsyncIterable<Buffer>, timeoutMs = 60_000): Promise<void> {
+  const response = await fetch(`${base}/v3/package`, {
+    method: 'PUT',
+    headers: { 'content-type': `multipart/form-data; boundary="${boundary}"`, 'x-nuget-apikey': apiKey },
+    body: Buffer.isBuffer(body) ? Buffer.concat([multipartHead, body, multipartTail]) : body,
+    duplex: 'half',
+    signal: AbortSignal.timeout(timeoutMs),
+  } as RequestInit);
+  await response.arrayBuffer();
+  if (response.status !== 201) throw new Error(`push answered ${response.status}`);
+}
+
+async function smallPackages(prefix: string, count: number): Promise<Buffer[]> {
+  const packages: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    packages.push(
+      await buildNupkg({
+        id: `${prefix}${i}`,
+        version: '1.0.0',
+        description: `Benchmark package ${i}: ${words.slice(i % 50, (i % 50) + 12).join(' ')}`,
+        tags: words.slice(i % 40, (i % 40) + 3),
+        dependencyGroups: [{ targetFramework: 'net8.0', dependencies: [] }],
+        licenseExpression: 'MIT',
+      }),
+    );
+  }
+  return packages;
+}
+
+/** Pushes every package, `concurrency` at a time; returns pushes per second. Bounded by count and time. */
+async function pushAll(base: string, packages: readonly Buffer[], concurrency: number): Promise<number> {
+  const deadline = performance.now() + 120_000;
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < packages.length && performance.now() < deadline)
+      await push(base, packages[next++] as Buffer);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return next / ((performance.now() - started) / 1000);
+}
+
+/** A nupkg of about `bytes` on disk: a stored (uncompressed) entry of pseudo-random, incompressible bytes. */
+async function writeBigNupkg(path: string, bytes: number): Promise<number> {
+  const chunk = Buffer.alloc(1024 * 1024);
+  const random = seededRandom(99);
+  for (let offset = 0; offset < chunk.length; offset += 4)
+    chunk.writeUInt32LE(Math.floor(random() * 2 ** 32), offset);
+  const zip = new yazl.ZipFile();
+  const id = 'Bench.Big';
+  zip.addBuffer(
+    Buffer.from(buildNuspecXml({ id, version: '1.0.0', description: 'A 250 MB push' })),
+    `${id}.nuspec`,
+  );
+  const chunks = Math.floor(bytes / chunk.length);
+  async function* content() {
+    for (let i = 0; i < chunks; i++) {
+      chunk.writeUInt32LE(i, 0); // no two chunks alike
+      yield chunk;
+    }
+  }
+  const { Readable } = await import('node:stream');
+  zip.addReadStream(Readable.from(content()), `lib/net8.0/${id}.dll`, { compress: false });
+  zip.end();
+  const file = await open(path, 'w');
+  const { pipeline } = await import('node:stream/promises');
+  await pipeline(zip.outputStream, file.createWriteStream());
+  return (await stat(path)).size;
+}
+
+async function* multipartFile(path: string): AsyncIterable<Buffer> {
+  yield multipartHead;
+  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) yield chunk as Buffer;
+  yield multipartTail;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// CPU profile of the server during the version-list load: the top self-time functions and files.
+
+interface ProfileSummary {
+  readonly totalMs: number;
+  readonly topFunctions: { name: string; selfMs: number; percent: number }[];
+  readonly topFiles: { file: string; selfMs: number; percent: number }[];
+}
+
+function summarizeProfile(text: string): ProfileSummary {
+  const profile = JSON.parse(text) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const us = selfUs.get(node.id) ?? 0;
+    total += us;
+    const url = node.callFrame.url.replace(`file://${repoRoot}/`, '');
+    const file = url.includes('node_modules/')
+      ? `node_modules/${url.split('node_modules/').at(-1)?.split('/').slice(0, 1).join('/')}`
+      : url || '(native)';
+    const name =
+      `${node.callFrame.functionName || '(anonymous)'} ${url ? `${url}:${node.callFrame.lineNumber + 1}` : ''}`.trim();
+    byFunction.set(name, (byFunction.get(name) ?? 0) + us);
+    byFile.set(file, (byFile.get(file) ?? 0) + us);
+  }
+  const top = (map: Map<string, number>, count: number) =>
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, count);
+  return {
+    totalMs: total / 1000,
+    topFunctions: top(byFunction, 25).map(([name, us]) => ({
+      name,
+      selfMs: us / 1000,
+      percent: (100 * us) / total,
+    })),
+    topFiles: top(byFile, 15).map(([file, us]) => ({ file, selfMs: us / 1000, percent: (100 * us) / total })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const stopAll = () => {
+    killChildren();
+    process.exit(130);
+  };
+  process.on('SIGINT', stopAll);
+  process.on('SIGTERM', stopAll);
+  const work = await mkdtemp(join(tmpdir(), 'nugget-bench-'));
+  try {
+    await run(work);
+  } finally {
+    killChildren();
+    await rm(work, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+async function run(work: string): Promise<void> {
+  const startedAt = new Date();
+  log(
+    `nugget server benchmark: ${settings.ids} ids, ${settings.versions} versions, ${settings.connections} connections, ${settings.durationSeconds} s per endpoint`,
+  );
+  log(
+    hasTaskset
+      ? 'pinned: servers on CPU 0, load generator on CPU 1'
+      : 'not pinned (no taskset or a single CPU)',
+  );
+
+  // 1. The feed: imported once per data dir (a marker records what it holds).
+  const dataDir = resolve(flags['data-dir'] ?? join(work, 'feed'));
+  let feedImport: BulkImportReport & { reused: boolean };
+  const marker = join(dataDir, markerFile);
+  const previous = existsSync(marker)
+    ? (JSON.parse(await readFile(marker, 'utf8')) as BulkImportReport)
+    : undefined;
+  if (
+    previous &&
+    previous.ids === settings.ids &&
+    previous.versions === settings.versions &&
+    previous.seed === settings.seed
+  ) {
+    log(`feed: reusing ${dataDir} (imported in ${previous.totalSeconds.toFixed(0)} s)`);
+    feedImport = { ...previous, reused: true };
+  } else {
+    if (existsSync(join(dataDir, 'nugget.db'))) {
+      throw new Error(
+        `${dataDir} holds a different feed than --ids/--versions/--seed ask for: use an empty or new --data-dir`,
+      );
+    }
+    log(`feed: importing into ${dataDir}`);
+    feedImport = { ...(await bulkImport({ ...settings, dataDir, log })), reused: false };
+    log(`feed: imported in ${feedImport.totalSeconds.toFixed(1)} s`);
+  }
+  const packages = syntheticFeed(settings);
+  const paths = endpointPaths(packages, settings.seed);
+
+  // 2. Cold start and idle memory: an empty feed and the loaded one.
+  const coldStart = { emptyMs: [] as number[], loadedMs: [] as number[] };
+  let idleEmptyMB = NaN;
+  for (let i = 0; i < settings.coldStarts; i++) {
+    const server = await startNugget(join(work, `empty-${i}`));
+    coldStart.emptyMs.push(server.startMs);
+    if (i === 0) {
+      await sleep(2000);
+      idleEmptyMB = memoryOf(server.pid).rssMB;
+    }
+    await stopChild(server.child);
+  }
+  for (let i = 0; i < settings.coldStarts; i++) {
+    const server = await startNugget(dataDir);
+    coldStart.loadedMs.push(server.startMs);
+    await stopChild(server.child);
+  }
+  log(
+    `cold start: median ${median(coldStart.emptyMs).toFixed(0)} ms empty, ${median(coldStart.loadedMs).toFixed(0)} ms loaded`,
+  );
+
+  // 3. Read endpoints against the loaded feed, and the ceiling with a body the size of a version list.
+  const server = await startNugget(dataDir);
+  await sleep(2000);
+  const idleLoadedMB = memoryOf(server.pid).rssMB;
+  const ceilingBody = join(work, 'ceiling.json');
+  const listSizes = await Promise.all(
+    paths.versionList
+      .slice(0, 50)
+      .map(async (path) => (await (await fetch(server.base + path)).arrayBuffer()).byteLength),
+  );
+  // The ceiling answers with a version list of the median size of the sample (same JSON shape, same bytes).
+  const medianSize = median(listSizes);
+  const medianPath = paths.versionList[listSizes.findIndex((size) => size >= medianSize)] ?? '';
+  await writeFile(ceilingBody, Buffer.from(await (await fetch(server.base + medianPath)).arrayBuffer()));
+  await stopChild(server.child);
+
+  const ceilingChild = spawnPinned(['bench/ceiling-server.ts', ceilingBody]);
+  const ceilingPort = (await waitForLine(ceilingChild, /Listening: (\d+)/, 30_000))[1];
+  log('load:');
+  const ceiling = await load('bare node:http ceiling', `http://127.0.0.1:${ceilingPort}`, ['/']);
+  await stopChild(ceilingChild);
+
+  const loaded = await startNugget(dataDir);
+  const endpoints = [
+    await load('flat-container version list', loaded.base, paths.versionList),
+    await load('registration index (gz, SemVer 2)', loaded.base, paths.registrationIndex),
+    await load('small .nupkg download', loaded.base, paths.nupkg),
+    await load('search', loaded.base, paths.search),
+    await load('autocomplete', loaded.base, paths.autocomplete),
+  ];
+  const afterLoadMB = memoryOf(loaded.pid);
+  await stopChild(loaded.child);
+
+  // 4. Where the version-list time goes: a CPU profile of a separate server run.
+  let profile: ProfileSummary | undefined;
+  if (!flags['no-profile']) {
+    const profileDir = join(work, 'profile');
+    const profiled = await startNugget(dataDir, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
+    await autocannon({
+      url: profiled.base,
+      connections: settings.connections,
+      duration: settings.durationSeconds,
+      headers: { 'accept-encoding': 'gzip, deflate' },
+      requests: paths.versionList.map((path) => ({ method: 'GET' as const, path })),
+    });
+    await stopChild(profiled.child);
+    const file = (await readdir(profileDir)).find((name) => name.endsWith('.cpuprofile'));
+    if (file) profile = summarizeProfile(await readFile(join(profileDir, file), 'utf8'));
+    log(`profile: ${profile ? `${profile.topFiles.length} files summarized` : 'no profile written'}`);
+  }
+
+  // 5. Pushes on a fresh feed: sequential, then 8 at a time.
+  const pushFeed = await startNugget(join(work, 'push-feed'));
+  const sequentialPackages = await smallPackages('Bench.Push.Sequential', settings.sequentialPushes);
+  const concurrentPackages = await smallPackages('Bench.Push.Concurrent', settings.concurrentPushes);
+  const pushes = {
+    sequentialPerSecond: await pushAll(pushFeed.base, sequentialPackages, 1),
+    concurrentPerSecond: await pushAll(pushFeed.base, concurrentPackages, settings.pushConcurrency),
+    concurrency: settings.pushConcurrency,
+    sequentialCount: settings.sequentialPushes,
+    concurrentCount: settings.concurrentPushes,
+    meanPackageBytes: sequentialPackages.reduce((sum, b) => sum + b.length, 0) / sequentialPackages.length,
+  };
+  log(
+    `pushes: ${pushes.sequentialPerSecond.toFixed(0)}/s sequential, ${pushes.concurrentPerSecond.toFixed(0)}/s ${settings.pushConcurrency} at a time`,
+  );
+
+  // 6. dotnet restore of 50 references from a cold client cache, from the push feed.
+  let restore: { seconds: number[]; medianSeconds: number } | { skipped: string };
+  if (flags['no-dotnet']) {
+    restore = { skipped: '--no-dotnet' };
+  } else {
+    restore = await measureRestore(pushFeed.base);
+  }
+  await stopChild(pushFeed.child);
+
+  // 7. Memory during a 250 MB push, on a fresh server.
+  const bigPath = join(work, 'big.nupkg');
+  const bigBytes = await writeBigNupkg(bigPath, settings.bigPushBytes);
+  const bigFeed = await startNugget(join(work, 'big-feed'));
+  await sleep(1500);
+  const before = memoryOf(bigFeed.pid);
+  let sampledPeakMB = before.rssMB;
+  const sampler = setInterval(() => {
+    sampledPeakMB = Math.max(sampledPeakMB, memoryOf(bigFeed.pid).rssMB);
+  }, 20);
+  const bigStarted = performance.now();
+  try {
+    await push(bigFeed.base, multipartFile(bigPath), 300_000);
+  } finally {
+    clearInterval(sampler);
+  }
+  const bigSeconds = (performance.now() - bigStarted) / 1000;
+  const after = memoryOf(bigFeed.pid);
+  await stopChild(bigFeed.child);
+  const bigPush = {
+    bytes: bigBytes,
+    seconds: bigSeconds,
+    rssBeforeMB: before.rssMB,
+    sampledPeakMB,
+    hwmBeforeMB: before.peakMB,
+    hwmAfterMB: after.peakMB,
+    growthMB: Math.max(sampledPeakMB, after.peakMB) - before.rssMB,
+  };
+  log(
+    `250 MB push: ${(bigBytes / 1024 / 1024).toFixed(0)} MB in ${bigSeconds.toFixed(1)} s, RSS +${bigPush.growthMB.toFixed(0)} MB`,
+  );
+
+  // 8. Results.
+  await writeResults({
+    startedAt,
+    feedImport,
+    ceiling,
+    endpoints,
+    coldStart,
+    memory: {
+      idleEmptyMB,
+      idleLoadedMB,
+      afterLoadMB: afterLoadMB.rssMB,
+      peakDuringLoadMB: afterLoadMB.peakMB,
+    },
+    pushes,
+    bigPush,
+    restore,
+    profile,
+  });
+}
+
+async function measureRestore(base: string): Promise<{ seconds: number[]; medianSeconds: number }> {
+  const ids = Array.from({ length: settings.restoreReferences }, (_, i) => `Bench.Restore.Package${i}`);
+  for (const id of ids) {
+    await push(base, await buildNupkg({ id, version: '1.0.0', description: `Restore benchmark ${id}` }));
+  }
+  const workspace = await createWorkspace('nugget-bench-restore-');
+  try {
+    const seconds: number[] = [];
+    for (let run = 0; run < settings.restoreRuns; run++) {
+      // A new environment per run: empty global packages folder and HTTP cache (a cold client).
+      const env = await createDotnetEnv(workspace, {
+        name: `client-${run}`,
+        sources: [{ name: 'nugget', url: `${base}/v3/index.json` }],
+      });
+      const project = await env.makeDir('app');
+      const references = ids
+        .map((id) => `    <PackageReference Include="${id}" Version="1.0.0" />`)
+        .join('\n');
+      await writeFile(
+        join(project, 'app.csproj'),
+        `<Project Sdk="Microsoft.NET.Sdk">\n  <PropertyGroup>\n    <TargetFramework>net10.0</TargetFramework>\n  </PropertyGroup>\n  <ItemGroup>\n${references}\n  </ItemGroup>\n</Project>\n`,
+      );
+      const started = performance.now();
+      const result = await runCommand('dotnet', ['restore', '--configfile', env.configFile], {
+        cwd: project,
+        env: env.env,
+        timeoutMs: 300_000,
+      });
+      if (result.code !== 0) throw new Error(`dotnet restore failed:\n${result.stdout}\n${result.stderr}`);
+      seconds.push((performance.now() - started) / 1000);
+    }
+    log(
+      `dotnet restore (${settings.restoreReferences} references, cold): ${seconds.map((s) => s.toFixed(1)).join(', ')} s`,
+    );
+    return { seconds, medianSeconds: median(seconds) };
+  } finally {
+    await workspace.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+interface Results {
+  startedAt: Date;
+  feedImport: BulkImportReport & { reused: boolean };
+  ceiling: LoadResult;
+  endpoints: LoadResult[];
+  coldStart: { emptyMs: number[]; loadedMs: number[] };
+  memory: { idleEmptyMB: number; idleLoadedMB: number; afterLoadMB: number; peakDuringLoadMB: number };
+  pushes: { sequentialPerSecond: number; concurrentPerSecond: number; concurrency: number };
+  bigPush: { bytes: number; growthMB: number; seconds: number };
+  restore: { seconds: number[]; medianSeconds: number } | { skipped: string };
+  profile: ProfileSummary | undefined;
+}
+
+function gitCommit(): { commit: string; dirty: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const status = execFileSync('git', ['status', '--porcelain'], { cwd: repoRoot, encoding: 'utf8' });
+    return { commit, dirty: status.trim() !== '' };
+  } catch {
+    return { commit: 'unknown', dirty: true };
+  }
+}
+
+const yes = (met: boolean) => (met ? 'yes' : '**no**');
+
+function markdown(results: Results, machine: Record<string, unknown>): string {
+  const { ceiling, endpoints, feedImport } = results;
+  const ratioTargets = new Set([
+    'flat-container version list',
+    'registration index (gz, SemVer 2)',
+    'small .nupkg download',
+  ]);
+  const endpointRows = [ceiling, ...endpoints].map((row) => {
+    const ratio = row.requestsPerSecond / ceiling.requestsPerSecond;
+    let target = '';
+    let met = '';
+    if (ratioTargets.has(row.name)) {
+      target = 'ratio >= 0.8';
+      met = yes(ratio >= 0.8);
+    } else if (row.name === 'search' || row.name === 'autocomplete') {
+      target = 'p99 < 10 ms';
+      met = yes(row.p99Ms < 10);
+    }
+    return `| ${row.name} | ${row.requestsPerSecond.toFixed(0)} | ${row.p50Ms} | ${row.p99Ms} | ${ratio.toFixed(2)} | ${target} | ${met} |`;
+  });
+  const m = results.memory;
+  const restoreText =
+    'skipped' in results.restore
+      ? `skipped (${results.restore.skipped})`
+      : `${results.restore.medianSeconds.toFixed(1)} s (runs: ${results.restore.seconds.map((s) => s.toFixed(1)).join(', ')})`;
+  const coldLoaded = median(results.coldStart.loadedMs);
+  const otherRows = [
+    `| pushes/s, sequential (small packages, HTTP multipart) | ${results.pushes.sequentialPerSecond.toFixed(0)} | >= 100 | ${yes(results.pushes.sequentialPerSecond >= 100)} |`,
+    `| pushes/s, ${results.pushes.concurrency} concurrent | ${results.pushes.concurrentPerSecond.toFixed(0)} | | |`,
+    `| RSS idle, empty feed | ${m.idleEmptyMB.toFixed(0)} MB | < 120 MB | ${yes(m.idleEmptyMB < 120)} |`,
+    `| RSS idle, loaded feed | ${m.idleLoadedMB.toFixed(0)} MB | < 120 MB | ${yes(m.idleLoadedMB < 120)} |`,
+    `| RSS after the read load (peak during it) | ${m.afterLoadMB.toFixed(0)} MB (${m.peakDuringLoadMB.toFixed(0)} MB) | | |`,
+    `| RSS growth during a ${(results.bigPush.bytes / 1024 / 1024).toFixed(0)} MB push | ${results.bigPush.growthMB.toFixed(0)} MB (${results.bigPush.seconds.toFixed(1)} s) | < 100 MB | ${yes(results.bigPush.growthMB < 100)} |`,
+    `| cold start, empty feed (median of ${results.coldStart.emptyMs.length}) | ${median(results.coldStart.emptyMs).toFixed(0)} ms | < 1 s | ${yes(median(results.coldStart.emptyMs) < 1000)} |`,
+    `| cold start, loaded feed (median of ${results.coldStart.loadedMs.length}) | ${coldLoaded.toFixed(0)} ms | < 1 s | ${yes(coldLoaded < 1000)} |`,
+    `| dotnet restore, 50 references, cold client cache | ${restoreText} | | |`,
+    `| feed import (${feedImport.templates} via publishPackage, the rest bulk) | ${feedImport.totalSeconds.toFixed(0)} s (${feedImport.bulkVersionsPerSecond.toFixed(0)} versions/s bulk, ${feedImport.publishPerSecond.toFixed(0)}/s publishPackage in-process)${feedImport.reused ? ', reused' : ''} | | |`,
+  ];
+  return [
+    `# nugget server benchmark, ${results.startedAt.toISOString().slice(0, 10)}`,
+    '',
+    `Feed: ${feedImport.ids} ids, ${feedImport.versions} versions (seed ${feedImport.seed}). ` +
+      `${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s per endpoint. ` +
+      `Machine: ${String(machine['cpu'])} x ${String(machine['cpus'])}, Node ${String(machine['node'])}, ` +
+      `${machine['pinned'] ? 'server on CPU 0, load generator on CPU 1' : 'not pinned'}. ` +
+      `Commit ${String(machine['commit']).slice(0, 10)}${machine['dirty'] ? ' (with uncommitted changes)' : ''}.`,
+    '',
+    '| endpoint | req/s | p50 ms | p99 ms | ratio to ceiling | target | met? |',
+    '| --- | ---: | ---: | ---: | ---: | --- | --- |',
+    ...endpointRows,
+    '',
+    '| measure | value | target | met? |',
+    '| --- | --- | --- | --- |',
+    ...otherRows,
+    '',
+  ].join('\n');
+}
+
+async function writeResults(results: Results): Promise<void> {
+  const machine = {
+    cpu: cpus()[0]?.model,
+    cpus: cpus().length,
+    memoryGB: totalmem() / 1024 ** 3,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    pinned: hasTaskset,
+    ...gitCommit(),
+  };
+  // A smoke run never overwrites the day's full-size results.
+  const date = `${results.startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}`;
+  const dir = join(import.meta.dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  const table = markdown(results, machine);
+  await writeFile(
+    join(dir, `${date}.json`),
+    `${JSON.stringify({ benchmark: 'server', date: results.startedAt.toISOString(), machine, settings, ...results }, null, 2)}\n`,
+  );
+  await writeFile(join(dir, `${date}.md`), table);
+  console.log(`\n${table}`);
+  console.log(`wrote bench/results/${date}.json and bench/results/${date}.md`);
+}
+
+// Last, so every declaration above is initialized before main() runs.
+if (hasTaskset && process.env['NUGGET_BENCH_PINNED'] !== '1') {
+  const child = spawn(
+    'taskset',
+    ['-c', '1', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, NUGGET_BENCH_PINNED: '1' },
+    },
+  );
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 1)));
+} else {
+  await main();
+}
