@@ -1,14 +1,22 @@
 // The one place that builds adapters and wires services (docs/architecture.md rule 1).
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
-import type { Config } from './config/config.ts';
+import { type Config, ConfigError } from './config/config.ts';
 import { buildApp } from './http/app.ts';
-import type { Feed } from './http/feed.ts';
+import { createReadCaches, type Feed } from './http/feed.ts';
+import { FailedAuthLimiter } from './auth/failed-auth-limiter.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
-import type { BlobStore, ReplicationCursorStore, SearchIndex } from './packages/ports.ts';
+import type {
+  BlobStore,
+  ChangeStamps,
+  FeedCopier,
+  ReplicationCursorStore,
+  SearchIndex,
+} from './packages/ports.ts';
 import { FileSystemBlobStore } from './storage/blobs/file-system-blob-store.ts';
 import { type CatalogLock, noCatalogLock, postgresCatalogLock } from './storage/sql/catalog-log.ts';
 import type { Database } from './storage/sql/schema.ts';
@@ -16,7 +24,10 @@ import { SqlAdvisoryStore } from './storage/sql/sql-advisory-store.ts';
 import { SqlCatalogStore, SqlReplicationCursorStore } from './storage/sql/sql-catalog-store.ts';
 import { SqlPackageStore, type SearchDocumentsRefresher } from './storage/sql/sql-package-store.ts';
 import { SqlSymbolStore } from './storage/sql/sql-symbol-store.ts';
-import { openSqliteDatabase } from './storage/sql/sqlite-database.ts';
+import { SqlApiKeyStore } from './storage/sql/sql-api-key-store.ts';
+import { SqlAuditLog } from './storage/sql/sql-audit-log.ts';
+import { openSqlite } from './storage/sql/sqlite-database.ts';
+import { SqlChangeStamps, SqliteChangeStamps } from './storage/sql/change-stamps.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from './storage/sql/sqlite-search-index.ts';
 
 interface Metadata {
@@ -24,6 +35,7 @@ interface Metadata {
   readonly refreshSearch: SearchDocumentsRefresher;
   readonly search: SearchIndex;
   readonly catalogLock: CatalogLock;
+  readonly stamps: ChangeStamps;
 }
 
 /** The embedded default loads neither pg nor the S3 SDK: the scale-out adapters are imported only when configured. */
@@ -38,14 +50,16 @@ async function openMetadata(config: Config, dataDir: string): Promise<Metadata> 
       refreshSearch: refreshPostgresSearchDocuments,
       search: new PostgresSearchIndex(db),
       catalogLock: postgresCatalogLock,
+      stamps: new SqlChangeStamps(db),
     };
   }
-  const db = await openSqliteDatabase(join(dataDir, 'nugget.db'));
+  const { db, sqlite } = await openSqlite(join(dataDir, 'nugget.db'));
   return {
     db,
     refreshSearch: refreshSearchDocuments,
     search: new SqliteSearchIndex(db),
     catalogLock: noCatalogLock,
+    stamps: new SqliteChangeStamps(sqlite),
   };
 }
 
@@ -56,6 +70,33 @@ async function openBlobs(config: Config, dataDir: string): Promise<BlobStore> {
     return new S3BlobStore(parseS3StorageUrl(config.storage));
   }
   return new FileSystemBlobStore(join(dataDir, 'blobs'));
+}
+
+/**
+ * The --tls-cert / --tls-key PEM files, read and checked to be a certificate and its key before anything
+ * starts: a wrong path or a mismatched pair is a start-up error that names the flag, not a failed handshake later.
+ */
+async function readTlsFiles(config: Config): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (config.tlsCert === undefined || config.tlsKey === undefined) return undefined;
+  const read = async (file: string, flag: string) => {
+    try {
+      return await readFile(file);
+    } catch (error) {
+      throw new ConfigError(`Cannot read ${flag} ${file}: ${(error as Error).message}`, { cause: error });
+    }
+  };
+  const cert = await read(config.tlsCert, '--tls-cert');
+  const key = await read(config.tlsKey, '--tls-key');
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new ConfigError(
+      `--tls-cert ${config.tlsCert} and --tls-key ${config.tlsKey} are not a PEM certificate and its ` +
+        `private key: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return { cert, key };
 }
 
 export interface Nugget {
@@ -72,17 +113,23 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 
 export async function composeNugget(
   config: Config,
-  options: { logger?: Logger; downloadFlushMs?: number } = {},
+  options: {
+    logger?: Logger;
+    downloadFlushMs?: number;
+    /** Admin commands that may run beside a live server (nugget apikey) must not empty its tmp/ of uploads. */
+    keepTempFiles?: boolean;
+  } = {},
 ): Promise<Nugget> {
   const logger = options.logger ?? createLogger(config);
+  const https = await readTlsFiles(config);
   const dataDir = resolve(config.dataDir);
   const tempDir = join(dataDir, 'tmp');
   await mkdir(dataDir, { recursive: true });
   // Uploads still in tmp/ belong to a previous process that stopped mid-push: nothing refers to them.
-  await rm(tempDir, { recursive: true, force: true });
+  if (!options.keepTempFiles) await rm(tempDir, { recursive: true, force: true });
   await mkdir(tempDir, { recursive: true });
 
-  const { db, refreshSearch, search, catalogLock } = await openMetadata(config, dataDir);
+  const { db, refreshSearch, search, catalogLock, stamps } = await openMetadata(config, dataDir);
   const packages = new SqlPackageStore(db, refreshSearch, { catalogLock });
   const downloads = new DownloadCounter(packages, {
     intervalMs: options.downloadFlushMs ?? 1000,
@@ -97,18 +144,29 @@ export async function composeNugget(
     symbols: new SqlSymbolStore(db),
     clock: { now: () => new Date() },
     downloads,
+    apiKeys: new SqlApiKeyStore(db),
+    audit: new SqlAuditLog(db),
+    authFailures: new FailedAuthLimiter({
+      limit: config.authFailureLimit,
+      windowMs: config.authFailureWindow,
+    }),
+    stamps,
+    caches: createReadCaches(),
     options: {
       apiKey: config.apiKey,
+      private: config.private,
       publicUrl: config.publicUrl,
       trustProxy: config.trustProxy,
       maxPackageSize: config.maxPackageSize,
+      uploadTimeoutMs: config.uploadTimeout,
       deleteBehavior: config.deleteBehavior,
       tempDir,
       packageDetailsUrl: config.packageDetailsUrl,
       reportAbuseUrl: config.reportAbuseUrl,
+      redirectDownloads: config.redirectDownloads,
     },
   };
-  const app = await buildApp(feed, { logger });
+  const app = await buildApp(feed, { logger, https });
   return {
     app,
     feed,
@@ -118,6 +176,54 @@ export async function composeNugget(
       await app.close();
       await downloads.close();
       await db.destroy();
+      // The S3 client's keep-alive sockets would hold a CLI command's process open.
+      (feed.blobs as { close?: () => void }).close?.();
     },
   };
+}
+
+/**
+ * `nugget migrate-data`: the source feed as `source` configures it, and a destination on PostgreSQL (`database`)
+ * with its blobs in `storage`, or where the source keeps them when `storage` is not given.
+ */
+export async function composeFeedMigration(
+  source: Config,
+  destination: { database: string; storage?: string | undefined },
+): Promise<{
+  copier: FeedCopier;
+  sourceBlobs: BlobStore;
+  destinationBlobs: BlobStore;
+  sameBlobStore: boolean;
+  tempDir: string;
+}> {
+  const dataDir = resolve(source.dataDir);
+  const tempDir = join(dataDir, 'tmp');
+  await mkdir(tempDir, { recursive: true });
+  if (destination.database === source.database) {
+    throw new ConfigError('--to names the database the feed is already in: give another database to copy to');
+  }
+  const { SqlFeedCopier } = await import('./storage/sql/sql-feed-copier.ts');
+  const from = await openMetadata(source, dataDir);
+  const to = await openMetadata({ ...source, database: destination.database }, dataDir).catch(
+    async (error: unknown) => {
+      await from.db.destroy();
+      throw error;
+    },
+  );
+  const sourceBlobs = await openBlobs(source, dataDir);
+  const sameBlobStore = destination.storage === undefined || destination.storage === source.storage;
+  const destinationBlobs = sameBlobStore
+    ? sourceBlobs
+    : await openBlobs({ ...source, storage: destination.storage }, dataDir);
+  const copier = new SqlFeedCopier(from.db, to.db, {
+    destinationDialect: 'postgres',
+    refreshSearch: to.refreshSearch,
+    close: async () => {
+      await from.db.destroy();
+      await to.db.destroy();
+      for (const blobs of new Set([sourceBlobs, destinationBlobs]))
+        (blobs as { close?: () => void }).close?.();
+    },
+  });
+  return { copier, sourceBlobs, destinationBlobs, sameBlobStore, tempDir };
 }

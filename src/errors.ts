@@ -2,7 +2,14 @@
 // Only the HTTP error handler turns a kind into a status code; everything below speaks kinds.
 
 export type ErrorKind =
-  'InvalidInput' | 'Unauthenticated' | 'Forbidden' | 'NotFound' | 'Conflict' | 'TooLarge' | 'TooMany';
+  | 'InvalidInput'
+  | 'Unauthenticated'
+  | 'Forbidden'
+  | 'NotFound'
+  | 'Conflict'
+  | 'TooLarge'
+  | 'TooMany'
+  | 'TimedOut';
 
 /**
  * A failure a person can act on. `code` is stable (tests and clients may match on it);
@@ -31,5 +38,8 @@ export const unauthenticated = (code: string, message: string): NuggetError =>
   new NuggetError('Unauthenticated', code, message);
 export const forbidden = (code: string, message: string): NuggetError =>
   new NuggetError('Forbidden', code, message);
+/** The client stopped sending before its request was complete (a stalled upload). */
+export const timedOut = (code: string, message: string): NuggetError =>
+  new NuggetError('TimedOut', code, message);
 
 export const isNuggetError = (error: unknown): error is NuggetError => error instanceof NuggetError;

@@ -3,7 +3,11 @@
 import { Command, CommanderError } from 'commander';
 import { addConfigOptions, ConfigError, configFromFlags } from '../config/config.ts';
 import { NuggetError } from '../errors.ts';
+import { apikeyCommand } from './commands/apikey.ts';
+import { auditCommand } from './commands/audit.ts';
 import { deprecateCommand } from './commands/deprecate.ts';
+import { gcCommand } from './commands/gc.ts';
+import { migrateDataCommand } from './commands/migrate-data.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { vulnerabilitiesCommand } from './commands/vulnerabilities.ts';
 import { replicateCommand } from './commands/replicate.ts';
@@ -21,6 +25,10 @@ migrateCommand(program);
 deprecateCommand(program);
 vulnerabilitiesCommand(program);
 replicateCommand(program);
+gcCommand(program);
+migrateDataCommand(program);
+apikeyCommand(program);
+auditCommand(program);
 
 try {
   await program.parseAsync(process.argv.slice(2), { from: 'user' });

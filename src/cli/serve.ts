@@ -7,7 +7,9 @@ export async function serve(config: Config): Promise<void> {
   const address = await nugget.app.listen({ host: config.host, port: config.port });
   const { port } = new URL(address);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const base = config.publicUrl ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  const scheme = config.tlsCert === undefined ? 'http' : 'https';
+  const base =
+    config.publicUrl ?? `${scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   // A plain line (not JSON) so people and tests can find the feed URL.
   process.stdout.write(`Service index: ${base}/v3/index.json\n`);
 

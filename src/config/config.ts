@@ -21,6 +21,16 @@ export function parseSize(text: string): number {
   return Math.round(Number(match[1]) * (sizeUnits[(match[2] ?? 'b').toLowerCase()] ?? 1));
 }
 
+const durationPattern = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i;
+const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** '60s', '2m', '500ms', '90' (seconds) -> milliseconds. */
+export function parseDuration(text: string): number {
+  const match = durationPattern.exec(text.trim());
+  if (!match) throw new Error(`'${text}' is not a duration: use seconds or e.g. 500ms, 60s, 2m`);
+  return Math.round(Number(match[1]) * (durationUnits[(match[2] ?? 's').toLowerCase()] ?? 1000));
+}
+
 const booleanText = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
   if (typeof value === 'boolean') return value;
   const text = value.trim().toLowerCase();
@@ -75,7 +85,42 @@ export const configSchema = z.object({
       'must be a URL template such as https://example.com/report?id={id}&version={version}',
     )
     .optional(),
+  /** PEM files: both set -> the server speaks HTTPS itself (checked together in configFromFlags). */
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+  /** Milliseconds a push may go without sending a byte before it is refused with 408. A number is seconds. */
+  uploadTimeout: z
+    .union([z.number(), z.string()])
+    .transform((value, ctx) => {
+      try {
+        return typeof value === 'number' ? value * 1000 : parseDuration(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.number().int().positive({ error: 'must be more than 0' }))
+    .default(60_000),
+  /** Every read needs credentials with the read scope (docs/security.md, "Private feeds"). */
+  private: booleanText.default(false),
+  /** Failed authentications an address may make at once; then one more per window/limit. 0 = no limit. */
+  authFailureLimit: z.coerce.number().int().min(0).default(10),
+  /** Milliseconds in which authFailureLimit spent failures are forgiven. A number is seconds. */
+  authFailureWindow: z
+    .union([z.number(), z.string()])
+    .transform((value, ctx) => {
+      try {
+        return typeof value === 'number' ? value * 1000 : parseDuration(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.number().int().positive({ error: 'must be more than 0' }))
+    .default(60_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Answer nupkg downloads with 302 to a presigned object-store URL (S3 storage only; docs/deployment.md). */
+  redirectDownloads: booleanText.default(false),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -143,6 +188,60 @@ const options: { key: keyof Config; flag: string; env: string; help: string }[] 
     help: 'URL where users report a package, with {id} and {version}',
   },
   {
+    key: 'tlsCert',
+    flag: '--tls-cert <file>',
+    env: 'NUGGET_TLS_CERT',
+    help: 'PEM certificate (chain) to serve HTTPS with; needs --tls-key',
+  },
+  {
+    key: 'tlsKey',
+    flag: '--tls-key <file>',
+    env: 'NUGGET_TLS_KEY',
+    help: 'PEM private key of --tls-cert',
+  },
+  {
+    key: 'uploadTimeout',
+    flag: '--upload-timeout <duration>',
+    env: 'NUGGET_UPLOAD_TIMEOUT',
+    help: 'how long a push may send nothing before it is refused with 408, e.g. 60s (default)',
+  },
+  {
+    key: 'private',
+    flag: '--private',
+    env: 'NUGGET_PRIVATE',
+    help: 'every request needs credentials: a key with the read scope (Basic password or X-NuGet-ApiKey)',
+  },
+  {
+    key: 'authFailureLimit',
+    flag: '--auth-failure-limit <count>',
+    env: 'NUGGET_AUTH_FAILURE_LIMIT',
+    help: 'failed authentications an address may make before 429 (default 10; 0 = no limit)',
+  },
+  {
+    key: 'authFailureWindow',
+    flag: '--auth-failure-window <duration>',
+    env: 'NUGGET_AUTH_FAILURE_WINDOW',
+    help: 'time in which that many failures are forgiven, e.g. 60s (default)',
+  },
+  {
+    key: 'database',
+    flag: '--database <url>',
+    env: 'NUGGET_DATABASE_URL',
+    help: 'postgres://user:password@host:5432/db: metadata in PostgreSQL (default: SQLite in the data dir)',
+  },
+  {
+    key: 'storage',
+    flag: '--storage <url>',
+    env: 'NUGGET_STORAGE',
+    help: 's3://bucket/prefix?endpoint=..&region=..&forcePathStyle=true (default: files in the data dir)',
+  },
+  {
+    key: 'redirectDownloads',
+    flag: '--redirect-downloads',
+    env: 'NUGGET_REDIRECT_DOWNLOADS',
+    help: 'answer .nupkg downloads with 302 to a presigned S3 URL (needs --storage)',
+  },
+  {
     key: 'logLevel',
     flag: '--log-level <level>',
     env: 'NUGGET_LOG_LEVEL',
@@ -177,6 +276,20 @@ export function configFromFlags(
       return `  ${option ? `${option.flag.split(' ')[0]} / ${option.env}` : issue.path.join('.')}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  if ((result.data.tlsCert === undefined) !== (result.data.tlsKey === undefined)) {
+    const [given, missing] = result.data.tlsCert === undefined ? ['key', 'cert'] : ['cert', 'key'];
+    throw new ConfigError(
+      `Invalid configuration:\n  --tls-${given} / NUGGET_TLS_${given.toUpperCase()}: HTTPS needs both a ` +
+        `certificate and its key; also give --tls-${missing} (NUGGET_TLS_${missing.toUpperCase()}), or neither`,
+    );
+  }
+  if (result.data.redirectDownloads && result.data.storage === undefined) {
+    throw new ConfigError(
+      'Invalid configuration:\n  --redirect-downloads / NUGGET_REDIRECT_DOWNLOADS: redirects go to presigned URLs ' +
+        'of the object store, so it needs --storage s3://... (NUGGET_STORAGE); files in the data directory are ' +
+        'always served by nugget itself',
+    );
   }
   return result.data;
 }

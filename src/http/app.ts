@@ -1,7 +1,9 @@
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { installErrorHandling, sendError } from './error-handler.ts';
+import { installSecurityHeaders } from './security-headers.ts';
 import type { Feed } from './feed.ts';
+import { privateFeed } from './private-feed.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { packageContentRoutes } from './routes/package-content.ts';
@@ -30,8 +32,12 @@ export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<Fa
     keepAliveTimeout: 65_000,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // --tls-cert/--tls-key: the server speaks HTTPS itself; every URL it prints is then https (base-url.ts).
+    ...(options.https ? { https: options.https } : {}),
     // Errors Fastify raises before routing (a bad percent-encoding, an over-long parameter) get the same JSON shape.
     frameworkErrors: (error, _request, reply) => {
+      // These replies run no hooks, so the header every response carries (security-headers.ts) is set here.
+      reply.header('x-content-type-options', 'nosniff');
       const status =
         error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
       void sendError(reply, status, (error.code ?? 'bad_request').toLowerCase(), error.message);
@@ -39,6 +45,9 @@ export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<Fa
   });
 
   installErrorHandling(app);
+  // Slow-header clients (slowloris) are cut off by Node; a stalled body is timed out in receive-package.ts.
+  app.server.headersTimeout = 30_000;
+  installSecurityHeaders(app);
   await app.register(multipart, { throwFileSizeLimit: true });
 
   // overview.md: X-NuGet-Session-Id and X-NuGet-Protocol-Version are worth recording when sent.
@@ -57,6 +66,8 @@ export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<Fa
     );
   });
 
+  // Before every route: with --private, each read needs credentials.
+  privateFeed(app, feed);
   serviceIndexRoutes(app, feed);
   packagePublishRoutes(app, feed);
   packageContentRoutes(app, feed);

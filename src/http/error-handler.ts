@@ -1,7 +1,7 @@
 // The one place that maps error kinds to status codes (docs/architecture.md rule 8).
 // A client's mistake is never a 5xx: the NuGet client retries 5xx (../shared/notes/client-behaviour.md §3.1).
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { type ErrorKind, isNuggetError } from '../errors.ts';
+import { type ErrorKind, isNuggetError, type NuggetError } from '../errors.ts';
 
 const statusOf: Record<ErrorKind, number> = {
   InvalidInput: 400,
@@ -11,7 +11,10 @@ const statusOf: Record<ErrorKind, number> = {
   Conflict: 409,
   TooLarge: 413,
   TooMany: 429,
+  TimedOut: 408,
 };
+
+export const statusOfError = (error: NuggetError): number => statusOf[error.kind];
 
 /** The NuGet client prints the reason phrase (e.g. on 409), so it carries the message too. */
 function reasonPhrase(message: string): string {
@@ -23,6 +26,8 @@ function reasonPhrase(message: string): string {
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   reply.raw.statusMessage = reasonPhrase(message);
+  // RFC 9110 §15.5.9: after a 408 the server closes the connection; the rest of a stalled body never comes.
+  if (status === 408) reply.header('connection', 'close');
   return reply.code(status).type('application/json; charset=utf-8').send({ error: { code, message } });
 }
 

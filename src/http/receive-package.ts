@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { invalidInput, tooLarge } from '../errors.ts';
+import { invalidInput, timedOut, tooLarge } from '../errors.ts';
 import type { UploadedPackage } from '../packages/publish-package.ts';
 
 export interface ReceivedPackage extends UploadedPackage {
@@ -29,9 +29,46 @@ export function humanSize(bytes: number): string {
   return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
 }
 
+/** How long a push may send nothing when --upload-timeout is not configured. */
+export const defaultUploadTimeoutMs = 60_000;
+
+function humanDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const seconds = ms / 1000;
+  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} seconds`;
+}
+
 export async function receivePackage(
   request: FastifyRequest,
+  options: { tempDir: string; maxPackageSize: number; uploadTimeoutMs?: number | undefined },
+): Promise<ReceivedPackage> {
+  // A client that stops sending mid-push must not hold a socket and a temporary file forever: every byte (and the
+  // multipart headers) must arrive within the timeout of the one before. The NuGet client streams a push without
+  // pause (its own overall push timeout is 300 s), so a gap this long means it is gone.
+  const timeoutMs = options.uploadTimeoutMs ?? defaultUploadTimeoutMs;
+  const stalled = () =>
+    timedOut(
+      'push_timed_out',
+      `The push sent no data for ${humanDuration(timeoutMs)}, so the server gave up on it (--upload-timeout); ` +
+        'check the network and push again.',
+    );
+  let onStall: (() => void) | undefined;
+  const watchdog = setTimeout(() => onStall?.(), timeoutMs);
+  try {
+    return await receive(request, options, watchdog, stalled, (handler) => {
+      onStall = handler;
+    });
+  } finally {
+    clearTimeout(watchdog);
+  }
+}
+
+async function receive(
+  request: FastifyRequest,
   options: { tempDir: string; maxPackageSize: number },
+  watchdog: NodeJS.Timeout,
+  stalled: () => Error,
+  whenStalled: (handler: () => void) => void,
 ): Promise<ReceivedPackage> {
   const tooBig = () =>
     tooLarge(
@@ -45,8 +82,15 @@ export async function receivePackage(
   if (request.isMultipart()) {
     let part: Awaited<ReturnType<FastifyRequest['file']>>;
     try {
-      part = await request.file({ limits: { fileSize: options.maxPackageSize, files: 1, fields: 10 } });
+      const nextFile = request.file({ limits: { fileSize: options.maxPackageSize, files: 1, fields: 10 } });
+      // If the client stalls before its file part, the pending parse ends (and is ignored) when the socket closes.
+      nextFile.catch(() => {});
+      part = await new Promise<typeof part>((resolve, reject) => {
+        whenStalled(() => reject(stalled()));
+        nextFile.then(resolve, reject);
+      });
     } catch (error) {
+      if ((error as { kind?: string }).kind) throw error;
       if ((error as { statusCode?: number }).statusCode === 413) throw tooBig();
       throw invalidInput(
         'push_malformed_multipart',
@@ -78,6 +122,7 @@ export async function receivePackage(
   let size = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      watchdog.refresh();
       size += chunk.length;
       if (size > options.maxPackageSize) {
         callback(tooBig());
@@ -87,6 +132,8 @@ export async function receivePackage(
       callback(null, chunk);
     },
   });
+  whenStalled(() => meter.destroy(stalled()));
+  watchdog.refresh();
   try {
     await pipeline(source, meter, createWriteStream(path));
     if ((source as { truncated?: boolean }).truncated) throw tooBig();

@@ -23,6 +23,8 @@ export interface PackageStore {
   addDownloads(
     counts: ReadonlyMap<string, { lowerId: string; lowerVersion: string; count: number }>,
   ): Promise<void>;
+  /** The blob prefix of every stored version: what `nugget gc` must keep. */
+  referencedBlobPrefixes(): Promise<string[]>;
 }
 
 export interface SearchFilter {
@@ -67,6 +69,20 @@ export interface BlobStore {
   open(key: string): Promise<StoredBlob | undefined>;
   /** Removes every blob whose key starts with `prefix`; nothing to remove is not an error. */
   deletePrefix(prefix: string): Promise<void>;
+  /** Every blob at `prefix` or under `prefix/`, in no particular order (for `nugget gc` and `migrate-data`). */
+  list(prefix: string): AsyncIterable<BlobListing>;
+  /**
+   * A URL anyone can GET the blob from until it expires, for redirecting downloads to the object store or a CDN
+   * in front of it; only stores that can sign such URLs have it. `signedAt` (default now) lets callers round the
+   * signing time so one URL stays the same for a while, which a CDN can cache.
+   */
+  presignedUrl?(key: string, expiresSeconds: number, signedAt?: Date): Promise<string>;
+}
+
+export interface BlobListing {
+  readonly key: string;
+  readonly size: number;
+  readonly modified: Date;
 }
 
 /** Reads the append-only catalog (written by PackageStore in the same transactions as the changes). */
@@ -151,6 +167,56 @@ export interface SymbolStore {
   insert(symbols: SymbolPackage): Promise<'inserted' | 'duplicate-package' | 'duplicate-file'>;
   /** Removes a version's symbol package and files; returns what was removed. */
   remove(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined>;
+  /** The blob prefix of every stored symbol package: what `nugget gc` must keep. */
+  referencedBlobPrefixes(): Promise<string[]>;
+}
+
+/**
+ * Where the feed stands: the number of the latest catalog entry, for the whole feed or for one id. Every change
+ * appends to the catalog in its own transaction, so a cached document built at stamp N is current exactly while
+ * the stamp is still N, on every node that shares the database.
+ */
+export interface ChangeStamps {
+  latest(): Promise<number>;
+  latestFor(lowerId: string): Promise<number>;
+}
+
+/** A blob a row refers to, as `nugget migrate-data` copies and verifies it. */
+export interface BlobReference {
+  readonly key: string;
+  /** The size the row records, when it records one (nupkg, snupkg, symbol files). */
+  readonly size?: number | undefined;
+  /** The base64 SHA-512 the row records (packageHash of a nupkg or snupkg). */
+  readonly sha512?: string | undefined;
+}
+
+/** One table as the copy sees it. */
+export interface TableComparison {
+  readonly table: string;
+  readonly source: number;
+  readonly destination: number;
+  /** Every row equal, column by column (order-independent); derived tables compare by count only. */
+  readonly identical: boolean;
+}
+
+/**
+ * Copies a feed's metadata from one database to another with every row kept as it is (published times, download
+ * counts, catalog commit ids and timestamps): not the publish path, which would stamp new ones. Idempotent: rows
+ * already in the destination (by primary key) are skipped, so an interrupted copy resumes where it stopped.
+ */
+export interface FeedCopier {
+  /** The tables copied, in an order where nothing refers to a later one. */
+  readonly tables: readonly string[];
+  countRows(table: string): Promise<number>;
+  copyTable(table: string, progress: (rows: number) => void): Promise<{ copied: number; skipped: number }>;
+  /** Rebuilds the destination's search documents with its own dialect's indexer; returns the number of ids. */
+  rebuildSearch(progress: (ids: number) => void): Promise<number>;
+  /** Every copied table, and the derived search documents (by count). */
+  compare(): Promise<TableComparison[]>;
+  countBlobReferences(): Promise<number>;
+  /** Every blob the source's rows refer to. */
+  blobReferences(): AsyncIterable<BlobReference>;
+  close(): Promise<void>;
 }
 
 export interface Clock {

@@ -35,11 +35,18 @@ export const blobKeys = {
  * only its own files and never the winner's.
  */
 export async function publishPackage(
-  deps: { packages: PackageStore; blobs: BlobStore; clock: Clock },
+  deps: {
+    packages: PackageStore;
+    blobs: BlobStore;
+    clock: Clock;
+    /** Called once the id is known, before anything is stored: throws to refuse the push (e.g. 403). */
+    authorize?: (candidate: PackageVersion) => Promise<void>;
+  },
   upload: UploadedPackage,
 ): Promise<PackageVersion> {
   const nupkg = await readNupkg(upload.path);
   const candidate = describePackage(nupkg, upload, deps.clock.now());
+  await deps.authorize?.(candidate);
 
   if (await deps.packages.findVersion(candidate.lowerId, candidate.lowerVersion)) {
     throw duplicate(candidate);

@@ -46,6 +46,8 @@ export interface SymbolPublishDeps {
   readonly clock: Clock;
   /** Where the pushed .nupkg is copied to be read (blob stores may not be local files). */
   readonly tempDir: string;
+  /** Called once the id is known, before anything is read or stored: throws to refuse the push (e.g. 403). */
+  readonly authorize?: (target: { id: string; version: string }) => Promise<void>;
 }
 
 /**
@@ -70,6 +72,7 @@ export async function publishSymbolPackage(
           'Pack it with -p:IncludeSymbols=true -p:SymbolPackageFormat=snupkg, and push the .nupkg to the package endpoint',
       );
     }
+    await deps.authorize?.({ id: nuspec.id, version: toFullString(nuspec.version) });
     const lowerId = toLowerId(nuspec.id);
     const lowerVersion = toNormalizedString(nuspec.version).toLowerCase();
     const pkg = await deps.packages.findVersion(lowerId, lowerVersion);

@@ -61,6 +61,12 @@ export type FeedServer = {
 
 export type StartFeedOptions = {
   apiKey?: string;
+  /** More server flags, e.g. ['--private']. */
+  extraArgs?: readonly string[];
+  /** More environment variables for the server, e.g. AWS credentials for --storage s3://. */
+  env?: Record<string, string>;
+  /** The data dir under the workspace (default 'feed-data'); several nodes of one feed each need their own. */
+  dataDirName?: string;
   startupTimeoutMs?: number;
 };
 
@@ -87,16 +93,17 @@ function outputCollector(): {
 export async function startFeed(workspace: Workspace, options: StartFeedOptions = {}): Promise<FeedServer> {
   const apiKey = options.apiKey ?? 'e2e-' + Math.random().toString(36).slice(2);
   const startupTimeoutMs = options.startupTimeoutMs ?? 30_000;
-  const dataDir = await workspace.makeDir('feed-data');
+  const dataDir = await workspace.makeDir(options.dataDirName ?? 'feed-data');
   const args = [
     'src/main.ts',
     ...['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--api-key', apiKey],
+    ...(options.extraArgs ?? []),
   ];
   // The tests run on Node 24 (npx node), the same binary as node_modules/.bin/node.
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'test' },
+    env: { ...process.env, NODE_ENV: 'test', ...options.env },
   });
   const output = outputCollector();
   let stdoutLines: string | undefined = '';

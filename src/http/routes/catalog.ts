@@ -5,15 +5,19 @@ import { buildCatalogIndex, buildCatalogLeaf, buildCatalogPage } from '../../pro
 import { resourceUrls } from '../../protocol/resource-urls.ts';
 import { baseUrlOf } from '../base-url.ts';
 import type { Feed } from '../feed.ts';
+import { sendCachedJson } from '../response-cache.ts';
 import { sendJson } from '../send.ts';
 
 const wholeNumber = /^\d{1,12}$/;
 
 export function catalogRoutes(app: FastifyInstance, feed: Feed): void {
   app.get('/v3/catalog/index.json', async (request, reply) => {
-    const urls = resourceUrls(baseUrlOf(request, feed.options));
-    return sendJson(request, reply, buildCatalogIndex(urls, await feed.catalog.pages()), {
+    const base = baseUrlOf(request, feed.options);
+    return sendCachedJson(request, reply, feed.caches.responses, {
+      key: `catalog ${base}`,
+      stamp: await feed.stamps.latest(),
       cacheControl: 'no-cache',
+      build: async () => buildCatalogIndex(resourceUrls(base), await feed.catalog.pages()),
     });
   });
 

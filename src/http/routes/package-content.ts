@@ -7,10 +7,11 @@ import { notFound } from '../../errors.ts';
 import { tryParseVersion, toNormalizedString } from '../../nuget/versioning/index.ts';
 import { blobKeys } from '../../packages/publish-package.ts';
 import { sortByVersion } from '../../packages/version-order.ts';
+import type { StoredBlob } from '../../packages/ports.ts';
 import { buildVersionList } from '../../protocol/package-content.ts';
 import type { EmbeddedFileKind, PackageVersion } from '../../protocol/package-version.ts';
 import type { Feed } from '../feed.ts';
-import { sendJson } from '../send.ts';
+import { sendCachedJson } from '../response-cache.ts';
 
 const noSuchPackage = (id: string) =>
   notFound('package_not_found', `There is no package '${id}' on this feed.`);
@@ -38,36 +39,91 @@ const contentTypes: Record<Exclude<EmbeddedFileKind, 'icon'>, string> = {
 
 // Package files never change once pushed (versions are immutable); version lists change on every push.
 const immutable = 'public, max-age=31536000, immutable';
+// Files up to this size are served from memory after their first download (nupkgs of most libraries, nuspecs, icons).
+const smallFileBytes = 1024 * 1024;
+
+// Presigned download URLs are signed at the start of the current window and live for two windows: every node
+// hands out the same URL for a blob during a window (so a CDN in front of the bucket caches one object, not one
+// per request), and a URL is good for at least one window after it was handed out.
+const presignWindowSeconds = 3600;
+
+function presignedDownload(
+  presign: (key: string, expiresSeconds: number, signedAt?: Date) => Promise<string>,
+  key: string,
+  now: Date,
+): Promise<string> {
+  const windowMs = presignWindowSeconds * 1000;
+  const signedAt = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  return presign(key, 2 * presignWindowSeconds, signedAt);
+}
 
 export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
+  /** The version a download names, from the cache while the id's change stamp stands. */
   async function findVersion(id: string, version: string): Promise<PackageVersion> {
+    const lowerId = id.toLowerCase();
     const lowerVersion = lowerVersionOf(version);
-    const found = lowerVersion && (await feed.packages.findVersion(id.toLowerCase(), lowerVersion));
-    if (!found) throw noSuchVersion(id, version);
+    if (!lowerVersion) throw noSuchVersion(id, version);
+    const key = `${lowerId}/${lowerVersion}`;
+    const stamp = await feed.stamps.latestFor(lowerId);
+    let found = feed.caches.versions.get(key, stamp);
+    if (!found) {
+      found = await feed.packages.findVersion(lowerId, lowerVersion);
+      if (!found) throw noSuchVersion(id, version);
+      feed.caches.versions.set(key, stamp, found, 2048);
+    }
     return found;
+  }
+
+  /** Small files are kept in memory by blob key: a key names one push's bytes forever. */
+  async function readBlob(key: string): Promise<Buffer | StoredBlob | undefined> {
+    const cached = feed.caches.files.get(key, 0);
+    if (cached) return cached;
+    const blob = await feed.blobs.open(key);
+    if (!blob || blob.size > smallFileBytes) return blob;
+    const chunks: Buffer[] = [];
+    for await (const chunk of blob.stream) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    feed.caches.files.set(key, 0, bytes, bytes.length);
+    return bytes;
   }
 
   async function sendBlob(
     reply: FastifyReply,
     key: string,
-    contentType: string,
+    contentType: string | ((bytes: Buffer) => string),
     id: string,
     version: string,
   ) {
-    const blob = await feed.blobs.open(key);
+    const blob = await readBlob(key);
     if (!blob) throw noSuchVersion(id, version);
+    const bytes = Buffer.isBuffer(blob);
     return reply
-      .header('content-type', contentType)
-      .header('content-length', blob.size)
+      .header(
+        'content-type',
+        typeof contentType === 'string'
+          ? contentType
+          : bytes
+            ? contentType(blob)
+            : 'application/octet-stream',
+      )
+      .header('content-length', bytes ? blob.length : blob.size)
       .header('cache-control', immutable)
-      .send(blob.stream);
+      .send(bytes ? blob : blob.stream);
   }
 
   app.get<{ Params: { id: string } }>('/v3/flatcontainer/:id/index.json', async (request, reply) => {
-    const versions = await feed.packages.findVersions(request.params.id.toLowerCase());
-    // 404 means "no such package" to the client; an empty list would mean the same but costs a parse.
-    if (versions.length === 0) throw noSuchPackage(request.params.id);
-    return sendJson(request, reply, buildVersionList(sortByVersion(versions)), { cacheControl: 'no-cache' });
+    const lowerId = request.params.id.toLowerCase();
+    return sendCachedJson(request, reply, feed.caches.responses, {
+      key: `versions ${lowerId}`,
+      stamp: await feed.stamps.latestFor(lowerId),
+      cacheControl: 'no-cache',
+      build: async () => {
+        const versions = await feed.packages.findVersions(lowerId);
+        // 404 means "no such package" to the client; an empty list would mean the same but costs a parse.
+        if (versions.length === 0) throw noSuchPackage(lowerId);
+        return buildVersionList(sortByVersion(versions));
+      },
+    });
   });
 
   app.get<{ Params: { id: string; version: string; file: string } }>(
@@ -82,6 +138,18 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
           throw noSuchVersion(id, version);
         }
         if (request.method === 'GET') feed.downloads.record(pkg.lowerId, pkg.lowerVersion);
+        if (feed.options.redirectDownloads && feed.blobs.presignedUrl) {
+          return reply
+            .header('cache-control', 'no-cache')
+            .redirect(
+              await presignedDownload(
+                feed.blobs.presignedUrl.bind(feed.blobs),
+                blobKeys.nupkg(pkg),
+                feed.clock.now(),
+              ),
+              302,
+            );
+        }
         return sendBlob(reply, blobKeys.nupkg(pkg), 'application/octet-stream', id, version);
       }
       const kind: EmbeddedFileKind | undefined =
@@ -93,18 +161,7 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
       if (!kind || !pkg.embeddedFiles.includes(kind)) {
         throw notFound('file_not_found', `Package '${pkg.id}' ${pkg.version} has no file '${file}'.`);
       }
-      if (kind === 'icon') {
-        const blob = await feed.blobs.open(blobKeys.embedded(pkg, 'icon'));
-        if (!blob) throw noSuchVersion(id, version);
-        const chunks: Buffer[] = [];
-        for await (const chunk of blob.stream) chunks.push(chunk as Buffer);
-        const bytes = Buffer.concat(chunks);
-        return reply
-          .header('content-type', imageType(bytes))
-          .header('content-length', bytes.length)
-          .header('cache-control', immutable)
-          .send(bytes);
-      }
+      if (kind === 'icon') return sendBlob(reply, blobKeys.embedded(pkg, 'icon'), imageType, id, version);
       return sendBlob(reply, blobKeys.embedded(pkg, kind), contentTypes[kind], id, version);
     },
   );

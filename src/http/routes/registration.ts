@@ -1,6 +1,6 @@
 // @type RegistrationsBaseUrl (+ /3.0.0-beta, /3.0.0-rc), /3.4.0 and /3.6.0: the three registration hives.
 // Spec: ../shared/spec/nuget-api/registration-base-url-resource.md
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../errors.ts';
 import { tryParseVersion, toNormalizedString } from '../../nuget/versioning/index.ts';
 import { sortByVersion } from '../../packages/version-order.ts';
@@ -12,12 +12,13 @@ import {
 } from '../../protocol/registration.ts';
 import {
   type RegistrationHive,
+  type ResourceUrls,
   registrationHiveFromPath,
   resourceUrls,
 } from '../../protocol/resource-urls.ts';
 import { baseUrlOf } from '../base-url.ts';
 import type { Feed } from '../feed.ts';
-import { sendJson } from '../send.ts';
+import { sendCachedJson } from '../response-cache.ts';
 
 const noRegistration = (id: string) =>
   notFound('package_not_found', `There is no package '${id}' in this registration hive.`);
@@ -34,24 +35,38 @@ export function registrationRoutes(app: FastifyInstance, feed: Feed): void {
     return sortByVersion(versions.filter((v) => isInHive(hive, v)));
   }
 
-  const respond = (request: FastifyRequest, hive: RegistrationHive) => ({
-    urls: resourceUrls(baseUrlOf(request, feed.options)),
-    options: { identity: hive === 'semver1', cacheControl: 'no-cache' },
-  });
+  /** Registration documents are per id: cached per id, hive and base URL, valid while the id's stamp stands. */
+  async function respond(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    hive: RegistrationHive,
+    lowerId: string,
+    build: (urls: ResourceUrls) => Promise<unknown>,
+  ) {
+    const base = baseUrlOf(request, feed.options);
+    return sendCachedJson(request, reply, feed.caches.responses, {
+      key: `registration ${base} ${request.url.split('?')[0]?.toLowerCase()}`,
+      stamp: await feed.stamps.latestFor(lowerId),
+      build: () => build(resourceUrls(base)),
+      identity: hive === 'semver1',
+      cacheControl: 'no-cache',
+    });
+  }
 
   app.get<{ Params: { hive: string; id: string } }>('/v3/:hive/:id/index.json', async (request, reply) => {
     const hive = hiveOf(request.params.hive, request.params.id);
-    const { urls, options } = respond(request, hive);
     const lowerId = request.params.id.toLowerCase();
-    const document = buildRegistrationIndex(
-      urls,
-      hive,
-      lowerId,
-      await hiveVersions(hive, lowerId),
-      await feed.advisories.findAdvisories([lowerId]),
-    );
-    if (!document) throw noRegistration(request.params.id);
-    return sendJson(request, reply, document, options);
+    return respond(request, reply, hive, lowerId, async (urls) => {
+      const document = buildRegistrationIndex(
+        urls,
+        hive,
+        lowerId,
+        await hiveVersions(hive, lowerId),
+        await feed.advisories.findAdvisories([lowerId]),
+      );
+      if (!document) throw noRegistration(lowerId);
+      return document;
+    });
   });
 
   app.get<{ Params: { hive: string; id: string; lower: string; upper: string } }>(
@@ -60,20 +75,24 @@ export function registrationRoutes(app: FastifyInstance, feed: Feed): void {
       const { id, lower } = request.params;
       const hive = hiveOf(request.params.hive, id);
       const upper = request.params.upper.replace(/\.json$/i, '');
-      const { urls, options } = respond(request, hive);
       const lowerId = id.toLowerCase();
-      const page = buildRegistrationPage(
-        urls,
-        hive,
-        lowerId,
-        await hiveVersions(hive, lowerId),
-        lower,
-        upper,
-        await feed.advisories.findAdvisories([lowerId]),
-      );
-      if (!page)
-        throw notFound('page_not_found', `Package '${id}' has no registration page ${lower}..${upper}.`);
-      return sendJson(request, reply, page, options);
+      return respond(request, reply, hive, lowerId, async (urls) => {
+        const page = buildRegistrationPage(
+          urls,
+          hive,
+          lowerId,
+          await hiveVersions(hive, lowerId),
+          lower,
+          upper,
+          await feed.advisories.findAdvisories([lowerId]),
+        );
+        if (!page)
+          throw notFound(
+            'page_not_found',
+            `Package '${lowerId}' has no registration page ${lower}..${upper}.`,
+          );
+        return page;
+      });
     },
   );
 
@@ -82,14 +101,19 @@ export function registrationRoutes(app: FastifyInstance, feed: Feed): void {
     async (request, reply) => {
       const { id, leaf } = request.params;
       const hive = hiveOf(request.params.hive, id);
-      const parsed = leaf.toLowerCase().endsWith('.json') ? tryParseVersion(leaf.slice(0, -5)) : undefined;
-      const lowerVersion = parsed && toNormalizedString(parsed).toLowerCase();
-      const version = lowerVersion && (await feed.packages.findVersion(id.toLowerCase(), lowerVersion));
-      if (!version || !isInHive(hive, version)) {
-        throw notFound('package_not_found', `There is no registration leaf '${leaf}' for package '${id}'.`);
-      }
-      const { urls, options } = respond(request, hive);
-      return sendJson(request, reply, buildRegistrationLeaf(urls, hive, version), options);
+      const lowerId = id.toLowerCase();
+      return respond(request, reply, hive, lowerId, async (urls) => {
+        const parsed = leaf.toLowerCase().endsWith('.json') ? tryParseVersion(leaf.slice(0, -5)) : undefined;
+        const lowerVersion = parsed && toNormalizedString(parsed).toLowerCase();
+        const version = lowerVersion && (await feed.packages.findVersion(lowerId, lowerVersion));
+        if (!version || !isInHive(hive, version)) {
+          throw notFound(
+            'package_not_found',
+            `There is no registration leaf '${leaf}' for package '${lowerId}'.`,
+          );
+        }
+        return buildRegistrationLeaf(urls, hive, version);
+      });
     },
   );
 }

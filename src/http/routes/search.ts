@@ -9,9 +9,13 @@ import { resourceUrls } from '../../protocol/resource-urls.ts';
 import { buildAutocompleteResponse, buildSearchResponse } from '../../protocol/search.ts';
 import { baseUrlOf } from '../base-url.ts';
 import type { Feed } from '../feed.ts';
-import { sendJson } from '../send.ts';
+import { sendCachedJson } from '../response-cache.ts';
 
 // nuget.org caps skip at 3000 and take at 1000 (../shared/notes/landscape.md §5, row 19).
+// Change stamps do not move with download counts (they are flushed every second), so a cached search result may
+// show counts this much older; which packages and versions it lists is always current.
+const searchCacheMaxAgeMs = 10_000;
+
 export const searchLimits = { maxSkip: 3000, maxTake: 1000, maxQueryLength: 1000, defaultTake: 20 };
 
 type Query = Record<string, string | string[] | undefined>;
@@ -58,16 +62,22 @@ function searchQuery(query: Query) {
 export function searchRoutes(app: FastifyInstance, feed: Feed): void {
   app.get<{ Querystring: Query }>('/v3/search', async (request, reply) => {
     const query = searchQuery(request.query);
-    const { totalHits, hits } = await feed.search.search(query);
-    const urls = resourceUrls(baseUrlOf(request, feed.options));
-    // One query for the advisories of every id on the page: results carry the latest version's vulnerabilities.
-    const advisories = await feed.advisories.findAdvisories(hits.map((hit) => hit.lowerId));
-    const results = hits.map((hit) => ({
-      ...hit,
-      advisories: advisories.filter((a) => a.lowerId === hit.lowerId),
-    }));
-    return sendJson(request, reply, buildSearchResponse(urls, query.semVer2, totalHits, results), {
+    const base = baseUrlOf(request, feed.options);
+    return sendCachedJson(request, reply, feed.caches.responses, {
+      key: `search ${base} ${request.url}`,
+      stamp: await feed.stamps.latest(),
+      maxAgeMs: searchCacheMaxAgeMs,
       cacheControl: 'no-cache',
+      build: async () => {
+        const { totalHits, hits } = await feed.search.search(query);
+        // One query for the advisories of every id on the page: results carry the latest version's vulnerabilities.
+        const advisories = await feed.advisories.findAdvisories(hits.map((hit) => hit.lowerId));
+        const results = hits.map((hit) => ({
+          ...hit,
+          advisories: advisories.filter((a) => a.lowerId === hit.lowerId),
+        }));
+        return buildSearchResponse(resourceUrls(base), query.semVer2, totalHits, results);
+      },
     });
   });
 
@@ -76,16 +86,29 @@ export function searchRoutes(app: FastifyInstance, feed: Feed): void {
     const id = single(request.query, 'id');
     if (id !== undefined) {
       // Version mode: the listed versions of one id that the filter admits, lowest first.
-      const level = searchLevel(query);
-      const versions = sortByVersion(await feed.packages.findVersions(toLowerId(id.trim()))).filter((v) =>
-        isVisibleAtLevel(v, level),
-      );
-      const data = versions.map((v) => v.fullVersion);
-      return sendJson(request, reply, buildAutocompleteResponse(data.length, data), {
+      const lowerId = toLowerId(id.trim());
+      return sendCachedJson(request, reply, feed.caches.responses, {
+        key: `autocomplete ${request.url}`,
+        stamp: await feed.stamps.latestFor(lowerId),
         cacheControl: 'no-cache',
+        build: async () => {
+          const level = searchLevel(query);
+          const versions = sortByVersion(await feed.packages.findVersions(lowerId)).filter((v) =>
+            isVisibleAtLevel(v, level),
+          );
+          const data = versions.map((v) => v.fullVersion);
+          return buildAutocompleteResponse(data.length, data);
+        },
       });
     }
-    const { totalHits, ids } = await feed.search.autocompleteIds(query);
-    return sendJson(request, reply, buildAutocompleteResponse(totalHits, ids), { cacheControl: 'no-cache' });
+    return sendCachedJson(request, reply, feed.caches.responses, {
+      key: `autocomplete ${request.url}`,
+      stamp: await feed.stamps.latest(),
+      cacheControl: 'no-cache',
+      build: async () => {
+        const { totalHits, ids } = await feed.search.autocompleteIds(query);
+        return buildAutocompleteResponse(totalHits, ids);
+      },
+    });
   });
 }

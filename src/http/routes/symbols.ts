@@ -7,7 +7,7 @@ import { openSymbolFile } from '../../packages/open-symbol-file.ts';
 import { publishSymbolPackage } from '../../packages/publish-symbol-package.ts';
 import type { Feed } from '../feed.ts';
 import { receivePackage } from '../receive-package.ts';
-import { requireApiKey } from './package-publish.ts';
+import { audited, requireAllowed, requireApiKey } from '../request-auth.ts';
 
 // A file under a given key never changes: the key is the PDB's own id.
 const immutable = 'public, max-age=31536000, immutable';
@@ -15,20 +15,33 @@ const immutable = 'public, max-age=31536000, immutable';
 export function symbolRoutes(app: FastifyInstance, feed: Feed): void {
   // The client appends '/' to the @id (client-behaviour.md §1.5): the router ignores trailing slashes.
   // Bodies arrive as multipart, or raw application/octet-stream (parser registered by packagePublishRoutes).
-  app.put('/v3/symbol-package', async (request, reply) => {
-    requireApiKey(request, feed);
-    const upload = await receivePackage(request, feed.options);
-    try {
-      const symbols = await publishSymbolPackage({ ...feed, tempDir: feed.options.tempDir }, upload);
-      request.log.info(
-        { id: symbols.lowerId, version: symbols.lowerVersion, files: symbols.files.length },
-        'symbol package published',
-      );
-      return reply.code(201).send();
-    } finally {
-      await upload.discard();
-    }
-  });
+  app.put('/v3/symbol-package', async (request, reply) =>
+    audited(feed, request, { action: 'push-symbols' }, async (note) => {
+      const principal = await requireApiKey(request, reply, feed, ['push-symbols']);
+      const upload = await receivePackage(request, feed.options);
+      try {
+        const symbols = await publishSymbolPackage(
+          {
+            ...feed,
+            tempDir: feed.options.tempDir,
+            authorize: async ({ id, version }) => {
+              note.packageId = id;
+              note.version = version;
+              requireAllowed(principal, 'push-symbols', id);
+            },
+          },
+          upload,
+        );
+        request.log.info(
+          { id: symbols.lowerId, version: symbols.lowerVersion, files: symbols.files.length },
+          'symbol package published',
+        );
+        return reply.code(201).send();
+      } finally {
+        await upload.discard();
+      }
+    }),
+  );
 
   // GET also answers HEAD (Fastify's exposeHeadRoutes), with the same headers and no body.
   app.get<{ Params: { file: string; key: string; file2: string } }>(

@@ -1,6 +1,6 @@
-import { copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, resolve, sep } from 'node:path';
-import type { BlobStore, StoredBlob } from '../../packages/ports.ts';
+import { copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { BlobListing, BlobStore, StoredBlob } from '../../packages/ports.ts';
 
 /**
  * Blobs as files under one root. Writes go to a temporary name and are renamed into place,
@@ -57,6 +57,48 @@ export class FileSystemBlobStore implements BlobStore {
 
   async deletePrefix(prefix: string): Promise<void> {
     await rm(this.#path(prefix), { recursive: true, force: true });
+  }
+
+  /**
+   * Walks the folder of `prefix` (or the one file it names). Temp files of writes in progress (`*.<pid>.tmp`)
+   * are listed too: a crashed write leaves one behind, and `gc` removes it with the prefix it sits in.
+   */
+  async *list(prefix: string): AsyncIterable<BlobListing> {
+    const start = this.#path(prefix.replace(/\/+$/, ''));
+    let stats;
+    try {
+      stats = await stat(start);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    if (stats.isFile()) {
+      yield { key: this.#keyOf(start), size: stats.size, modified: stats.mtime };
+      return;
+    }
+    const pending = [start];
+    for (let folder = pending.pop(); folder !== undefined; folder = pending.pop()) {
+      let entries;
+      try {
+        entries = await readdir(folder, { withFileTypes: true });
+      } catch (error) {
+        // Removed by a concurrent deletePrefix while we walked: nothing left to list there.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      for (const entry of entries) {
+        const path = join(folder, entry.name);
+        if (entry.isDirectory()) pending.push(path);
+        else if (entry.isFile()) {
+          const file = await stat(path).catch(() => undefined);
+          if (file) yield { key: this.#keyOf(path), size: file.size, modified: file.mtime };
+        }
+      }
+    }
+  }
+
+  #keyOf(path: string): string {
+    return relative(this.#root, path).split(sep).join('/');
   }
 
   /** For tests and gc: whether anything is stored under a prefix. */

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { BlobStore, StoredBlob } from '../../packages/ports.ts';
+import type { BlobListing, BlobStore, StoredBlob } from '../../packages/ports.ts';
 import type { S3StorageOptions } from './s3-storage-url.ts';
 
 export interface S3BlobStoreOptions extends S3StorageOptions {
@@ -144,11 +144,39 @@ export class S3BlobStore implements BlobStore {
     } while (continuationToken !== undefined);
   }
 
+  /** Every object at `prefix` or under `prefix/`, page by page (ListObjectsV2 returns at most 1000 per request). */
+  async *list(prefix: string): AsyncIterable<BlobListing> {
+    const folder = this.#objectKey(prefix.replace(/\/+$/, ''));
+    const storePrefix = this.#prefix === '' ? '' : `${this.#prefix}/`;
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.#client.send(
+        new ListObjectsV2Command({
+          Bucket: this.#bucket,
+          Prefix: folder,
+          MaxKeys: maxKeysPerRequest,
+          ContinuationToken: continuationToken,
+        }),
+      );
+      for (const object of page.Contents ?? []) {
+        const key = object.Key;
+        if (key === undefined || (key !== folder && !key.startsWith(`${folder}/`))) continue;
+        yield {
+          key: key.slice(storePrefix.length),
+          size: object.Size ?? 0,
+          modified: object.LastModified ?? new Date(0),
+        };
+      }
+      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (continuationToken !== undefined);
+  }
+
   /**
    * A presigned GET for a blob, for redirecting downloads to the bucket or a CDN in front of it (off by
-   * default). Anyone holding the URL can read the blob until it expires.
+   * default). Anyone holding the URL can read the blob until it expires. The URL is a function of the key and
+   * `signedAt`: callers that round `signedAt` get the same URL for a while, which a CDN can cache.
    */
-  async presignedUrl(key: string, expiresSeconds: number): Promise<string> {
+  async presignedUrl(key: string, expiresSeconds: number, signedAt?: Date): Promise<string> {
     if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > 604_800) {
       // SigV4 presigned URLs live at most 7 days.
       throw new RangeError(`expiresSeconds must be a whole number from 1 to 604800, not ${expiresSeconds}`);
@@ -156,7 +184,7 @@ export class S3BlobStore implements BlobStore {
     return getSignedUrl(
       this.#client,
       new GetObjectCommand({ Bucket: this.#bucket, Key: this.#objectKey(key) }),
-      { expiresIn: expiresSeconds },
+      { expiresIn: expiresSeconds, ...(signedAt ? { signingDate: signedAt } : {}) },
     );
   }
 

@@ -51,6 +51,40 @@ export function blobStoreContract(name: string, create: () => Promise<BlobStore>
       await store.deletePrefix('packages/c/9.9.9/none');
     });
 
+    it('lists every blob under a prefix with its size and time, and nothing beside it', async () => {
+      const store = await create();
+      const before = Date.now();
+      await store.put('packages/l/1.0.0/p1/nuspec', Buffer.from('12345'));
+      await store.put('packages/l/1.0.0/p1/l.1.0.0.nupkg', Buffer.alloc(2048, 1));
+      await store.put('packages/l/1.0.0/p10/nuspec', Buffer.from('other push'));
+      await store.put('packages/l/2.0.0/p2/nuspec', Buffer.from('6789'));
+      await store.put('packages/ll/1.0.0/p3/nuspec', Buffer.from('not under packages/l'));
+      const listed = async (prefix: string) => {
+        const found: { key: string; size: number }[] = [];
+        for await (const blob of store.list(prefix)) {
+          assert.ok(blob.modified instanceof Date, `${blob.key} has a modified time`);
+          // Whole seconds: S3 reports Last-Modified to the second.
+          assert.ok(blob.modified.getTime() >= before - 2000, `${blob.key} modified recently`);
+          found.push({ key: blob.key, size: blob.size });
+        }
+        return found.sort((a, b) => a.key.localeCompare(b.key));
+      };
+      assert.deepEqual(await listed('packages/l'), [
+        { key: 'packages/l/1.0.0/p1/l.1.0.0.nupkg', size: 2048 },
+        { key: 'packages/l/1.0.0/p1/nuspec', size: 5 },
+        { key: 'packages/l/1.0.0/p10/nuspec', size: 10 },
+        { key: 'packages/l/2.0.0/p2/nuspec', size: 4 },
+      ]);
+      assert.deepEqual(await listed('packages/l/1.0.0/p1/'), [
+        { key: 'packages/l/1.0.0/p1/l.1.0.0.nupkg', size: 2048 },
+        { key: 'packages/l/1.0.0/p1/nuspec', size: 5 },
+      ]);
+      assert.deepEqual(await listed('packages/l/2.0.0/p2/nuspec'), [
+        { key: 'packages/l/2.0.0/p2/nuspec', size: 4 },
+      ]);
+      assert.deepEqual(await listed('packages/none'), []);
+    });
+
     it('overwrites a key with the latest bytes', async () => {
       const store = await create();
       await store.put('packages/d/1.0.0/p1/nuspec', Buffer.from('old'));

@@ -185,6 +185,16 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
       },
     },
+    '0005-catalog-by-package': {
+      async up(db: Kysely<unknown>) {
+        // The latest catalog entry of one id is the version stamp that validates that id's cached documents.
+        await db.schema
+          .createIndex('catalog_entries_lower_id_seq')
+          .on('catalog_entries')
+          .columns(['lower_id', 'seq'])
+          .execute();
+      },
+    },
   };
 }
 

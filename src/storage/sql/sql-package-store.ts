@@ -160,6 +160,11 @@ export class SqlPackageStore implements PackageStore {
       }
     });
   }
+
+  async referencedBlobPrefixes(): Promise<string[]> {
+    const rows = await this.#db.selectFrom('package_versions').select('blob_prefix').execute();
+    return rows.map((row) => row.blob_prefix);
+  }
 }
 
 export function toPackageVersion(row: Selectable<PackageVersionsTable>): PackageVersion {

@@ -124,4 +124,9 @@ export class SqlSymbolStore implements SymbolStore {
       };
     });
   }
+
+  async referencedBlobPrefixes(): Promise<string[]> {
+    const rows = await this.#db.selectFrom('symbol_packages').select('blob_prefix').execute();
+    return rows.map((row) => row.blob_prefix);
+  }
 }

@@ -4,7 +4,9 @@ import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 
 /** Opens (creating if needed) the embedded SQLite database and brings its schema up to date. */
-export async function openSqliteDatabase(file: string): Promise<Kysely<Database>> {
+export async function openSqlite(
+  file: string,
+): Promise<{ db: Kysely<Database>; sqlite: BetterSqlite3.Database }> {
   const sqlite = new BetterSqlite3(file);
   // WAL lets readers go on while a push commits; the busy timeout covers a second process (gc, migrate) briefly holding the lock.
   sqlite.pragma('journal_mode = WAL');
@@ -12,5 +14,9 @@ export async function openSqliteDatabase(file: string): Promise<Kysely<Database>
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   await migrateToLatest(db as Kysely<unknown>);
-  return db;
+  return { db, sqlite };
+}
+
+export async function openSqliteDatabase(file: string): Promise<Kysely<Database>> {
+  return (await openSqlite(file)).db;
 }

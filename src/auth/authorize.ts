@@ -1,0 +1,77 @@
+// Who may do what: a principal (a managed key, or the bootstrap --api-key) against an action on a package id.
+// Pure; the decision carries a reason a person can act on. docs/security.md describes the rules.
+import { type ApiKeyScope, hasScope } from './api-key-scope.ts';
+import { matchesAnyIdPattern } from './id-pattern.ts';
+
+export interface Principal {
+  /** The key's name, or 'bootstrap' for the --api-key of the configuration. */
+  readonly name: string;
+  readonly keyId?: string | undefined;
+  readonly scopes: readonly ApiKeyScope[];
+  readonly packages: readonly string[];
+}
+
+/** The single --api-key (NUGGET_API_KEY) of the feed: admin on every id. */
+export const bootstrapPrincipal: Principal = { name: 'bootstrap', scopes: ['admin'], packages: ['*'] };
+
+export type Action =
+  | 'push-new'
+  | 'push'
+  | 'push-symbols'
+  | 'unlist'
+  | 'relist'
+  | 'delete'
+  | 'read'
+  | 'deprecate'
+  | 'import-vulnerabilities'
+  | 'read-audit-log';
+
+/** `perId`: the verb of the refusal when the id does not match the key's patterns; undefined = feed-wide. */
+const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; perId: string | undefined }>> =
+  {
+    'push-new': { scope: 'push-new', verb: 'push new package ids', perId: 'push' },
+    push: { scope: 'push', verb: 'push new versions of existing ids', perId: 'push' },
+    'push-symbols': { scope: 'push', verb: 'push symbol packages', perId: 'push symbols of' },
+    unlist: { scope: 'unlist', verb: 'unlist', perId: 'unlist' },
+    relist: { scope: 'unlist', verb: 'relist', perId: 'relist' },
+    delete: { scope: 'unlist', verb: 'delete', perId: 'delete' },
+    // Reads are feed-wide: a private feed's documents (search, catalog) span every id.
+    read: { scope: 'read', verb: 'read this feed', perId: undefined },
+    deprecate: { scope: 'admin', verb: 'change deprecations', perId: 'change deprecations of' },
+    'import-vulnerabilities': { scope: 'admin', verb: 'import vulnerabilities', perId: undefined },
+    'read-audit-log': { scope: 'admin', verb: 'read the audit log', perId: undefined },
+  };
+
+/** The scope an action needs. */
+export const scopeFor = (action: Action): ApiKeyScope => actionRules[action].scope;
+
+export type Decision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly code: 'api_key_out_of_scope'; readonly reason: string };
+
+export function authorize(principal: Principal, action: Action, id?: string): Decision {
+  const rule = actionRules[action];
+  if (!hasScope(principal.scopes, rule.scope)) {
+    return {
+      allowed: false,
+      code: 'api_key_out_of_scope',
+      reason:
+        `key '${principal.name}' may not ${rule.verb}: that needs the ${rule.scope} scope, and it has ` +
+        `${principal.scopes.join(', ') || 'none'}. Ask an admin for a key with --scopes ${rule.scope}.`,
+    };
+  }
+  if (rule.perId !== undefined && id !== undefined && !matchesAnyIdPattern(principal.packages, id)) {
+    return {
+      allowed: false,
+      code: 'api_key_out_of_scope',
+      reason:
+        `key '${principal.name}' may ${rule.perId} only ids matching ${principal.packages.join(', ')}; ` +
+        `'${id}' does not match.`,
+    };
+  }
+  return { allowed: true };
+}
+
+/** Whether the principal may do at least one of the actions on some id: checked before a push body is read. */
+export const mayDoAnyOf = (principal: Principal, actions: readonly Action[]): boolean =>
+  actions.some((action) => hasScope(principal.scopes, scopeFor(action)));

@@ -1,0 +1,119 @@
+// `nugget apikey create|list|revoke`: managed API keys (docs/security.md). Works on the configured storage
+// directly, also while the server runs (SQLite WAL, or the shared PostgreSQL database); a running server sees a
+// new or revoked key at its next request.
+import type { Command } from 'commander';
+import { parseScopes } from '../../auth/api-key-scope.ts';
+import { parseExpiry } from '../../auth/expiry.ts';
+import { parseIdPatterns } from '../../auth/id-pattern.ts';
+import { createApiKey, listApiKeys, revokeApiKey, type Requester } from '../../auth/manage-api-keys.ts';
+import type { ApiKey } from '../../auth/ports.ts';
+import { composeNugget, type Nugget } from '../../compose.ts';
+import { addConfigOptions, configFromFlags } from '../../config/config.ts';
+
+const cli: Requester = { actor: 'cli', source: 'cli' };
+
+async function withFeed<T>(flags: Record<string, unknown>, run: (nugget: Nugget) => Promise<T>): Promise<T> {
+  const nugget = await composeNugget(
+    { ...configFromFlags(flags), logLevel: 'warn' },
+    { keepTempFiles: true },
+  );
+  try {
+    return await run(nugget);
+  } finally {
+    await nugget.close();
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+function status(key: ApiKey, now: Date): string {
+  if (key.revoked) return `revoked ${key.revoked}`;
+  if (key.expires && Date.parse(key.expires) <= now.getTime()) return 'expired';
+  return 'active';
+}
+
+export function apikeyCommand(program: Command): void {
+  const apikey = program.command('apikey').description('create, list and revoke API keys (docs/security.md)');
+
+  addConfigOptions(
+    apikey
+      .command('create')
+      .description('create an API key and print it once; only a hash of it is stored')
+      .requiredOption('--name <name>', 'a unique name, recorded in the audit log (e.g. ci, alice)')
+      .requiredOption('--scopes <scopes>', 'comma-separated: push-new, push, unlist, read, admin')
+      .option('--packages <globs>', 'comma-separated id patterns the key may touch, e.g. "Contoso.*"', '*')
+      .option('--expires <when>', 'a duration (90d, 12h, 2w), an ISO date, or never', '365d'),
+  ).action(async (flags: Record<string, unknown>) => {
+    const scopes = parseScopes(String(flags['scopes']));
+    const packages = parseIdPatterns(String(flags['packages']));
+    await withFeed(flags, async ({ feed }) => {
+      const expires = parseExpiry(String(flags['expires']), feed.clock.now());
+      const { key, apiKey } = await createApiKey(feed, cli, {
+        name: String(flags['name']),
+        scopes,
+        packages,
+        expires,
+      });
+      console.log(
+        `Created API key '${apiKey.name}' (id ${apiKey.keyId}; scopes ${apiKey.scopes.join(',')}; ` +
+          `packages ${apiKey.packages.join(',')}; expires ${apiKey.expires ?? 'never'}):\n\n${key}\n`,
+      );
+      console.error('Copy it now: it is not stored anywhere and will not be shown again.');
+    });
+  });
+
+  addConfigOptions(
+    apikey
+      .command('list')
+      .description('list API keys (never the keys themselves)')
+      .option('--json', 'print JSON'),
+  ).action(async (flags: Record<string, unknown>) => {
+    await withFeed(flags, async ({ feed }) => {
+      const keys = await listApiKeys(feed);
+      if (flags['json']) {
+        console.log(JSON.stringify(keys, null, 2));
+        return;
+      }
+      if (keys.length === 0) {
+        console.log('No API keys. Create one with: nugget apikey create --name <name> --scopes <scopes>');
+        return;
+      }
+      const now = feed.clock.now();
+      const header = ['NAME', 'ID', 'SCOPES', 'PACKAGES', 'CREATED', 'EXPIRES', 'LAST USED', 'STATUS'];
+      const rows = keys.map((key) => [
+        key.name,
+        key.keyId,
+        key.scopes.join(','),
+        key.packages.join(','),
+        key.created,
+        key.expires ?? 'never',
+        key.lastUsed ?? 'never',
+        status(key, now),
+      ]);
+      console.log(table([header, ...rows]));
+    });
+  });
+
+  addConfigOptions(
+    apikey
+      .command('revoke')
+      .description('revoke an API key at once; its name stays taken')
+      .argument('<name-or-id>', 'the name or key id (nugget apikey list)'),
+  ).action(async (nameOrId: string, flags: Record<string, unknown>) => {
+    await withFeed(flags, async ({ feed }) => {
+      const key = await revokeApiKey(feed, cli, nameOrId);
+      console.log(`Revoked API key '${key.name}' (id ${key.keyId}).`);
+    });
+  });
+}

@@ -1,0 +1,56 @@
+// `nugget audit`: read the audit log of writes, newest first (docs/security.md, "Audit log"). The same entries
+// are served to admin keys at GET /v3/admin/audit.
+import type { Command } from 'commander';
+import { parseSince } from '../../auth/expiry.ts';
+import { composeNugget } from '../../compose.ts';
+import { addConfigOptions, configFromFlags } from '../../config/config.ts';
+import { invalidInput } from '../../errors.ts';
+
+export function auditCommand(program: Command): void {
+  addConfigOptions(
+    program
+      .command('audit')
+      .description(
+        'show the audit log of writes (push, unlist, relist, delete, deprecations, keys), newest first',
+      )
+      .option('--since <when>', 'only entries at or after an ISO date, or a duration back from now (24h, 7d)')
+      .option('--limit <count>', 'at most this many entries', '100')
+      .option('--json', 'print JSON'),
+  ).action(async (flags: Record<string, unknown>) => {
+    const limit = Number(flags['limit']);
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw invalidInput(
+        'limit_invalid',
+        `--limit must be a whole number of 1 or more, not '${String(flags['limit'])}'.`,
+      );
+    }
+    const nugget = await composeNugget(
+      { ...configFromFlags(flags), logLevel: 'warn' },
+      { keepTempFiles: true },
+    );
+    try {
+      const { feed } = nugget;
+      const since =
+        typeof flags['since'] === 'string' ? parseSince(flags['since'], feed.clock.now()) : undefined;
+      const entries = await feed.audit.list({ since, limit });
+      if (flags['json']) {
+        console.log(JSON.stringify(entries, null, 2));
+        return;
+      }
+      if (entries.length === 0) {
+        console.log('No audit entries.');
+        return;
+      }
+      for (const entry of entries) {
+        const target = [entry.packageId, entry.version].filter(Boolean).join(' ');
+        const detail = entry.detail ? ` ${JSON.stringify(entry.detail)}` : '';
+        console.log(
+          `${entry.at}  ${entry.actor}${entry.keyId ? ` (${entry.keyId})` : ''}  ${entry.action}` +
+            `${target ? `  ${target}` : ''}  ${entry.outcome}  from ${entry.source ?? '?'}${detail}`,
+        );
+      }
+    } finally {
+      await nugget.close();
+    }
+  });
+}

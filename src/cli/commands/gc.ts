@@ -1,0 +1,56 @@
+// `nugget gc`: remove package and symbol files no version refers to (left by a crash between storing the files
+// and committing the row), and stale uploads in <data dir>/tmp. Safe beside running servers: only what is older
+// than the grace period goes, so a push in progress on any node is never touched. Run it from cron.
+import type { Command } from 'commander';
+import { composeNugget } from '../../compose.ts';
+import { addConfigOptions, ConfigError, configFromFlags, parseDuration } from '../../config/config.ts';
+import { collectGarbage, defaultGracePeriodMs } from '../../packages/collect-garbage.ts';
+
+export function gcCommand(program: Command): void {
+  addConfigOptions(
+    program
+      .command('gc')
+      .description(
+        'remove package files that no version refers to, and stale uploads; prints what it removed',
+      )
+      .option('--grace <duration>', 'leave anything younger than this, e.g. 30m, 2h (default 1h)')
+      .option('--dry-run', 'only report what would be removed'),
+  ).action(async (flags: Record<string, unknown>) => {
+    let gracePeriodMs = defaultGracePeriodMs;
+    if (typeof flags['grace'] === 'string') {
+      try {
+        gracePeriodMs = parseDuration(flags['grace']);
+      } catch (error) {
+        throw new ConfigError(`--grace: ${(error as Error).message}`);
+      }
+    }
+    const dryRun = flags['dryRun'] === true;
+    // keepTempFiles: a server may be receiving uploads into the same tmp/ right now.
+    const nugget = await composeNugget(
+      { ...configFromFlags(flags), logLevel: 'warn' },
+      { keepTempFiles: true, downloadFlushMs: 0 },
+    );
+    try {
+      const report = await collectGarbage(
+        { ...nugget.feed, tempDir: nugget.feed.options.tempDir },
+        { gracePeriodMs, dryRun },
+      );
+      const verb = dryRun ? 'Would remove' : 'Removed';
+      for (const orphan of report.removed) {
+        console.log(`${verb} ${orphan.prefix}/ (${orphan.keys.length} files, ${orphan.bytes} bytes)`);
+        for (const key of orphan.keys) console.log(`  ${key}`);
+      }
+      for (const file of report.tempFiles) console.log(`${verb} tmp/${file.name} (${file.bytes} bytes)`);
+      console.log(
+        `${verb} ${report.removed.length} orphaned prefixes (${report.removed.reduce((n, o) => n + o.keys.length, 0)} ` +
+          `files, ${report.removedBytes} bytes) and ${report.tempFiles.length} stale temp files; ` +
+          `${report.referencedPrefixes} referenced prefixes kept` +
+          (report.tooRecent.length > 0
+            ? `; ${report.tooRecent.length} unreferenced prefixes younger than the grace period left for later.`
+            : '.'),
+      );
+    } finally {
+      await nugget.close();
+    }
+  });
+}

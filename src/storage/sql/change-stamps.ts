@@ -1,0 +1,45 @@
+// ChangeStamps: the latest catalog entry number, read on every cached read, so it must cost next to nothing.
+import type BetterSqlite3 from 'better-sqlite3';
+import { type Kysely, sql } from 'kysely';
+import type { ChangeStamps } from '../../packages/ports.ts';
+import type { Database } from './schema.ts';
+
+/** SQLite: two statements prepared once and run synchronously (index-only lookups, a few microseconds each). */
+export class SqliteChangeStamps implements ChangeStamps {
+  readonly #latest: BetterSqlite3.Statement<[], { n: number | null }>;
+  readonly #latestFor: BetterSqlite3.Statement<[string], { n: number | null }>;
+
+  constructor(sqlite: BetterSqlite3.Database) {
+    this.#latest = sqlite.prepare('SELECT max(seq) AS n FROM catalog_entries');
+    this.#latestFor = sqlite.prepare('SELECT max(seq) AS n FROM catalog_entries WHERE lower_id = ?');
+  }
+
+  async latest(): Promise<number> {
+    return this.#latest.get()?.n ?? 0;
+  }
+
+  async latestFor(lowerId: string): Promise<number> {
+    return this.#latestFor.get(lowerId)?.n ?? 0;
+  }
+}
+
+/** Any Kysely dialect (PostgreSQL): the same two index-only queries. */
+export class SqlChangeStamps implements ChangeStamps {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async latest(): Promise<number> {
+    const row = await sql<{ n: number | null }>`SELECT max(seq) AS n FROM catalog_entries`.execute(this.#db);
+    return Number(row.rows[0]?.n ?? 0);
+  }
+
+  async latestFor(lowerId: string): Promise<number> {
+    const row = await sql<{
+      n: number | null;
+    }>`SELECT max(seq) AS n FROM catalog_entries WHERE lower_id = ${lowerId}`.execute(this.#db);
+    return Number(row.rows[0]?.n ?? 0);
+  }
+}

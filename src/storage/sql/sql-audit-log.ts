@@ -1,0 +1,53 @@
+// AuditLog over Kysely: the append-only audit_log table (migration 0004), indexed by time.
+import type { Kysely, Selectable } from 'kysely';
+import type { AuditAction, AuditEntry, AuditLog, AuditRecord } from '../../auth/ports.ts';
+import type { AuditLogTable, Database } from './schema.ts';
+
+function toRecord(row: Selectable<AuditLogTable>): AuditRecord {
+  return {
+    // PostgreSQL returns bigint columns as strings.
+    seq: Number(row.seq),
+    at: row.at,
+    actor: row.actor,
+    keyId: row.key_id ?? undefined,
+    // Written only through append(), which takes an AuditAction.
+    action: row.action as AuditAction,
+    packageId: row.package_id ?? undefined,
+    version: row.version ?? undefined,
+    source: row.source ?? undefined,
+    outcome: row.outcome,
+    detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : undefined,
+  };
+}
+
+export class SqlAuditLog implements AuditLog {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async append(entry: AuditEntry): Promise<void> {
+    await this.#db
+      .insertInto('audit_log')
+      .values({
+        at: entry.at,
+        actor: entry.actor,
+        key_id: entry.keyId ?? null,
+        action: entry.action,
+        package_id: entry.packageId ?? null,
+        version: entry.version ?? null,
+        source: entry.source ?? null,
+        outcome: entry.outcome,
+        detail: entry.detail ? JSON.stringify(entry.detail) : null,
+      })
+      .execute();
+  }
+
+  async list(query: { since?: Date | undefined; limit: number }): Promise<AuditRecord[]> {
+    let select = this.#db.selectFrom('audit_log').selectAll();
+    if (query.since) select = select.where('at', '>=', query.since.toISOString());
+    const rows = await select.orderBy('seq', 'desc').limit(query.limit).execute();
+    return rows.map(toRecord);
+  }
+}

@@ -1,0 +1,104 @@
+// The read caches never answer with something older than the database: two nodes share one database and one blob
+// store (here: two composed feeds on one data directory), each read through one node after a write through the
+// other sees the write at once. Issue 6: "no stale version lists or registrations from a cache on another node".
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { composeNugget, type Nugget } from '../../src/compose.ts';
+import { configSchema } from '../../src/config/config.ts';
+import { buildNupkg } from '../fixtures/build-nupkg.ts';
+import { multipartBody } from './feed-fixture.ts';
+
+const apiKey = 'cache-test-key';
+
+describe('read caches across nodes', () => {
+  let dataDir: string;
+  let reader: Nugget;
+  let writer: Nugget;
+
+  const get = async (url: string) => {
+    const response = await reader.app.inject({
+      method: 'GET',
+      url,
+      headers: { 'accept-encoding': 'identity' },
+    });
+    const json = String(response.headers['content-type']).startsWith('application/json');
+    return {
+      status: response.statusCode,
+      body: response.statusCode === 200 && json ? response.json() : undefined,
+    };
+  };
+  const push = async (id: string, version: string) => {
+    const boundary = 'c0ffee';
+    const response = await writer.app.inject({
+      method: 'PUT',
+      url: '/v3/package',
+      headers: { 'x-nuget-apikey': apiKey, 'content-type': `multipart/form-data; boundary="${boundary}"` },
+      payload: multipartBody(await buildNupkg({ id, version, description: `${id} cached` }), boundary),
+    });
+    assert.equal(response.statusCode, 201, response.body);
+  };
+  const write = (method: 'DELETE' | 'POST', id: string, version: string) =>
+    writer.app.inject({ method, url: `/v3/package/${id}/${version}`, headers: { 'x-nuget-apikey': apiKey } });
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'nugget-cache-'));
+    const config = configSchema.parse({ dataDir, apiKey, logLevel: 'silent' });
+    reader = await composeNugget(config, { downloadFlushMs: 0 });
+    writer = await composeNugget(config, { downloadFlushMs: 0 });
+  });
+  after(async () => {
+    await reader.close();
+    await writer.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('a 404 cached on one node turns into the pushed package on the next read', async () => {
+    assert.equal((await get('/v3/flatcontainer/cached.pkg/index.json')).status, 404);
+    assert.equal((await get('/v3/registration-gz-semver2/cached.pkg/index.json')).status, 404);
+    assert.equal((await get('/v3/flatcontainer/cached.pkg/1.0.0/cached.pkg.1.0.0.nupkg')).status, 404);
+    await push('Cached.Pkg', '1.0.0');
+    assert.deepEqual((await get('/v3/flatcontainer/cached.pkg/index.json')).body, { versions: ['1.0.0'] });
+    assert.equal((await get('/v3/registration-gz-semver2/cached.pkg/index.json')).status, 200);
+    assert.equal((await get('/v3/flatcontainer/cached.pkg/1.0.0/cached.pkg.1.0.0.nupkg')).status, 200);
+  });
+
+  test('a second version shows in every cached document at once', async () => {
+    // Warm every cache on the reader first.
+    await get('/v3/flatcontainer/cached.pkg/index.json');
+    await get('/v3/registration-gz-semver2/cached.pkg/index.json');
+    await get('/v3/search?q=cached');
+    await get('/v3/autocomplete?q=cach');
+    await get('/v3/autocomplete?id=cached.pkg');
+    await get('/v3/catalog/index.json');
+    await push('Cached.Pkg', '2.0.0');
+
+    assert.deepEqual((await get('/v3/flatcontainer/cached.pkg/index.json')).body, {
+      versions: ['1.0.0', '2.0.0'],
+    });
+    const registration = (await get('/v3/registration-gz-semver2/cached.pkg/index.json')).body;
+    assert.equal(registration.items[0].upper, '2.0.0');
+    assert.equal((await get('/v3/search?q=cached')).body.data[0].version, '2.0.0');
+    assert.deepEqual((await get('/v3/autocomplete?id=cached.pkg')).body.data, ['1.0.0', '2.0.0']);
+    const catalog = (await get('/v3/catalog/index.json')).body;
+    assert.equal(catalog.items[0].count, 2);
+  });
+
+  test('unlist, relist and a hard delete through the other node are seen at once', async () => {
+    await get('/v3/search?q=cached');
+    assert.equal((await write('DELETE', 'Cached.Pkg', '2.0.0')).statusCode, 204);
+    assert.equal((await get('/v3/search?q=cached')).body.data[0].version, '1.0.0');
+    const leaf = (await get('/v3/registration-gz-semver2/cached.pkg/2.0.0.json')).body;
+    assert.equal(leaf.listed, false);
+    assert.equal((await write('POST', 'Cached.Pkg', '2.0.0')).statusCode, 200);
+    assert.equal((await get('/v3/search?q=cached')).body.data[0].version, '2.0.0');
+
+    // A hard delete: the reader's cached version record and file bytes must not keep serving it.
+    await get('/v3/flatcontainer/cached.pkg/2.0.0/cached.pkg.2.0.0.nupkg');
+    await writer.feed.packages.remove('cached.pkg', '2.0.0');
+    assert.equal((await get('/v3/flatcontainer/cached.pkg/2.0.0/cached.pkg.2.0.0.nupkg')).status, 404);
+    assert.deepEqual((await get('/v3/flatcontainer/cached.pkg/index.json')).body, { versions: ['1.0.0'] });
+  });
+});
