@@ -44,8 +44,8 @@ export function adminRoutes(app: FastifyInstance, feed: Feed): void {
   app.put<{ Params: VersionParams }>(
     '/v3/admin/deprecations/:id/:version',
     authenticated('deprecate', 'deprecate'),
-    async (request, reply) =>
-      audited(feed, request, noteOf(request, 'deprecate'), async (note) => {
+    async (request, reply) => {
+      await audited(feed, request, noteOf(request, 'deprecate'), async (note) => {
         const deprecation = parseDeprecation(request.body);
         const result = await deprecatePackage(feed, {
           id: request.params.id,
@@ -54,15 +54,16 @@ export function adminRoutes(app: FastifyInstance, feed: Feed): void {
         });
         note.detail = { ...result };
         request.log.info({ id: request.params.id, ...result }, 'package deprecated');
-        return reply.code(204).send();
-      }),
+      });
+      return reply.code(204).send();
+    },
   );
 
   app.delete<{ Params: VersionParams }>(
     '/v3/admin/deprecations/:id/:version',
     authenticated('deprecate', 'undeprecate'),
-    async (request, reply) =>
-      audited(feed, request, noteOf(request, 'undeprecate'), async (note) => {
+    async (request, reply) => {
+      await audited(feed, request, noteOf(request, 'undeprecate'), async (note) => {
         const result = await deprecatePackage(feed, {
           id: request.params.id,
           versions: request.params.version,
@@ -70,21 +71,24 @@ export function adminRoutes(app: FastifyInstance, feed: Feed): void {
         });
         note.detail = { ...result };
         request.log.info({ id: request.params.id, ...result }, 'package undeprecated');
-        return reply.code(204).send();
-      }),
+      });
+      return reply.code(204).send();
+    },
   );
 
   app.put<{ Querystring: { replace?: string } }>(
     '/v3/admin/vulnerabilities',
     { ...authenticated('import-vulnerabilities', 'import-vulnerabilities'), bodyLimit: maxAdvisoryFileBytes },
-    async (request, reply) =>
-      audited(feed, request, { action: 'import-vulnerabilities' }, async (note) => {
+    async (request, reply) => {
+      const summary = await audited(feed, request, { action: 'import-vulnerabilities' }, async (note) => {
         const replace = ['true', '1'].includes(String(request.query.replace ?? '').toLowerCase());
         const summary = await importVulnerabilities(feed, { document: request.body, replace });
         note.detail = { ...summary, replace };
         request.log.info({ ...summary, replace }, 'vulnerability advisories imported');
-        return reply.code(200).send(summary);
-      }),
+        return summary;
+      });
+      return reply.code(200).send(summary);
+    },
   );
 
   // The audit log, newest first (docs/security.md, "Audit log"). Reading it is not itself audited.

@@ -18,8 +18,9 @@ export function packagePublishRoutes(app: FastifyInstance, feed: Feed): void {
 
   // The key is checked before the body is read; whether it may push THIS id (a new id needs push-new, a new
   // version of an existing id push) once the nuspec is read, before anything is stored.
-  app.put('/v3/package', async (request, reply) =>
-    audited(feed, request, { action: 'push' }, async (note) => {
+  // Each write is audited before it is answered: an acknowledged write always has its record.
+  app.put('/v3/package', async (request, reply) => {
+    await audited(feed, request, { action: 'push' }, async (note) => {
       const principal = await requireApiKey(request, reply, feed, ['push-new', 'push']);
       const upload = await receivePackage(request, feed.options);
       try {
@@ -36,29 +37,29 @@ export function packagePublishRoutes(app: FastifyInstance, feed: Feed): void {
           upload,
         );
         request.log.info({ id: published.id, version: published.fullVersion }, 'package published');
-        return reply.code(201).send();
       } finally {
         await upload.discard();
       }
-    }),
-  );
+    });
+    return reply.code(201).send();
+  });
 
   app.delete<{ Params: PackageParams }>('/v3/package/:id/:version', async (request, reply) => {
     const { id, version } = request.params;
     const action = feed.options.deleteBehavior === 'delete' ? 'delete' : 'unlist';
-    return audited(feed, request, { action, packageId: id, version }, async () => {
+    await audited(feed, request, { action, packageId: id, version }, async () => {
       requireAllowed(await requireApiKey(request, reply, feed, [action]), action, id);
       await deletePackage({ ...feed, deleteBehavior: feed.options.deleteBehavior }, request.params);
-      return reply.code(204).send();
     });
+    return reply.code(204).send();
   });
 
   app.post<{ Params: PackageParams }>('/v3/package/:id/:version', async (request, reply) => {
     const { id, version } = request.params;
-    return audited(feed, request, { action: 'relist', packageId: id, version }, async () => {
+    await audited(feed, request, { action: 'relist', packageId: id, version }, async () => {
       requireAllowed(await requireApiKey(request, reply, feed, ['relist']), 'relist', id);
       await setListed(feed, { ...request.params, listed: true });
-      return reply.code(200).send();
     });
+    return reply.code(200).send();
   });
 }

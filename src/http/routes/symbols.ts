@@ -15,8 +15,8 @@ const immutable = 'public, max-age=31536000, immutable';
 export function symbolRoutes(app: FastifyInstance, feed: Feed): void {
   // The client appends '/' to the @id (client-behaviour.md §1.5): the router ignores trailing slashes.
   // Bodies arrive as multipart, or raw application/octet-stream (parser registered by packagePublishRoutes).
-  app.put('/v3/symbol-package', async (request, reply) =>
-    audited(feed, request, { action: 'push-symbols' }, async (note) => {
+  app.put('/v3/symbol-package', async (request, reply) => {
+    await audited(feed, request, { action: 'push-symbols' }, async (note) => {
       const principal = await requireApiKey(request, reply, feed, ['push-symbols']);
       const upload = await receivePackage(request, feed.options);
       try {
@@ -36,12 +36,12 @@ export function symbolRoutes(app: FastifyInstance, feed: Feed): void {
           { id: symbols.lowerId, version: symbols.lowerVersion, files: symbols.files.length },
           'symbol package published',
         );
-        return reply.code(201).send();
       } finally {
         await upload.discard();
       }
-    }),
-  );
+    });
+    return reply.code(201).send();
+  });
 
   // GET also answers HEAD (Fastify's exposeHeadRoutes), with the same headers and no body.
   app.get<{ Params: { file: string; key: string; file2: string } }>(
