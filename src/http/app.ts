@@ -51,20 +51,25 @@ export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<Fa
   await app.register(multipart, { throwFileSizeLimit: true });
 
   // overview.md: X-NuGet-Session-Id and X-NuGet-Protocol-Version are worth recording when sent.
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-        sessionId: request.headers['x-nuget-session-id'],
-        protocolVersion: request.headers['x-nuget-protocol-version'],
-        client: request.headers['user-agent'],
-      },
-      'request',
-    );
-  });
+  // Registered only when request lines are logged at all (--log-level info or finer): a hook that builds a log
+  // object pino then drops would still cost every request.
+  if (['trace', 'debug', 'info'].includes(app.log.level)) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info(
+        {
+          method: request.method,
+          url: request.url,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+          sessionId: request.headers['x-nuget-session-id'],
+          protocolVersion: request.headers['x-nuget-protocol-version'],
+          client: request.headers['user-agent'],
+        },
+        'request',
+      );
+      done();
+    });
+  }
 
   // Before every route: with --private, each read needs credentials.
   privateFeed(app, feed);

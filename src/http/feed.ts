@@ -2,7 +2,7 @@ import type { FailedAuthLimiter } from '../auth/failed-auth-limiter.ts';
 import type { ApiKeyStore, AuditLog } from '../auth/ports.ts';
 import type { DownloadCounter } from '../packages/download-counter.ts';
 import type { PackageVersion } from '../protocol/package-version.ts';
-import { type CachedResponse, StampedCache } from './response-cache.ts';
+import { ByteLru, type CachedResponse, StampedCache } from './response-cache.ts';
 import type { DeleteBehavior } from '../packages/manage-package.ts';
 import type {
   AdvisoryStore,
@@ -20,14 +20,14 @@ export interface ReadCaches {
   readonly responses: StampedCache<CachedResponse>;
   readonly versions: StampedCache<PackageVersion>;
   /** Small package files by blob key: a key's content never changes (each push has its own prefix). */
-  readonly files: StampedCache<Buffer>;
+  readonly files: ByteLru<Buffer>;
 }
 
 export function createReadCaches(maxBytes = 64 * 1024 * 1024): ReadCaches {
   return {
     responses: new StampedCache(maxBytes),
     versions: new StampedCache(maxBytes / 8),
-    files: new StampedCache(maxBytes),
+    files: new ByteLru(maxBytes),
   };
 }
 

@@ -6,17 +6,12 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isNuggetError } from '../errors.ts';
 import { statusOfError } from './error-handler.ts';
+import type { ChangeStamps } from '../packages/ports.ts';
 import { acceptsGzip } from './send.ts';
 
-interface Entry<T> {
-  readonly stamp: number;
-  readonly value: T;
-  readonly bytes: number;
-  readonly expiresAt: number;
-}
-
-export class StampedCache<T> {
-  readonly #entries = new Map<string, Entry<T>>();
+/** A least-recently-used map bounded by bytes: the largest entries are refused, the oldest evicted. */
+export class ByteLru<T> {
+  readonly #entries = new Map<string, { value: T; bytes: number }>();
   readonly #maxBytes: number;
   #bytes = 0;
 
@@ -24,38 +19,102 @@ export class StampedCache<T> {
     this.#maxBytes = maxBytes;
   }
 
-  get(key: string, stamp: number, now = Date.now()): T | undefined {
+  get(key: string): T | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
-    if (entry.stamp !== stamp || entry.expiresAt <= now) {
-      this.#delete(key, entry);
-      return undefined;
-    }
     // Map order is insertion order: re-inserting marks the entry as recently used.
     this.#entries.delete(key);
     this.#entries.set(key, entry);
     return entry.value;
   }
 
-  set(key: string, stamp: number, value: T, bytes: number, maxAgeMs = Number.POSITIVE_INFINITY): void {
+  set(key: string, value: T, bytes: number): void {
+    this.delete(key);
     if (bytes > this.#maxBytes / 8) return;
-    const old = this.#entries.get(key);
-    if (old) this.#delete(key, old);
-    this.#entries.set(key, { stamp, value, bytes, expiresAt: Date.now() + maxAgeMs });
+    this.#entries.set(key, { value, bytes });
     this.#bytes += bytes;
     for (const [oldest, entry] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break;
-      this.#delete(oldest, entry);
+      this.#entries.delete(oldest);
+      this.#bytes -= entry.bytes;
     }
   }
 
-  #delete(key: string, entry: Entry<T>): void {
+  delete(key: string): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
     this.#entries.delete(key);
     this.#bytes -= entry.bytes;
   }
 
   get size(): number {
     return this.#entries.size;
+  }
+}
+
+interface Stamped<T> {
+  /** The feed's stamp when the entry was last known to be current. */
+  global: number;
+  /** The id's stamp when it was built, for documents about one id. */
+  readonly scoped: number | undefined;
+  readonly value: T;
+  readonly expiresAt: number;
+}
+
+/** What a cached value depends on: the whole feed, or (cheaper to keep) one package id. */
+export interface Freshness {
+  readonly stamps: ChangeStamps;
+  readonly lowerId?: string | undefined;
+  /** For values that also show what stamps do not track (download counts in search). */
+  readonly maxAgeMs?: number | undefined;
+}
+
+/**
+ * Values valid at a change stamp. Each read asks the feed's stamp (one index-only lookup of the latest catalog
+ * entry); an entry built at that stamp is current. When the feed has changed since, a document about one id is
+ * still current if that id's own stamp has not moved, and is then re-stamped, so pushes of other packages do not
+ * empty the cache.
+ */
+export class StampedCache<T> {
+  readonly #lru: ByteLru<Stamped<T>>;
+
+  constructor(maxBytes: number) {
+    this.#lru = new ByteLru(maxBytes);
+  }
+
+  async getOrBuild(
+    key: string,
+    freshness: Freshness,
+    build: () => Promise<{ value: T; bytes: number }>,
+  ): Promise<T> {
+    const { stamps, lowerId } = freshness;
+    const global = await stamps.latest();
+    const entry = this.#lru.get(key);
+    let scoped: number | undefined;
+    if (entry && entry.expiresAt > Date.now()) {
+      if (entry.global === global) return entry.value;
+      if (lowerId !== undefined && entry.scoped !== undefined) {
+        scoped = await stamps.latestFor(lowerId);
+        if (scoped === entry.scoped) {
+          entry.global = global;
+          return entry.value;
+        }
+      }
+    }
+    // Stamps are read before the data: a value built now is at least as new as the stamps it is stored with.
+    if (lowerId !== undefined && scoped === undefined) scoped = await stamps.latestFor(lowerId);
+    const built = await build();
+    this.#lru.set(
+      key,
+      {
+        global,
+        scoped,
+        value: built.value,
+        expiresAt: Date.now() + (freshness.maxAgeMs ?? Number.POSITIVE_INFINITY),
+      },
+      built.bytes + key.length + 64,
+    );
+    return built.value;
   }
 }
 
@@ -69,14 +128,12 @@ export interface CachedResponse {
 
 export interface CachedJsonOptions {
   readonly key: string;
-  readonly stamp: number;
+  readonly freshness: Freshness;
   /** Builds the document; a NotFound NuggetError is cached as the 404 it becomes. */
   readonly build: () => Promise<unknown>;
   /** The plain RegistrationsBaseUrl hive is documented as not compressed. */
   readonly identity?: boolean;
   readonly cacheControl?: string;
-  /** For answers that also show what stamps do not track (download counts in search). */
-  readonly maxAgeMs?: number;
 }
 
 async function buildResponse(options: CachedJsonOptions): Promise<CachedResponse> {
@@ -98,17 +155,10 @@ export async function sendCachedJson(
   cache: StampedCache<CachedResponse>,
   options: CachedJsonOptions,
 ): Promise<FastifyReply> {
-  let response = cache.get(options.key, options.stamp);
-  if (!response) {
-    response = await buildResponse(options);
-    cache.set(
-      options.key,
-      options.stamp,
-      response,
-      response.body.length + (response.gzip?.length ?? 0) + options.key.length + 64,
-      options.maxAgeMs,
-    );
-  }
+  const response = await cache.getOrBuild(options.key, options.freshness, async () => {
+    const built = await buildResponse(options);
+    return { value: built, bytes: built.body.length + (built.gzip?.length ?? 0) };
+  });
   if (response.reason) reply.raw.statusMessage = response.reason.replace(/[^\x20-\x7e]/g, ' ').slice(0, 300);
   reply.code(response.status).header('content-type', 'application/json; charset=utf-8');
   if (options.cacheControl && response.status === 200) reply.header('cache-control', options.cacheControl);

@@ -18,13 +18,14 @@ export const htmlContentSecurityPolicy = [
 ].join('; ');
 
 export function installSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // A callback hook, not an async one: it runs on every response, restores included, and needs no promise.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     if (/^\s*text\/html\b/i.test(String(reply.getHeader('content-type') ?? ''))) {
       reply.header('content-security-policy', htmlContentSecurityPolicy);
       reply.header('x-frame-options', 'DENY');
       reply.header('referrer-policy', 'no-referrer');
     }
-    return payload;
+    done(null, payload);
   });
 }

@@ -15,7 +15,7 @@ export function catalogRoutes(app: FastifyInstance, feed: Feed): void {
     const base = baseUrlOf(request, feed.options);
     return sendCachedJson(request, reply, feed.caches.responses, {
       key: `catalog ${base}`,
-      stamp: await feed.stamps.latest(),
+      freshness: { stamps: feed.stamps },
       cacheControl: 'no-cache',
       build: async () => buildCatalogIndex(resourceUrls(base), await feed.catalog.pages()),
     });

@@ -63,27 +63,27 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
     const lowerId = id.toLowerCase();
     const lowerVersion = lowerVersionOf(version);
     if (!lowerVersion) throw noSuchVersion(id, version);
-    const key = `${lowerId}/${lowerVersion}`;
-    const stamp = await feed.stamps.latestFor(lowerId);
-    let found = feed.caches.versions.get(key, stamp);
-    if (!found) {
-      found = await feed.packages.findVersion(lowerId, lowerVersion);
-      if (!found) throw noSuchVersion(id, version);
-      feed.caches.versions.set(key, stamp, found, 2048);
-    }
-    return found;
+    return await feed.caches.versions.getOrBuild(
+      `${lowerId}/${lowerVersion}`,
+      { stamps: feed.stamps, lowerId },
+      async () => {
+        const found = await feed.packages.findVersion(lowerId, lowerVersion);
+        if (!found) throw noSuchVersion(id, version);
+        return { value: found, bytes: 2048 };
+      },
+    );
   }
 
   /** Small files are kept in memory by blob key: a key names one push's bytes forever. */
   async function readBlob(key: string): Promise<Buffer | StoredBlob | undefined> {
-    const cached = feed.caches.files.get(key, 0);
+    const cached = feed.caches.files.get(key);
     if (cached) return cached;
     const blob = await feed.blobs.open(key);
     if (!blob || blob.size > smallFileBytes) return blob;
     const chunks: Buffer[] = [];
     for await (const chunk of blob.stream) chunks.push(chunk as Buffer);
     const bytes = Buffer.concat(chunks);
-    feed.caches.files.set(key, 0, bytes, bytes.length);
+    feed.caches.files.set(key, bytes, bytes.length);
     return bytes;
   }
 
@@ -115,7 +115,7 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
     const lowerId = request.params.id.toLowerCase();
     return sendCachedJson(request, reply, feed.caches.responses, {
       key: `versions ${lowerId}`,
-      stamp: await feed.stamps.latestFor(lowerId),
+      freshness: { stamps: feed.stamps, lowerId },
       cacheControl: 'no-cache',
       build: async () => {
         const versions = await feed.packages.findVersions(lowerId);

@@ -46,7 +46,7 @@ export function registrationRoutes(app: FastifyInstance, feed: Feed): void {
     const base = baseUrlOf(request, feed.options);
     return sendCachedJson(request, reply, feed.caches.responses, {
       key: `registration ${base} ${request.url.split('?')[0]?.toLowerCase()}`,
-      stamp: await feed.stamps.latestFor(lowerId),
+      freshness: { stamps: feed.stamps, lowerId },
       build: () => build(resourceUrls(base)),
       identity: hive === 'semver1',
       cacheControl: 'no-cache',

@@ -65,8 +65,7 @@ export function searchRoutes(app: FastifyInstance, feed: Feed): void {
     const base = baseUrlOf(request, feed.options);
     return sendCachedJson(request, reply, feed.caches.responses, {
       key: `search ${base} ${request.url}`,
-      stamp: await feed.stamps.latest(),
-      maxAgeMs: searchCacheMaxAgeMs,
+      freshness: { stamps: feed.stamps, maxAgeMs: searchCacheMaxAgeMs },
       cacheControl: 'no-cache',
       build: async () => {
         const { totalHits, hits } = await feed.search.search(query);
@@ -89,7 +88,7 @@ export function searchRoutes(app: FastifyInstance, feed: Feed): void {
       const lowerId = toLowerId(id.trim());
       return sendCachedJson(request, reply, feed.caches.responses, {
         key: `autocomplete ${request.url}`,
-        stamp: await feed.stamps.latestFor(lowerId),
+        freshness: { stamps: feed.stamps, lowerId },
         cacheControl: 'no-cache',
         build: async () => {
           const level = searchLevel(query);
@@ -103,7 +102,7 @@ export function searchRoutes(app: FastifyInstance, feed: Feed): void {
     }
     return sendCachedJson(request, reply, feed.caches.responses, {
       key: `autocomplete ${request.url}`,
-      stamp: await feed.stamps.latest(),
+      freshness: { stamps: feed.stamps },
       cacheControl: 'no-cache',
       build: async () => {
         const { totalHits, ids } = await feed.search.autocompleteIds(query);

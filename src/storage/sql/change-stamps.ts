@@ -6,20 +6,23 @@ import type { Database } from './schema.ts';
 
 /** SQLite: two statements prepared once and run synchronously (index-only lookups, a few microseconds each). */
 export class SqliteChangeStamps implements ChangeStamps {
-  readonly #latest: BetterSqlite3.Statement<[], { n: number | null }>;
-  readonly #latestFor: BetterSqlite3.Statement<[string], { n: number | null }>;
+  // pluck(): the one value, without building a row object.
+  readonly #latest: BetterSqlite3.Statement<[], number | null>;
+  readonly #latestFor: BetterSqlite3.Statement<[string], number | null>;
 
   constructor(sqlite: BetterSqlite3.Database) {
-    this.#latest = sqlite.prepare('SELECT max(seq) AS n FROM catalog_entries');
-    this.#latestFor = sqlite.prepare('SELECT max(seq) AS n FROM catalog_entries WHERE lower_id = ?');
+    this.#latest = sqlite.prepare<[], number | null>('SELECT max(seq) FROM catalog_entries').pluck();
+    this.#latestFor = sqlite
+      .prepare<[string], number | null>('SELECT max(seq) FROM catalog_entries WHERE lower_id = ?')
+      .pluck();
   }
 
   async latest(): Promise<number> {
-    return this.#latest.get()?.n ?? 0;
+    return this.#latest.get() ?? 0;
   }
 
   async latestFor(lowerId: string): Promise<number> {
-    return this.#latestFor.get(lowerId)?.n ?? 0;
+    return this.#latestFor.get(lowerId) ?? 0;
   }
 }
 
