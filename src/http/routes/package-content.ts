@@ -18,10 +18,19 @@ const noSuchPackage = (id: string) =>
 const noSuchVersion = (id: string, version: string) =>
   notFound('package_not_found', `There is no package '${id}' version '${version}' on this feed.`);
 
+const lowerVersions = new Map<string, string>();
+
 /** The normalized, lower-cased form of a version as it appears in a URL, or undefined when it is no version. */
 const lowerVersionOf = (text: string): string | undefined => {
-  const parsed = tryParseVersion(text);
-  return parsed && toNormalizedString(parsed).toLowerCase();
+  let known = lowerVersions.get(text);
+  if (known === undefined) {
+    const parsed = tryParseVersion(text);
+    known = parsed ? toNormalizedString(parsed).toLowerCase() : '';
+    // Restores ask for the same few thousand versions again and again; the memo is bounded all the same.
+    if (lowerVersions.size >= 10_000) lowerVersions.clear();
+    lowerVersions.set(text, known);
+  }
+  return known || undefined;
 };
 
 function imageType(bytes: Buffer): string {

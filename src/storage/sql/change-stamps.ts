@@ -17,6 +17,8 @@ export class SqliteChangeStamps implements ChangeStamps {
       .pluck();
   }
 
+  // Read on every request, never remembered across requests: a client that writes through one node and then
+  // reads through another must see its write, even when the reading node is mid-way through a busy turn.
   async latest(): Promise<number> {
     return this.#latest.get() ?? 0;
   }
