@@ -59,6 +59,8 @@ interface Stamped<T> {
   readonly scoped: number | undefined;
   readonly value: T;
   readonly expiresAt: number;
+  /** A rebuild after the max age is under way. */
+  refreshing: boolean;
 }
 
 /** What a cached value depends on: the whole feed, or (cheaper to keep) one package id. */
@@ -91,18 +93,37 @@ export class StampedCache<T> {
     const global = await stamps.latest();
     const entry = this.#lru.get(key);
     let scoped: number | undefined;
-    if (entry && entry.expiresAt > Date.now()) {
-      if (entry.global === global) return entry.value;
-      if (lowerId !== undefined && entry.scoped !== undefined) {
+    if (entry) {
+      let current = entry.global === global;
+      if (!current && lowerId !== undefined && entry.scoped !== undefined) {
         scoped = await stamps.latestFor(lowerId);
-        if (scoped === entry.scoped) {
-          entry.global = global;
-          return entry.value;
+        current = scoped === entry.scoped;
+        if (current) entry.global = global;
+      }
+      if (current) {
+        // Past its max age but at the current stamp: only what stamps do not track (download counts) may have
+        // moved, so answer now and rebuild behind the answer, once, instead of making this request wait.
+        if (entry.expiresAt <= Date.now() && !entry.refreshing) {
+          entry.refreshing = true;
+          void this.#build(key, freshness, global, entry.scoped, build).catch(() => {
+            entry.refreshing = false;
+          });
         }
+        return entry.value;
       }
     }
     // Stamps are read before the data: a value built now is at least as new as the stamps it is stored with.
     if (lowerId !== undefined && scoped === undefined) scoped = await stamps.latestFor(lowerId);
+    return this.#build(key, freshness, global, scoped, build);
+  }
+
+  async #build(
+    key: string,
+    freshness: Freshness,
+    global: number,
+    scoped: number | undefined,
+    build: () => Promise<{ value: T; bytes: number }>,
+  ): Promise<T> {
     const built = await build();
     this.#lru.set(
       key,
@@ -111,6 +132,7 @@ export class StampedCache<T> {
         scoped,
         value: built.value,
         expiresAt: Date.now() + (freshness.maxAgeMs ?? Number.POSITIVE_INFINITY),
+        refreshing: false,
       },
       built.bytes + key.length + 64,
     );

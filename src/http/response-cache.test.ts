@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ChangeStamps } from '../packages/ports.ts';
+import { ByteLru, StampedCache } from './response-cache.ts';
+
+/** Stamps a test moves by hand: a feed-wide one, and one per id. */
+function fakeStamps() {
+  const perId = new Map<string, number>();
+  let global = 1;
+  const stamps: ChangeStamps & { calls: { latest: number; latestFor: number } } = {
+    calls: { latest: 0, latestFor: 0 },
+    async latest() {
+      stamps.calls.latest++;
+      return global;
+    },
+    async latestFor(lowerId: string) {
+      stamps.calls.latestFor++;
+      return perId.get(lowerId) ?? 0;
+    },
+  };
+  const change = (lowerId: string) => {
+    global++;
+    perId.set(lowerId, global);
+  };
+  return { stamps, change };
+}
+
+function counter() {
+  let n = 0;
+  const build = async () => ({ value: `v${++n}`, bytes: 10 });
+  return { build, count: () => n };
+}
+
+describe('StampedCache', () => {
+  it('builds once while nothing changes', async () => {
+    const { stamps } = fakeStamps();
+    const cache = new StampedCache<string>(1_000_000);
+    const { build, count } = counter();
+    for (let i = 0; i < 5; i++)
+      assert.equal(await cache.getOrBuild('k', { stamps, lowerId: 'a' }, build), 'v1');
+    assert.equal(count(), 1);
+    assert.equal(stamps.calls.latestFor, 1, 'the per-id stamp is read only to build');
+  });
+
+  it("keeps an id's document when another id changes, and rebuilds it when its own id changes", async () => {
+    const { stamps, change } = fakeStamps();
+    const cache = new StampedCache<string>(1_000_000);
+    const { build, count } = counter();
+    await cache.getOrBuild('a', { stamps, lowerId: 'a' }, build);
+    change('b');
+    assert.equal(await cache.getOrBuild('a', { stamps, lowerId: 'a' }, build), 'v1');
+    assert.equal(count(), 1);
+    change('a');
+    assert.equal(await cache.getOrBuild('a', { stamps, lowerId: 'a' }, build), 'v2');
+    assert.equal(count(), 2);
+  });
+
+  it('rebuilds a feed-wide document after any change', async () => {
+    const { stamps, change } = fakeStamps();
+    const cache = new StampedCache<string>(1_000_000);
+    const { build } = counter();
+    assert.equal(await cache.getOrBuild('search', { stamps }, build), 'v1');
+    change('z');
+    assert.equal(await cache.getOrBuild('search', { stamps }, build), 'v2');
+  });
+
+  it('past its max age, answers the current-stamp value and rebuilds it once behind the answer', async () => {
+    const { stamps } = fakeStamps();
+    const cache = new StampedCache<string>(1_000_000);
+    let builds = 0;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const build = async () => {
+      builds++;
+      if (builds > 1) await gate; // the rebuild stays in flight until the test releases it
+      return { value: `v${builds}`, bytes: 10 };
+    };
+    await cache.getOrBuild('s', { stamps, maxAgeMs: 1 }, build);
+    await delay(5);
+    assert.equal(await cache.getOrBuild('s', { stamps, maxAgeMs: 1 }, build), 'v1');
+    assert.equal(await cache.getOrBuild('s', { stamps, maxAgeMs: 1 }, build), 'v1');
+    assert.equal(builds, 2, 'one rebuild for two late reads');
+    release();
+    await delay(1);
+    assert.equal(await cache.getOrBuild('s', { stamps, maxAgeMs: 1_000 }, build), 'v2');
+  });
+
+  it('does not cache a failed build', async () => {
+    const { stamps } = fakeStamps();
+    const cache = new StampedCache<string>(1_000_000);
+    await assert.rejects(
+      cache.getOrBuild('x', { stamps }, async () => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    assert.equal(await cache.getOrBuild('x', { stamps }, async () => ({ value: 'ok', bytes: 1 })), 'ok');
+  });
+});
+
+describe('ByteLru', () => {
+  it('evicts the least recently used entries beyond its byte budget', () => {
+    const lru = new ByteLru<string>(800);
+    lru.set('a', 'A', 100);
+    lru.set('b', 'B', 100);
+    assert.equal(lru.get('a'), 'A');
+    for (const key of ['c', 'd', 'e', 'f', 'g', 'h', 'i']) lru.set(key, key, 100);
+    assert.equal(lru.get('b'), undefined, 'b was the least recently used');
+    assert.equal(lru.get('a'), 'A');
+    assert.equal(lru.size, 8);
+  });
+
+  it('refuses an entry larger than an eighth of its budget', () => {
+    const lru = new ByteLru<string>(800);
+    lru.set('big', 'x', 101);
+    assert.equal(lru.get('big'), undefined);
+  });
+});
