@@ -151,7 +151,34 @@ export async function composeNugget(
       windowMs: config.authFailureWindow,
     }),
     stamps,
-    caches: createReadCaches(),
+    caches: createReadCaches(
+      // A private feed authenticates every request in Fastify: no raw-HTTP fast path there.
+      config.private
+        ? {}
+        : {
+            front: {
+              stamps,
+              trustProxy: config.trustProxy,
+              // The request line Fastify's hook writes for the answers it gives (app.ts), for these ones too.
+              onServed: logger.isLevelEnabled('info')
+                ? (request, status, startedAt) =>
+                    logger.info(
+                      {
+                        method: request.method,
+                        url: request.url,
+                        status,
+                        ms: Number(process.hrtime.bigint() - startedAt) / 1e6,
+                        sessionId: request.headers['x-nuget-session-id'],
+                        protocolVersion: request.headers['x-nuget-protocol-version'],
+                        client: request.headers['user-agent'],
+                        cached: true,
+                      },
+                      'request',
+                    )
+                : undefined,
+            },
+          },
+    ),
     options: {
       apiKey: config.apiKey,
       private: config.private,

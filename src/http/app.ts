@@ -1,5 +1,13 @@
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyServerFactory,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
+import type { FrontCache } from './front-cache.ts';
 import { installErrorHandling, sendError } from './error-handler.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import type { Feed } from './feed.ts';
@@ -19,8 +27,20 @@ export interface AppOptions {
   readonly https?: { key: Buffer; cert: Buffer } | undefined;
 }
 
+function frontServerFactory(front: FrontCache, tls: AppOptions['https']): FastifyServerFactory {
+  return (handler) => {
+    const listener = (request: IncomingMessage, response: ServerResponse) => {
+      if (!front.serve(request, response)) handler(request, response);
+    };
+    return (
+      tls ? createHttpsServer(tls, listener) : createHttpServer(listener)
+    ) as ReturnType<FastifyServerFactory>;
+  };
+}
+
 /** The Fastify application: every V3 resource under /v3/. */
 export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<FastifyInstance> {
+  const front = feed.caches.front;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // One log line per request is written by the onResponse hook below, with the NuGet headers.
@@ -34,6 +54,8 @@ export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<Fa
     return503OnClosing: true,
     // --tls-cert/--tls-key: the server speaks HTTPS itself; every URL it prints is then https (base-url.ts).
     ...(options.https ? { https: options.https } : {}),
+    // The raw-HTTP fast path (front-cache.ts) answers repeated reads before Fastify; everything else goes on.
+    ...(front ? { serverFactory: frontServerFactory(front, options.https) } : {}),
     // Errors Fastify raises before routing (a bad percent-encoding, an over-long parameter) get the same JSON shape.
     frameworkErrors: (error, _request, reply) => {
       // These replies run no hooks, so the header every response carries (security-headers.ts) is set here.

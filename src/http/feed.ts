@@ -2,6 +2,7 @@ import type { FailedAuthLimiter } from '../auth/failed-auth-limiter.ts';
 import type { ApiKeyStore, AuditLog } from '../auth/ports.ts';
 import type { DownloadCounter } from '../packages/download-counter.ts';
 import type { PackageVersion } from '../protocol/package-version.ts';
+import { FrontCache, type FrontCacheOptions } from './front-cache.ts';
 import { ByteLru, type CachedResponse, StampedCache } from './response-cache.ts';
 import type { DeleteBehavior } from '../packages/manage-package.ts';
 import type {
@@ -21,13 +22,30 @@ export interface ReadCaches {
   readonly versions: StampedCache<PackageVersion>;
   /** Small package files by blob key: a key's content never changes (each push has its own prefix). */
   readonly files: ByteLru<Buffer>;
+  /** The raw-HTTP fast path, where stamps can be read synchronously and the feed is public. */
+  readonly front?: FrontCache | undefined;
 }
 
-export function createReadCaches(maxBytes = 64 * 1024 * 1024): ReadCaches {
+export function createReadCaches(
+  options: {
+    maxBytes?: number;
+    front?: { stamps: ChangeStamps; trustProxy: boolean; onServed?: FrontCacheOptions['onServed'] };
+  } = {},
+): ReadCaches {
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  const sync = options.front?.stamps.sync;
   return {
     responses: new StampedCache(maxBytes),
     versions: new StampedCache(maxBytes / 8),
     files: new ByteLru(maxBytes),
+    front:
+      sync && options.front
+        ? new FrontCache(sync, {
+            trustProxy: options.front.trustProxy,
+            maxBytes,
+            onServed: options.front.onServed,
+          })
+        : undefined,
   };
 }
 

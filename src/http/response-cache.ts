@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isNuggetError } from '../errors.ts';
 import { statusOfError } from './error-handler.ts';
 import type { ChangeStamps } from '../packages/ports.ts';
+import type { FrontCache } from './front-cache.ts';
 import { acceptsGzip } from './send.ts';
 
 /** A least-recently-used map bounded by bytes: the largest entries are refused, the oldest evicted. */
@@ -63,6 +64,13 @@ interface Stamped<T> {
   refreshing: boolean;
 }
 
+export interface StampedValue<T> {
+  readonly value: T;
+  readonly global: number;
+  readonly scoped: number | undefined;
+  readonly expiresAt: number;
+}
+
 /** What a cached value depends on: the whole feed, or (cheaper to keep) one package id. */
 export interface Freshness {
   readonly stamps: ChangeStamps;
@@ -89,6 +97,15 @@ export class StampedCache<T> {
     freshness: Freshness,
     build: () => Promise<{ value: T; bytes: number }>,
   ): Promise<T> {
+    return (await this.getOrBuildStamped(key, freshness, build)).value;
+  }
+
+  /** The value with the stamps it is known current at (what a front-cache entry may be stored under). */
+  async getOrBuildStamped(
+    key: string,
+    freshness: Freshness,
+    build: () => Promise<{ value: T; bytes: number }>,
+  ): Promise<StampedValue<T>> {
     const { stamps, lowerId } = freshness;
     const global = await stamps.latest();
     const entry = this.#lru.get(key);
@@ -109,7 +126,7 @@ export class StampedCache<T> {
             entry.refreshing = false;
           });
         }
-        return entry.value;
+        return { value: entry.value, global, scoped: entry.scoped, expiresAt: entry.expiresAt };
       }
     }
     // Stamps are read before the data: a value built now is at least as new as the stamps it is stored with.
@@ -123,22 +140,23 @@ export class StampedCache<T> {
     global: number,
     scoped: number | undefined,
     build: () => Promise<{ value: T; bytes: number }>,
-  ): Promise<T> {
+  ): Promise<StampedValue<T>> {
     const built = await build();
+    const expiresAt = Date.now() + (freshness.maxAgeMs ?? Number.POSITIVE_INFINITY);
     this.#lru.set(
       key,
-      {
-        global,
-        scoped,
-        value: built.value,
-        expiresAt: Date.now() + (freshness.maxAgeMs ?? Number.POSITIVE_INFINITY),
-        refreshing: false,
-      },
+      { global, scoped, value: built.value, expiresAt, refreshing: false },
       built.bytes + key.length + 64,
     );
-    return built.value;
+    return { value: built.value, global, scoped, expiresAt };
   }
 }
+
+const reasonPhrase = (message: string): string =>
+  message
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .slice(0, 300)
+    .trim();
 
 /** A finished answer: status, body and its gzip twin, ready to send as they are. */
 export interface CachedResponse {
@@ -156,6 +174,8 @@ export interface CachedJsonOptions {
   /** The plain RegistrationsBaseUrl hive is documented as not compressed. */
   readonly identity?: boolean;
   readonly cacheControl?: string;
+  /** Where finished answers are also kept for the raw-HTTP fast path (front-cache.ts), when it is on. */
+  readonly front?: FrontCache | undefined;
 }
 
 async function buildResponse(options: CachedJsonOptions): Promise<CachedResponse> {
@@ -177,11 +197,27 @@ export async function sendCachedJson(
   cache: StampedCache<CachedResponse>,
   options: CachedJsonOptions,
 ): Promise<FastifyReply> {
-  const response = await cache.getOrBuild(options.key, options.freshness, async () => {
+  const stamped = await cache.getOrBuildStamped(options.key, options.freshness, async () => {
     const built = await buildResponse(options);
     return { value: built, bytes: built.body.length + (built.gzip?.length ?? 0) };
   });
-  if (response.reason) reply.raw.statusMessage = response.reason.replace(/[^\x20-\x7e]/g, ' ').slice(0, 300);
+  const response = stamped.value;
+  options.front?.put(request.raw, {
+    status: response.status,
+    reason: response.reason && reasonPhrase(response.reason),
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      ...(options.cacheControl && response.status === 200 ? { 'cache-control': options.cacheControl } : {}),
+      ...(options.identity ? {} : { vary: 'Accept-Encoding' }),
+    },
+    body: response.body,
+    gzip: response.gzip,
+    global: stamped.global,
+    lowerId: options.freshness.lowerId,
+    scoped: stamped.scoped,
+    expiresAt: stamped.expiresAt,
+  });
+  if (response.reason) reply.raw.statusMessage = reasonPhrase(response.reason);
   reply.code(response.status).header('content-type', 'application/json; charset=utf-8');
   if (options.cacheControl && response.status === 200) reply.header('cache-control', options.cacheControl);
   if (!options.identity) reply.header('vary', 'Accept-Encoding');

@@ -179,6 +179,8 @@ export interface SymbolStore {
 export interface ChangeStamps {
   latest(): Promise<number>;
   latestFor(lowerId: string): Promise<number>;
+  /** The same, synchronously, where the database allows it (embedded SQLite): enables the raw-HTTP fast path. */
+  readonly sync?: { latest(): number; latestFor(lowerId: string): number } | undefined;
 }
 
 /** A blob a row refers to, as `nugget migrate-data` copies and verifies it. */

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { composeNugget, type Nugget } from '../../src/compose.ts';
 import { configSchema } from '../../src/config/config.ts';
 import { buildNupkg } from '../fixtures/build-nupkg.ts';
-import { multipartBody } from './feed-fixture.ts';
+import { type JsonObject, multipartBody } from './feed-fixture.ts';
 
 const apiKey = 'cache-test-key';
 
@@ -18,17 +18,16 @@ describe('read caches across nodes', () => {
   let reader: Nugget;
   let writer: Nugget;
 
-  const get = async (url: string) => {
-    const response = await reader.app.inject({
-      method: 'GET',
-      url,
-      headers: { 'accept-encoding': 'identity' },
-    });
-    const json = String(response.headers['content-type']).startsWith('application/json');
-    return {
-      status: response.statusCode,
-      body: response.statusCode === 200 && json ? response.json() : undefined,
-    };
+  let readerUrl: string;
+  // Reads go over a real socket: the first answer comes from Fastify, repeats from the raw-HTTP fast path
+  // (src/http/front-cache.ts), and both must follow every write at once.
+  const get = async (url: string): Promise<{ status: number; body: JsonObject }> => {
+    const response = await fetch(new URL(url, readerUrl), { headers: { 'accept-encoding': 'identity' } });
+    const json = String(response.headers.get('content-type')).startsWith('application/json');
+    if (response.status === 200 && json)
+      return { status: response.status, body: (await response.json()) as JsonObject };
+    await response.arrayBuffer();
+    return { status: response.status, body: {} };
   };
   const push = async (id: string, version: string) => {
     const boundary = 'c0ffee';
@@ -48,6 +47,7 @@ describe('read caches across nodes', () => {
     const config = configSchema.parse({ dataDir, apiKey, logLevel: 'silent' });
     reader = await composeNugget(config, { downloadFlushMs: 0 });
     writer = await composeNugget(config, { downloadFlushMs: 0 });
+    readerUrl = await reader.app.listen({ host: '127.0.0.1', port: 0 });
   });
   after(async () => {
     await reader.close();
@@ -100,5 +100,50 @@ describe('read caches across nodes', () => {
     await writer.feed.packages.remove('cached.pkg', '2.0.0');
     assert.equal((await get('/v3/flatcontainer/cached.pkg/2.0.0/cached.pkg.2.0.0.nupkg')).status, 404);
     assert.deepEqual((await get('/v3/flatcontainer/cached.pkg/index.json')).body, { versions: ['1.0.0'] });
+  });
+
+  test('the fast path answers repeats with the headers and bytes Fastify gave, HEAD included, and counts downloads', async () => {
+    const urls = [
+      '/v3/flatcontainer/cached.pkg/index.json',
+      '/v3/registration-gz-semver2/cached.pkg/index.json',
+      '/v3/registration/cached.pkg/index.json',
+      '/v3/flatcontainer/cached.pkg/1.0.0/cached.pkg.1.0.0.nupkg',
+      '/v3/flatcontainer/cached.pkg/1.0.0/cached.pkg.nuspec',
+      '/v3/flatcontainer/no.such.pkg/index.json',
+      '/v3/search?q=cached',
+    ];
+    const names = [
+      'content-type',
+      'content-length',
+      'content-encoding',
+      'cache-control',
+      'vary',
+      'x-content-type-options',
+    ];
+    for (const encoding of ['identity', 'gzip']) {
+      for (const method of ['GET', 'HEAD']) {
+        for (const url of urls) {
+          const fetchOnce = async () => {
+            const response = await fetch(new URL(url, readerUrl), {
+              method,
+              headers: { 'accept-encoding': encoding },
+            });
+            const bytes = Buffer.from(await response.arrayBuffer());
+            return {
+              status: response.status,
+              headers: Object.fromEntries(names.map((n) => [n, response.headers.get(n)])),
+              bytes: bytes.toString('base64'),
+            };
+          };
+          const first = await fetchOnce();
+          const second = await fetchOnce();
+          assert.deepEqual(second, first, `${method} ${url} (${encoding})`);
+        }
+      }
+    }
+    // Every GET of the nupkg above was counted, fast path or not: 2 encodings x 2 fetches.
+    await reader.feed.downloads.flush();
+    const counted = await reader.feed.packages.findVersion('cached.pkg', '1.0.0');
+    assert.ok((counted?.downloads ?? 0) >= 4, `downloads ${counted?.downloads}`);
   });
 });

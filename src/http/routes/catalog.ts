@@ -16,6 +16,7 @@ export function catalogRoutes(app: FastifyInstance, feed: Feed): void {
     return sendCachedJson(request, reply, feed.caches.responses, {
       key: `catalog ${base}`,
       freshness: { stamps: feed.stamps },
+      front: feed.caches.front,
       cacheControl: 'no-cache',
       build: async () => buildCatalogIndex(resourceUrls(base), await feed.catalog.pages()),
     });

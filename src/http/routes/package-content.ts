@@ -2,7 +2,7 @@
 // readme/icon/license. Spec: ../shared/spec/nuget-api/package-base-address-resource.md
 // Every path segment is matched case-insensitively: the SDK's tool downloader does not lower-case ids
 // (../shared/notes/client-behaviour.md §1.2).
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../errors.ts';
 import { tryParseVersion, toNormalizedString } from '../../nuget/versioning/index.ts';
 import { blobKeys } from '../../packages/publish-package.ts';
@@ -11,7 +11,7 @@ import type { StoredBlob } from '../../packages/ports.ts';
 import { buildVersionList } from '../../protocol/package-content.ts';
 import type { EmbeddedFileKind, PackageVersion } from '../../protocol/package-version.ts';
 import type { Feed } from '../feed.ts';
-import { sendCachedJson } from '../response-cache.ts';
+import { sendCachedJson, type StampedValue } from '../response-cache.ts';
 
 const noSuchPackage = (id: string) =>
   notFound('package_not_found', `There is no package '${id}' on this feed.`);
@@ -68,11 +68,11 @@ function presignedDownload(
 
 export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
   /** The version a download names, from the cache while the id's change stamp stands. */
-  async function findVersion(id: string, version: string): Promise<PackageVersion> {
+  async function findVersion(id: string, version: string): Promise<StampedValue<PackageVersion>> {
     const lowerId = id.toLowerCase();
     const lowerVersion = lowerVersionOf(version);
     if (!lowerVersion) throw noSuchVersion(id, version);
-    return await feed.caches.versions.getOrBuild(
+    return await feed.caches.versions.getOrBuildStamped(
       `${lowerId}/${lowerVersion}`,
       { stamps: feed.stamps, lowerId },
       async () => {
@@ -97,24 +97,34 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
   }
 
   async function sendBlob(
+    request: FastifyRequest,
     reply: FastifyReply,
+    found: StampedValue<PackageVersion>,
     key: string,
     contentType: string | ((bytes: Buffer) => string),
-    id: string,
-    version: string,
+    onHit?: () => void,
   ) {
+    const { value: pkg } = found;
     const blob = await readBlob(key);
-    if (!blob) throw noSuchVersion(id, version);
+    if (!blob) throw noSuchVersion(pkg.id, pkg.version);
     const bytes = Buffer.isBuffer(blob);
+    const type =
+      typeof contentType === 'string' ? contentType : bytes ? contentType(blob) : 'application/octet-stream';
+    if (bytes) {
+      // Valid while the version's stamps stand: a hard delete moves them, and the fast path stops serving it.
+      feed.caches.front?.put(request.raw, {
+        status: 200,
+        headers: { 'content-type': type, 'cache-control': immutable },
+        body: blob,
+        global: found.global,
+        lowerId: pkg.lowerId,
+        scoped: found.scoped,
+        expiresAt: found.expiresAt,
+        onHit,
+      });
+    }
     return reply
-      .header(
-        'content-type',
-        typeof contentType === 'string'
-          ? contentType
-          : bytes
-            ? contentType(blob)
-            : 'application/octet-stream',
-      )
+      .header('content-type', type)
       .header('content-length', bytes ? blob.length : blob.size)
       .header('cache-control', immutable)
       .send(bytes ? blob : blob.stream);
@@ -125,6 +135,7 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
     return sendCachedJson(request, reply, feed.caches.responses, {
       key: `versions ${lowerId}`,
       freshness: { stamps: feed.stamps, lowerId },
+      front: feed.caches.front,
       cacheControl: 'no-cache',
       build: async () => {
         const versions = await feed.packages.findVersions(lowerId);
@@ -139,14 +150,16 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
     '/v3/flatcontainer/:id/:version/:file',
     async (request, reply) => {
       const { id, version, file } = request.params;
-      const pkg = await findVersion(id, version);
+      const found = await findVersion(id, version);
+      const pkg = found.value;
       const name = file.toLowerCase();
       const prefix = `${pkg.lowerId}.`;
       if (name.startsWith(prefix) && name.endsWith('.nupkg')) {
         if (lowerVersionOf(name.slice(prefix.length, -'.nupkg'.length)) !== pkg.lowerVersion) {
           throw noSuchVersion(id, version);
         }
-        if (request.method === 'GET') feed.downloads.record(pkg.lowerId, pkg.lowerVersion);
+        const countDownload = () => feed.downloads.record(pkg.lowerId, pkg.lowerVersion);
+        if (request.method === 'GET') countDownload();
         if (feed.options.redirectDownloads && feed.blobs.presignedUrl) {
           return reply
             .header('cache-control', 'no-cache')
@@ -159,7 +172,14 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
               302,
             );
         }
-        return sendBlob(reply, blobKeys.nupkg(pkg), 'application/octet-stream', id, version);
+        return sendBlob(
+          request,
+          reply,
+          found,
+          blobKeys.nupkg(pkg),
+          'application/octet-stream',
+          countDownload,
+        );
       }
       const kind: EmbeddedFileKind | undefined =
         name === `${pkg.lowerId}.nuspec`
@@ -170,8 +190,8 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
       if (!kind || !pkg.embeddedFiles.includes(kind)) {
         throw notFound('file_not_found', `Package '${pkg.id}' ${pkg.version} has no file '${file}'.`);
       }
-      if (kind === 'icon') return sendBlob(reply, blobKeys.embedded(pkg, 'icon'), imageType, id, version);
-      return sendBlob(reply, blobKeys.embedded(pkg, kind), contentTypes[kind], id, version);
+      if (kind === 'icon') return sendBlob(request, reply, found, blobKeys.embedded(pkg, 'icon'), imageType);
+      return sendBlob(request, reply, found, blobKeys.embedded(pkg, kind), contentTypes[kind]);
     },
   );
 }

@@ -47,6 +47,7 @@ export function registrationRoutes(app: FastifyInstance, feed: Feed): void {
     return sendCachedJson(request, reply, feed.caches.responses, {
       key: `registration ${base} ${request.url.split('?')[0]?.toLowerCase()}`,
       freshness: { stamps: feed.stamps, lowerId },
+      front: feed.caches.front,
       build: () => build(resourceUrls(base)),
       identity: hive === 'semver1',
       cacheControl: 'no-cache',

@@ -66,6 +66,7 @@ export function searchRoutes(app: FastifyInstance, feed: Feed): void {
     return sendCachedJson(request, reply, feed.caches.responses, {
       key: `search ${base} ${request.url}`,
       freshness: { stamps: feed.stamps, maxAgeMs: searchCacheMaxAgeMs },
+      front: feed.caches.front,
       cacheControl: 'no-cache',
       build: async () => {
         const { totalHits, hits } = await feed.search.search(query);
@@ -89,6 +90,7 @@ export function searchRoutes(app: FastifyInstance, feed: Feed): void {
       return sendCachedJson(request, reply, feed.caches.responses, {
         key: `autocomplete ${request.url}`,
         freshness: { stamps: feed.stamps, lowerId },
+        front: feed.caches.front,
         cacheControl: 'no-cache',
         build: async () => {
           const level = searchLevel(query);
@@ -103,6 +105,7 @@ export function searchRoutes(app: FastifyInstance, feed: Feed): void {
     return sendCachedJson(request, reply, feed.caches.responses, {
       key: `autocomplete ${request.url}`,
       freshness: { stamps: feed.stamps },
+      front: feed.caches.front,
       cacheControl: 'no-cache',
       build: async () => {
         const { totalHits, ids } = await feed.search.autocompleteIds(query);

@@ -17,6 +17,11 @@ export class SqliteChangeStamps implements ChangeStamps {
       .pluck();
   }
 
+  readonly sync = {
+    latest: (): number => this.#latest.get() ?? 0,
+    latestFor: (lowerId: string): number => this.#latestFor.get(lowerId) ?? 0,
+  };
+
   // Read on every request, never remembered across requests: a client that writes through one node and then
   // reads through another must see its write, even when the reading node is mid-way through a busy turn.
   async latest(): Promise<number> {

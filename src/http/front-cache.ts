@@ -1,0 +1,119 @@
+// The raw-HTTP fast path of the read path. Restore traffic asks for the same version lists, registrations and
+// small nupkgs over and over; once a route has answered one, the finished answer (status, headers, body and its
+// gzip twin) is kept here by request, and the next identical GET or HEAD is answered straight from node:http,
+// before Fastify parses anything. Every answer is checked against the change stamps first, synchronously, exactly
+// as the route caches are (response-cache.ts): a write through any node is seen at once, never an older answer.
+// Used only where the stamps can be read synchronously (embedded SQLite) and the feed is public: a private feed
+// must authenticate every request, which is Fastify's job.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ChangeStamps } from '../packages/ports.ts';
+import { ByteLru } from './response-cache.ts';
+
+export interface FrontEntry {
+  readonly status: number;
+  readonly reason?: string | undefined;
+  /** Everything but content-length and content-encoding, which follow the body sent. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+  readonly gzip?: Buffer | undefined;
+  /** The stamps the answer is current at (see StampedCache). */
+  global: number;
+  readonly lowerId?: string | undefined;
+  readonly scoped?: number | undefined;
+  readonly expiresAt: number;
+  /** Runs on each GET answered from here (download counts). */
+  readonly onHit?: (() => void) | undefined;
+}
+
+export interface FrontCacheOptions {
+  readonly trustProxy: boolean;
+  readonly maxBytes: number;
+  /** Called with each answer given here, for the request log. */
+  readonly onServed?: ((request: IncomingMessage, status: number, startedAt: bigint) => void) | undefined;
+}
+
+const gzipAccepted = new Map<string, boolean>();
+
+/** Accept-Encoding admits gzip (RFC 9110 §12.5.3), memoized: clients send a handful of distinct values. */
+function wantsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  let known = gzipAccepted.get(header);
+  if (known === undefined) {
+    let gzip: number | undefined;
+    let star: number | undefined;
+    for (const entry of header.split(',')) {
+      const [coding = '', ...params] = entry.split(';').map((part) => part.trim().toLowerCase());
+      const qParam = params.find((p) => p.startsWith('q='));
+      const q = qParam ? Number(qParam.slice(2)) : 1;
+      const weight = Number.isFinite(q) ? q : 0;
+      if (coding === 'gzip' || coding === 'x-gzip') gzip = weight;
+      else if (coding === '*') star = weight;
+    }
+    known = (gzip ?? star ?? 0) > 0;
+    if (gzipAccepted.size > 100) gzipAccepted.clear();
+    gzipAccepted.set(header, known);
+  }
+  return known;
+}
+
+export class FrontCache {
+  readonly #stamps: NonNullable<ChangeStamps['sync']>;
+  readonly #lru: ByteLru<FrontEntry>;
+  readonly #options: FrontCacheOptions;
+
+  constructor(stamps: NonNullable<ChangeStamps['sync']>, options: FrontCacheOptions) {
+    this.#stamps = stamps;
+    this.#lru = new ByteLru(options.maxBytes);
+    this.#options = options;
+  }
+
+  /** What an answer depends on besides the database: the URL, and the headers every URL in it is built from. */
+  #keyOf(request: IncomingMessage): string | undefined {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+    const { headers } = request;
+    let key = `${headers.host ?? ''} ${request.url ?? ''}`;
+    if (this.#options.trustProxy) {
+      key += ` ${headers['x-forwarded-proto'] ?? ''} ${headers['x-forwarded-host'] ?? ''} ${headers['x-forwarded-prefix'] ?? ''}`;
+    }
+    return key;
+  }
+
+  put(request: IncomingMessage, entry: FrontEntry): void {
+    const key = this.#keyOf(request);
+    if (key === undefined) return;
+    this.#lru.set(key, entry, entry.body.length + (entry.gzip?.length ?? 0) + key.length + 256);
+  }
+
+  /** Answers the request if a current answer is kept; false hands it on to Fastify. */
+  serve(request: IncomingMessage, response: ServerResponse): boolean {
+    const key = this.#keyOf(request);
+    if (key === undefined) return false;
+    const entry = this.#lru.get(key);
+    if (!entry || entry.expiresAt <= Date.now()) return false;
+    const global = this.#stamps.latest();
+    if (entry.global !== global) {
+      if (entry.lowerId === undefined || this.#stamps.latestFor(entry.lowerId) !== entry.scoped) {
+        this.#lru.delete(key);
+        return false;
+      }
+      entry.global = global;
+    }
+    const startedAt = process.hrtime.bigint();
+    const gzip = entry.gzip !== undefined && wantsGzip(request.headers['accept-encoding']);
+    const body = gzip ? entry.gzip! : entry.body;
+    response.statusCode = entry.status;
+    if (entry.reason) response.statusMessage = entry.reason;
+    for (const name in entry.headers) response.setHeader(name, entry.headers[name]!);
+    response.setHeader('x-content-type-options', 'nosniff');
+    if (gzip) response.setHeader('content-encoding', 'gzip');
+    response.setHeader('content-length', body.length);
+    if (request.method === 'GET') {
+      entry.onHit?.();
+      response.end(body);
+    } else {
+      response.end();
+    }
+    this.#options.onServed?.(request, entry.status, startedAt);
+    return true;
+  }
+}
