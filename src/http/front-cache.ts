@@ -56,9 +56,25 @@ function wantsGzip(header: string | undefined): boolean {
   return known;
 }
 
+/** An entry with its response heads written out once: [name, value, name, value, ...] for writeHead. */
+interface Prepared {
+  readonly entry: FrontEntry;
+  readonly identityHead: string[];
+  readonly gzipHead: string[] | undefined;
+}
+
+function head(entry: FrontEntry, body: Buffer, gzip: boolean): string[] {
+  const flat: string[] = [];
+  for (const name in entry.headers) flat.push(name, entry.headers[name]!);
+  flat.push('x-content-type-options', 'nosniff');
+  if (gzip) flat.push('content-encoding', 'gzip');
+  flat.push('content-length', String(body.length));
+  return flat;
+}
+
 export class FrontCache {
   readonly #stamps: NonNullable<ChangeStamps['sync']>;
-  readonly #lru: ByteLru<FrontEntry>;
+  readonly #lru: ByteLru<Prepared>;
   readonly #options: FrontCacheOptions;
 
   constructor(stamps: NonNullable<ChangeStamps['sync']>, options: FrontCacheOptions) {
@@ -81,15 +97,22 @@ export class FrontCache {
   put(request: IncomingMessage, entry: FrontEntry): void {
     const key = this.#keyOf(request);
     if (key === undefined) return;
-    this.#lru.set(key, entry, entry.body.length + (entry.gzip?.length ?? 0) + key.length + 256);
+    const prepared: Prepared = {
+      entry,
+      identityHead: head(entry, entry.body, false),
+      gzipHead: entry.gzip && head(entry, entry.gzip, true),
+    };
+    this.#lru.set(key, prepared, entry.body.length + (entry.gzip?.length ?? 0) + key.length + 512);
   }
 
   /** Answers the request if a current answer is kept; false hands it on to Fastify. */
   serve(request: IncomingMessage, response: ServerResponse): boolean {
     const key = this.#keyOf(request);
     if (key === undefined) return false;
-    const entry = this.#lru.get(key);
-    if (!entry || entry.expiresAt <= Date.now()) return false;
+    const prepared = this.#lru.get(key);
+    if (!prepared) return false;
+    const { entry } = prepared;
+    if (entry.expiresAt <= Date.now()) return false;
     const global = this.#stamps.latest();
     if (entry.global !== global) {
       if (entry.lowerId === undefined || this.#stamps.latestFor(entry.lowerId) !== entry.scoped) {
@@ -99,14 +122,11 @@ export class FrontCache {
       entry.global = global;
     }
     const startedAt = process.hrtime.bigint();
-    const gzip = entry.gzip !== undefined && wantsGzip(request.headers['accept-encoding']);
+    const gzip = prepared.gzipHead !== undefined && wantsGzip(request.headers['accept-encoding']);
     const body = gzip ? entry.gzip! : entry.body;
-    response.statusCode = entry.status;
-    if (entry.reason) response.statusMessage = entry.reason;
-    for (const name in entry.headers) response.setHeader(name, entry.headers[name]!);
-    response.setHeader('x-content-type-options', 'nosniff');
-    if (gzip) response.setHeader('content-encoding', 'gzip');
-    response.setHeader('content-length', body.length);
+    const headers = gzip ? prepared.gzipHead! : prepared.identityHead;
+    if (entry.reason) response.writeHead(entry.status, entry.reason, headers);
+    else response.writeHead(entry.status, headers);
     if (request.method === 'GET') {
       entry.onHit?.();
       response.end(body);
