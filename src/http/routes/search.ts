@@ -13,8 +13,9 @@ import { sendCachedJson } from '../response-cache.ts';
 
 // nuget.org caps skip at 3000 and take at 1000 (../shared/notes/landscape.md §5, row 19).
 // Change stamps do not move with download counts (they are flushed every second), so a cached search result may
-// show counts this much older; which packages and versions it lists is always current.
-const searchCacheMaxAgeMs = 10_000;
+// show counts up to this much older; which packages and versions it lists is always current. A rebuild runs a
+// full-text query on the event loop, so rebuilding every few seconds would show in every other request's latency.
+const searchCacheMaxAgeMs = 60_000;
 
 export const searchLimits = { maxSkip: 3000, maxTake: 1000, maxQueryLength: 1000, defaultTake: 20 };
 
