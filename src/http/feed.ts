@@ -3,7 +3,8 @@ import type { ApiKeyStore, AuditLog } from '../auth/ports.ts';
 import type { DownloadCounter } from '../packages/download-counter.ts';
 import type { PackageVersion } from '../protocol/package-version.ts';
 import { FrontCache, type FrontCacheOptions } from './front-cache.ts';
-import { ByteLru, type CachedResponse, StampedCache } from './response-cache.ts';
+import { ByteLru } from './byte-lru.ts';
+import { type CachedResponse, StampedCache } from './response-cache.ts';
 import type { DeleteBehavior } from '../packages/manage-package.ts';
 import type {
   AdvisoryStore,

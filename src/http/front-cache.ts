@@ -7,7 +7,7 @@
 // must authenticate every request, which is Fastify's job.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChangeStamps } from '../packages/ports.ts';
-import { ByteLru } from './response-cache.ts';
+import { ByteLru } from './byte-lru.ts';
 
 export interface FrontEntry {
   readonly status: number;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ChangeStamps } from '../packages/ports.ts';
-import { ByteLru, StampedCache } from './response-cache.ts';
+import { ByteLru } from './byte-lru.ts';
+import { StampedCache } from './response-cache.ts';
 
 /** Stamps a test moves by hand: a feed-wide one, and one per id. */
 function fakeStamps() {

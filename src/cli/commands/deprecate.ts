@@ -23,6 +23,17 @@ async function run(
   const nugget = await composeNugget({ ...configFromFlags(flags), logLevel: 'warn' });
   try {
     const { changed, unchanged } = await deprecatePackage(nugget.feed, input);
+    // Writes made on the storage directly are audited like writes over HTTP (docs/security.md, "Audit log").
+    await nugget.feed.audit.append({
+      at: new Date().toISOString(),
+      actor: 'cli',
+      action: input.deprecation ? 'deprecate' : 'undeprecate',
+      packageId: input.id,
+      version: input.versions,
+      source: 'cli',
+      outcome: 'success',
+      detail: { changed, unchanged },
+    });
     const what = input.deprecation ? 'deprecated' : 'no longer deprecated';
     if (changed.length > 0) console.log(`${input.id} ${changed.join(', ')}: ${what}.`);
     if (unchanged.length > 0) console.log(`${input.id} ${unchanged.join(', ')}: already ${what}, unchanged.`);

@@ -57,6 +57,14 @@ export function vulnerabilitiesCommand(program: Command): void {
         const document = await readAdvisoryFile(file as string);
         summary = await importVulnerabilities(nugget.feed, { document, replace: flags['replace'] === true });
       }
+      await nugget.feed.audit.append({
+        at: new Date().toISOString(),
+        actor: 'cli',
+        action: 'import-vulnerabilities',
+        source: 'cli',
+        outcome: 'success',
+        detail: { ...summary, ...(from ? { from } : { file }) },
+      });
       console.log(
         `Advisories: ${summary.added} added, ${summary.changed} changed, ${summary.removed} removed, ` +
           `${summary.unchanged} unchanged; ${summary.catalogEntries} catalog entries appended.`,
