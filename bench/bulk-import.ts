@@ -29,7 +29,8 @@ import {
 import { blobKeys, publishPackage } from '../src/packages/publish-package.ts';
 import type { PackageVersion } from '../src/protocol/package-version.ts';
 import { appendCatalogEntry, noCatalogLock } from '../src/storage/sql/catalog-log.ts';
-import type { Database, PackageVersionsTable } from '../src/storage/sql/schema.ts';
+import type { Database } from '../src/storage/sql/schema.ts';
+import { toPackageVersionRow } from '../src/storage/sql/sql-package-store.ts';
 import { refreshSearchDocuments } from '../src/storage/sql/sqlite-search-index.ts';
 import { buildNupkg } from '../test/fixtures/build-nupkg.ts';
 import { nupkgSpecOf, type SyntheticPackage, syntheticFeed } from './synthetic-feed.ts';
@@ -60,27 +61,6 @@ export interface BulkImportReport {
 
 /** Written into the data dir when an import completes, so a rerun with --data-dir can reuse the feed. */
 export const markerFile = 'bench-feed.json';
-
-function toRow(v: PackageVersion): PackageVersionsTable {
-  return {
-    lower_id: v.lowerId,
-    lower_version: v.lowerVersion,
-    id: v.id,
-    version: v.version,
-    full_version: v.fullVersion,
-    is_prerelease: v.isPrerelease ? 1 : 0,
-    is_semver2: v.isSemVer2 ? 1 : 0,
-    listed: v.listed ? 1 : 0,
-    published: v.published,
-    downloads: v.downloads,
-    package_size: v.packageSize,
-    package_hash: v.packageHash,
-    blob_prefix: v.blobPrefix,
-    embedded_files: JSON.stringify(v.embeddedFiles),
-    metadata: JSON.stringify(v.metadata),
-    deprecation: null,
-  };
-}
 
 /** One version of a synthetic package, as a copy of a template record. */
 function describeCopy(
@@ -142,7 +122,7 @@ async function insertBatch(db: Kysely<Database>, versions: readonly PackageVersi
     for (let start = 0; start < versions.length; start += 500) {
       await trx
         .insertInto('package_versions')
-        .values(versions.slice(start, start + 500).map(toRow))
+        .values(versions.slice(start, start + 500).map(toPackageVersionRow))
         .execute();
     }
     const now = new Date();

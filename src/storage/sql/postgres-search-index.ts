@@ -19,7 +19,7 @@ import {
   searchLevels,
 } from '../../packages/search-filter.ts';
 import { sortByVersion } from '../../packages/version-order.ts';
-import type { PackageVersion } from '../../protocol/package-version.ts';
+import { loadSearchHits, spelledIds } from './search-hits.ts';
 import type { Database } from './schema.ts';
 import { toPackageVersion } from './sql-package-store.ts';
 import { idSearchText } from './sqlite-search-index.ts';
@@ -145,40 +145,14 @@ export class PostgresSearchIndex implements SearchIndex {
     const level = searchLevel(query);
     const { totalHits, lowerIds } = await this.#run(this.#plan(query.q, 'search'), level, query);
     if (lowerIds.length === 0) return { totalHits, hits: [] };
-
-    const rows = await this.#db
-      .selectFrom('package_versions')
-      .selectAll()
-      .where('lower_id', 'in', lowerIds)
-      .execute();
-    const byId = new Map<string, PackageVersion[]>();
-    for (const row of rows) {
-      const v = toPackageVersion(row);
-      if (!isVisibleAtLevel(v, level)) continue;
-      const list = byId.get(v.lowerId) ?? [];
-      list.push(v);
-      byId.set(v.lowerId, list);
-    }
-    const hits = lowerIds.map((lowerId) => ({ lowerId, versions: sortByVersion(byId.get(lowerId) ?? []) }));
-    return { totalHits, hits: hits.filter((h) => h.versions.length > 0) };
+    return { totalHits, hits: await loadSearchHits(this.#db, lowerIds, level) };
   }
 
   async autocompleteIds(query: SearchQuery): Promise<{ totalHits: number; ids: string[] }> {
     const level = searchLevel(query);
     const { totalHits, lowerIds } = await this.#run(this.#plan(query.q, 'autocomplete'), level, query);
     if (lowerIds.length === 0) return { totalHits, ids: [] };
-    // Autocomplete answers with ids as their latest version spells them.
-    const rows = await this.#db
-      .selectFrom('search_documents as d')
-      .innerJoin('package_versions as v', (j) =>
-        j.onRef('v.lower_id', '=', 'd.lower_id').onRef('v.lower_version', '=', 'd.lower_version'),
-      )
-      .select(['d.lower_id', 'v.id'])
-      .where('d.level', '=', level)
-      .where('d.lower_id', 'in', lowerIds)
-      .execute();
-    const spelled = new Map(rows.map((r) => [r.lower_id, r.id]));
-    return { totalHits, ids: lowerIds.map((lowerId) => spelled.get(lowerId) ?? lowerId) };
+    return { totalHits, ids: await spelledIds(this.#db, lowerIds, level) };
   }
 
   #plan(q: string, mode: 'search' | 'autocomplete'): Plan {

@@ -69,7 +69,7 @@ export class SqlPackageStore implements PackageStore {
     return this.#db.transaction().execute(async (trx) => {
       const result = await trx
         .insertInto('package_versions')
-        .values(toRow(version))
+        .values(toPackageVersionRow(version))
         .onConflict((oc) => oc.columns(['lower_id', 'lower_version']).doNothing())
         .executeTakeFirst();
       if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate';
@@ -188,7 +188,8 @@ export function toPackageVersion(row: Selectable<PackageVersionsTable>): Package
   };
 }
 
-function toRow(v: PackageVersion): PackageVersionsTable {
+/** The row of a version, as every writer of package_versions stores it. */
+export function toPackageVersionRow(v: PackageVersion): PackageVersionsTable {
   return {
     lower_id: v.lowerId,
     lower_version: v.lowerVersion,

@@ -1,7 +1,6 @@
 // Search on SQLite FTS5 (bm25), over one search document per id and search level.
 // Spec: ../shared/spec/nuget-api/search-query-service-resource.md, search-autocomplete-service-resource.md
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
-import type { PackageVersion } from '../../protocol/package-version.ts';
 import { parseSearchQuery, type SearchField } from '../../packages/parse-search-query.ts';
 import type { SearchHit, SearchIndex, SearchQuery } from '../../packages/ports.ts';
 import {
@@ -12,6 +11,7 @@ import {
   searchLevels,
 } from '../../packages/search-filter.ts';
 import { sortByVersion } from '../../packages/version-order.ts';
+import { loadSearchHits, spelledIds } from './search-hits.ts';
 import type { Database } from './schema.ts';
 import { toPackageVersion } from './sql-package-store.ts';
 
@@ -91,22 +91,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const plan = this.#plan(query.q, 'search');
     const { totalHits, lowerIds } = await this.#run(plan, level, query);
     if (lowerIds.length === 0) return { totalHits, hits: [] };
-
-    const rows = await this.#db
-      .selectFrom('package_versions')
-      .selectAll()
-      .where('lower_id', 'in', lowerIds)
-      .execute();
-    const byId = new Map<string, PackageVersion[]>();
-    for (const row of rows) {
-      const v = toPackageVersion(row);
-      if (!isVisibleAtLevel(v, level)) continue;
-      const list = byId.get(v.lowerId) ?? [];
-      list.push(v);
-      byId.set(v.lowerId, list);
-    }
-    const hits = lowerIds.map((lowerId) => ({ lowerId, versions: sortByVersion(byId.get(lowerId) ?? []) }));
-    return { totalHits, hits: hits.filter((h) => h.versions.length > 0) };
+    return { totalHits, hits: await loadSearchHits(this.#db, lowerIds, level) };
   }
 
   async autocompleteIds(query: SearchQuery): Promise<{ totalHits: number; ids: string[] }> {
@@ -114,18 +99,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const plan = this.#plan(query.q, 'autocomplete');
     const { totalHits, lowerIds } = await this.#run(plan, level, query);
     if (lowerIds.length === 0) return { totalHits, ids: [] };
-    // Autocomplete answers with ids as their latest version spells them.
-    const rows = await this.#db
-      .selectFrom('search_documents as d')
-      .innerJoin('package_versions as v', (j) =>
-        j.onRef('v.lower_id', '=', 'd.lower_id').onRef('v.lower_version', '=', 'd.lower_version'),
-      )
-      .select(['d.lower_id', 'v.id'])
-      .where('d.level', '=', level)
-      .where('d.lower_id', 'in', lowerIds)
-      .execute();
-    const spelled = new Map(rows.map((r) => [r.lower_id, r.id]));
-    return { totalHits, ids: lowerIds.map((lowerId) => spelled.get(lowerId) ?? lowerId) };
+    return { totalHits, ids: await spelledIds(this.#db, lowerIds, level) };
   }
 
   #plan(q: string, mode: 'search' | 'autocomplete'): Plan {
