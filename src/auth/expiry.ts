@@ -1,21 +1,14 @@
 // When a key stops working: a duration from now ('90d', '12h', '2w'), an ISO date, or 'never'.
+import { durationMs } from '../duration.ts';
 import { invalidInput } from '../errors.ts';
 
-const hourMs = 60 * 60 * 1000;
-const unitMs: Record<string, number> = { h: hourMs, d: 24 * hourMs, w: 7 * 24 * hourMs };
-const durationPattern = /^(\d{1,6})\s*([hdw])$/i;
+// Key lifetimes and --since are counted in hours, days and weeks.
+const keyDurations = { units: ['h', 'd', 'w'] } as const;
 const isoDatePattern = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
-
-/** A duration such as '90d', '12h' or '2w' in milliseconds; undefined when the text is not one. */
-export function parseDuration(text: string): number | undefined {
-  const match = durationPattern.exec(text.trim());
-  if (!match?.[1] || !match[2]) return undefined;
-  return Number(match[1]) * (unitMs[match[2].toLowerCase()] ?? 0);
-}
 
 /** A point in time: an ISO date or date-time, or a duration back from `now` ('24h' = a day ago). */
 export function parseSince(text: string, now: Date): Date {
-  const duration = parseDuration(text);
+  const duration = durationMs(text, keyDurations);
   if (duration !== undefined) return new Date(now.getTime() - duration);
   const trimmed = text.trim();
   const parsed = isoDatePattern.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
@@ -32,7 +25,7 @@ export function parseSince(text: string, now: Date): Date {
 export function parseExpiry(text: string, now: Date): Date | undefined {
   const trimmed = text.trim();
   if (trimmed.toLowerCase() === 'never') return undefined;
-  const duration = parseDuration(trimmed);
+  const duration = durationMs(trimmed, keyDurations);
   const at =
     duration !== undefined
       ? now.getTime() + duration

@@ -2,6 +2,7 @@
 // docs/configuration.md lists every option; keep the two in step.
 import { Command, Option } from 'commander';
 import { z } from 'zod';
+import { durationMs } from '../duration.ts';
 
 const sizePattern = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i;
 const sizeUnits: Record<string, number> = {
@@ -21,14 +22,11 @@ export function parseSize(text: string): number {
   return Math.round(Number(match[1]) * (sizeUnits[(match[2] ?? 'b').toLowerCase()] ?? 1));
 }
 
-const durationPattern = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i;
-const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 /** '60s', '2m', '500ms', '90' (seconds) -> milliseconds. */
 export function parseDuration(text: string): number {
-  const match = durationPattern.exec(text.trim());
-  if (!match) throw new Error(`'${text}' is not a duration: use seconds or e.g. 500ms, 60s, 2m`);
-  return Math.round(Number(match[1]) * (durationUnits[(match[2] ?? 's').toLowerCase()] ?? 1000));
+  const ms = durationMs(text, { units: ['ms', 's', 'm', 'h'], bare: 's' });
+  if (ms === undefined) throw new Error(`'${text}' is not a duration: use seconds or e.g. 500ms, 60s, 2m`);
+  return ms;
 }
 
 const booleanText = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
@@ -39,6 +37,19 @@ const booleanText = z.union([z.boolean(), z.string()]).transform((value, ctx) =>
   ctx.addIssue({ code: 'custom', message: `'${value}' is not true or false` });
   return z.NEVER;
 });
+
+/** A duration in milliseconds, given as '90s', '5m', '500ms' ... (parseDuration), or a number of seconds. */
+const duration = z
+  .union([z.number(), z.string()])
+  .transform((value, ctx) => {
+    try {
+      return typeof value === 'number' ? value * 1000 : parseDuration(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.number().int().positive({ error: 'must be more than 0' }));
 
 export const configSchema = z.object({
   host: z.string().min(1).default('0.0.0.0'),
@@ -89,35 +100,13 @@ export const configSchema = z.object({
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
   /** Milliseconds a push may go without sending a byte before it is refused with 408. A number is seconds. */
-  uploadTimeout: z
-    .union([z.number(), z.string()])
-    .transform((value, ctx) => {
-      try {
-        return typeof value === 'number' ? value * 1000 : parseDuration(value);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.number().int().positive({ error: 'must be more than 0' }))
-    .default(60_000),
+  uploadTimeout: duration.default(60_000),
   /** Every read needs credentials with the read scope (docs/security.md, "Private feeds"). */
   private: booleanText.default(false),
   /** Failed authentications an address may make at once; then one more per window/limit. 0 = no limit. */
   authFailureLimit: z.coerce.number().int().min(0).default(10),
   /** Milliseconds in which authFailureLimit spent failures are forgiven. A number is seconds. */
-  authFailureWindow: z
-    .union([z.number(), z.string()])
-    .transform((value, ctx) => {
-      try {
-        return typeof value === 'number' ? value * 1000 : parseDuration(value);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.number().int().positive({ error: 'must be more than 0' }))
-    .default(60_000),
+  authFailureWindow: duration.default(60_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Answer nupkg downloads with 302 to a presigned object-store URL (S3 storage only; docs/deployment.md). */
   redirectDownloads: booleanText.default(false),

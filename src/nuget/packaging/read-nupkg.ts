@@ -403,17 +403,20 @@ async function readEmbedded(
   return { path: found.entry.fileName, bytes };
 }
 
+interface GuardedArchive {
+  readonly zip: ZipFile;
+  readonly effective: NupkgLimits;
+  readonly looksLikeZip: boolean;
+  readonly listed: Awaited<ReturnType<typeof listEntries>>;
+  readonly nuspecEntry: ReturnType<typeof findRootNuspec>;
+  readonly nuspecBytes: Buffer;
+}
+
 /**
- * Reads and validates the nupkg at `path`. Every refusal is a NuggetError with its own code:
- * nupkg_empty, nupkg_not_zip, nupkg_truncated, nupkg_corrupt, nupkg_corrupt_entry, nupkg_too_many_entries,
- * nupkg_uncompressed_too_large, nupkg_compression_ratio, nupkg_entry_size_mismatch, nupkg_crc_mismatch,
- * nupkg_entry_name_traversal, nupkg_entry_name_absolute, nupkg_entry_name_backslash, nupkg_encrypted_entry,
- * nupkg_unsupported_compression, nupkg_duplicate_entry, nupkg_missing_nuspec, nupkg_multiple_nuspecs,
- * nupkg_nuspec_not_at_root, nupkg_missing_readme, nupkg_missing_icon, nupkg_missing_license,
- * nupkg_embedded_file_too_large, plus the nuspec_* codes of parseNuspec.
- * A missing or unreadable file is not the package's fault: that error (ENOENT, ...) passes through.
+ * What every package reader does first: refuse an empty file, open the zip, bound the entry count, list and check
+ * every entry, and read the one root .nuspec. The zip is closed again if any of it fails.
  */
-export async function readNupkg(path: string, limits?: Partial<NupkgLimits>): Promise<Nupkg> {
+async function openGuarded(path: string, limits?: Partial<NupkgLimits>): Promise<GuardedArchive> {
   const effective: NupkgLimits = { ...defaultNupkgLimits, ...limits };
   const { size, looksLikeZip } = await sniff(path);
   if (size === 0) throw invalidInput('nupkg_empty', 'the package file is empty (0 bytes)');
@@ -434,6 +437,26 @@ export async function readNupkg(path: string, limits?: Partial<NupkgLimits>): Pr
     const listed = await listEntries(zip, effective);
     const nuspecEntry = findRootNuspec(listed);
     const nuspecBytes = await readEntryBytes(zip, nuspecEntry.entry, maxNuspecBytes, 'nuspec');
+    return { zip, effective, looksLikeZip, listed, nuspecEntry, nuspecBytes };
+  } catch (error) {
+    await closeZip(zip);
+    throw zipFailure(error, looksLikeZip);
+  }
+}
+
+/**
+ * Reads and validates the nupkg at `path`. Every refusal is a NuggetError with its own code:
+ * nupkg_empty, nupkg_not_zip, nupkg_truncated, nupkg_corrupt, nupkg_corrupt_entry, nupkg_too_many_entries,
+ * nupkg_uncompressed_too_large, nupkg_compression_ratio, nupkg_entry_size_mismatch, nupkg_crc_mismatch,
+ * nupkg_entry_name_traversal, nupkg_entry_name_absolute, nupkg_entry_name_backslash, nupkg_encrypted_entry,
+ * nupkg_unsupported_compression, nupkg_duplicate_entry, nupkg_missing_nuspec, nupkg_multiple_nuspecs,
+ * nupkg_nuspec_not_at_root, nupkg_missing_readme, nupkg_missing_icon, nupkg_missing_license,
+ * nupkg_embedded_file_too_large, plus the nuspec_* codes of parseNuspec.
+ * A missing or unreadable file is not the package's fault: that error (ENOENT, ...) passes through.
+ */
+export async function readNupkg(path: string, limits?: Partial<NupkgLimits>): Promise<Nupkg> {
+  const { zip, effective, looksLikeZip, listed, nuspecEntry, nuspecBytes } = await openGuarded(path, limits);
+  try {
     const nuspec = parseNuspec(nuspecBytes);
     const readme = await readEmbedded(zip, listed, nuspec.readme, 'readme', effective);
     const icon = await readEmbedded(zip, listed, nuspec.icon, 'icon', effective);
@@ -491,26 +514,8 @@ export async function openPackageArchive(
   path: string,
   limits?: Partial<NupkgLimits>,
 ): Promise<PackageArchive> {
-  const effective: NupkgLimits = { ...defaultNupkgLimits, ...limits };
-  const { size, looksLikeZip } = await sniff(path);
-  if (size === 0) throw invalidInput('nupkg_empty', 'the package file is empty (0 bytes)');
-  let zip: ZipFile;
+  const { zip, looksLikeZip, listed, nuspecEntry, nuspecBytes } = await openGuarded(path, limits);
   try {
-    zip = await openZip(path);
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ENOENT') throw error;
-    throw zipFailure(error, looksLikeZip);
-  }
-  try {
-    if (zip.entryCount > effective.maxEntries) {
-      throw tooLarge(
-        'nupkg_too_many_entries',
-        `the package has ${zip.entryCount} entries; at most ${effective.maxEntries} are allowed`,
-      );
-    }
-    const listed = await listEntries(zip, effective);
-    const nuspecEntry = findRootNuspec(listed);
-    const nuspecBytes = await readEntryBytes(zip, nuspecEntry.entry, maxNuspecBytes, 'nuspec');
     const byName = new Map(listed.map((item) => [item.entry.fileName, item.entry]));
     let closed: Promise<void> | undefined;
     return {
