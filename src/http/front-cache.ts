@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChangeStamps } from '../packages/ports.ts';
 import { ByteLru } from './byte-lru.ts';
+import { gzipAcceptedBy } from './send.ts';
 
 export interface FrontEntry {
   readonly status: number;
@@ -30,30 +31,6 @@ export interface FrontCacheOptions {
   readonly maxBytes: number;
   /** Called with each answer given here, for the request log. */
   readonly onServed?: ((request: IncomingMessage, status: number, startedAt: bigint) => void) | undefined;
-}
-
-const gzipAccepted = new Map<string, boolean>();
-
-/** Accept-Encoding admits gzip (RFC 9110 §12.5.3), memoized: clients send a handful of distinct values. */
-function wantsGzip(header: string | undefined): boolean {
-  if (!header) return false;
-  let known = gzipAccepted.get(header);
-  if (known === undefined) {
-    let gzip: number | undefined;
-    let star: number | undefined;
-    for (const entry of header.split(',')) {
-      const [coding = '', ...params] = entry.split(';').map((part) => part.trim().toLowerCase());
-      const qParam = params.find((p) => p.startsWith('q='));
-      const q = qParam ? Number(qParam.slice(2)) : 1;
-      const weight = Number.isFinite(q) ? q : 0;
-      if (coding === 'gzip' || coding === 'x-gzip') gzip = weight;
-      else if (coding === '*') star = weight;
-    }
-    known = (gzip ?? star ?? 0) > 0;
-    if (gzipAccepted.size > 100) gzipAccepted.clear();
-    gzipAccepted.set(header, known);
-  }
-  return known;
 }
 
 /** An entry with its response heads written out once: [name, value, name, value, ...] for writeHead. */
@@ -122,7 +99,7 @@ export class FrontCache {
       entry.global = global;
     }
     const startedAt = process.hrtime.bigint();
-    const gzip = prepared.gzipHead !== undefined && wantsGzip(request.headers['accept-encoding']);
+    const gzip = prepared.gzipHead !== undefined && gzipAcceptedBy(request.headers['accept-encoding']);
     const body = gzip ? entry.gzip! : entry.body;
     const headers = gzip ? prepared.gzipHead! : prepared.identityHead;
     if (entry.reason) response.writeHead(entry.status, entry.reason, headers);

@@ -1,20 +1,35 @@
 import { gzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** Whether Accept-Encoding admits gzip: listed (or '*') with a q-value above zero (RFC 9110 §12.5.3). */
-export function acceptsGzip(request: FastifyRequest): boolean {
-  let gzip: number | undefined;
-  let star: number | undefined;
-  for (const entry of String(request.headers['accept-encoding'] ?? '').split(',')) {
-    const [coding = '', ...params] = entry.split(';').map((part) => part.trim().toLowerCase());
-    const qParam = params.find((p) => p.startsWith('q='));
-    const q = qParam ? Number(qParam.slice(2)) : 1;
-    const weight = Number.isFinite(q) ? q : 0;
-    if (coding === 'gzip' || coding === 'x-gzip') gzip = weight;
-    else if (coding === '*') star = weight;
+const gzipAccepted = new Map<string, boolean>();
+
+/**
+ * Whether an Accept-Encoding value admits gzip: listed (or '*') with a q-value above zero (RFC 9110 §12.5.3).
+ * Memoized: clients send a handful of distinct values, and this runs on every answer of the read path.
+ */
+export function gzipAcceptedBy(header: string | undefined): boolean {
+  if (!header) return false;
+  let known = gzipAccepted.get(header);
+  if (known === undefined) {
+    let gzip: number | undefined;
+    let star: number | undefined;
+    for (const entry of header.split(',')) {
+      const [coding = '', ...params] = entry.split(';').map((part) => part.trim().toLowerCase());
+      const qParam = params.find((p) => p.startsWith('q='));
+      const q = qParam ? Number(qParam.slice(2)) : 1;
+      const weight = Number.isFinite(q) ? q : 0;
+      if (coding === 'gzip' || coding === 'x-gzip') gzip = weight;
+      else if (coding === '*') star = weight;
+    }
+    known = (gzip ?? star ?? 0) > 0;
+    if (gzipAccepted.size > 100) gzipAccepted.clear();
+    gzipAccepted.set(header, known);
   }
-  return (gzip ?? star ?? 0) > 0;
+  return known;
 }
+
+export const acceptsGzip = (request: FastifyRequest): boolean =>
+  gzipAcceptedBy(request.headers['accept-encoding']);
 
 /**
  * Sends a JSON document, gzipped when the client accepts it (the NuGet client always sends

@@ -100,16 +100,4 @@ export class FileSystemBlobStore implements BlobStore {
   #keyOf(path: string): string {
     return relative(this.#root, path).split(sep).join('/');
   }
-
-  /** For tests and gc: whether anything is stored under a prefix. */
-  async exists(key: string): Promise<boolean> {
-    return stat(this.#path(key)).then(
-      () => true,
-      () => false,
-    );
-  }
-
-  get root(): string {
-    return this.#root;
-  }
 }
