@@ -27,6 +27,7 @@ import {
   toNormalizedString,
 } from '../src/nuget/versioning/index.ts';
 import { blobKeys, publishPackage } from '../src/packages/publish-package.ts';
+import { defaultFeedName, pushBlobPrefix } from '../src/packages/feed.ts';
 import type { PackageVersion } from '../src/protocol/package-version.ts';
 import { appendCatalogEntry, noCatalogLock } from '../src/storage/sql/catalog-log.ts';
 import type { Database } from '../src/storage/sql/schema.ts';
@@ -42,6 +43,8 @@ export interface BulkImportOptions {
   readonly seed: number;
   /** How many versions go through the real publishPackage (default 300). */
   readonly templates?: number;
+  /** The feed the versions go into, created when missing (default: the default feed). */
+  readonly feed?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -64,6 +67,7 @@ export const markerFile = 'bench-feed.json';
 
 /** One version of a synthetic package, as a copy of a template record. */
 function describeCopy(
+  feed: string,
   template: PackageVersion,
   pkg: SyntheticPackage,
   versionIndex: number,
@@ -86,7 +90,7 @@ function describeCopy(
     listed: !pkg.unlisted.has(versionIndex),
     published: published.toISOString(),
     downloads: 0,
-    blobPrefix: `packages/${lowerId}/${version.toLowerCase()}/bulk`,
+    blobPrefix: pushBlobPrefix(feed, 'packages', lowerId, version.toLowerCase(), 'bulk'),
     metadata: {
       ...template.metadata,
       title: pkg.title,
@@ -117,19 +121,25 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-async function insertBatch(db: Kysely<Database>, versions: readonly PackageVersion[]): Promise<void> {
+async function insertBatch(
+  db: Kysely<Database>,
+  feed: string,
+  versions: readonly PackageVersion[],
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     for (let start = 0; start < versions.length; start += 500) {
       await trx
         .insertInto('package_versions')
-        .values(versions.slice(start, start + 500).map(toPackageVersionRow))
+        .values(versions.slice(start, start + 500).map((v) => toPackageVersionRow(feed, v)))
         .execute();
     }
     const now = new Date();
     for (const version of versions) {
-      await appendCatalogEntry(trx, noCatalogLock, now, { type: 'PackageDetails', version });
+      await appendCatalogEntry(trx, noCatalogLock, now, feed, { type: 'PackageDetails', version });
     }
-    for (const lowerId of new Set(versions.map((v) => v.lowerId))) await refreshSearchDocuments(trx, lowerId);
+    for (const lowerId of new Set(versions.map((v) => v.lowerId))) {
+      await refreshSearchDocuments(trx, feed, lowerId);
+    }
   });
 }
 
@@ -141,6 +151,16 @@ export async function bulkImport(options: BulkImportOptions): Promise<BulkImport
   const started = performance.now();
   const nugget = await composeNugget(configFromFlags({ dataDir, logLevel: 'warn' }, {}));
   try {
+    const feedName = options.feed ?? defaultFeedName;
+    if (!(await nugget.feeds.find(feedName))) {
+      await nugget.services.feedStore.create({
+        name: feedName,
+        description: 'the benchmark feed',
+        overrides: {},
+        created: new Date().toISOString(),
+      });
+    }
+    const { feed, stores } = await nugget.openFeed(feedName);
     // 1. Templates, through the real push use case.
     const templates: PackageVersion[] = [];
     for (let index = 0; index < templateCount; index++) {
@@ -148,7 +168,12 @@ export async function bulkImport(options: BulkImportOptions): Promise<BulkImport
       const bytes = await buildNupkg(nupkgSpecOf(pkg, pkg.versions[0] ?? '1.0.0'));
       const path = join(dataDir, 'tmp', `bench-template-${index}.nupkg`);
       await writeFile(path, bytes);
-      templates.push(await publishPackage(nugget.feed, { path, size: bytes.length, sha512: hashOf(bytes) }));
+      templates.push(
+        await publishPackage(
+          { feed, packages: stores.packages, blobs: nugget.services.blobs, clock: nugget.services.clock },
+          { path, size: bytes.length, sha512: hashOf(bytes) },
+        ),
+      );
     }
     const publishSeconds = (performance.now() - started) / 1000;
     log(`  ${templateCount} template versions through publishPackage in ${publishSeconds.toFixed(1)} s`);
@@ -171,7 +196,7 @@ export async function bulkImport(options: BulkImportOptions): Promise<BulkImport
           await link(join(blobRoot, from), join(blobRoot, to));
         }
       });
-      await insertBatch(nugget.db, batch);
+      await insertBatch(nugget.db, feedName, batch);
       done += batch.length;
       batch = [];
       log(`  ${done} / ${options.versions - templateCount} versions imported`);
@@ -182,7 +207,7 @@ export async function bulkImport(options: BulkImportOptions): Promise<BulkImport
       for (let v = index < templateCount ? 1 : 0; v < pkg.versions.length; v++) {
         // Ids released over three years, versions a few days apart.
         const published = new Date(epoch + index * 9_000_000 + v * 259_200_000);
-        batch.push(describeCopy(template, pkg, v, published));
+        batch.push(describeCopy(feedName, template, pkg, v, published));
       }
       if (batch.length >= 5000) await flush();
     }

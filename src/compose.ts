@@ -7,16 +7,13 @@ import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { type Config, ConfigError } from './config/config.ts';
 import { buildApp } from './http/app.ts';
-import { createReadCaches, type Feed } from './http/feed.ts';
+import { createReadCaches, type HttpServices } from './http/http-services.ts';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
-import type {
-  BlobStore,
-  ChangeStamps,
-  FeedCopier,
-  ReplicationCursorStore,
-  SearchIndex,
-} from './packages/ports.ts';
+import { defaultFeedName, type FeedSettings } from './packages/feed.ts';
+import { FeedDirectory, type OpenFeed } from './packages/feed-directory.ts';
+import type { BlobStore, ChangeStamps, FeedCopier, SearchIndex } from './packages/ports.ts';
+import { SqlFeedStore } from './storage/sql/sql-feed-store.ts';
 import { FileSystemBlobStore } from './storage/blobs/file-system-blob-store.ts';
 import { type CatalogLock, noCatalogLock, postgresCatalogLock } from './storage/sql/catalog-log.ts';
 import type { Database } from './storage/sql/schema.ts';
@@ -32,10 +29,13 @@ import { refreshSearchDocuments, SqliteSearchIndex } from './storage/sql/sqlite-
 
 interface Metadata {
   readonly db: Kysely<Database>;
+  readonly dialect: 'sqlite' | 'postgres';
   readonly refreshSearch: SearchDocumentsRefresher;
-  readonly search: SearchIndex;
+  readonly searchFor: (feed: string) => SearchIndex;
   readonly catalogLock: CatalogLock;
-  readonly stamps: ChangeStamps;
+  readonly stampsFor: (feed: string) => ChangeStamps;
+  /** A synchronous feed stamp lookup, where the database allows one (embedded SQLite). */
+  readonly feedStampOf?: ((name: string) => number | undefined) | undefined;
 }
 
 /** The embedded default loads neither pg nor the S3 SDK: the scale-out adapters are imported only when configured. */
@@ -47,19 +47,23 @@ async function openMetadata(config: Config, dataDir: string): Promise<Metadata> 
     const db = await openPostgresDatabase(config.database);
     return {
       db,
+      dialect: 'postgres',
       refreshSearch: refreshPostgresSearchDocuments,
-      search: new PostgresSearchIndex(db),
+      searchFor: (feed) => new PostgresSearchIndex(db, feed),
       catalogLock: postgresCatalogLock,
-      stamps: new SqlChangeStamps(db),
+      stampsFor: (feed) => new SqlChangeStamps(db, feed),
     };
   }
   const { db, sqlite } = await openSqlite(join(dataDir, 'nugget.db'));
+  const feedStamp = sqlite.prepare<[string], number | null>('SELECT stamp FROM feeds WHERE name = ?').pluck();
   return {
     db,
+    dialect: 'sqlite',
     refreshSearch: refreshSearchDocuments,
-    search: new SqliteSearchIndex(db),
+    searchFor: (feed) => new SqliteSearchIndex(db, feed),
     catalogLock: noCatalogLock,
-    stamps: new SqliteChangeStamps(sqlite),
+    stampsFor: (feed) => new SqliteChangeStamps(sqlite, feed),
+    feedStampOf: (name) => feedStamp.get(name) ?? undefined,
   };
 }
 
@@ -101,9 +105,11 @@ async function readTlsFiles(config: Config): Promise<{ cert: Buffer; key: Buffer
 
 export interface Nugget {
   readonly app: FastifyInstance;
-  readonly feed: Feed;
+  readonly services: HttpServices;
+  readonly feeds: FeedDirectory;
   readonly db: Kysely<Database>;
-  readonly replicationCursors: ReplicationCursorStore;
+  /** The feed named `name` (default: the default feed), with its stores; 404 naming it when there is none. */
+  openFeed(name?: string): Promise<OpenFeed>;
   close(): Promise<void>;
 }
 
@@ -129,35 +135,56 @@ export async function composeNugget(
   if (!options.keepTempFiles) await rm(tempDir, { recursive: true, force: true });
   await mkdir(tempDir, { recursive: true });
 
-  const { db, refreshSearch, search, catalogLock, stamps } = await openMetadata(config, dataDir);
-  const packages = new SqlPackageStore(db, refreshSearch, { catalogLock });
-  const downloads = new DownloadCounter(packages, {
-    intervalMs: options.downloadFlushMs ?? 1000,
-    onError: (error) => logger.error({ err: error }, 'could not record download counts'),
+  const metadata = await openMetadata(config, dataDir);
+  const { db, refreshSearch, catalogLock } = metadata;
+  const feedStore = new SqlFeedStore(db, { dialect: metadata.dialect });
+  const defaults: FeedSettings = {
+    private: config.private,
+    deleteBehavior: config.deleteBehavior,
+    maxPackageSize: config.maxPackageSize,
+    allowRepushAfterDelete: config.allowRepushAfterDelete,
+  };
+  const feeds = new FeedDirectory({
+    feeds: feedStore,
+    defaults,
+    stampOf: metadata.feedStampOf,
+    storesFor: (name) => {
+      const packages = new SqlPackageStore(db, name, refreshSearch, { catalogLock });
+      return {
+        stores: {
+          packages,
+          search: metadata.searchFor(name),
+          catalog: new SqlCatalogStore(db, name),
+          advisories: new SqlAdvisoryStore(db, name, { catalogLock }),
+          symbols: new SqlSymbolStore(db, name),
+          stamps: metadata.stampsFor(name),
+          replicationCursors: new SqlReplicationCursorStore(db, name),
+        },
+        downloads: new DownloadCounter(packages, {
+          intervalMs: options.downloadFlushMs ?? 1000,
+          onError: (error) => logger.error({ err: error, feed: name }, 'could not record download counts'),
+        }),
+      };
+    },
   });
-  const feed: Feed = {
-    packages,
-    search,
-    blobs: await openBlobs(config, dataDir),
-    catalog: new SqlCatalogStore(db),
-    advisories: new SqlAdvisoryStore(db, { catalogLock }),
-    symbols: new SqlSymbolStore(db),
+  const blobs = await openBlobs(config, dataDir);
+  const services: HttpServices = {
+    feeds,
+    feedStore,
+    blobs,
     clock: { now: () => new Date() },
-    downloads,
     apiKeys: new SqlApiKeyStore(db),
     audit: new SqlAuditLog(db),
     authFailures: new FailedAuthLimiter({
       limit: config.authFailureLimit,
       windowMs: config.authFailureWindow,
     }),
-    stamps,
     caches: createReadCaches(
-      // A private feed authenticates every request in Fastify: no raw-HTTP fast path there.
-      config.private
+      // The raw-HTTP fast path needs stamps it can read synchronously; it keeps only public feeds' answers.
+      metadata.dialect !== 'sqlite'
         ? {}
         : {
             front: {
-              stamps,
               trustProxy: config.trustProxy,
               // The request line Fastify's hook writes for the answers it gives (app.ts), for these ones too.
               onServed: logger.isLevelEnabled('info')
@@ -181,30 +208,28 @@ export async function composeNugget(
     ),
     options: {
       apiKey: config.apiKey,
-      private: config.private,
       publicUrl: config.publicUrl,
       trustProxy: config.trustProxy,
-      maxPackageSize: config.maxPackageSize,
       uploadTimeoutMs: config.uploadTimeout,
-      deleteBehavior: config.deleteBehavior,
       tempDir,
       packageDetailsUrl: config.packageDetailsUrl,
       reportAbuseUrl: config.reportAbuseUrl,
       redirectDownloads: config.redirectDownloads,
     },
   };
-  const app = await buildApp(feed, { logger, https });
+  const app = await buildApp(services, { logger, https });
   return {
     app,
-    feed,
+    services,
+    feeds,
     db,
-    replicationCursors: new SqlReplicationCursorStore(db),
+    openFeed: (name = defaultFeedName) => feeds.get(name),
     async close() {
       await app.close();
-      await downloads.close();
+      await feeds.close();
       await db.destroy();
       // The S3 client's keep-alive sockets would hold a CLI command's process open.
-      (feed.blobs as { close?: () => void }).close?.();
+      (blobs as { close?: () => void }).close?.();
     },
   };
 }

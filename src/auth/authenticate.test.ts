@@ -50,6 +50,7 @@ describe('authenticate', () => {
       name: `key-${keyId}`,
       scopes: ['push'],
       packages: ['*'],
+      feeds: ['*'],
       created: now.toISOString(),
       secretHash: hashSecret(secret),
       ...overrides,

@@ -26,7 +26,7 @@ export const lastUsedResolutionMs = 60_000;
 const invalid: Authentication = {
   ok: false,
   code: 'api_key_invalid',
-  reason: 'The API key is not valid for this feed.',
+  reason: 'The API key is not valid on this server.',
 };
 
 export async function authenticate(deps: AuthenticateDeps, presented: string): Promise<Authentication> {
@@ -58,6 +58,12 @@ export async function authenticate(deps: AuthenticateDeps, presented: string): P
   }
   return {
     ok: true,
-    principal: { name: key.name, keyId: key.keyId, scopes: key.scopes, packages: key.packages },
+    principal: {
+      name: key.name,
+      keyId: key.keyId,
+      scopes: key.scopes,
+      packages: key.packages,
+      feeds: key.feeds,
+    },
   };
 }

@@ -7,10 +7,11 @@ const ci: Principal = {
   keyId: 'k1',
   scopes: ['push', 'push-new', 'unlist'],
   packages: ['Contoso.*'],
+  feeds: ['*'],
 };
-const reader: Principal = { name: 'reader', keyId: 'k2', scopes: ['read'], packages: ['*'] };
-const updater: Principal = { name: 'updater', keyId: 'k3', scopes: ['push'], packages: ['*'] };
-const admin: Principal = { name: 'ops', keyId: 'k4', scopes: ['admin'], packages: ['*'] };
+const reader: Principal = { name: 'reader', keyId: 'k2', scopes: ['read'], packages: ['*'], feeds: ['*'] };
+const updater: Principal = { name: 'updater', keyId: 'k3', scopes: ['push'], packages: ['*'], feeds: ['*'] };
+const admin: Principal = { name: 'ops', keyId: 'k4', scopes: ['admin'], packages: ['*'], feeds: ['*'] };
 
 describe('authorize', () => {
   const rows: [Principal, Action, string | undefined, true | RegExp][] = [
@@ -66,9 +67,38 @@ describe('authorize', () => {
   }
 
   test('id patterns limit admin keys too', () => {
-    const scopedAdmin: Principal = { name: 'team-admin', scopes: ['admin'], packages: ['Team.*'] };
+    const scopedAdmin: Principal = {
+      name: 'team-admin',
+      scopes: ['admin'],
+      packages: ['Team.*'],
+      feeds: ['*'],
+    };
     assert.equal(authorize(scopedAdmin, 'deprecate', 'Team.Lib').allowed, true);
     assert.equal(authorize(scopedAdmin, 'deprecate', 'Other.Lib').allowed, false);
+  });
+
+  test('a key valid for some feeds is refused on the others, with the feeds it is valid for', () => {
+    const ciOnly: Principal = { ...updater, name: 'ci-bot', feeds: ['ci', 'nightly'] };
+    assert.deepEqual(authorize(ciOnly, 'push', 'Any.Lib', 'ci'), { allowed: true });
+    assert.deepEqual(authorize(ciOnly, 'push', 'Any.Lib', 'nightly'), { allowed: true });
+    const refused = authorize(ciOnly, 'push', 'Any.Lib', 'release');
+    assert.equal(refused.allowed, false);
+    assert.ok(!refused.allowed && refused.code === 'api_key_wrong_feed');
+    assert.match(
+      !refused.allowed ? refused.reason : '',
+      /not valid for feed 'release': it is valid for ci, nightly/,
+    );
+    // Scopes still apply on the feeds the key is valid for.
+    assert.equal(authorize(ciOnly, 'unlist', 'Any.Lib', 'ci').allowed, false);
+  });
+
+  test('server-wide actions need a key valid for every feed', () => {
+    const feedAdmin: Principal = { ...admin, name: 'ci-admin', feeds: ['ci'] };
+    assert.equal(authorize(feedAdmin, 'deprecate', 'Any.Lib', 'ci').allowed, true);
+    const refused = authorize(feedAdmin, 'manage-feeds');
+    assert.ok(!refused.allowed && refused.code === 'api_key_wrong_feed');
+    assert.match(refused.reason, /needs a key valid for every feed/);
+    assert.equal(authorize(admin, 'manage-feeds').allowed, true);
   });
 
   test('mayDoAnyOf: checked before a push body is read', () => {

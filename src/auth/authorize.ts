@@ -9,10 +9,21 @@ export interface Principal {
   readonly keyId?: string | undefined;
   readonly scopes: readonly ApiKeyScope[];
   readonly packages: readonly string[];
+  /** The feeds the key is valid for; ['*'] for every feed. */
+  readonly feeds: readonly string[];
 }
 
-/** The single --api-key (NUGGET_API_KEY) of the feed: admin on every id. */
-export const bootstrapPrincipal: Principal = { name: 'bootstrap', scopes: ['admin'], packages: ['*'] };
+/** The single --api-key (NUGGET_API_KEY) of the server: admin on every id of every feed. */
+export const bootstrapPrincipal: Principal = {
+  name: 'bootstrap',
+  scopes: ['admin'],
+  packages: ['*'],
+  feeds: ['*'],
+};
+
+/** Whether the key is valid for the feed (undefined: valid for every feed, as server-wide actions need). */
+export const validForFeed = (principal: Principal, feed: string | undefined): boolean =>
+  principal.feeds.includes('*') || (feed !== undefined && principal.feeds.includes(feed));
 
 export type Action =
   | 'push-new'
@@ -24,7 +35,9 @@ export type Action =
   | 'read'
   | 'deprecate'
   | 'import-vulnerabilities'
-  | 'read-audit-log';
+  | 'read-audit-log'
+  | 'promote'
+  | 'manage-feeds';
 
 /** `perId`: the verb of the refusal when the id does not match the key's patterns; undefined = feed-wide. */
 const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; perId: string | undefined }>> =
@@ -40,6 +53,9 @@ const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; p
     deprecate: { scope: 'admin', verb: 'change deprecations', perId: 'change deprecations of' },
     'import-vulnerabilities': { scope: 'admin', verb: 'import vulnerabilities', perId: undefined },
     'read-audit-log': { scope: 'admin', verb: 'read the audit log', perId: undefined },
+    // Promotion copies a version into the target feed: a push there, without the upload.
+    promote: { scope: 'push', verb: 'promote packages', perId: 'promote' },
+    'manage-feeds': { scope: 'admin', verb: 'create, change or delete feeds', perId: undefined },
   };
 
 /** The scope an action needs. */
@@ -47,10 +63,31 @@ export const scopeFor = (action: Action): ApiKeyScope => actionRules[action].sco
 
 export type Decision =
   | { readonly allowed: true }
-  | { readonly allowed: false; readonly code: 'api_key_out_of_scope'; readonly reason: string };
+  | {
+      readonly allowed: false;
+      readonly code: 'api_key_out_of_scope' | 'api_key_wrong_feed';
+      readonly reason: string;
+    };
 
-export function authorize(principal: Principal, action: Action, id?: string): Decision {
+/**
+ * Whether the principal may do `action` (on `id`, when the action is per id) on `feed`. Without a feed the action
+ * is server-wide (managing feeds, reading every feed's audit log) and needs a key valid for every feed.
+ */
+export function authorize(principal: Principal, action: Action, id?: string, feed?: string): Decision {
   const rule = actionRules[action];
+  if (!validForFeed(principal, feed)) {
+    return {
+      allowed: false,
+      code: 'api_key_wrong_feed',
+      reason:
+        feed === undefined
+          ? `key '${principal.name}' may not ${rule.verb}: that needs a key valid for every feed, and it is ` +
+            `valid for ${principal.feeds.join(', ')} only. Ask an admin for a key created with --feeds '*'.`
+          : `key '${principal.name}' is not valid for feed '${feed}': it is valid for ` +
+            `${principal.feeds.join(', ')} only. Use a key for '${feed}', or ask an admin for one ` +
+            `(nugget apikey create --feeds ${feed}).`,
+    };
+  }
   if (!hasScope(principal.scopes, rule.scope)) {
     return {
       allowed: false,

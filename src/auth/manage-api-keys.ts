@@ -28,6 +28,8 @@ export async function createApiKey(
     name: string;
     scopes: readonly ApiKeyScope[];
     packages: readonly string[];
+    /** The feeds the key is valid for; ['*'] (the default) for every feed. */
+    feeds?: readonly string[] | undefined;
     expires?: Date | undefined;
   },
 ): Promise<{ key: string; apiKey: ApiKey }> {
@@ -43,6 +45,7 @@ export async function createApiKey(
     name: input.name,
     scopes: [...input.scopes],
     packages: [...input.packages],
+    feeds: [...(input.feeds ?? ['*'])],
     created: deps.clock.now().toISOString(),
     expires: input.expires?.toISOString(),
   };
@@ -65,6 +68,7 @@ export async function createApiKey(
       keyId,
       scopes: apiKey.scopes,
       packages: apiKey.packages,
+      feeds: apiKey.feeds,
       expires: apiKey.expires,
     },
   });

@@ -10,6 +10,8 @@ export interface ApiKey {
   readonly scopes: readonly ApiKeyScope[];
   /** Id glob patterns the key may touch; ['*'] for every id. */
   readonly packages: readonly string[];
+  /** The feeds the key is valid for; ['*'] for every feed. */
+  readonly feeds: readonly string[];
   /** ISO 8601 times; undefined = never expires / never used / not revoked. */
   readonly created: string;
   readonly expires?: string | undefined;
@@ -46,12 +48,18 @@ export const auditActions = [
   'import-vulnerabilities',
   'create-api-key',
   'revoke-api-key',
+  'create-feed',
+  'update-feed',
+  'delete-feed',
+  'promote',
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];
 
 /** One write, allowed or not: who (key name, 'bootstrap' or 'cli'), what, when, from where, and how it ended. */
 export interface AuditEntry {
+  /** The feed acted on; undefined for server-wide actions (API keys). */
+  readonly feed?: string | undefined;
   /** ISO 8601. */
   readonly at: string;
   readonly actor: string;
@@ -74,5 +82,6 @@ export interface AuditRecord extends AuditEntry {
 export interface AuditLog {
   append(entry: AuditEntry): Promise<void>;
   /** Newest first: at most `limit` entries at or after `since`. */
-  list(query: { since?: Date | undefined; limit: number }): Promise<AuditRecord[]>;
+  /** With `feed`, only that feed's entries and the server-wide ones (API keys). */
+  list(query: { since?: Date | undefined; limit: number; feed?: string | undefined }): Promise<AuditRecord[]>;
 }

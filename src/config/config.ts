@@ -22,6 +22,19 @@ export function parseSize(text: string): number {
   return Math.round(Number(match[1]) * (sizeUnits[(match[2] ?? 'b').toLowerCase()] ?? 1));
 }
 
+/** A size in bytes, given as a number or as text such as '250MB'. */
+export const sizeSchema = z
+  .union([z.number(), z.string()])
+  .transform((value, ctx) => {
+    try {
+      return typeof value === 'number' ? value : parseSize(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.number().int().positive());
+
 /** '60s', '2m', '500ms', '90' (seconds) -> milliseconds. */
 export function parseDuration(text: string): number {
   const ms = durationMs(text, { units: ['ms', 's', 'm', 'h'], bare: 's' });
@@ -61,19 +74,10 @@ export const configSchema = z.object({
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
   trustProxy: booleanText.default(false),
-  maxPackageSize: z
-    .union([z.number(), z.string()])
-    .transform((value, ctx) => {
-      try {
-        return typeof value === 'number' ? value : parseSize(value);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.number().int().positive())
-    .default(250 * 1024 * 1024),
+  maxPackageSize: sizeSchema.default(250 * 1024 * 1024),
   deleteBehavior: z.enum(['unlist', 'delete']).default('unlist'),
+  /** Whether a version deleted for good may be pushed again; each feed may set its own (docs/feeds.md). */
+  allowRepushAfterDelete: booleanText.default(false),
   database: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it out for the embedded SQLite database)')
@@ -156,13 +160,19 @@ const options: { key: keyof Config; flag: string; env: string; help: string }[] 
     key: 'maxPackageSize',
     flag: '--max-package-size <size>',
     env: 'NUGGET_MAX_PACKAGE_SIZE',
-    help: 'largest accepted push, e.g. 250MB (default)',
+    help: 'largest accepted push on feeds that do not set their own, e.g. 250MB (default)',
   },
   {
     key: 'deleteBehavior',
     flag: '--delete-behavior <unlist|delete>',
     env: 'NUGGET_DELETE_BEHAVIOR',
-    help: 'what DELETE does (default unlist)',
+    help: 'what DELETE does on feeds that do not set their own (default unlist)',
+  },
+  {
+    key: 'allowRepushAfterDelete',
+    flag: '--allow-repush-after-delete',
+    env: 'NUGGET_ALLOW_REPUSH_AFTER_DELETE',
+    help: 'a version deleted for good may be pushed again, on feeds that do not set their own (default: never)',
   },
   {
     key: 'packageDetailsUrl',
@@ -198,7 +208,7 @@ const options: { key: keyof Config; flag: string; env: string; help: string }[] 
     key: 'private',
     flag: '--private',
     env: 'NUGGET_PRIVATE',
-    help: 'every request needs credentials: a key with the read scope (Basic password or X-NuGet-ApiKey)',
+    help: 'feeds that do not set their own need credentials for every read: a key with the read scope',
   },
   {
     key: 'authFailureLimit',

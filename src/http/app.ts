@@ -10,9 +10,10 @@ import Fastify, {
 import type { FrontCache } from './front-cache.ts';
 import { installErrorHandling, sendError } from './error-handler.ts';
 import { installSecurityHeaders } from './security-headers.ts';
-import type { Feed } from './feed.ts';
-import { privateFeed } from './private-feed.ts';
+import type { HttpServices } from './http-services.ts';
+import { challengeUnknownUrls, registerFeedRoutes } from './request-feed.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { adminFeedRoutes } from './routes/admin-feeds.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { packageContentRoutes } from './routes/package-content.ts';
 import { packagePublishRoutes } from './routes/package-publish.ts';
@@ -38,9 +39,12 @@ function frontServerFactory(front: FrontCache, tls: AppOptions['https']): Fastif
   };
 }
 
-/** The Fastify application: every V3 resource under /v3/. */
-export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<FastifyInstance> {
-  const front = feed.caches.front;
+/**
+ * The Fastify application: every V3 resource of every feed under /feeds/{name}/v3/, the default feed's also under
+ * /v3/ (docs/feeds.md), and the server-wide admin API under /admin/.
+ */
+export async function buildApp(services: HttpServices, options: AppOptions = {}): Promise<FastifyInstance> {
+  const front = services.caches.front;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // One log line per request is written by the onResponse hook below, with the NuGet headers.
@@ -93,16 +97,19 @@ export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<Fa
     });
   }
 
-  // Before every route: with --private, each read needs credentials.
-  privateFeed(app, feed);
-  serviceIndexRoutes(app, feed);
-  packagePublishRoutes(app, feed);
-  packageContentRoutes(app, feed);
-  registrationRoutes(app, feed);
-  searchRoutes(app, feed);
-  catalogRoutes(app, feed);
-  vulnerabilityInfoRoutes(app, feed);
-  symbolRoutes(app, feed);
-  adminRoutes(app, feed);
+  // Each feed's routes find the feed first; on a private feed, each read then needs credentials.
+  challengeUnknownUrls(app, services);
+  await registerFeedRoutes(app, services, (scope) => {
+    serviceIndexRoutes(scope, services);
+    packagePublishRoutes(scope, services);
+    packageContentRoutes(scope, services);
+    registrationRoutes(scope, services);
+    searchRoutes(scope, services);
+    catalogRoutes(scope, services);
+    vulnerabilityInfoRoutes(scope, services);
+    symbolRoutes(scope, services);
+    adminRoutes(scope, services);
+  });
+  adminFeedRoutes(app, services);
   return app;
 }

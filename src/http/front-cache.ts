@@ -3,8 +3,9 @@
 // gzip twin) is kept here by request, and the next identical GET or HEAD is answered straight from node:http,
 // before Fastify parses anything. Every answer is checked against the change stamps first, synchronously, exactly
 // as the route caches are (response-cache.ts): a write through any node is seen at once, never an older answer.
-// Used only where the stamps can be read synchronously (embedded SQLite) and the feed is public: a private feed
-// must authenticate every request, which is Fastify's job.
+// Used only where the stamps can be read synchronously (embedded SQLite), and only for public feeds' answers: a
+// private feed must authenticate every request, which is Fastify's job. Each entry carries its feed's stamps; a
+// feed's stamp moves with its settings too, so a feed made private (or deleted) stops being answered from here.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChangeStamps } from '../packages/ports.ts';
 import { ByteLru } from './byte-lru.ts';
@@ -17,14 +18,19 @@ export interface FrontEntry {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
   readonly gzip?: Buffer | undefined;
-  /** The stamps the answer is current at (see StampedCache). */
+  /** The stamps of the answer's feed, and the ones the answer is current at (see StampedCache). */
+  readonly stamps: SyncStamps;
   global: number;
+  /** The feed's settings stamp when the answer was built: a settings change (private) invalidates every answer. */
+  readonly settings: number;
   readonly lowerId?: string | undefined;
   readonly scoped?: number | undefined;
   readonly expiresAt: number;
   /** Runs on each GET answered from here (download counts). */
   readonly onHit?: (() => void) | undefined;
 }
+
+export type SyncStamps = NonNullable<ChangeStamps['sync']>;
 
 export interface FrontCacheOptions {
   readonly trustProxy: boolean;
@@ -50,12 +56,10 @@ function head(entry: FrontEntry, body: Buffer, gzip: boolean): string[] {
 }
 
 export class FrontCache {
-  readonly #stamps: NonNullable<ChangeStamps['sync']>;
   readonly #lru: ByteLru<Prepared>;
   readonly #options: FrontCacheOptions;
 
-  constructor(stamps: NonNullable<ChangeStamps['sync']>, options: FrontCacheOptions) {
-    this.#stamps = stamps;
+  constructor(options: FrontCacheOptions) {
     this.#lru = new ByteLru(options.maxBytes);
     this.#options = options;
   }
@@ -90,9 +94,13 @@ export class FrontCache {
     if (!prepared) return false;
     const { entry } = prepared;
     if (entry.expiresAt <= Date.now()) return false;
-    const global = this.#stamps.latest();
+    const global = entry.stamps.latest();
     if (entry.global !== global) {
-      if (entry.lowerId === undefined || this.#stamps.latestFor(entry.lowerId) !== entry.scoped) {
+      if (
+        entry.lowerId === undefined ||
+        entry.stamps.settings() !== entry.settings ||
+        entry.stamps.latestFor(entry.lowerId) !== entry.scoped
+      ) {
         this.#lru.delete(key);
         return false;
       }

@@ -2,11 +2,12 @@
 // "Request parameters"), Basic credentials for the reads of a private feed (../shared/notes/client-behaviour.md
 // §3.7), the rate limit on failed authentication, and the audit record of every write. docs/security.md.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type Action, authorize, mayDoAnyOf, type Principal } from '../auth/authorize.ts';
+import { type Action, authorize, mayDoAnyOf, type Principal, validForFeed } from '../auth/authorize.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import type { AuditAction } from '../auth/ports.ts';
 import { forbidden, isNuggetError, NuggetError, unauthenticated } from '../errors.ts';
-import type { Feed } from './feed.ts';
+import type { HttpServices } from './http-services.ts';
+import { maybeFeedOf } from './feed-of-request.ts';
 
 const principals = new WeakMap<FastifyRequest, Principal>();
 
@@ -40,13 +41,13 @@ export function basicPassword(request: FastifyRequest): string | undefined {
 export async function authenticateKey(
   request: FastifyRequest,
   reply: FastifyReply,
-  feed: Feed,
+  services: HttpServices,
   presented: string,
   failureKind: 'Forbidden' | 'Unauthenticated',
 ): Promise<Principal> {
   const address = clientAddress(request);
-  const now = feed.clock.now();
-  const wait = feed.authFailures.retryAfterSeconds(address, now);
+  const now = services.clock.now();
+  const wait = services.authFailures.retryAfterSeconds(address, now);
   if (wait !== undefined) {
     reply.header('retry-after', String(wait));
     throw new NuggetError(
@@ -56,11 +57,11 @@ export async function authenticateKey(
     );
   }
   const result = await authenticate(
-    { apiKeys: feed.apiKeys, clock: feed.clock, bootstrapKey: feed.options.apiKey },
+    { apiKeys: services.apiKeys, clock: services.clock, bootstrapKey: services.options.apiKey },
     presented,
   );
   if (!result.ok) {
-    feed.authFailures.recordFailure(address, now);
+    services.authFailures.recordFailure(address, now);
     throw new NuggetError(failureKind, result.code, result.reason);
   }
   principals.set(request, result.principal);
@@ -68,41 +69,50 @@ export async function authenticateKey(
 }
 
 /**
- * The X-NuGet-ApiKey of a write: no key -> 401, an unknown, revoked or expired key -> 403, a key with none of
- * the scopes the actions need -> 403. Per-id checks follow with {@link requireAllowed} once the id is known.
+ * The X-NuGet-ApiKey of a write: no key -> 401, an unknown, revoked or expired key -> 403, a key not valid for
+ * `feed` (undefined: a server-wide action) or with none of the scopes the actions need -> 403. Per-id checks
+ * follow with {@link requireAllowed} once the id is known.
  */
 export async function requireApiKey(
   request: FastifyRequest,
   reply: FastifyReply,
-  feed: Feed,
+  services: HttpServices,
   anyOf: readonly Action[],
+  feed: string | undefined,
 ): Promise<Principal> {
   const key = apiKeyHeader(request);
-  if (!feed.options.apiKey && !(await feed.apiKeys.hasUsableKeys(feed.clock.now()))) {
+  if (!services.options.apiKey && !(await services.apiKeys.hasUsableKeys(services.clock.now()))) {
     throw forbidden(
       'push_disabled',
       'This feed accepts no changes: start nugget with --api-key (or NUGGET_API_KEY), or create a key with nugget apikey create.',
     );
   }
   if (!key) throw unauthenticated('api_key_missing', 'An API key is required: pass it with -k / --api-key.');
-  const principal = await authenticateKey(request, reply, feed, key, 'Forbidden');
+  const principal = await authenticateKey(request, reply, services, key, 'Forbidden');
   const [first] = anyOf;
-  if (first && !mayDoAnyOf(principal, anyOf)) {
-    const decision = authorize(principal, first);
+  if (first && (!validForFeed(principal, feed) || !mayDoAnyOf(principal, anyOf))) {
+    const decision = authorize(principal, first, undefined, feed);
     if (!decision.allowed) throw forbidden(decision.code, decision.reason);
   }
   return principal;
 }
 
-/** 403 with the reason unless the principal may do `action` on `id`. */
-export function requireAllowed(principal: Principal, action: Action, id?: string): void {
-  const decision = authorize(principal, action, id);
+/** 403 with the reason unless the principal may do `action` on `feed` (undefined: server-wide), on `id`. */
+export function requireAllowed(
+  principal: Principal,
+  action: Action,
+  feed: string | undefined,
+  id?: string,
+): void {
+  const decision = authorize(principal, action, id, feed);
   if (!decision.allowed) throw forbidden(decision.code, decision.reason);
 }
 
 /** What a write is about; `run` fills in what it learns (a push learns its id and version from the nuspec). */
 export interface AuditNote {
   action: AuditAction;
+  /** The feed acted on; the request's feed when not given. */
+  feed?: string | undefined;
   packageId?: string | undefined;
   version?: string | undefined;
   detail?: Record<string, unknown> | undefined;
@@ -118,7 +128,7 @@ const notAudited = new Set(['api_key_missing', 'push_disabled', 'too_many_failed
  * be written is logged; the write has happened and answering 5xx would make the client retry it.
  */
 export async function audited<T>(
-  feed: Feed,
+  services: HttpServices,
   request: FastifyRequest,
   note: AuditNote,
   run: (note: AuditNote) => Promise<T>,
@@ -134,8 +144,9 @@ export async function audited<T>(
     if (!notAudited.has(outcome) && !(options.onlyFailures && outcome === 'success')) {
       const principal = principalOf(request);
       try {
-        await feed.audit.append({
-          at: feed.clock.now().toISOString(),
+        await services.audit.append({
+          feed: note.feed ?? maybeFeedOf(request)?.feed.name,
+          at: services.clock.now().toISOString(),
           actor: principal?.name ?? 'unknown key',
           keyId: principal?.keyId,
           action: note.action,

@@ -39,7 +39,7 @@ describe('StampedCache', () => {
     const cache = new StampedCache<string>(1_000_000);
     const { build, count } = counter();
     for (let i = 0; i < 5; i++)
-      assert.equal(await cache.getOrBuild('k', { stamps, lowerId: 'a' }, build), 'v1');
+      assert.equal(await cache.getOrBuild('k', { feed: 'default', stamps, lowerId: 'a' }, build), 'v1');
     assert.equal(count(), 1);
     assert.equal(stamps.calls.latestFor, 1, 'the per-id stamp is read only to build');
   });
@@ -48,12 +48,12 @@ describe('StampedCache', () => {
     const { stamps, change } = fakeStamps();
     const cache = new StampedCache<string>(1_000_000);
     const { build, count } = counter();
-    await cache.getOrBuild('a', { stamps, lowerId: 'a' }, build);
+    await cache.getOrBuild('a', { feed: 'default', stamps, lowerId: 'a' }, build);
     change('b');
-    assert.equal(await cache.getOrBuild('a', { stamps, lowerId: 'a' }, build), 'v1');
+    assert.equal(await cache.getOrBuild('a', { feed: 'default', stamps, lowerId: 'a' }, build), 'v1');
     assert.equal(count(), 1);
     change('a');
-    assert.equal(await cache.getOrBuild('a', { stamps, lowerId: 'a' }, build), 'v2');
+    assert.equal(await cache.getOrBuild('a', { feed: 'default', stamps, lowerId: 'a' }, build), 'v2');
     assert.equal(count(), 2);
   });
 
@@ -61,9 +61,9 @@ describe('StampedCache', () => {
     const { stamps, change } = fakeStamps();
     const cache = new StampedCache<string>(1_000_000);
     const { build } = counter();
-    assert.equal(await cache.getOrBuild('search', { stamps }, build), 'v1');
+    assert.equal(await cache.getOrBuild('search', { feed: 'default', stamps }, build), 'v1');
     change('z');
-    assert.equal(await cache.getOrBuild('search', { stamps }, build), 'v2');
+    assert.equal(await cache.getOrBuild('search', { feed: 'default', stamps }, build), 'v2');
   });
 
   it('past its max age, answers the current-stamp value and rebuilds it once behind the answer', async () => {
@@ -79,26 +79,29 @@ describe('StampedCache', () => {
       if (builds > 1) await gate; // the rebuild stays in flight until the test releases it
       return { value: `v${builds}`, bytes: 10 };
     };
-    await cache.getOrBuild('s', { stamps, maxAgeMs: 1 }, build);
+    await cache.getOrBuild('s', { feed: 'default', stamps, maxAgeMs: 1 }, build);
     await delay(5);
-    assert.equal(await cache.getOrBuild('s', { stamps, maxAgeMs: 1 }, build), 'v1');
-    assert.equal(await cache.getOrBuild('s', { stamps, maxAgeMs: 1 }, build), 'v1');
+    assert.equal(await cache.getOrBuild('s', { feed: 'default', stamps, maxAgeMs: 1 }, build), 'v1');
+    assert.equal(await cache.getOrBuild('s', { feed: 'default', stamps, maxAgeMs: 1 }, build), 'v1');
     assert.equal(builds, 2, 'one rebuild for two late reads');
     release();
     await delay(1);
-    assert.equal(await cache.getOrBuild('s', { stamps, maxAgeMs: 1_000 }, build), 'v2');
+    assert.equal(await cache.getOrBuild('s', { feed: 'default', stamps, maxAgeMs: 1_000 }, build), 'v2');
   });
 
   it('does not cache a failed build', async () => {
     const { stamps } = fakeStamps();
     const cache = new StampedCache<string>(1_000_000);
     await assert.rejects(
-      cache.getOrBuild('x', { stamps }, async () => {
+      cache.getOrBuild('x', { feed: 'default', stamps }, async () => {
         throw new Error('boom');
       }),
       /boom/,
     );
-    assert.equal(await cache.getOrBuild('x', { stamps }, async () => ({ value: 'ok', bytes: 1 })), 'ok');
+    assert.equal(
+      await cache.getOrBuild('x', { feed: 'default', stamps }, async () => ({ value: 'ok', bytes: 1 })),
+      'ok',
+    );
   });
 });
 

@@ -8,7 +8,7 @@ import { isNuggetError } from '../errors.ts';
 import { statusOfError } from './error-handler.ts';
 import type { ChangeStamps } from '../packages/ports.ts';
 import { ByteLru } from './byte-lru.ts';
-import type { FrontCache } from './front-cache.ts';
+import type { FrontCache, SyncStamps } from './front-cache.ts';
 import { acceptsGzip } from './send.ts';
 
 interface Stamped<T> {
@@ -31,6 +31,8 @@ export interface StampedValue<T> {
 
 /** What a cached value depends on: the whole feed, or (cheaper to keep) one package id. */
 export interface Freshness {
+  /** The feed the value belongs to: values are kept per feed, and checked against its stamps. */
+  readonly feed: string;
   readonly stamps: ChangeStamps;
   readonly lowerId?: string | undefined;
   /** For values that also show what stamps do not track (download counts in search). */
@@ -60,11 +62,12 @@ export class StampedCache<T> {
 
   /** The value with the stamps it is known current at (what a front-cache entry may be stored under). */
   async getOrBuildStamped(
-    key: string,
+    name: string,
     freshness: Freshness,
     build: () => Promise<{ value: T; bytes: number }>,
   ): Promise<StampedValue<T>> {
     const { stamps, lowerId } = freshness;
+    const key = `${freshness.feed}\n${name}`;
     const global = await stamps.latest();
     const entry = this.#lru.get(key);
     let scoped: number | undefined;
@@ -133,7 +136,15 @@ export interface CachedJsonOptions {
   readonly identity?: boolean;
   readonly cacheControl?: string;
   /** Where finished answers are also kept for the raw-HTTP fast path (front-cache.ts), when it is on. */
-  readonly front?: FrontCache | undefined;
+  readonly front?: FrontPlacement | undefined;
+}
+
+/** The raw-HTTP fast path, for an answer of a public feed on a database whose stamps read synchronously. */
+export interface FrontPlacement {
+  readonly cache: FrontCache;
+  readonly stamps: SyncStamps;
+  /** The feed's settings stamp, read before the request was authorized. */
+  readonly settings: number;
 }
 
 async function buildResponse(options: CachedJsonOptions): Promise<CachedResponse> {
@@ -160,7 +171,9 @@ export async function sendCachedJson(
     return { value: built, bytes: built.body.length + (built.gzip?.length ?? 0) };
   });
   const response = stamped.value;
-  options.front?.put(request.raw, {
+  options.front?.cache.put(request.raw, {
+    stamps: options.front.stamps,
+    settings: options.front.settings,
     status: response.status,
     reason: response.reason && reasonPhrase(response.reason),
     headers: {

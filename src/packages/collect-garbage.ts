@@ -6,15 +6,24 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore, Clock, PackageStore, SymbolStore } from './ports.ts';
 
-/** The blob folders that hold one push each: `<root>/<lower id>/<lower version>/<push id>/...`. */
-export const pushRoots = ['packages', 'symbols'] as const;
-const pushPrefixSegments = 4;
+/**
+ * The blob folders that hold one push each: `feeds/<feed>/<packages|symbols>/<lower id>/<lower version>/<push
+ * id>/...` (packages/feed.ts), and `<packages|symbols>/<lower id>/<lower version>/<push id>/...` for what the
+ * default feed stored before feeds existed.
+ */
+export const pushRoots = ['feeds', 'packages', 'symbols'] as const;
+const pushKinds: readonly string[] = ['packages', 'symbols'];
 
 export const defaultGracePeriodMs = 60 * 60 * 1000;
 
 export interface GarbageCollectionDeps {
-  readonly packages: Pick<PackageStore, 'referencedBlobPrefixes'>;
-  readonly symbols: Pick<SymbolStore, 'referencedBlobPrefixes'>;
+  /** The stores of every feed: the blob store is shared, so gc always works on all feeds at once. */
+  readonly feeds: () => Promise<
+    readonly {
+      readonly packages: Pick<PackageStore, 'referencedBlobPrefixes'>;
+      readonly symbols: Pick<SymbolStore, 'referencedBlobPrefixes'>;
+    }[]
+  >;
   readonly blobs: BlobStore;
   readonly clock: Clock;
   /** Where uploads in progress are written (`<data dir>/tmp`); absent when there is none to clean. */
@@ -52,12 +61,17 @@ export interface GarbageCollectionReport {
   readonly tempFiles: readonly { readonly name: string; readonly bytes: number }[];
 }
 
-/** `packages/a/1.0.0/<push id>/a.1.0.0.nupkg` -> `packages/a/1.0.0/<push id>`; undefined for other layouts. */
+/**
+ * `feeds/ci/packages/a/1.0.0/<push id>/a.1.0.0.nupkg` -> `feeds/ci/packages/a/1.0.0/<push id>`, and
+ * `packages/a/1.0.0/<push id>/a.1.0.0.nupkg` -> `packages/a/1.0.0/<push id>`; undefined for other layouts.
+ */
 export function pushPrefixOf(key: string): string | undefined {
   const segments = key.split('/');
-  if (segments.length <= pushPrefixSegments) return undefined;
-  if (!(pushRoots as readonly string[]).includes(segments[0] as string)) return undefined;
-  return segments.slice(0, pushPrefixSegments).join('/');
+  const start = segments[0] === 'feeds' ? 2 : 0;
+  if (!pushKinds.includes(segments[start] as string)) return undefined;
+  const length = start + 4;
+  if (segments.length <= length) return undefined;
+  return segments.slice(0, length).join('/');
 }
 
 export async function collectGarbage(
@@ -80,10 +94,11 @@ export async function collectGarbage(
       found.set(prefix, entry);
     }
   }
-  const referenced = new Set([
-    ...(await deps.packages.referencedBlobPrefixes()),
-    ...(await deps.symbols.referencedBlobPrefixes()),
-  ]);
+  const referenced = new Set<string>();
+  for (const feed of await deps.feeds()) {
+    for (const prefix of await feed.packages.referencedBlobPrefixes()) referenced.add(prefix);
+    for (const prefix of await feed.symbols.referencedBlobPrefixes()) referenced.add(prefix);
+  }
 
   const removed: OrphanedPrefix[] = [];
   const tooRecent: OrphanedPrefix[] = [];

@@ -3,9 +3,10 @@
 import { notFound } from '../errors.ts';
 import { toLowerId } from '../nuget/packaging/index.ts';
 import { parseVersion, toNormalizedString } from '../nuget/versioning/index.ts';
+import type { DeleteBehavior } from './feed.ts';
 import type { BlobStore, PackageStore, SymbolStore } from './ports.ts';
 
-export type DeleteBehavior = 'unlist' | 'delete';
+export type { DeleteBehavior } from './feed.ts';
 
 /** The client sends id and version as the user typed them: match the id case-insensitively, the version normalized. */
 export function packageKey(id: string, version: string): { lowerId: string; lowerVersion: string } {

@@ -3,13 +3,20 @@ import type { Readable } from 'node:stream';
 import type { CatalogEntry, CatalogPageSummary } from '../protocol/catalog.ts';
 import type { PackageDeprecation, PackageVersion } from '../protocol/package-version.ts';
 import type { VulnerabilityAdvisory } from '../protocol/vulnerability-info.ts';
+import type { FeedOverrides, FeedRecord } from './feed.ts';
 
 export interface PackageStore {
   /** Every version of an id, listed and unlisted, in no particular order. */
   findVersions(lowerId: string): Promise<PackageVersion[]>;
   findVersion(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined>;
-  /** Adds a version and refreshes its search documents in one transaction; 'duplicate' when (lower id, normalized version) exists. */
-  insert(version: PackageVersion): Promise<'inserted' | 'duplicate'>;
+  /**
+   * Adds a version (with `symbols`, its symbol package too: a promotion) and refreshes its search documents in one
+   * transaction; 'duplicate' when (lower id, normalized version) exists.
+   */
+  insert(
+    version: PackageVersion,
+    options?: { symbols?: SymbolPackage | undefined },
+  ): Promise<'inserted' | 'duplicate'>;
   /** Returns false when there is no such version. */
   setListed(lowerId: string, lowerVersion: string, listed: boolean): Promise<boolean>;
   /** Sets (or with undefined clears) a version's deprecation; returns false when there is no such version. */
@@ -25,6 +32,8 @@ export interface PackageStore {
   ): Promise<void>;
   /** The blob prefix of every stored version: what `nugget gc` must keep. */
   referencedBlobPrefixes(): Promise<string[]>;
+  /** Whether the version was deleted for good (its catalog has a PackageDelete for it). */
+  wasDeleted(lowerId: string, lowerVersion: string): Promise<boolean>;
 }
 
 export interface SearchFilter {
@@ -66,6 +75,12 @@ export interface BlobStore {
   /** Stores the file at `sourcePath` under `key` (the source may be moved, not copied). */
   putFile(key: string, sourcePath: string): Promise<void>;
   put(key: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Makes `toKey` hold what `fromKey` holds, without the bytes passing through nugget: a hard link on a file
+   * system (stored once), a server-side copy on S3. Promotion uses it (docs/decisions/0004-feeds.md). Returns
+   * false when there is nothing at `fromKey`.
+   */
+  copy(fromKey: string, toKey: string): Promise<boolean>;
   open(key: string): Promise<StoredBlob | undefined>;
   /** Removes every blob whose key starts with `prefix`; nothing to remove is not an error. */
   deletePrefix(prefix: string): Promise<void>;
@@ -180,7 +195,14 @@ export interface ChangeStamps {
   latest(): Promise<number>;
   latestFor(lowerId: string): Promise<number>;
   /** The same, synchronously, where the database allows it (embedded SQLite): enables the raw-HTTP fast path. */
-  readonly sync?: { latest(): number; latestFor(lowerId: string): number } | undefined;
+  readonly sync?:
+    | {
+        latest(): number;
+        latestFor(lowerId: string): number;
+        /** The stamp of the feed's own latest change (settings); -1 once the feed is gone. */
+        settings(): number;
+      }
+    | undefined;
 }
 
 /** A blob a row refers to, as `nugget migrate-data` copies and verifies it. */
@@ -219,6 +241,41 @@ export interface FeedCopier {
   /** Every blob the source's rows refer to. */
   blobReferences(): AsyncIterable<BlobReference>;
   close(): Promise<void>;
+}
+
+/** The stores of one feed: every call reads and writes only that feed's rows. */
+export interface FeedStores {
+  readonly packages: PackageStore;
+  readonly search: SearchIndex;
+  readonly catalog: CatalogStore;
+  readonly advisories: AdvisoryStore;
+  readonly symbols: SymbolStore;
+  /** The latest change of the feed or of one id in it: what validates every cached read of the feed. */
+  readonly stamps: ChangeStamps;
+  readonly replicationCursors: ReplicationCursorStore;
+}
+
+/** The feeds of the server (docs/feeds.md); shared by every node on one database. */
+export interface FeedStore {
+  /** Every feed, by name. */
+  list(): Promise<FeedRecord[]>;
+  /** The feed's stamp (FeedsTable.stamp), or undefined when there is no such feed: one primary-key lookup. */
+  stampOf(name: string): Promise<number | undefined>;
+  find(name: string): Promise<FeedRecord | undefined>;
+  create(feed: FeedRecord): Promise<'created' | 'duplicate'>;
+  /** Changes the description and the overrides given (undefined in `overrides` follows the server default). */
+  update(
+    name: string,
+    change: { description?: string | undefined; overrides?: FeedOverrides | undefined },
+  ): Promise<FeedRecord | undefined>;
+  /** How many versions the feed holds. */
+  countVersions(name: string): Promise<number>;
+  /**
+   * Removes the feed and every row that belongs to it (versions, catalog, symbols, advisories, cursors) in one
+   * transaction; its audit entries stay. Returns the blob prefixes its rows referred to, or undefined when there
+   * was no such feed.
+   */
+  remove(name: string): Promise<{ versions: number; blobPrefixes: string[] } | undefined>;
 }
 
 export interface Clock {

@@ -12,6 +12,7 @@ import {
 } from '../nuget/versioning/index.ts';
 import type { EmbeddedFileKind, PackageMetadata, PackageVersion } from '../protocol/package-version.ts';
 import { nupkgFileName } from '../protocol/package-version.ts';
+import { type Feed, pushBlobPrefix } from './feed.ts';
 import type { BlobStore, Clock, PackageStore } from './ports.ts';
 
 export interface UploadedPackage {
@@ -36,6 +37,8 @@ export const blobKeys = {
  */
 export async function publishPackage(
   deps: {
+    /** The feed pushed to: where the blobs go, and whether a deleted version may come back. */
+    feed: Pick<Feed, 'name' | 'settings'>;
     packages: PackageStore;
     blobs: BlobStore;
     clock: Clock;
@@ -45,11 +48,24 @@ export async function publishPackage(
   upload: UploadedPackage,
 ): Promise<PackageVersion> {
   const nupkg = await readNupkg(upload.path);
-  const candidate = describePackage(nupkg, upload, deps.clock.now());
+  const candidate = describePackage(deps.feed.name, nupkg, upload, deps.clock.now());
   await deps.authorize?.(candidate);
 
   if (await deps.packages.findVersion(candidate.lowerId, candidate.lowerVersion)) {
     throw duplicate(candidate);
+  }
+  // A version deleted for good stays gone unless the feed allows it back: a restore that once got these bytes
+  // must never get others under the same id and version (docs/feeds.md, "Settings").
+  if (
+    !deps.feed.settings.allowRepushAfterDelete &&
+    (await deps.packages.wasDeleted(candidate.lowerId, candidate.lowerVersion))
+  ) {
+    throw conflict(
+      'package_deleted',
+      `${candidate.id} ${candidate.version} was deleted from feed '${deps.feed.name}' and may not be pushed ` +
+        'again: push a new version (an admin can allow this with nugget feed update ' +
+        `${deps.feed.name} --allow-repush-after-delete true).`,
+    );
   }
 
   const embedded: [EmbeddedFileKind, Uint8Array | undefined][] = [
@@ -79,7 +95,7 @@ function duplicate(pkg: PackageVersion) {
   );
 }
 
-function describePackage(nupkg: Nupkg, upload: UploadedPackage, now: Date): PackageVersion {
+function describePackage(feed: string, nupkg: Nupkg, upload: UploadedPackage, now: Date): PackageVersion {
   const { nuspec } = nupkg;
   const lowerId = toLowerId(nuspec.id);
   const version = toNormalizedString(nuspec.version);
@@ -130,7 +146,7 @@ function describePackage(nupkg: Nupkg, upload: UploadedPackage, now: Date): Pack
     downloads: 0,
     packageSize: upload.size,
     packageHash: upload.sha512,
-    blobPrefix: `packages/${lowerId}/${version.toLowerCase()}/${randomUUID()}`,
+    blobPrefix: pushBlobPrefix(feed, 'packages', lowerId, version.toLowerCase(), randomUUID()),
     embeddedFiles,
     metadata,
   };

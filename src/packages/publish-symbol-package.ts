@@ -24,6 +24,7 @@ import { toFullString, toNormalizedString } from '../nuget/versioning/index.ts';
 import type { PackageVersion } from '../protocol/package-version.ts';
 import type { BlobStore, Clock, PackageStore, SymbolFile, SymbolPackage, SymbolStore } from './ports.ts';
 import { blobKeys } from './publish-package.ts';
+import { pushBlobPrefix } from './feed.ts';
 import type { UploadedPackage } from './publish-package.ts';
 
 /**
@@ -40,6 +41,8 @@ export const symbolBlobKeys = {
 };
 
 export interface SymbolPublishDeps {
+  /** The feed's name: where the blobs go. */
+  readonly feed: string;
   readonly packages: PackageStore;
   readonly symbols: SymbolStore;
   readonly blobs: BlobStore;
@@ -89,7 +92,7 @@ export async function publishSymbolPackage(
     nupkg = await openStoredNupkg(deps, pkg);
     const assemblies = new Map(nupkg.archive.entries.map((entry) => [entry.path.toLowerCase(), entry]));
 
-    blobPrefix = `symbols/${lowerId}/${lowerVersion}/${randomUUID()}`;
+    blobPrefix = pushBlobPrefix(deps.feed, 'symbols', lowerId, lowerVersion, randomUUID());
     const files: SymbolFile[] = [];
     for (const pdbPath of pdbs) {
       const entry = snupkg.entries.find((e) => e.path === pdbPath);

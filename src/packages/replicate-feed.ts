@@ -9,6 +9,7 @@ import type { PackageDeprecation } from '../protocol/package-version.ts';
 import { deletePackage } from './manage-package.ts';
 import type { BlobStore, Clock, PackageStore, ReplicationCursorStore } from './ports.ts';
 import { publishPackage } from './publish-package.ts';
+import type { Feed } from './feed.ts';
 
 export interface RemoteFeed {
   /** A JSON document, or undefined on 404. */
@@ -31,6 +32,8 @@ export interface ReplicationSummary {
 }
 
 interface Deps {
+  /** The feed replicated into. */
+  readonly feed: Pick<Feed, 'name' | 'settings'>;
   readonly packages: PackageStore;
   readonly blobs: BlobStore;
   readonly clock: Clock;
@@ -110,7 +113,12 @@ class Replicator {
         return;
       }
       try {
-        local = await publishPackage({ packages, blobs, clock }, download);
+        // A replica follows its source: a version the source deleted and later got again comes back here too.
+        const feed = {
+          ...this.#deps.feed,
+          settings: { ...this.#deps.feed.settings, allowRepushAfterDelete: true },
+        };
+        local = await publishPackage({ feed, packages, blobs, clock }, download);
         this.added += 1;
       } finally {
         await rm(download.path, { force: true });

@@ -45,6 +45,19 @@ export interface ResourceUrls {
   embeddedFile(lowerId: string, lowerVersion: string, kind: 'readme' | 'icon' | 'license'): string;
 }
 
+/**
+ * Where a feed's URLs start (docs/feeds.md): `{base}/feeds/{name}` for a feed addressed by name, and `{base}` itself
+ * for the default feed reached at `/v3/index.json` (feed undefined), whose documents then keep the `/v3/` URLs
+ * every client and replica saw before feeds existed.
+ */
+export const feedBaseUrl = (baseUrl: string, feed: string | undefined): string => {
+  const base = baseUrl.replace(/\/+$/, '');
+  return feed === undefined ? base : `${base}/feeds/${seg(feed)}`;
+};
+
+/** The path every feed's URLs are under, for routing: `/feeds/{name}`. */
+export const feedPathPattern = '/feeds/:feed';
+
 /** `baseUrl` is scheme, host and any path prefix, without a trailing slash: 'https://nuget.example.com/feed'. */
 export function resourceUrls(baseUrl: string): ResourceUrls {
   const v3 = `${baseUrl.replace(/\/+$/, '')}/v3`;

@@ -125,7 +125,7 @@ describe('private feed with the dotnet CLI', () => {
   it('2. anonymous requests get 401 with a Basic challenge', async () => {
     const response = await fetch(feed().serviceIndexUrl);
     assert.equal(response.status, 401);
-    assert.match(response.headers.get('www-authenticate') ?? '', /^Basic realm="nugget"/);
+    assert.match(response.headers.get('www-authenticate') ?? '', /^Basic realm="nugget feed default"/);
   });
 
   it(

@@ -123,6 +123,7 @@ describe('managed API keys', () => {
       name: 'expired',
       scopes: ['push', 'push-new'],
       packages: ['*'],
+      feeds: ['*'],
       created: '2020-01-01T00:00:00.000Z',
       expires: '2020-04-01T00:00:00.000Z',
       secretHash: hashSecret(secret),

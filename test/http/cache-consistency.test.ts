@@ -97,7 +97,7 @@ describe('read caches across nodes', () => {
 
     // A hard delete: the reader's cached version record and file bytes must not keep serving it.
     await get('/v3/flatcontainer/cached.pkg/2.0.0/cached.pkg.2.0.0.nupkg');
-    await writer.feed.packages.remove('cached.pkg', '2.0.0');
+    await (await writer.openFeed()).stores.packages.remove('cached.pkg', '2.0.0');
     assert.equal((await get('/v3/flatcontainer/cached.pkg/2.0.0/cached.pkg.2.0.0.nupkg')).status, 404);
     assert.deepEqual((await get('/v3/flatcontainer/cached.pkg/index.json')).body, { versions: ['1.0.0'] });
   });
@@ -142,8 +142,9 @@ describe('read caches across nodes', () => {
       }
     }
     // Every GET of the nupkg above was counted, fast path or not: 2 encodings x 2 fetches.
-    await reader.feed.downloads.flush();
-    const counted = await reader.feed.packages.findVersion('cached.pkg', '1.0.0');
+    const readerFeed = await reader.openFeed();
+    await readerFeed.downloads.flush();
+    const counted = await readerFeed.stores.packages.findVersion('cached.pkg', '1.0.0');
     assert.ok((counted?.downloads ?? 0) >= 4, `downloads ${counted?.downloads}`);
   });
 });

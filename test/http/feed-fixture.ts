@@ -14,7 +14,11 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Logger } from 'pino';
 import { composeNugget, type Nugget } from '../../src/compose.ts';
 import { configSchema } from '../../src/config/config.ts';
-import type { Feed } from '../../src/http/feed.ts';
+import type { HttpServices } from '../../src/http/http-services.ts';
+import type { DownloadCounter } from '../../src/packages/download-counter.ts';
+import type { FeedStores } from '../../src/packages/ports.ts';
+import type { OpenFeed } from '../../src/packages/feed-directory.ts';
+import type { GarbageCollectionDeps } from '../../src/packages/collect-garbage.ts';
 import { buildNupkg, type NupkgSpec } from '../fixtures/build-nupkg.ts';
 
 export type Response = LightMyRequestResponse;
@@ -51,9 +55,17 @@ export interface PushOptions {
   overSocket?: boolean;
 }
 
+/** The server's services with the default feed's stores: what most tests reach into. */
+export type DefaultFeedView = HttpServices & FeedStores & { readonly downloads: DownloadCounter };
+
 export interface TestFeed {
   readonly app: FastifyInstance;
-  readonly feed: Feed;
+  readonly feed: DefaultFeedView;
+  readonly services: HttpServices;
+  /** The default feed with its settings and stores. */
+  readonly defaultFeed: OpenFeed;
+  /** What `nugget gc` is given: every feed's stores, this server's blobs, clock and temp folder. */
+  gcDeps(overrides?: Partial<GarbageCollectionDeps>): GarbageCollectionDeps;
   readonly nugget: Nugget;
   readonly dataDir: string;
   readonly apiKey: string | undefined;
@@ -113,7 +125,9 @@ export async function startFeed(settings: FeedSettings = {}): Promise<TestFeed> 
     downloadFlushMs: 0,
     ...(settings.logger ? { logger: settings.logger } : {}),
   });
-  const { app, feed } = nugget;
+  const { app, services } = nugget;
+  const defaultFeed = await nugget.openFeed();
+  const feed: DefaultFeedView = { ...services, ...defaultFeed.stores, downloads: defaultFeed.downloads };
 
   const request: TestFeed['request'] = (method, url, options = {}) =>
     app.inject({
@@ -206,6 +220,15 @@ export async function startFeed(settings: FeedSettings = {}): Promise<TestFeed> 
   return {
     app,
     feed,
+    services,
+    defaultFeed,
+    gcDeps: (overrides = {}) => ({
+      feeds: async () => (await nugget.feeds.list()).map((f) => nugget.feeds.storesOf(f.name).stores),
+      blobs: services.blobs,
+      clock: services.clock,
+      tempDir: services.options.tempDir,
+      ...overrides,
+    }),
     nugget,
     dataDir,
     apiKey,

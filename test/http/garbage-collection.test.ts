@@ -24,6 +24,10 @@ describe('pushPrefixOf', () => {
     ['symbols/a/1.0.0/7c9e6679/a.pdb/abc/a.pdb', 'symbols/a/1.0.0/7c9e6679'],
     ['packages/a/1.0.0/0f8fad5b', undefined],
     ['other/a/1.0.0/0f8fad5b/nuspec', undefined],
+    ['feeds/ci/packages/a/1.0.0/0f8fad5b/a.1.0.0.nupkg', 'feeds/ci/packages/a/1.0.0/0f8fad5b'],
+    ['feeds/ci/symbols/a/1.0.0/7c9e6679/a.pdb/abc/a.pdb', 'feeds/ci/symbols/a/1.0.0/7c9e6679'],
+    ['feeds/ci/packages/a/1.0.0/0f8fad5b', undefined],
+    ['feeds/ci/other/a/1.0.0/0f8fad5b/x', undefined],
   ];
   for (const [key, prefix] of rows) {
     test(`'${key}' -> ${prefix ?? 'not a push'}`, () => assert.equal(pushPrefixOf(key), prefix));
@@ -59,6 +63,7 @@ describe('nugget gc', () => {
     await writeFile(upload, nupkg);
     const dying = {
       findVersion: async () => undefined,
+      wasDeleted: async () => false,
       insert: async () => {
         throw new Error('the process died here');
       },
@@ -67,9 +72,11 @@ describe('nugget gc', () => {
     await assert.rejects(
       publishPackage(
         {
+          feed: feed.defaultFeed.feed,
           packages: dying,
           blobs: {
             put: (key, bytes) => blobs.put(key, bytes),
+            copy: (from, to) => blobs.copy(from, to),
             putFile: (key, file) => blobs.putFile(key, file),
             open: (key) => blobs.open(key),
             list: (prefix) => blobs.list(prefix),
@@ -81,9 +88,9 @@ describe('nugget gc', () => {
       ),
       /the process died here/,
     );
-    const crashed = await feed.filesUnder('blobs/packages/gc.crashed/1.0.0');
+    const crashed = await feed.filesUnder('blobs/feeds/default/packages/gc.crashed/1.0.0');
     assert.ok(crashed.length >= 2, `the crashed push stored its files: ${crashed.join(', ')}`);
-    crashedPrefix = `packages/gc.crashed/1.0.0/${path.dirname(crashed[0] as string)}`;
+    crashedPrefix = `feeds/default/packages/gc.crashed/1.0.0/${path.dirname(crashed[0] as string)}`;
   });
   after(() => feed.close());
 
@@ -99,24 +106,21 @@ describe('nugget gc', () => {
   });
 
   test('within the grace period nothing is removed: the files may belong to a push in progress', async () => {
-    const report = await collectGarbage(
-      { ...feed.feed, tempDir: feed.feed.options.tempDir },
-      { gracePeriodMs: hour, dryRun: false },
-    );
+    const report = await collectGarbage(feed.gcDeps(), { gracePeriodMs: hour, dryRun: false });
     assert.deepEqual(report.removed, []);
     assert.deepEqual(
       report.tooRecent.map((o) => o.prefix),
       [crashedPrefix],
     );
-    assert.ok((await feed.filesUnder('blobs/packages/gc.crashed')).length >= 2);
+    assert.ok((await feed.filesUnder('blobs/feeds/default/packages/gc.crashed')).length >= 2);
   });
 
   test('--dry-run reports the orphan with its files and bytes, and removes nothing', async () => {
     const later = { now: () => new Date(Date.now() + 2 * hour) };
-    const report = await collectGarbage(
-      { ...feed.feed, clock: later },
-      { gracePeriodMs: hour, dryRun: true },
-    );
+    const report = await collectGarbage(feed.gcDeps({ clock: later, tempDir: undefined }), {
+      gracePeriodMs: hour,
+      dryRun: true,
+    });
     assert.equal(report.dryRun, true);
     assert.deepEqual(
       report.removed.map((o) => o.prefix),
@@ -132,7 +136,7 @@ describe('nugget gc', () => {
     assert.ok(orphan.bytes > 0);
     assert.equal(report.removedBytes, orphan.bytes);
     assert.equal(report.referencedPrefixes, 3);
-    assert.ok((await feed.filesUnder('blobs/packages/gc.crashed')).length >= 2, 'still there');
+    assert.ok((await feed.filesUnder('blobs/feeds/default/packages/gc.crashed')).length >= 2, 'still there');
   });
 
   test('after the grace period gc removes the orphan and the stale upload, and keeps every referenced file', async () => {
@@ -144,24 +148,21 @@ describe('nugget gc', () => {
     const twoHoursAgo = new Date(Date.now() - 2 * hour);
     await utimes(stale, twoHoursAgo, twoHoursAgo);
 
-    const report = await collectGarbage(
-      { ...feed.feed, tempDir: feed.feed.options.tempDir },
-      { gracePeriodMs: hour, dryRun: false },
-    );
+    const report = await collectGarbage(feed.gcDeps(), { gracePeriodMs: hour, dryRun: false });
     assert.deepEqual(report.tempFiles, [{ name: 'stale-upload', bytes: 100 }]);
     await assert.rejects(stat(stale), { code: 'ENOENT' });
     await stat(fresh);
 
     const later = { now: () => new Date(Date.now() + 2 * hour) };
-    const second = await collectGarbage(
-      { ...feed.feed, clock: later },
-      { gracePeriodMs: hour, dryRun: false },
-    );
+    const second = await collectGarbage(feed.gcDeps({ clock: later, tempDir: undefined }), {
+      gracePeriodMs: hour,
+      dryRun: false,
+    });
     assert.deepEqual(
       second.removed.map((o) => o.prefix),
       [crashedPrefix],
     );
-    assert.deepEqual(await feed.filesUnder('blobs/packages/gc.crashed'), []);
+    assert.deepEqual(await feed.filesUnder('blobs/feeds/default/packages/gc.crashed'), []);
 
     for (const [version, bytes] of [
       ['1.0.0', keptNupkg[0]],
@@ -177,10 +178,10 @@ describe('nugget gc', () => {
       200,
     );
 
-    const third = await collectGarbage(
-      { ...feed.feed, clock: later },
-      { gracePeriodMs: hour, dryRun: false },
-    );
+    const third = await collectGarbage(feed.gcDeps({ clock: later, tempDir: undefined }), {
+      gracePeriodMs: hour,
+      dryRun: false,
+    });
     assert.deepEqual(third.removed, [], 'a second run finds nothing left');
   });
 

@@ -881,9 +881,12 @@ describe('hostile input: 4xx with a message a person understands, and no trace l
     assert.equal(after.rows['package_versions'], (before.rows['package_versions'] ?? 0) + 1);
     assert.equal(after.rows['catalog_entries'], (before.rows['catalog_entries'] ?? 0) + 1);
     const newBlobs = after.blobs.filter((blob) => !before.blobs.includes(blob));
-    const prefixes = new Set(newBlobs.map((blob) => blob.split('/').slice(0, 4).join('/')));
+    const prefixes = new Set(newBlobs.map((blob) => blob.split('/').slice(0, 6).join('/')));
     assert.equal(prefixes.size, 1, [...prefixes].join('\n'));
-    assert.ok([...prefixes][0]?.startsWith('packages/hostile.race/1.0.0/'), [...prefixes].join('\n'));
+    assert.ok(
+      [...prefixes][0]?.startsWith('feeds/default/packages/hostile.race/1.0.0/'),
+      [...prefixes].join('\n'),
+    );
     assert.equal(newBlobs.filter((blob) => blob.endsWith('.nupkg')).length, 1, newBlobs.join('\n'));
     assert.deepEqual(after.tmp, []);
   });

@@ -43,7 +43,7 @@ describe('private feed', () => {
         assert.equal(response.statusCode, 401, `${method} ${url}`);
         assert.equal(
           response.headers['www-authenticate'],
-          'Basic realm="nugget", charset="UTF-8"',
+          'Basic realm="nugget feed default", charset="UTF-8"',
           `${method} ${url}`,
         );
       }

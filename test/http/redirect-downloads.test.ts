@@ -41,7 +41,7 @@ describe('--redirect-downloads', () => {
     assert.equal(location.origin, s3.endpoint);
     assert.match(
       location.pathname,
-      /^\/nugget\/redirect\/packages\/redirect\.me\/1\.0\.0\/[0-9a-f-]{36}\/redirect\.me\.1\.0\.0\.nupkg$/,
+      /^\/nugget\/redirect\/feeds\/default\/packages\/redirect\.me\/1\.0\.0\/[0-9a-f-]{36}\/redirect\.me\.1\.0\.0\.nupkg$/,
     );
     assert.ok(location.searchParams.get('X-Amz-Signature'), 'signed');
     assert.equal(location.searchParams.get('X-Amz-Expires'), '7200');

@@ -57,7 +57,12 @@ describe('nugget replicate', () => {
   };
   const replicate = (options: { ids?: string[]; remote?: RemoteFeed } = {}): Promise<ReplicationSummary> =>
     replicateFeed(
-      { ...target.feed, cursors: target.nugget.replicationCursors, remote: options.remote ?? remote },
+      {
+        ...target.feed,
+        feed: target.defaultFeed.feed,
+        cursors: target.feed.replicationCursors,
+        remote: options.remote ?? remote,
+      },
       { source: `${sourceUrl}/v3/index.json`, ...(options.ids ? { ids: options.ids } : {}) },
       noProgress,
     );
@@ -157,7 +162,12 @@ describe('nugget replicate', () => {
       };
       const run = (ids?: string[]) =>
         replicateFeed(
-          { ...fresh.feed, cursors: fresh.nugget.replicationCursors, remote: withoutCatalog },
+          {
+            ...fresh.feed,
+            feed: fresh.defaultFeed.feed,
+            cursors: fresh.feed.replicationCursors,
+            remote: withoutCatalog,
+          },
           { source: `${sourceUrl}/v3/index.json`, ...(ids ? { ids } : {}) },
           noProgress,
         );
@@ -177,7 +187,12 @@ describe('nugget replicate', () => {
     const notV3: RemoteFeed = { getJson: async () => ({ hello: 'world' }), download: async () => undefined };
     await assert.rejects(
       replicateFeed(
-        { ...target.feed, cursors: target.nugget.replicationCursors, remote: notV3 },
+        {
+          ...target.feed,
+          feed: target.defaultFeed.feed,
+          cursors: target.feed.replicationCursors,
+          remote: notV3,
+        },
         { source: 'http://127.0.0.1:1/v3/index.json' },
         noProgress,
       ),

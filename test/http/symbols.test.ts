@@ -326,13 +326,13 @@ describe('hard delete of a package', () => {
     assert.equal((await feed.pushSymbols(snupkg)).statusCode, 201);
     const url = `/v3/symbols/sym.deleted.pdb/${build.key}/sym.deleted.pdb`;
     assert.equal((await feed.get(url)).statusCode, 200);
-    assert.notDeepEqual(await feed.filesUnder('blobs/symbols'), []);
+    assert.notDeepEqual(await feed.filesUnder('blobs/feeds/default/symbols'), []);
 
     const deleted = await feed.request('DELETE', '/v3/package/Sym.Deleted/1.0.0', {
       headers: { 'x-nuget-apikey': feed.apiKey ?? '' },
     });
     assert.equal(deleted.statusCode, 204, deleted.body);
     assertClientError(await feed.get(url), 404);
-    assert.deepEqual(await feed.filesUnder('blobs/symbols'), []);
+    assert.deepEqual(await feed.filesUnder('blobs/feeds/default/symbols'), []);
   });
 });

@@ -3,12 +3,10 @@
 // the source's, the catalog included (same commit ids and timestamps, so a catalog reader's cursor stays valid).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { escapeXml, nupkgEntries, zipEntries } from '../fixtures/build-nupkg.ts';
-import { buildPe, buildPortablePdb } from '../fixtures/build-symbols.ts';
+import { packageWithSymbols } from '../fixtures/package-with-symbols.ts';
 import { type JsonObject, parseJson, startFeed, type TestFeed } from '../http/feed-fixture.ts';
 import { startPostgresServer } from '../support/postgres-server.ts';
 import { startS3Server } from '../support/s3-server.ts';
@@ -36,33 +34,6 @@ async function migrateData(args: string[]): Promise<{ code: number; stdout: stri
     const failed = error as { code?: number; stdout?: string; stderr?: string };
     return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
   }
-}
-
-/** A package with a real assembly, and the .snupkg whose Portable PDB matches it. */
-async function packageWithSymbols(id: string, version: string) {
-  const guid = randomBytes(16).toString('hex');
-  const stamp = randomBytes(4).readUInt32LE();
-  const dll = `lib/netstandard2.0/${id}.dll`;
-  const nupkg = await zipEntries(
-    nupkgEntries({ id, version }).map((entry) =>
-      entry.name === dll ? { ...entry, content: buildPe({ codeView: [{ guid, stamp }] }) } : entry,
-    ),
-  );
-  const nuspec = `<?xml version="1.0" encoding="utf-8"?>
-<package xmlns="http://schemas.microsoft.com/packaging/2012/06/nuspec.xsd"><metadata>
-<id>${escapeXml(id)}</id><version>${version}</version><description>symbols</description>
-<packageTypes><packageType name="SymbolsPackage" /></packageTypes></metadata></package>`;
-  const snupkg = await zipEntries([
-    { name: '_rels/.rels', content: '<Relationships />' },
-    { name: `${id}.nuspec`, content: nuspec },
-    { name: `lib/netstandard2.0/${id}.pdb`, content: buildPortablePdb({ guid, stamp, padding: 2000 }) },
-    { name: '[Content_Types].xml', content: '<Types />' },
-  ]);
-  return {
-    nupkg,
-    snupkg,
-    symbolPath: `/v3/symbols/${id.toLowerCase()}.pdb/${guid}ffffffff/${id.toLowerCase()}.pdb`,
-  };
 }
 
 describe('nugget migrate-data: SQLite + files -> PostgreSQL + S3', () => {

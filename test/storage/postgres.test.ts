@@ -44,8 +44,10 @@ async function openPostgres(url?: string): Promise<Kysely<Database>> {
 
 function postgresPorts(db: Kysely<Database>): PackageSearchPorts {
   return {
-    packages: new SqlPackageStore(db, refreshPostgresSearchDocuments, { catalogLock: postgresCatalogLock }),
-    search: new PostgresSearchIndex(db),
+    packages: new SqlPackageStore(db, 'default', refreshPostgresSearchDocuments, {
+      catalogLock: postgresCatalogLock,
+    }),
+    search: new PostgresSearchIndex(db, 'default'),
   };
 }
 
@@ -53,10 +55,10 @@ packageStoreContract('PostgreSQL', async () => postgresPorts(await openPostgres(
 
 catalogContract('PostgreSQL', async () => {
   const db = await openPostgres();
-  return { packages: postgresPorts(db).packages, catalog: new SqlCatalogStore(db) };
+  return { packages: postgresPorts(db).packages, catalog: new SqlCatalogStore(db, 'default') };
 });
 
-symbolStoreContract('PostgreSQL', async () => new SqlSymbolStore(await openPostgres()));
+symbolStoreContract('PostgreSQL', async () => new SqlSymbolStore(await openPostgres(), 'default'));
 
 describe('PostgreSQL migrations', () => {
   it('migrate once when several nodes open a fresh database at the same time', async () => {
@@ -249,8 +251,8 @@ describe('search ranks alike on SQLite and PostgreSQL', () => {
       {
         name: 'SQLite',
         ports: {
-          packages: new SqlPackageStore(sqlite, refreshSearchDocuments),
-          search: new SqliteSearchIndex(sqlite),
+          packages: new SqlPackageStore(sqlite, 'default', refreshSearchDocuments),
+          search: new SqliteSearchIndex(sqlite, 'default'),
         },
       },
       { name: 'PostgreSQL', ports: postgresPorts(await openPostgres()) },

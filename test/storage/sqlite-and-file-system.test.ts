@@ -27,19 +27,25 @@ after(async () => {
 packageStoreContract('SQLite', async () => {
   const db = await openSqliteDatabase(join(root, `db-${n++}.sqlite`));
   databases.push(db);
-  return { packages: new SqlPackageStore(db, refreshSearchDocuments), search: new SqliteSearchIndex(db) };
+  return {
+    packages: new SqlPackageStore(db, 'default', refreshSearchDocuments),
+    search: new SqliteSearchIndex(db, 'default'),
+  };
 });
 
 catalogContract('SQLite', async () => {
   const db = await openSqliteDatabase(join(root, `db-${n++}.sqlite`));
   databases.push(db);
-  return { packages: new SqlPackageStore(db, refreshSearchDocuments), catalog: new SqlCatalogStore(db) };
+  return {
+    packages: new SqlPackageStore(db, 'default', refreshSearchDocuments),
+    catalog: new SqlCatalogStore(db, 'default'),
+  };
 });
 
 symbolStoreContract('SQLite', async () => {
   const db = await openSqliteDatabase(join(root, `db-${n++}.sqlite`));
   databases.push(db);
-  return new SqlSymbolStore(db);
+  return new SqlSymbolStore(db, 'default');
 });
 
 blobStoreContract('file system', async () => new FileSystemBlobStore(join(root, `blobs-${n++}`)));

@@ -9,6 +9,28 @@ import { createApiKey, listApiKeys, revokeApiKey, type Requester } from '../../a
 import type { ApiKey } from '../../auth/ports.ts';
 import { composeNugget, type Nugget } from '../../compose.ts';
 import { addConfigOptions, configFromFlags } from '../../config/config.ts';
+import { invalidInput } from '../../errors.ts';
+import { feedNameProblem } from '../../packages/feed.ts';
+
+/** 'ci, nightly' -> ['ci', 'nightly']; '*' -> ['*'] (every feed). */
+function parseFeedList(text: string): string[] {
+  const names = [
+    ...new Set(
+      text
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== ''),
+    ),
+  ];
+  if (names.length === 0)
+    throw invalidInput('feeds_missing', "Give at least one feed name, or '*' for every feed.");
+  if (names.includes('*')) return ['*'];
+  for (const name of names) {
+    const problem = feedNameProblem(name);
+    if (problem) throw invalidInput('feed_name_invalid', problem);
+  }
+  return names;
+}
 
 const cli: Requester = { actor: 'cli', source: 'cli' };
 
@@ -53,21 +75,30 @@ export function apikeyCommand(program: Command): void {
       .requiredOption('--name <name>', 'a unique name, recorded in the audit log (e.g. ci, alice)')
       .requiredOption('--scopes <scopes>', 'comma-separated: push-new, push, unlist, read, admin')
       .option('--packages <globs>', 'comma-separated id patterns the key may touch, e.g. "Contoso.*"', '*')
+      .option(
+        '--feeds <names>',
+        'comma-separated feeds the key is valid for, e.g. ci,nightly (default: all)',
+        '*',
+      )
       .option('--expires <when>', 'a duration (90d, 12h, 2w), an ISO date, or never', '365d'),
   ).action(async (flags: Record<string, unknown>) => {
     const scopes = parseScopes(String(flags['scopes']));
     const packages = parseIdPatterns(String(flags['packages']));
-    await withFeed(flags, async ({ feed }) => {
-      const expires = parseExpiry(String(flags['expires']), feed.clock.now());
-      const { key, apiKey } = await createApiKey(feed, cli, {
+    const feeds = parseFeedList(String(flags['feeds']));
+    await withFeed(flags, async ({ services, feeds: directory }) => {
+      for (const feed of feeds) if (feed !== '*') await directory.get(feed);
+      const expires = parseExpiry(String(flags['expires']), services.clock.now());
+      const { key, apiKey } = await createApiKey(services, cli, {
         name: String(flags['name']),
         scopes,
         packages,
+        feeds,
         expires,
       });
       console.log(
         `Created API key '${apiKey.name}' (id ${apiKey.keyId}; scopes ${apiKey.scopes.join(',')}; ` +
-          `packages ${apiKey.packages.join(',')}; expires ${apiKey.expires ?? 'never'}):\n\n${key}\n`,
+          `packages ${apiKey.packages.join(',')}; feeds ${apiKey.feeds.join(',')}; ` +
+          `expires ${apiKey.expires ?? 'never'}):\n\n${key}\n`,
       );
       console.error('Copy it now: it is not stored anywhere and will not be shown again.');
     });
@@ -79,8 +110,8 @@ export function apikeyCommand(program: Command): void {
       .description('list API keys (never the keys themselves)')
       .option('--json', 'print JSON'),
   ).action(async (flags: Record<string, unknown>) => {
-    await withFeed(flags, async ({ feed }) => {
-      const keys = await listApiKeys(feed);
+    await withFeed(flags, async ({ services }) => {
+      const keys = await listApiKeys(services);
       if (flags['json']) {
         console.log(JSON.stringify(keys, null, 2));
         return;
@@ -89,13 +120,24 @@ export function apikeyCommand(program: Command): void {
         console.log('No API keys. Create one with: nugget apikey create --name <name> --scopes <scopes>');
         return;
       }
-      const now = feed.clock.now();
-      const header = ['NAME', 'ID', 'SCOPES', 'PACKAGES', 'CREATED', 'EXPIRES', 'LAST USED', 'STATUS'];
+      const now = services.clock.now();
+      const header = [
+        'NAME',
+        'ID',
+        'SCOPES',
+        'PACKAGES',
+        'FEEDS',
+        'CREATED',
+        'EXPIRES',
+        'LAST USED',
+        'STATUS',
+      ];
       const rows = keys.map((key) => [
         key.name,
         key.keyId,
         key.scopes.join(','),
         key.packages.join(','),
+        key.feeds.join(','),
         key.created,
         key.expires ?? 'never',
         key.lastUsed ?? 'never',
@@ -111,8 +153,8 @@ export function apikeyCommand(program: Command): void {
       .description('revoke an API key at once; its name stays taken')
       .argument('<name-or-id>', 'the name or key id (nugget apikey list)'),
   ).action(async (nameOrId: string, flags: Record<string, unknown>) => {
-    await withFeed(flags, async ({ feed }) => {
-      const key = await revokeApiKey(feed, cli, nameOrId);
+    await withFeed(flags, async ({ services }) => {
+      const key = await revokeApiKey(services, cli, nameOrId);
       console.log(`Revoked API key '${key.name}' (id ${key.keyId}).`);
     });
   });

@@ -1,5 +1,5 @@
 // `nugget audit`: read the audit log of writes, newest first (docs/security.md, "Audit log"). The same entries
-// are served to admin keys at GET /v3/admin/audit.
+// are served to admin keys at GET /admin/audit, and one feed's at GET /feeds/{name}/v3/admin/audit.
 import type { Command } from 'commander';
 import { parseSince } from '../../auth/expiry.ts';
 import { composeNugget } from '../../compose.ts';
@@ -15,6 +15,7 @@ export function auditCommand(program: Command): void {
       )
       .option('--since <when>', 'only entries at or after an ISO date, or a duration back from now (24h, 7d)')
       .option('--limit <count>', 'at most this many entries', '100')
+      .option('--feed <name>', 'only the entries of this feed (default: every feed and the key changes)')
       .option('--json', 'print JSON'),
   ).action(async (flags: Record<string, unknown>) => {
     const limit = Number(flags['limit']);
@@ -29,10 +30,11 @@ export function auditCommand(program: Command): void {
       { keepTempFiles: true },
     );
     try {
-      const { feed } = nugget;
+      const { services } = nugget;
       const since =
-        typeof flags['since'] === 'string' ? parseSince(flags['since'], feed.clock.now()) : undefined;
-      const entries = await feed.audit.list({ since, limit });
+        typeof flags['since'] === 'string' ? parseSince(flags['since'], services.clock.now()) : undefined;
+      const feed = typeof flags['feed'] === 'string' ? flags['feed'] : undefined;
+      const entries = await services.audit.list({ since, limit, feed });
       if (flags['json']) {
         console.log(JSON.stringify(entries, null, 2));
         return;
@@ -45,7 +47,7 @@ export function auditCommand(program: Command): void {
         const target = [entry.packageId, entry.version].filter(Boolean).join(' ');
         const detail = entry.detail ? ` ${JSON.stringify(entry.detail)}` : '';
         console.log(
-          `${entry.at}  ${entry.actor}${entry.keyId ? ` (${entry.keyId})` : ''}  ${entry.action}` +
+          `${entry.at}  ${entry.feed ?? '(server)'}  ${entry.actor}${entry.keyId ? ` (${entry.keyId})` : ''}  ${entry.action}` +
             `${target ? `  ${target}` : ''}  ${entry.outcome}  from ${entry.source ?? '?'}${detail}`,
         );
       }

@@ -22,9 +22,11 @@ async function run(
 ): Promise<void> {
   const nugget = await composeNugget({ ...configFromFlags(flags), logLevel: 'warn' });
   try {
-    const { changed, unchanged } = await deprecatePackage(nugget.feed, input);
+    const { feed, stores } = await nugget.openFeed(String(flags['feed']));
+    const { changed, unchanged } = await deprecatePackage(stores, input);
     // Writes made on the storage directly are audited like writes over HTTP (docs/security.md, "Audit log").
-    await nugget.feed.audit.append({
+    await nugget.services.audit.append({
+      feed: feed.name,
       at: new Date().toISOString(),
       actor: 'cli',
       action: input.deprecation ? 'deprecate' : 'undeprecate',
@@ -58,7 +60,8 @@ export function deprecateCommand(program: Command): void {
       .option(
         '--alternate <id[@range]>',
         'the package to use instead, e.g. Other.Package or Other.Package@[2.0.0, )',
-      ),
+      )
+      .option('--feed <name>', 'the feed of the package', 'default'),
   ).action(async (id: string, versions: string, flags: Record<string, unknown>) => {
     const alternate =
       typeof flags['alternate'] === 'string' ? parseAlternatePackage(flags['alternate']) : undefined;
@@ -75,7 +78,8 @@ export function deprecateCommand(program: Command): void {
       .command('undeprecate')
       .description('remove the deprecation of versions of a package')
       .argument('<id>', 'package id')
-      .argument('<versions>', 'a version, a NuGet version range, or * for every version'),
+      .argument('<versions>', 'a version, a NuGet version range, or * for every version')
+      .option('--feed <name>', 'the feed of the package', 'default'),
   ).action(async (id: string, versions: string, flags: Record<string, unknown>) =>
     run(flags, { id, versions, deprecation: undefined }),
   );

@@ -1,6 +1,7 @@
 // `nugget gc`: remove package and symbol files no version refers to (left by a crash between storing the files
 // and committing the row), and stale uploads in <data dir>/tmp. Safe beside running servers: only what is older
-// than the grace period goes, so a push in progress on any node is never touched. Run it from cron.
+// than the grace period goes, so a push in progress on any node is never touched. Run it from cron. It works on
+// every feed at once: feeds share one blob store.
 import type { Command } from 'commander';
 import { composeNugget } from '../../compose.ts';
 import { addConfigOptions, ConfigError, configFromFlags, parseDuration } from '../../config/config.ts';
@@ -11,7 +12,7 @@ export function gcCommand(program: Command): void {
     program
       .command('gc')
       .description(
-        'remove package files that no version refers to, and stale uploads; prints what it removed',
+        'remove package files that no version of any feed refers to, and stale uploads; prints what it removed',
       )
       .option('--grace <duration>', 'leave anything younger than this, e.g. 30m, 2h (default 1h)')
       .option('--dry-run', 'only report what would be removed'),
@@ -32,7 +33,13 @@ export function gcCommand(program: Command): void {
     );
     try {
       const report = await collectGarbage(
-        { ...nugget.feed, tempDir: nugget.feed.options.tempDir },
+        {
+          feeds: async () =>
+            (await nugget.feeds.list()).map((feed) => nugget.feeds.storesOf(feed.name).stores),
+          blobs: nugget.services.blobs,
+          clock: nugget.services.clock,
+          tempDir: nugget.services.options.tempDir,
+        },
         { gracePeriodMs, dryRun },
       );
       const verb = dryRun ? 'Would remove' : 'Removed';

@@ -15,6 +15,7 @@ export function replicateCommand(program: Command): void {
         "copy another V3 feed's packages into this feed, continuing from where the last run stopped",
       )
       .requiredOption('--from <url>', 'the service index URL of the source feed')
+      .option('--feed <name>', 'the feed of this server to replicate into (its own cursor)', 'default')
       .option('--ids <ids>', 'comma-separated ids to copy when the source has no catalog')
       .option('--source-header <header...>', "request header for the source, e.g. 'Authorization: Bearer x'"),
   ).action(async (flags: Record<string, unknown>) => {
@@ -34,10 +35,14 @@ export function replicateCommand(program: Command): void {
       notTTYSchedule: 5000,
     });
     try {
+      const { feed, stores } = await nugget.openFeed(String(flags['feed']));
       const summary = await replicateFeed(
         {
-          ...nugget.feed,
-          cursors: nugget.replicationCursors,
+          feed,
+          packages: stores.packages,
+          blobs: nugget.services.blobs,
+          clock: nugget.services.clock,
+          cursors: stores.replicationCursors,
           remote: new HttpRemoteFeed({ tempDir: join(resolve(config.dataDir), 'tmp'), headers }),
         },
         {
@@ -51,7 +56,7 @@ export function replicateCommand(program: Command): void {
       );
       bar.stop();
       console.log(
-        `Replicated ${String(flags['from'])}: ${summary.added} added, ${summary.updated} updated, ` +
+        `Replicated ${String(flags['from'])} into feed '${feed.name}': ${summary.added} added, ${summary.updated} updated, ` +
           `${summary.deleted} deleted, ${summary.skipped} skipped` +
           (summary.cursor ? `; cursor ${summary.cursor}` : ''),
       );

@@ -42,22 +42,25 @@ export function vulnerabilitiesCommand(program: Command): void {
         '--from <url>',
         "another feed's service index: replicate its VulnerabilityInfo (implies --replace)",
       )
-      .option('--replace', 'remove every advisory the import does not name'),
+      .option('--replace', 'remove every advisory the import does not name')
+      .option('--feed <name>', 'the feed whose advisories these are', 'default'),
   ).action(async (file: string | undefined, flags: Record<string, unknown>) => {
     const from = typeof flags['from'] === 'string' ? flags['from'] : undefined;
     if (!file === !from)
       throw invalidInput('invalid_arguments', 'Give either an advisory file or --from <service index URL>.');
     const nugget = await composeNugget({ ...configFromFlags(flags), logLevel: 'warn' });
     try {
+      const { feed, stores } = await nugget.openFeed(String(flags['feed']));
       let summary;
       if (from) {
         const advisories: AdvisoryInput[] = await readUpstreamAdvisories(fetchJson, from);
-        summary = await nugget.feed.advisories.importAdvisories(advisories, { replace: true });
+        summary = await stores.advisories.importAdvisories(advisories, { replace: true });
       } else {
         const document = await readAdvisoryFile(file as string);
-        summary = await importVulnerabilities(nugget.feed, { document, replace: flags['replace'] === true });
+        summary = await importVulnerabilities(stores, { document, replace: flags['replace'] === true });
       }
-      await nugget.feed.audit.append({
+      await nugget.services.audit.append({
+        feed: feed.name,
         at: new Date().toISOString(),
         actor: 'cli',
         action: 'import-vulnerabilities',
@@ -66,7 +69,7 @@ export function vulnerabilitiesCommand(program: Command): void {
         detail: { ...summary, ...(from ? { from } : { file }) },
       });
       console.log(
-        `Advisories: ${summary.added} added, ${summary.changed} changed, ${summary.removed} removed, ` +
+        `Advisories of feed '${feed.name}': ${summary.added} added, ${summary.changed} changed, ${summary.removed} removed, ` +
           `${summary.unchanged} unchanged; ${summary.catalogEntries} catalog entries appended.`,
       );
     } finally {

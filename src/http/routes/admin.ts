@@ -1,10 +1,12 @@
-// Admin API of this feed (not part of NuGet's protocol), for keys with the admin scope (docs/security.md):
-// deprecations (../shared/spec/nuget-api/registration-base-url-resource.md, "Package deprecation") and the
-// vulnerability advisories behind VulnerabilityInfo. Documented in docs/deprecation.md and docs/vulnerabilities.md.
+// Admin API of one feed (not part of NuGet's protocol), for keys with the admin scope on it (docs/security.md):
+// deprecations (../shared/spec/nuget-api/registration-base-url-resource.md, "Package deprecation"), the
+// vulnerability advisories behind VulnerabilityInfo and the feed's audit log. Documented in docs/deprecation.md,
+// docs/vulnerabilities.md and docs/security.md. The server-wide admin API (feeds, promotion) is admin-feeds.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { deprecatePackage, parseDeprecation } from '../../packages/deprecate-package.ts';
 import { importVulnerabilities } from '../../packages/import-vulnerabilities.ts';
-import type { Feed } from '../feed.ts';
+import { feedOf } from '../feed-of-request.ts';
+import type { HttpServices } from '../http-services.ts';
 import type { Action } from '../../auth/authorize.ts';
 import { parseSince } from '../../auth/expiry.ts';
 import type { AuditAction } from '../../auth/ports.ts';
@@ -20,7 +22,7 @@ interface VersionParams {
 /** An advisory file of every NuGet advisory GitHub knows is a few MB; the default 1 MB body limit is too small. */
 const maxAdvisoryFileBytes = 64 * 1024 * 1024;
 
-export function adminRoutes(app: FastifyInstance, feed: Feed): void {
+export function adminRoutes(app: FastifyInstance, services: HttpServices): void {
   const noteOf = (request: FastifyRequest, action: AuditAction): AuditNote => {
     const params = request.params as Partial<VersionParams>;
     return { action, packageId: params.id, version: params.version };
@@ -30,12 +32,13 @@ export function adminRoutes(app: FastifyInstance, feed: Feed): void {
   const authenticated = (action: Action, auditAction: AuditAction) => ({
     onRequest: async (request: FastifyRequest, reply: FastifyReply) =>
       audited(
-        feed,
+        services,
         request,
         noteOf(request, auditAction),
         async () => {
-          const principal = await requireApiKey(request, reply, feed, [action]);
-          requireAllowed(principal, action, (request.params as Partial<VersionParams>).id);
+          const { name } = feedOf(request).feed;
+          const principal = await requireApiKey(request, reply, services, [action], name);
+          requireAllowed(principal, action, name, (request.params as Partial<VersionParams>).id);
         },
         { onlyFailures: true },
       ),
@@ -45,9 +48,9 @@ export function adminRoutes(app: FastifyInstance, feed: Feed): void {
     '/v3/admin/deprecations/:id/:version',
     authenticated('deprecate', 'deprecate'),
     async (request, reply) => {
-      await audited(feed, request, noteOf(request, 'deprecate'), async (note) => {
+      await audited(services, request, noteOf(request, 'deprecate'), async (note) => {
         const deprecation = parseDeprecation(request.body);
-        const result = await deprecatePackage(feed, {
+        const result = await deprecatePackage(feedOf(request).stores, {
           id: request.params.id,
           versions: request.params.version,
           deprecation,
@@ -63,8 +66,8 @@ export function adminRoutes(app: FastifyInstance, feed: Feed): void {
     '/v3/admin/deprecations/:id/:version',
     authenticated('deprecate', 'undeprecate'),
     async (request, reply) => {
-      await audited(feed, request, noteOf(request, 'undeprecate'), async (note) => {
-        const result = await deprecatePackage(feed, {
+      await audited(services, request, noteOf(request, 'undeprecate'), async (note) => {
+        const result = await deprecatePackage(feedOf(request).stores, {
           id: request.params.id,
           versions: request.params.version,
           deprecation: undefined,
@@ -80,9 +83,12 @@ export function adminRoutes(app: FastifyInstance, feed: Feed): void {
     '/v3/admin/vulnerabilities',
     { ...authenticated('import-vulnerabilities', 'import-vulnerabilities'), bodyLimit: maxAdvisoryFileBytes },
     async (request, reply) => {
-      const summary = await audited(feed, request, { action: 'import-vulnerabilities' }, async (note) => {
+      const summary = await audited(services, request, { action: 'import-vulnerabilities' }, async (note) => {
         const replace = ['true', '1'].includes(String(request.query.replace ?? '').toLowerCase());
-        const summary = await importVulnerabilities(feed, { document: request.body, replace });
+        const summary = await importVulnerabilities(feedOf(request).stores, {
+          document: request.body,
+          replace,
+        });
         note.detail = { ...summary, replace };
         request.log.info({ ...summary, replace }, 'vulnerability advisories imported');
         return summary;
@@ -91,25 +97,37 @@ export function adminRoutes(app: FastifyInstance, feed: Feed): void {
     },
   );
 
-  // The audit log, newest first (docs/security.md, "Audit log"). Reading it is not itself audited.
-  app.get<{ Querystring: { since?: string; limit?: string } }>(
+  // The feed's audit log, newest first (docs/security.md, "Audit log"). Reading it is not itself audited.
+  app.get<{ Querystring: AuditQuery }>(
     '/v3/admin/audit',
     {
       onRequest: async (request, reply) => {
-        requireAllowed(await requireApiKey(request, reply, feed, ['read-audit-log']), 'read-audit-log');
+        const { name } = feedOf(request).feed;
+        const principal = await requireApiKey(request, reply, services, ['read-audit-log'], name);
+        requireAllowed(principal, 'read-audit-log', name);
       },
     },
-    async (request) => {
-      const limit = request.query.limit === undefined ? 100 : Number(request.query.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-        throw invalidInput(
-          'limit_invalid',
-          `limit must be a whole number from 1 to 10000, not '${request.query.limit}'.`,
-        );
-      }
-      const since =
-        request.query.since === undefined ? undefined : parseSince(request.query.since, feed.clock.now());
-      return { entries: await feed.audit.list({ since, limit }) };
-    },
+    async (request) => ({
+      entries: await services.audit.list({
+        ...parseAuditQuery(request.query, services.clock.now()),
+        feed: feedOf(request).feed.name,
+      }),
+    }),
   );
+}
+
+export interface AuditQuery {
+  since?: string;
+  limit?: string;
+}
+
+export function parseAuditQuery(query: AuditQuery, now: Date): { since: Date | undefined; limit: number } {
+  const limit = query.limit === undefined ? 100 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    throw invalidInput(
+      'limit_invalid',
+      `limit must be a whole number from 1 to 10000, not '${query.limit}'.`,
+    );
+  }
+  return { since: query.since === undefined ? undefined : parseSince(query.since, now), limit };
 }

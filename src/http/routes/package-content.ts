@@ -10,7 +10,8 @@ import { sortByVersion } from '../../packages/version-order.ts';
 import type { StoredBlob } from '../../packages/ports.ts';
 import { buildVersionList } from '../../protocol/package-content.ts';
 import type { EmbeddedFileKind, PackageVersion } from '../../protocol/package-version.ts';
-import type { Feed } from '../feed.ts';
+import { feedOf, frontOf, type RequestFeed } from '../feed-of-request.ts';
+import type { HttpServices } from '../http-services.ts';
 import { sendCachedJson, type StampedValue } from '../response-cache.ts';
 
 const noSuchPackage = (id: string) =>
@@ -66,17 +67,21 @@ function presignedDownload(
   return presign(key, 2 * presignWindowSeconds, signedAt);
 }
 
-export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
+export function packageContentRoutes(app: FastifyInstance, services: HttpServices): void {
   /** The version a download names, from the cache while the id's change stamp stands. */
-  async function findVersion(id: string, version: string): Promise<StampedValue<PackageVersion>> {
+  async function findVersion(
+    { feed, stores }: RequestFeed,
+    id: string,
+    version: string,
+  ): Promise<StampedValue<PackageVersion>> {
     const lowerId = id.toLowerCase();
     const lowerVersion = lowerVersionOf(version);
     if (!lowerVersion) throw noSuchVersion(id, version);
-    return await feed.caches.versions.getOrBuildStamped(
+    return await services.caches.versions.getOrBuildStamped(
       `${lowerId}/${lowerVersion}`,
-      { stamps: feed.stamps, lowerId },
+      { feed: feed.name, stamps: stores.stamps, lowerId },
       async () => {
-        const found = await feed.packages.findVersion(lowerId, lowerVersion);
+        const found = await stores.packages.findVersion(lowerId, lowerVersion);
         if (!found) throw noSuchVersion(id, version);
         return { value: found, bytes: 2048 };
       },
@@ -85,14 +90,14 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
 
   /** Small files are kept in memory by blob key: a key names one push's bytes forever. */
   async function readBlob(key: string): Promise<Buffer | StoredBlob | undefined> {
-    const cached = feed.caches.files.get(key);
+    const cached = services.caches.files.get(key);
     if (cached) return cached;
-    const blob = await feed.blobs.open(key);
+    const blob = await services.blobs.open(key);
     if (!blob || blob.size > smallFileBytes) return blob;
     const chunks: Buffer[] = [];
     for await (const chunk of blob.stream) chunks.push(chunk as Buffer);
     const bytes = Buffer.concat(chunks);
-    feed.caches.files.set(key, bytes, bytes.length);
+    services.caches.files.set(key, bytes, bytes.length);
     return bytes;
   }
 
@@ -110,9 +115,12 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
     const bytes = Buffer.isBuffer(blob);
     const type =
       typeof contentType === 'string' ? contentType : bytes ? contentType(blob) : 'application/octet-stream';
-    if (bytes) {
+    const front = bytes ? frontOf(request, services) : undefined;
+    if (bytes && front) {
       // Valid while the version's stamps stand: a hard delete moves them, and the fast path stops serving it.
-      feed.caches.front?.put(request.raw, {
+      front.cache.put(request.raw, {
+        stamps: front.stamps,
+        settings: front.settings,
         status: 200,
         headers: { 'content-type': type, 'cache-control': immutable },
         body: blob,
@@ -132,13 +140,14 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
 
   app.get<{ Params: { id: string } }>('/v3/flatcontainer/:id/index.json', async (request, reply) => {
     const lowerId = request.params.id.toLowerCase();
-    return sendCachedJson(request, reply, feed.caches.responses, {
+    const { feed, stores } = feedOf(request);
+    return sendCachedJson(request, reply, services.caches.responses, {
       key: `versions ${lowerId}`,
-      freshness: { stamps: feed.stamps, lowerId },
-      front: feed.caches.front,
+      freshness: { feed: feed.name, stamps: stores.stamps, lowerId },
+      front: frontOf(request, services),
       cacheControl: 'no-cache',
       build: async () => {
-        const versions = await feed.packages.findVersions(lowerId);
+        const versions = await stores.packages.findVersions(lowerId);
         // 404 means "no such package" to the client; an empty list would mean the same but costs a parse.
         if (versions.length === 0) throw noSuchPackage(lowerId);
         return buildVersionList(sortByVersion(versions));
@@ -150,7 +159,8 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
     '/v3/flatcontainer/:id/:version/:file',
     async (request, reply) => {
       const { id, version, file } = request.params;
-      const found = await findVersion(id, version);
+      const requestFeed = feedOf(request);
+      const found = await findVersion(requestFeed, id, version);
       const pkg = found.value;
       const name = file.toLowerCase();
       const prefix = `${pkg.lowerId}.`;
@@ -158,16 +168,18 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
         if (lowerVersionOf(name.slice(prefix.length, -'.nupkg'.length)) !== pkg.lowerVersion) {
           throw noSuchVersion(id, version);
         }
-        const countDownload = () => feed.downloads.record(pkg.lowerId, pkg.lowerVersion);
+        const { downloads } = requestFeed;
+        const countDownload = () => downloads.record(pkg.lowerId, pkg.lowerVersion);
         if (request.method === 'GET') countDownload();
-        if (feed.options.redirectDownloads && feed.blobs.presignedUrl) {
+        const { blobs } = services;
+        if (services.options.redirectDownloads && blobs.presignedUrl) {
           return reply
             .header('cache-control', 'no-cache')
             .redirect(
               await presignedDownload(
-                feed.blobs.presignedUrl.bind(feed.blobs),
+                blobs.presignedUrl.bind(blobs),
                 blobKeys.nupkg(pkg),
-                feed.clock.now(),
+                services.clock.now(),
               ),
               302,
             );

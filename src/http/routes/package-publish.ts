@@ -1,9 +1,10 @@
-// @type PackagePublish/2.0.0: push (PUT), unlist or delete (DELETE), relist (POST).
+// @type PackagePublish/2.0.0: push (PUT), unlist or delete (DELETE), relist (POST), on the feed of the URL.
 // Spec: ../shared/spec/nuget-api/package-publish-resource.md
 import type { FastifyInstance } from 'fastify';
 import { deletePackage, setListed } from '../../packages/manage-package.ts';
 import { publishPackage } from '../../packages/publish-package.ts';
-import type { Feed } from '../feed.ts';
+import { feedOf } from '../feed-of-request.ts';
+import type { HttpServices } from '../http-services.ts';
 import { receivePackage } from '../receive-package.ts';
 import { audited, requireAllowed, requireApiKey } from '../request-auth.ts';
 
@@ -12,31 +13,41 @@ interface PackageParams {
   version: string;
 }
 
-export function packagePublishRoutes(app: FastifyInstance, feed: Feed): void {
+export function packagePublishRoutes(app: FastifyInstance, services: HttpServices): void {
   // Raw (non-multipart) pushes: the body stream goes to receivePackage untouched.
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
 
-  // The key is checked before the body is read; whether it may push THIS id (a new id needs push-new, a new
-  // version of an existing id push) once the nuspec is read, before anything is stored.
-  // Each write is audited before it is answered: an acknowledged write always has its record.
+  // The key is checked before the body is read (valid for this feed, with a push scope); whether it may push THIS
+  // id (a new id needs push-new, a new version of an existing id push) once the nuspec is read, before anything
+  // is stored. Each write is audited before it is answered: an acknowledged write always has its record.
   app.put('/v3/package', async (request, reply) => {
-    await audited(feed, request, { action: 'push' }, async (note) => {
-      const principal = await requireApiKey(request, reply, feed, ['push-new', 'push']);
-      const upload = await receivePackage(request, feed.options);
+    const { feed, stores } = feedOf(request);
+    await audited(services, request, { action: 'push' }, async (note) => {
+      const principal = await requireApiKey(request, reply, services, ['push-new', 'push'], feed.name);
+      const upload = await receivePackage(request, {
+        ...services.options,
+        maxPackageSize: feed.settings.maxPackageSize,
+      });
       try {
         const published = await publishPackage(
           {
-            ...feed,
+            feed,
+            packages: stores.packages,
+            blobs: services.blobs,
+            clock: services.clock,
             authorize: async (candidate) => {
               note.packageId = candidate.id;
               note.version = candidate.fullVersion;
-              const isNewId = (await feed.packages.findVersions(candidate.lowerId)).length === 0;
-              requireAllowed(principal, isNewId ? 'push-new' : 'push', candidate.id);
+              const isNewId = (await stores.packages.findVersions(candidate.lowerId)).length === 0;
+              requireAllowed(principal, isNewId ? 'push-new' : 'push', feed.name, candidate.id);
             },
           },
           upload,
         );
-        request.log.info({ id: published.id, version: published.fullVersion }, 'package published');
+        request.log.info(
+          { feed: feed.name, id: published.id, version: published.fullVersion },
+          'package published',
+        );
       } finally {
         await upload.discard();
       }
@@ -45,20 +56,35 @@ export function packagePublishRoutes(app: FastifyInstance, feed: Feed): void {
   });
 
   app.delete<{ Params: PackageParams }>('/v3/package/:id/:version', async (request, reply) => {
+    const { feed, stores } = feedOf(request);
     const { id, version } = request.params;
-    const action = feed.options.deleteBehavior === 'delete' ? 'delete' : 'unlist';
-    await audited(feed, request, { action, packageId: id, version }, async () => {
-      requireAllowed(await requireApiKey(request, reply, feed, [action]), action, id);
-      await deletePackage({ ...feed, deleteBehavior: feed.options.deleteBehavior }, request.params);
+    const action = feed.settings.deleteBehavior === 'delete' ? 'delete' : 'unlist';
+    await audited(services, request, { action, packageId: id, version }, async () => {
+      requireAllowed(
+        await requireApiKey(request, reply, services, [action], feed.name),
+        action,
+        feed.name,
+        id,
+      );
+      await deletePackage(
+        { ...stores, blobs: services.blobs, deleteBehavior: feed.settings.deleteBehavior },
+        request.params,
+      );
     });
     return reply.code(204).send();
   });
 
   app.post<{ Params: PackageParams }>('/v3/package/:id/:version', async (request, reply) => {
+    const { feed, stores } = feedOf(request);
     const { id, version } = request.params;
-    await audited(feed, request, { action: 'relist', packageId: id, version }, async () => {
-      requireAllowed(await requireApiKey(request, reply, feed, ['relist']), 'relist', id);
-      await setListed(feed, { ...request.params, listed: true });
+    await audited(services, request, { action: 'relist', packageId: id, version }, async () => {
+      requireAllowed(
+        await requireApiKey(request, reply, services, ['relist'], feed.name),
+        'relist',
+        feed.name,
+        id,
+      );
+      await setListed(stores, { ...request.params, listed: true });
     });
     return reply.code(200).send();
   });

@@ -14,24 +14,25 @@ import {
   type RegistrationHive,
   type ResourceUrls,
   registrationHiveFromPath,
-  resourceUrls,
 } from '../../protocol/resource-urls.ts';
+import type { FeedStores } from '../../packages/ports.ts';
 import { baseUrlOf } from '../base-url.ts';
-import type { Feed } from '../feed.ts';
+import { feedOf, frontOf, urlsOf } from '../feed-of-request.ts';
+import type { HttpServices } from '../http-services.ts';
 import { sendCachedJson } from '../response-cache.ts';
 
 const noRegistration = (id: string) =>
   notFound('package_not_found', `There is no package '${id}' in this registration hive.`);
 
-export function registrationRoutes(app: FastifyInstance, feed: Feed): void {
+export function registrationRoutes(app: FastifyInstance, services: HttpServices): void {
   function hiveOf(path: string, id: string): RegistrationHive {
     const hive = registrationHiveFromPath(path);
     if (!hive) throw noRegistration(id);
     return hive;
   }
 
-  async function hiveVersions(hive: RegistrationHive, id: string) {
-    const versions = await feed.packages.findVersions(id.toLowerCase());
+  async function hiveVersions(stores: FeedStores, hive: RegistrationHive, id: string) {
+    const versions = await stores.packages.findVersions(id.toLowerCase());
     return sortByVersion(versions.filter((v) => isInHive(hive, v)));
   }
 
@@ -41,14 +42,15 @@ export function registrationRoutes(app: FastifyInstance, feed: Feed): void {
     reply: FastifyReply,
     hive: RegistrationHive,
     lowerId: string,
-    build: (urls: ResourceUrls) => Promise<unknown>,
+    build: (urls: ResourceUrls, stores: FeedStores) => Promise<unknown>,
   ) {
-    const base = baseUrlOf(request, feed.options);
-    return sendCachedJson(request, reply, feed.caches.responses, {
+    const { feed, stores } = feedOf(request);
+    const base = baseUrlOf(request, services.options);
+    return sendCachedJson(request, reply, services.caches.responses, {
       key: `registration ${base} ${request.url.split('?')[0]?.toLowerCase()}`,
-      freshness: { stamps: feed.stamps, lowerId },
-      front: feed.caches.front,
-      build: () => build(resourceUrls(base)),
+      freshness: { feed: feed.name, stamps: stores.stamps, lowerId },
+      front: frontOf(request, services),
+      build: () => build(urlsOf(request, services), stores),
       identity: hive === 'semver1',
       cacheControl: 'no-cache',
     });
@@ -57,13 +59,13 @@ export function registrationRoutes(app: FastifyInstance, feed: Feed): void {
   app.get<{ Params: { hive: string; id: string } }>('/v3/:hive/:id/index.json', async (request, reply) => {
     const hive = hiveOf(request.params.hive, request.params.id);
     const lowerId = request.params.id.toLowerCase();
-    return respond(request, reply, hive, lowerId, async (urls) => {
+    return respond(request, reply, hive, lowerId, async (urls, stores) => {
       const document = buildRegistrationIndex(
         urls,
         hive,
         lowerId,
-        await hiveVersions(hive, lowerId),
-        await feed.advisories.findAdvisories([lowerId]),
+        await hiveVersions(stores, hive, lowerId),
+        await stores.advisories.findAdvisories([lowerId]),
       );
       if (!document) throw noRegistration(lowerId);
       return document;
@@ -77,15 +79,15 @@ export function registrationRoutes(app: FastifyInstance, feed: Feed): void {
       const hive = hiveOf(request.params.hive, id);
       const upper = request.params.upper.replace(/\.json$/i, '');
       const lowerId = id.toLowerCase();
-      return respond(request, reply, hive, lowerId, async (urls) => {
+      return respond(request, reply, hive, lowerId, async (urls, stores) => {
         const page = buildRegistrationPage(
           urls,
           hive,
           lowerId,
-          await hiveVersions(hive, lowerId),
+          await hiveVersions(stores, hive, lowerId),
           lower,
           upper,
-          await feed.advisories.findAdvisories([lowerId]),
+          await stores.advisories.findAdvisories([lowerId]),
         );
         if (!page)
           throw notFound(
@@ -103,10 +105,10 @@ export function registrationRoutes(app: FastifyInstance, feed: Feed): void {
       const { id, leaf } = request.params;
       const hive = hiveOf(request.params.hive, id);
       const lowerId = id.toLowerCase();
-      return respond(request, reply, hive, lowerId, async (urls) => {
+      return respond(request, reply, hive, lowerId, async (urls, stores) => {
         const parsed = leaf.toLowerCase().endsWith('.json') ? tryParseVersion(leaf.slice(0, -5)) : undefined;
         const lowerVersion = parsed && toNormalizedString(parsed).toLowerCase();
-        const version = lowerVersion && (await feed.packages.findVersion(lowerId, lowerVersion));
+        const version = lowerVersion && (await stores.packages.findVersion(lowerId, lowerVersion));
         if (!version || !isInHive(hive, version)) {
           throw notFound(
             'package_not_found',

@@ -5,10 +5,10 @@ import { invalidInput } from '../../errors.ts';
 import { toLowerId } from '../../nuget/packaging/index.ts';
 import { isVisibleAtLevel, parseSemVerLevel, searchLevel } from '../../packages/search-filter.ts';
 import { sortByVersion } from '../../packages/version-order.ts';
-import { resourceUrls } from '../../protocol/resource-urls.ts';
 import { buildAutocompleteResponse, buildSearchResponse } from '../../protocol/search.ts';
 import { baseUrlOf } from '../base-url.ts';
-import type { Feed } from '../feed.ts';
+import { feedOf, frontOf, urlsOf } from '../feed-of-request.ts';
+import type { HttpServices } from '../http-services.ts';
 import { sendCachedJson } from '../response-cache.ts';
 
 // nuget.org caps skip at 3000 and take at 1000 (../shared/notes/landscape.md §5, row 19).
@@ -60,42 +60,44 @@ function searchQuery(query: Query) {
   };
 }
 
-export function searchRoutes(app: FastifyInstance, feed: Feed): void {
+export function searchRoutes(app: FastifyInstance, services: HttpServices): void {
   app.get<{ Querystring: Query }>('/v3/search', async (request, reply) => {
     const query = searchQuery(request.query);
-    const base = baseUrlOf(request, feed.options);
-    return sendCachedJson(request, reply, feed.caches.responses, {
+    const { feed, stores } = feedOf(request);
+    const base = baseUrlOf(request, services.options);
+    return sendCachedJson(request, reply, services.caches.responses, {
       key: `search ${base} ${request.url}`,
-      freshness: { stamps: feed.stamps, maxAgeMs: searchCacheMaxAgeMs },
-      front: feed.caches.front,
+      freshness: { feed: feed.name, stamps: stores.stamps, maxAgeMs: searchCacheMaxAgeMs },
+      front: frontOf(request, services),
       cacheControl: 'no-cache',
       build: async () => {
-        const { totalHits, hits } = await feed.search.search(query);
+        const { totalHits, hits } = await stores.search.search(query);
         // One query for the advisories of every id on the page: results carry the latest version's vulnerabilities.
-        const advisories = await feed.advisories.findAdvisories(hits.map((hit) => hit.lowerId));
+        const advisories = await stores.advisories.findAdvisories(hits.map((hit) => hit.lowerId));
         const results = hits.map((hit) => ({
           ...hit,
           advisories: advisories.filter((a) => a.lowerId === hit.lowerId),
         }));
-        return buildSearchResponse(resourceUrls(base), query.semVer2, totalHits, results);
+        return buildSearchResponse(urlsOf(request, services), query.semVer2, totalHits, results);
       },
     });
   });
 
   app.get<{ Querystring: Query }>('/v3/autocomplete', async (request, reply) => {
     const query = searchQuery(request.query);
+    const { feed, stores } = feedOf(request);
     const id = single(request.query, 'id');
     if (id !== undefined) {
       // Version mode: the listed versions of one id that the filter admits, lowest first.
       const lowerId = toLowerId(id.trim());
-      return sendCachedJson(request, reply, feed.caches.responses, {
+      return sendCachedJson(request, reply, services.caches.responses, {
         key: `autocomplete ${request.url}`,
-        freshness: { stamps: feed.stamps, lowerId },
-        front: feed.caches.front,
+        freshness: { feed: feed.name, stamps: stores.stamps, lowerId },
+        front: frontOf(request, services),
         cacheControl: 'no-cache',
         build: async () => {
           const level = searchLevel(query);
-          const versions = sortByVersion(await feed.packages.findVersions(lowerId)).filter((v) =>
+          const versions = sortByVersion(await stores.packages.findVersions(lowerId)).filter((v) =>
             isVisibleAtLevel(v, level),
           );
           const data = versions.map((v) => v.fullVersion);
@@ -103,13 +105,13 @@ export function searchRoutes(app: FastifyInstance, feed: Feed): void {
         },
       });
     }
-    return sendCachedJson(request, reply, feed.caches.responses, {
+    return sendCachedJson(request, reply, services.caches.responses, {
       key: `autocomplete ${request.url}`,
-      freshness: { stamps: feed.stamps },
-      front: feed.caches.front,
+      freshness: { feed: feed.name, stamps: stores.stamps },
+      front: frontOf(request, services),
       cacheControl: 'no-cache',
       build: async () => {
-        const { totalHits, ids } = await feed.search.autocompleteIds(query);
+        const { totalHits, ids } = await stores.search.autocompleteIds(query);
         return buildAutocompleteResponse(totalHits, ids);
       },
     });

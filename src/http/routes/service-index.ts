@@ -1,23 +1,22 @@
-// @type: the service index itself. Spec: ../shared/spec/nuget-api/service-index.md
+// @type: the service index itself, one per feed. Spec: ../shared/spec/nuget-api/service-index.md
 import type { FastifyInstance } from 'fastify';
-import { resourceUrls } from '../../protocol/resource-urls.ts';
 import { buildServiceIndex } from '../../protocol/service-index.ts';
-import { baseUrlOf } from '../base-url.ts';
-import type { Feed } from '../feed.ts';
+import { feedOf, urlsOf } from '../feed-of-request.ts';
+import type { HttpServices } from '../http-services.ts';
 import { sendJson } from '../send.ts';
 
-export function serviceIndexRoutes(app: FastifyInstance, feed: Feed): void {
+export function serviceIndexRoutes(app: FastifyInstance, services: HttpServices): void {
   app.get('/v3/index.json', async (request, reply) => {
+    const { stores } = feedOf(request);
     // One cheap MAX() query: VulnerabilityInfo is advertised only while advisories exist.
-    const vulnerabilityInfo = (await feed.advisories.lastUpdated()) !== undefined;
-    const urls = resourceUrls(baseUrlOf(request, feed.options));
+    const vulnerabilityInfo = (await stores.advisories.lastUpdated()) !== undefined;
     return sendJson(
       request,
       reply,
-      buildServiceIndex(urls, {
+      buildServiceIndex(urlsOf(request, services), {
         vulnerabilityInfo,
-        packageDetailsUrl: feed.options.packageDetailsUrl,
-        reportAbuseUrl: feed.options.reportAbuseUrl,
+        packageDetailsUrl: services.options.packageDetailsUrl,
+        reportAbuseUrl: services.options.reportAbuseUrl,
       }),
     );
   });

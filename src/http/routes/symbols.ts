@@ -5,29 +5,38 @@
 import type { FastifyInstance } from 'fastify';
 import { openSymbolFile } from '../../packages/open-symbol-file.ts';
 import { publishSymbolPackage } from '../../packages/publish-symbol-package.ts';
-import type { Feed } from '../feed.ts';
+import { feedOf } from '../feed-of-request.ts';
+import type { HttpServices } from '../http-services.ts';
 import { receivePackage } from '../receive-package.ts';
 import { audited, requireAllowed, requireApiKey } from '../request-auth.ts';
 
 // A file under a given key never changes: the key is the PDB's own id.
 const immutable = 'public, max-age=31536000, immutable';
 
-export function symbolRoutes(app: FastifyInstance, feed: Feed): void {
+export function symbolRoutes(app: FastifyInstance, services: HttpServices): void {
   // The client appends '/' to the @id (client-behaviour.md §1.5): the router ignores trailing slashes.
   // Bodies arrive as multipart, or raw application/octet-stream (parser registered by packagePublishRoutes).
   app.put('/v3/symbol-package', async (request, reply) => {
-    await audited(feed, request, { action: 'push-symbols' }, async (note) => {
-      const principal = await requireApiKey(request, reply, feed, ['push-symbols']);
-      const upload = await receivePackage(request, feed.options);
+    const { feed, stores } = feedOf(request);
+    await audited(services, request, { action: 'push-symbols' }, async (note) => {
+      const principal = await requireApiKey(request, reply, services, ['push-symbols'], feed.name);
+      const upload = await receivePackage(request, {
+        ...services.options,
+        maxPackageSize: feed.settings.maxPackageSize,
+      });
       try {
         const symbols = await publishSymbolPackage(
           {
-            ...feed,
-            tempDir: feed.options.tempDir,
+            feed: feed.name,
+            packages: stores.packages,
+            symbols: stores.symbols,
+            blobs: services.blobs,
+            clock: services.clock,
+            tempDir: services.options.tempDir,
             authorize: async ({ id, version }) => {
               note.packageId = id;
               note.version = version;
-              requireAllowed(principal, 'push-symbols', id);
+              requireAllowed(principal, 'push-symbols', feed.name, id);
             },
           },
           upload,
@@ -48,7 +57,10 @@ export function symbolRoutes(app: FastifyInstance, feed: Feed): void {
     '/v3/symbols/:file/:key/:file2',
     async (request, reply) => {
       const { file, key, file2 } = request.params;
-      const { blob } = await openSymbolFile(feed, { fileName: file, symbolKey: key, fileName2: file2 });
+      const { blob } = await openSymbolFile(
+        { symbols: feedOf(request).stores.symbols, blobs: services.blobs },
+        { fileName: file, symbolKey: key, fileName2: file2 },
+      );
       return reply
         .header('content-type', 'application/octet-stream')
         .header('content-length', blob.size)

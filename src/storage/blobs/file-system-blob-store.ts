@@ -1,4 +1,4 @@
-import { copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { BlobListing, BlobStore, StoredBlob } from '../../packages/ports.ts';
 
@@ -39,6 +39,26 @@ export class FileSystemBlobStore implements BlobStore {
     const temp = `${target}.${process.pid}.tmp`;
     await writeFile(temp, bytes);
     await rename(temp, target);
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<boolean> {
+    const source = this.#path(fromKey);
+    const target = this.#path(toKey);
+    await mkdir(dirname(target), { recursive: true });
+    // A hard link: both keys name one copy of the bytes, and removing either key leaves the other intact.
+    // Linked under a temp name and renamed into place, so a reader never sees a half-made key.
+    const temp = `${target}.${process.pid}.tmp`;
+    try {
+      await link(source, temp);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return false;
+      // File systems without hard links (some network mounts) get a copy.
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EMLINK') throw error;
+      await copyFile(source, temp);
+    }
+    await rename(temp, target);
+    return true;
   }
 
   async open(key: string): Promise<StoredBlob | undefined> {

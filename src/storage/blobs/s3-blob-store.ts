@@ -12,6 +12,7 @@ import {
   type GetObjectCommandOutput,
   ListObjectsV2Command,
   PutObjectCommand,
+  CopyObjectCommand,
   S3Client,
   type S3ClientConfig,
   S3ServiceException,
@@ -98,6 +99,27 @@ export class S3BlobStore implements BlobStore {
         ContentLength: bytes.byteLength,
       }),
     );
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<boolean> {
+    // Server-side: the bytes stay in the object store (the bucket holds two objects; a bucket with
+    // deduplication stores one). Single-request CopyObject handles objects up to 5 GB, above any package limit.
+    try {
+      await this.#client.send(
+        new CopyObjectCommand({
+          Bucket: this.#bucket,
+          Key: this.#objectKey(toKey),
+          CopySource: `${this.#bucket}/${this.#objectKey(fromKey)
+            .split('/')
+            .map(encodeURIComponent)
+            .join('/')}`,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
   }
 
   async open(key: string): Promise<StoredBlob | undefined> {

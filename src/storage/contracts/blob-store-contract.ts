@@ -34,6 +34,24 @@ export function blobStoreContract(name: string, create: () => Promise<BlobStore>
       assert.deepEqual(await readAll(store, 'packages/b/2.0.0/p2/b.2.0.0.nupkg'), bytes);
     });
 
+    it('copies a blob to another key; each key lives on when the other is removed', async () => {
+      const store = await create();
+      const bytes = Buffer.from('promoted nupkg bytes');
+      await store.put('feeds/ci/packages/c/1.0.0/p1/c.1.0.0.nupkg', bytes);
+      assert.equal(
+        await store.copy(
+          'feeds/ci/packages/c/1.0.0/p1/c.1.0.0.nupkg',
+          'feeds/release/packages/c/1.0.0/p2/c.1.0.0.nupkg',
+        ),
+        true,
+      );
+      await store.deletePrefix('feeds/ci');
+      assert.equal(await store.open('feeds/ci/packages/c/1.0.0/p1/c.1.0.0.nupkg'), undefined);
+      assert.deepEqual(await readAll(store, 'feeds/release/packages/c/1.0.0/p2/c.1.0.0.nupkg'), bytes);
+      assert.equal(await store.copy('feeds/ci/none', 'feeds/release/none'), false);
+      assert.equal(await store.open('feeds/release/none'), undefined);
+    });
+
     it('answers undefined for a key it does not hold', async () => {
       const store = await create();
       assert.equal(await store.open('packages/none/1.0.0/x/none.1.0.0.nupkg'), undefined);

@@ -23,6 +23,7 @@ export async function appendCatalogEntry(
   trx: Transaction<Database>,
   lock: CatalogLock,
   now: Date,
+  feed: string,
   change:
     { type: 'PackageDetails'; version: PackageVersion } | { type: 'PackageDelete'; version: PackageVersion },
 ): Promise<void> {
@@ -32,6 +33,12 @@ export async function appendCatalogEntry(
     .select('commit_timestamp')
     .orderBy('seq', 'desc')
     .limit(1)
+    .executeTakeFirst();
+  // The entry's number in its feed's catalog: the lock (or SQLite's one writer) makes max + 1 safe.
+  const lastInFeed = await trx
+    .selectFrom('catalog_entries')
+    .select((eb) => eb.fn.max('feed_seq').as('n'))
+    .where('feed', '=', feed)
     .executeTakeFirst();
   const lastMs = last ? Date.parse(last.commit_timestamp) : Number.NEGATIVE_INFINITY;
   const timestamp = new Date(Math.max(now.getTime(), lastMs + 1)).toISOString();
@@ -43,6 +50,7 @@ export async function appendCatalogEntry(
     const advisories = await trx
       .selectFrom('vulnerability_advisories')
       .selectAll()
+      .where('feed', '=', feed)
       .where('lower_id', '=', v.lowerId)
       .execute();
     const vulnerabilities = vulnerabilitiesOf(advisories.map(toAdvisory), v);
@@ -51,6 +59,8 @@ export async function appendCatalogEntry(
   await trx
     .insertInto('catalog_entries')
     .values({
+      feed,
+      feed_seq: Number(lastInFeed?.n ?? 0) + 1,
       commit_id: randomUUID(),
       commit_timestamp: timestamp,
       type: change.type,
@@ -61,4 +71,14 @@ export async function appendCatalogEntry(
       snapshot,
     })
     .execute();
+  await bumpFeedStamp(trx, feed, now);
+}
+
+/**
+ * Moves a feed's stamp (FeedsTable.stamp) past every value it had: to the time in milliseconds, or one more than
+ * before when that is not later. So a feed deleted and created again never repeats a stamp a cache may hold.
+ */
+export async function bumpFeedStamp(trx: Transaction<Database>, feed: string, now: Date): Promise<void> {
+  await sql`UPDATE feeds SET stamp = CASE WHEN stamp + 1 > ${now.getTime()} THEN stamp + 1
+    ELSE ${now.getTime()} END WHERE name = ${feed}`.execute(trx);
 }

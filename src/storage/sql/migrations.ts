@@ -195,6 +195,218 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0006-feeds': {
+      async up(db: Kysely<unknown>) {
+        // Several feeds on one server (docs/feeds.md): every row belongs to a feed, and what was the one feed
+        // becomes the feed named 'default', row for row (nothing is rewritten but the new columns). Keys that
+        // held a package id alone now hold it per feed.
+        await db.schema
+          .createTable('feeds')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('description', 'text', (c) => c.notNull())
+          .addColumn('settings', 'text', (c) => c.notNull())
+          .addColumn('created', 'text', (c) => c.notNull())
+          .addColumn('stamp', bigInteger, (c) => c.notNull())
+          .addColumn('settings_stamp', bigInteger, (c) => c.notNull())
+          .execute();
+        const now = new Date();
+        await sql`INSERT INTO feeds (name, description, settings, created, stamp, settings_stamp)
+          VALUES ('default', '', '{}', ${now.toISOString()}, ${now.getTime()}, ${now.getTime()})`.execute(db);
+
+        // Tables whose key gains the feed. PostgreSQL alters the key in place; SQLite cannot, so the table is
+        // rebuilt under the same name with the same rows (and search_documents keeps its doc_id, the rowid of
+        // search_fts).
+        const keyed: { table: string; key: string; columns: string[]; define: () => Promise<void> }[] = [
+          {
+            table: 'package_versions',
+            key: 'package_versions_pk',
+            columns: ['lower_id', 'lower_version'],
+            define: () =>
+              db.schema
+                .createTable('package_versions')
+                .addColumn('feed', 'text', (c) => c.notNull())
+                .addColumn('lower_id', 'text', (c) => c.notNull())
+                .addColumn('lower_version', 'text', (c) => c.notNull())
+                .addColumn('id', 'text', (c) => c.notNull())
+                .addColumn('version', 'text', (c) => c.notNull())
+                .addColumn('full_version', 'text', (c) => c.notNull())
+                .addColumn('is_prerelease', 'integer', (c) => c.notNull())
+                .addColumn('is_semver2', 'integer', (c) => c.notNull())
+                .addColumn('listed', 'integer', (c) => c.notNull())
+                .addColumn('published', 'text', (c) => c.notNull())
+                .addColumn('downloads', bigInteger, (c) => c.notNull().defaultTo(0))
+                .addColumn('package_size', bigInteger, (c) => c.notNull())
+                .addColumn('package_hash', 'text', (c) => c.notNull())
+                .addColumn('blob_prefix', 'text', (c) => c.notNull())
+                .addColumn('embedded_files', 'text', (c) => c.notNull())
+                .addColumn('metadata', 'text', (c) => c.notNull())
+                .addColumn('deprecation', 'text')
+                .addPrimaryKeyConstraint('package_versions_pk', ['feed', 'lower_id', 'lower_version'])
+                .execute(),
+          },
+          {
+            table: 'search_documents',
+            key: 'search_documents_id_level',
+            columns: ['lower_id', 'level'],
+            define: () =>
+              db.schema
+                .createTable('search_documents')
+                .addColumn('doc_id', 'integer', (c) => c.primaryKey().autoIncrement())
+                .addColumn('feed', 'text', (c) => c.notNull())
+                .addColumn('lower_id', 'text', (c) => c.notNull())
+                .addColumn('level', 'integer', (c) => c.notNull())
+                .addColumn('lower_version', 'text', (c) => c.notNull())
+                .addColumn('total_downloads', bigInteger, (c) => c.notNull())
+                .addColumn('package_types', 'text', (c) => c.notNull())
+                .addUniqueConstraint('search_documents_id_level', ['feed', 'lower_id', 'level'])
+                .execute(),
+          },
+          {
+            table: 'vulnerability_advisories',
+            key: 'vulnerability_advisories_pk',
+            columns: ['lower_id', 'url'],
+            define: () =>
+              db.schema
+                .createTable('vulnerability_advisories')
+                .addColumn('feed', 'text', (c) => c.notNull())
+                .addColumn('lower_id', 'text', (c) => c.notNull())
+                .addColumn('url', 'text', (c) => c.notNull())
+                .addColumn('severity', 'integer', (c) => c.notNull())
+                .addColumn('versions', 'text', (c) => c.notNull())
+                .addColumn('updated', 'text', (c) => c.notNull())
+                .addPrimaryKeyConstraint('vulnerability_advisories_pk', ['feed', 'lower_id', 'url'])
+                .execute(),
+          },
+          {
+            table: 'symbol_packages',
+            key: 'symbol_packages_pk',
+            columns: ['lower_id', 'lower_version'],
+            define: () =>
+              db.schema
+                .createTable('symbol_packages')
+                .addColumn('feed', 'text', (c) => c.notNull())
+                .addColumn('lower_id', 'text', (c) => c.notNull())
+                .addColumn('lower_version', 'text', (c) => c.notNull())
+                .addColumn('blob_prefix', 'text', (c) => c.notNull())
+                .addColumn('package_size', bigInteger, (c) => c.notNull())
+                .addColumn('package_hash', 'text', (c) => c.notNull())
+                .addColumn('published', 'text', (c) => c.notNull())
+                .addPrimaryKeyConstraint('symbol_packages_pk', ['feed', 'lower_id', 'lower_version'])
+                .execute(),
+          },
+          {
+            table: 'symbol_files',
+            key: 'symbol_files_pk',
+            columns: ['file_name', 'symbol_key'],
+            define: () =>
+              db.schema
+                .createTable('symbol_files')
+                .addColumn('feed', 'text', (c) => c.notNull())
+                .addColumn('file_name', 'text', (c) => c.notNull())
+                .addColumn('symbol_key', 'text', (c) => c.notNull())
+                .addColumn('lower_id', 'text', (c) => c.notNull())
+                .addColumn('lower_version', 'text', (c) => c.notNull())
+                .addColumn('blob_key', 'text', (c) => c.notNull())
+                .addColumn('size', bigInteger, (c) => c.notNull())
+                .addPrimaryKeyConstraint('symbol_files_pk', ['feed', 'file_name', 'symbol_key'])
+                .execute(),
+          },
+          {
+            table: 'replication_cursors',
+            // Created with a column primary key: PostgreSQL named it.
+            key: 'replication_cursors_pkey',
+            columns: ['source'],
+            define: () =>
+              db.schema
+                .createTable('replication_cursors')
+                .addColumn('feed', 'text', (c) => c.notNull())
+                .addColumn('source', 'text', (c) => c.notNull())
+                .addColumn('cursor', 'text', (c) => c.notNull())
+                .addColumn('updated', 'text', (c) => c.notNull())
+                .addPrimaryKeyConstraint('replication_cursors_pk', ['feed', 'source'])
+                .execute(),
+          },
+        ];
+        for (const { table, key, columns, define } of keyed) {
+          if (postgres) {
+            const t = sql.table(table);
+            await sql`ALTER TABLE ${t} ADD COLUMN feed text NOT NULL DEFAULT 'default'`.execute(db);
+            await sql`ALTER TABLE ${t} DROP CONSTRAINT ${sql.ref(key)}`.execute(db);
+            const keyColumns = sql.join(['feed', ...columns].map((c) => sql.ref(c)));
+            if (table === 'search_documents') {
+              await sql`ALTER TABLE ${t} ADD CONSTRAINT ${sql.ref(key)} UNIQUE (${keyColumns})`.execute(db);
+            } else {
+              await sql`ALTER TABLE ${t} ADD PRIMARY KEY (${keyColumns})`.execute(db);
+            }
+            await sql`ALTER TABLE ${t} ALTER COLUMN feed DROP DEFAULT`.execute(db);
+            continue;
+          }
+          // The old table's indexes go with it when it is dropped; they are created anew below.
+          await sql`ALTER TABLE ${sql.table(table)} RENAME TO ${sql.table(`${table}_single_feed`)}`.execute(
+            db,
+          );
+          await define();
+          const names = await sql<{ name: string }>`SELECT name FROM pragma_table_info(${table})`.execute(db);
+          const copied = names.rows.map((r) => r.name).filter((name) => name !== 'feed');
+          const list = sql.join(copied.map((c) => sql.ref(c)));
+          await sql`INSERT INTO ${sql.table(table)} (feed, ${list})
+            SELECT 'default', ${list} FROM ${sql.table(`${table}_single_feed`)}`.execute(db);
+          await sql`DROP TABLE ${sql.table(`${table}_single_feed`)}`.execute(db);
+        }
+        if (!postgres) {
+          await db.schema.dropIndex('search_documents_level_downloads').ifExists().execute();
+          await db.schema.dropIndex('symbol_files_package').ifExists().execute();
+        } else {
+          await db.schema.dropIndex('search_documents_level_downloads').execute();
+          await db.schema.dropIndex('symbol_files_package').execute();
+        }
+        await db.schema
+          .createIndex('search_documents_level_downloads')
+          .on('search_documents')
+          .columns(['feed', 'level', 'total_downloads'])
+          .execute();
+        await db.schema
+          .createIndex('symbol_files_package')
+          .on('symbol_files')
+          .columns(['feed', 'lower_id', 'lower_version'])
+          .execute();
+
+        // The catalog: each feed numbers its own entries (its pages and leaf URLs count them); `seq` stays the
+        // server-wide commit order that change stamps compare. The default feed keeps its numbers, so a replica
+        // following /v3/catalog/ reads on where it was.
+        await sql`ALTER TABLE catalog_entries ADD COLUMN feed text NOT NULL DEFAULT 'default'`.execute(db);
+        await sql`ALTER TABLE catalog_entries ADD COLUMN feed_seq ${sql.raw(bigInteger)} NOT NULL DEFAULT 0`.execute(
+          db,
+        );
+        await sql`UPDATE catalog_entries SET feed_seq = seq`.execute(db);
+        await db.schema.dropIndex('catalog_entries_lower_id_seq').execute();
+        await db.schema.dropIndex('catalog_entries_timestamp').execute();
+        await db.schema
+          .createIndex('catalog_entries_feed_seq')
+          .on('catalog_entries')
+          .columns(['feed', 'feed_seq'])
+          .unique()
+          .execute();
+        await db.schema
+          .createIndex('catalog_entries_feed_lower_id_seq')
+          .on('catalog_entries')
+          .columns(['feed', 'lower_id', 'seq'])
+          .execute();
+        await db.schema
+          .createIndex('catalog_entries_feed_timestamp')
+          .on('catalog_entries')
+          .columns(['feed', 'commit_timestamp'])
+          .execute();
+
+        // Keys made before feeds were valid for the one feed there was: now for every feed.
+        await sql`ALTER TABLE api_keys ADD COLUMN feeds text NOT NULL DEFAULT '["*"]'`.execute(db);
+        // Audit entries made before feeds were about the one feed there was (key changes are server-wide).
+        await sql`ALTER TABLE audit_log ADD COLUMN feed text`.execute(db);
+        await sql`UPDATE audit_log SET feed = 'default'
+          WHERE action NOT IN ('create-api-key', 'revoke-api-key')`.execute(db);
+        await db.schema.createIndex('audit_log_feed_at').on('audit_log').columns(['feed', 'at']).execute();
+      },
+    },
   };
 }
 

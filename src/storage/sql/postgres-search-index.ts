@@ -99,13 +99,19 @@ export function termQuery(term: string, fields: readonly TextField[]): string | 
 
 export async function refreshPostgresSearchDocuments(
   trx: Transaction<Database>,
+  feed: string,
   lowerId: string,
 ): Promise<void> {
-  const rows = await trx.selectFrom('package_versions').selectAll().where('lower_id', '=', lowerId).execute();
+  const rows = await trx
+    .selectFrom('package_versions')
+    .selectAll()
+    .where('feed', '=', feed)
+    .where('lower_id', '=', lowerId)
+    .execute();
   const versions = sortByVersion(rows.map(toPackageVersion));
   const totalDownloads = versions.reduce((sum, v) => sum + v.downloads, 0);
 
-  await trx.deleteFrom('search_documents').where('lower_id', '=', lowerId).execute();
+  await trx.deleteFrom('search_documents').where('feed', '=', feed).where('lower_id', '=', lowerId).execute();
   for (const level of searchLevels) {
     const latest = versions.filter((v) => isVisibleAtLevel(v, level)).at(-1);
     if (!latest) continue;
@@ -120,8 +126,8 @@ export async function refreshPostgresSearchDocuments(
       owners: m.owners ?? '',
     });
     const packageTypes = ` ${packageTypeNames(latest).join(' ').toLowerCase()} `;
-    await sql`INSERT INTO search_documents (lower_id, level, lower_version, total_downloads, package_types, document)
-      VALUES (${lowerId}, ${level}, ${latest.lowerVersion}, ${totalDownloads}, ${packageTypes},
+    await sql`INSERT INTO search_documents (feed, lower_id, level, lower_version, total_downloads, package_types,
+      document) VALUES (${feed}, ${lowerId}, ${level}, ${latest.lowerVersion}, ${totalDownloads}, ${packageTypes},
               ${document}::tsvector)`.execute(trx);
   }
 }
@@ -136,23 +142,25 @@ interface Plan {
 
 export class PostgresSearchIndex implements SearchIndex {
   readonly #db: Kysely<Database>;
+  readonly #feed: string;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, feed: string) {
     this.#db = db;
+    this.#feed = feed;
   }
 
   async search(query: SearchQuery): Promise<{ totalHits: number; hits: SearchHit[] }> {
     const level = searchLevel(query);
     const { totalHits, lowerIds } = await this.#run(this.#plan(query.q, 'search'), level, query);
     if (lowerIds.length === 0) return { totalHits, hits: [] };
-    return { totalHits, hits: await loadSearchHits(this.#db, lowerIds, level) };
+    return { totalHits, hits: await loadSearchHits(this.#db, this.#feed, lowerIds, level) };
   }
 
   async autocompleteIds(query: SearchQuery): Promise<{ totalHits: number; ids: string[] }> {
     const level = searchLevel(query);
     const { totalHits, lowerIds } = await this.#run(this.#plan(query.q, 'autocomplete'), level, query);
     if (lowerIds.length === 0) return { totalHits, ids: [] };
-    return { totalHits, ids: await spelledIds(this.#db, lowerIds, level) };
+    return { totalHits, ids: await spelledIds(this.#db, this.#feed, lowerIds, level) };
   }
 
   #plan(q: string, mode: 'search' | 'autocomplete'): Plan {
@@ -173,7 +181,8 @@ export class PostgresSearchIndex implements SearchIndex {
           filters.push(sql`d.lower_id = ${value.toLowerCase()}`);
         } else if (field === 'version') {
           filters.push(
-            sql`EXISTS (SELECT 1 FROM package_versions pv WHERE pv.lower_id = d.lower_id AND pv.listed = 1
+            sql`EXISTS (SELECT 1 FROM package_versions pv WHERE pv.feed = d.feed AND pv.lower_id = d.lower_id
+                AND pv.listed = 1
                 AND (pv.lower_version = ${value.toLowerCase()} OR lower(pv.full_version) = ${value.toLowerCase()}))`,
           );
         } else {
@@ -191,7 +200,11 @@ export class PostgresSearchIndex implements SearchIndex {
     level: SearchLevel,
     query: SearchQuery,
   ): Promise<{ totalHits: number; lowerIds: string[] }> {
-    const conditions: RawBuilder<unknown>[] = [sql`d.level = ${level}`, ...plan.filters];
+    const conditions: RawBuilder<unknown>[] = [
+      sql`d.feed = ${this.#feed}`,
+      sql`d.level = ${level}`,
+      ...plan.filters,
+    ];
     if (plan.match) conditions.push(sql`d.document @@ ${plan.match}::tsquery`);
     if (query.packageType) {
       conditions.push(sql`strpos(d.package_types, ${` ${query.packageType.trim().toLowerCase()} `}) > 0`);

@@ -2,6 +2,8 @@
 import type { Generated } from 'kysely';
 
 export interface PackageVersionsTable {
+  /** The feed the row belongs to (FeedsTable.name). */
+  feed: string;
   lower_id: string;
   lower_version: string;
   id: string;
@@ -24,7 +26,12 @@ export interface PackageVersionsTable {
 }
 
 export interface CatalogEntriesTable {
+  /** The feed the row belongs to (FeedsTable.name). */
+  feed: string;
+  /** Server-wide commit order: what change stamps compare. */
   seq: Generated<number>;
+  /** The entry's number within its feed (1, 2, ...): what the feed's catalog pages and leaf URLs count. */
+  feed_seq: number;
   commit_id: string;
   commit_timestamp: string;
   type: 'PackageDetails' | 'PackageDelete';
@@ -38,6 +45,8 @@ export interface CatalogEntriesTable {
 }
 
 export interface VulnerabilityAdvisoriesTable {
+  /** The feed the row belongs to (FeedsTable.name). */
+  feed: string;
   lower_id: string;
   url: string;
   /** 0 low, 1 moderate, 2 high, 3 critical. */
@@ -48,6 +57,8 @@ export interface VulnerabilityAdvisoriesTable {
 }
 
 export interface SymbolPackagesTable {
+  /** The feed the row belongs to (FeedsTable.name). */
+  feed: string;
   lower_id: string;
   lower_version: string;
   blob_prefix: string;
@@ -57,6 +68,8 @@ export interface SymbolPackagesTable {
 }
 
 export interface SymbolFilesTable {
+  /** The feed the row belongs to (FeedsTable.name). */
+  feed: string;
   /** Lower-cased file name, e.g. 'contoso.core.pdb'. */
   file_name: string;
   /** Lower-cased SSQP key, e.g. '<guid without dashes>ffffffff' for a portable PDB. */
@@ -73,6 +86,8 @@ export interface SymbolFilesTable {
  * level bit 0: prerelease included; bit 1: SemVer 2.0.0 included.
  */
 export interface SearchDocumentsTable {
+  /** The feed the row belongs to (FeedsTable.name). */
+  feed: string;
   doc_id: Generated<number>;
   lower_id: string;
   level: number;
@@ -83,6 +98,8 @@ export interface SearchDocumentsTable {
 }
 
 export interface ReplicationCursorsTable {
+  /** The feed the row belongs to (FeedsTable.name). */
+  feed: string;
   source: string;
   cursor: string;
   updated: string;
@@ -98,10 +115,14 @@ export interface ApiKeysTable {
   expires: string | null;
   last_used: string | null;
   revoked: string | null;
+  /** JSON array of the feed names the key is valid for; ['*'] for every feed. */
+  feeds: string;
 }
 
 export interface AuditLogTable {
   seq: Generated<number>;
+  /** The feed the action was on; null for server-wide actions (API keys). */
+  feed: string | null;
   at: string;
   actor: string;
   key_id: string | null;
@@ -113,7 +134,23 @@ export interface AuditLogTable {
   detail: string | null;
 }
 
+export interface FeedsTable {
+  name: string;
+  description: string;
+  /** JSON FeedOverrides: the settings the feed sets itself; the rest follow the server's defaults. */
+  settings: string;
+  created: string;
+  /**
+   * Moves on every change to the feed (a catalog entry, a settings change): what cached reads of the feed are
+   * checked against. Never repeats for a name, even across a delete and a re-create (see sql-feed-store.ts).
+   */
+  stamp: number;
+  /** The stamp of the latest change of the feed itself (created, settings): what the raw-HTTP fast path checks. */
+  settings_stamp: number;
+}
+
 export interface Database {
+  feeds: FeedsTable;
   package_versions: PackageVersionsTable;
   search_documents: SearchDocumentsTable;
   catalog_entries: CatalogEntriesTable;

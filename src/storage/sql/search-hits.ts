@@ -10,12 +10,14 @@ import { toPackageVersion } from './sql-package-store.ts';
 /** The hits of a page of ranked ids, in rank order: each with the versions its search level admits, lowest first. */
 export async function loadSearchHits(
   db: Kysely<Database>,
+  feed: string,
   lowerIds: readonly string[],
   level: SearchLevel,
 ): Promise<SearchHit[]> {
   const rows = await db
     .selectFrom('package_versions')
     .selectAll()
+    .where('feed', '=', feed)
     .where('lower_id', 'in', lowerIds)
     .execute();
   const byId = new Map<string, PackageVersion[]>();
@@ -33,15 +35,20 @@ export async function loadSearchHits(
 /** Autocomplete answers with ids as the latest version the level admits spells them. */
 export async function spelledIds(
   db: Kysely<Database>,
+  feed: string,
   lowerIds: readonly string[],
   level: SearchLevel,
 ): Promise<string[]> {
   const rows = await db
     .selectFrom('search_documents as d')
     .innerJoin('package_versions as v', (j) =>
-      j.onRef('v.lower_id', '=', 'd.lower_id').onRef('v.lower_version', '=', 'd.lower_version'),
+      j
+        .onRef('v.feed', '=', 'd.feed')
+        .onRef('v.lower_id', '=', 'd.lower_id')
+        .onRef('v.lower_version', '=', 'd.lower_version'),
     )
     .select(['d.lower_id', 'v.id'])
+    .where('d.feed', '=', feed)
     .where('d.level', '=', level)
     .where('d.lower_id', 'in', lowerIds)
     .execute();

@@ -23,11 +23,17 @@ function chunks<T>(items: readonly T[]): T[][] {
 
 export class SqlAdvisoryStore implements AdvisoryStore {
   readonly #db: Kysely<Database>;
+  readonly #feed: string;
   readonly #catalogLock: CatalogLock;
   readonly #clock: Clock;
 
-  constructor(db: Kysely<Database>, options: { catalogLock?: CatalogLock; clock?: Clock } = {}) {
+  constructor(
+    db: Kysely<Database>,
+    feed: string,
+    options: { catalogLock?: CatalogLock; clock?: Clock } = {},
+  ) {
     this.#db = db;
+    this.#feed = feed;
     this.#catalogLock = options.catalogLock ?? noCatalogLock;
     this.#clock = options.clock ?? { now: () => new Date() };
   }
@@ -37,6 +43,7 @@ export class SqlAdvisoryStore implements AdvisoryStore {
     for (const part of chunks([...new Set(lowerIds)])) {
       const rows = await this.#db
         .selectFrom('vulnerability_advisories')
+        .where('feed', '=', this.#feed)
         .selectAll()
         .where('lower_id', 'in', part)
         .execute();
@@ -46,13 +53,18 @@ export class SqlAdvisoryStore implements AdvisoryStore {
   }
 
   async listAdvisories(): Promise<VulnerabilityAdvisory[]> {
-    const rows = await this.#db.selectFrom('vulnerability_advisories').selectAll().execute();
+    const rows = await this.#db
+      .selectFrom('vulnerability_advisories')
+      .where('feed', '=', this.#feed)
+      .selectAll()
+      .execute();
     return rows.map(toAdvisory);
   }
 
   async lastUpdated(): Promise<string | undefined> {
     const row = await this.#db
       .selectFrom('vulnerability_advisories')
+      .where('feed', '=', this.#feed)
       .select((eb) => eb.fn.max('updated').as('updated'))
       .executeTakeFirst();
     return row?.updated ?? undefined;
@@ -64,7 +76,9 @@ export class SqlAdvisoryStore implements AdvisoryStore {
   ): Promise<AdvisoryImportSummary> {
     const now = this.#clock.now();
     return this.#db.transaction().execute(async (trx) => {
-      const before = (await trx.selectFrom('vulnerability_advisories').selectAll().execute()).map(toAdvisory);
+      const before = (
+        await trx.selectFrom('vulnerability_advisories').where('feed', '=', this.#feed).selectAll().execute()
+      ).map(toAdvisory);
       const plan = planAdvisoryImport(before, advisories, {
         replace: options.replace,
         now: now.toISOString(),
@@ -72,6 +86,7 @@ export class SqlAdvisoryStore implements AdvisoryStore {
       for (const removed of plan.removals) {
         await trx
           .deleteFrom('vulnerability_advisories')
+          .where('feed', '=', this.#feed)
           .where('lower_id', '=', removed.lowerId)
           .where('url', '=', removed.url)
           .execute();
@@ -80,20 +95,24 @@ export class SqlAdvisoryStore implements AdvisoryStore {
         const row = { severity: a.severity, versions: a.versions, updated: a.updated };
         await trx
           .insertInto('vulnerability_advisories')
-          .values({ lower_id: a.lowerId, url: a.url, ...row })
-          .onConflict((oc) => oc.columns(['lower_id', 'url']).doUpdateSet(row))
+          .values({ feed: this.#feed, lower_id: a.lowerId, url: a.url, ...row })
+          .onConflict((oc) => oc.columns(['feed', 'lower_id', 'url']).doUpdateSet(row))
           .execute();
       }
       let catalogEntries = 0;
       for (const lowerId of [...plan.changedIds].sort()) {
         const rows = await trx
           .selectFrom('package_versions')
+          .where('feed', '=', this.#feed)
           .selectAll()
           .where('lower_id', '=', lowerId)
           .execute();
         const versions = rows.map(toPackageVersion);
         for (const version of versionsWithChangedVulnerabilities(versions, before, plan.after)) {
-          await appendCatalogEntry(trx, this.#catalogLock, now, { type: 'PackageDetails', version });
+          await appendCatalogEntry(trx, this.#catalogLock, now, this.#feed, {
+            type: 'PackageDetails',
+            version,
+          });
           catalogEntries++;
         }
       }

@@ -7,6 +7,7 @@ function toRecord(row: Selectable<AuditLogTable>): AuditRecord {
   return {
     // PostgreSQL returns bigint columns as strings.
     seq: Number(row.seq),
+    feed: row.feed ?? undefined,
     at: row.at,
     actor: row.actor,
     keyId: row.key_id ?? undefined,
@@ -31,6 +32,7 @@ export class SqlAuditLog implements AuditLog {
     await this.#db
       .insertInto('audit_log')
       .values({
+        feed: entry.feed ?? null,
         at: entry.at,
         actor: entry.actor,
         key_id: entry.keyId ?? null,
@@ -44,8 +46,16 @@ export class SqlAuditLog implements AuditLog {
       .execute();
   }
 
-  async list(query: { since?: Date | undefined; limit: number }): Promise<AuditRecord[]> {
+  async list(query: {
+    since?: Date | undefined;
+    limit: number;
+    feed?: string | undefined;
+  }): Promise<AuditRecord[]> {
     let select = this.#db.selectFrom('audit_log').selectAll();
+    // A feed's log shows the server-wide entries (API keys) beside its own: a key change concerns every feed.
+    const { feed } = query;
+    if (feed !== undefined)
+      select = select.where((eb) => eb.or([eb('feed', '=', feed), eb('feed', 'is', null)]));
     if (query.since) select = select.where('at', '>=', query.since.toISOString());
     const rows = await select.orderBy('seq', 'desc').limit(query.limit).execute();
     return rows.map(toRecord);

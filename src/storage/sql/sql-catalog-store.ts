@@ -11,7 +11,7 @@ function toCatalogEntry(row: Selectable<CatalogEntriesTable>): CatalogEntry {
     : undefined;
   const { vulnerabilities, ...version } = snapshot ?? {};
   return {
-    seq: Number(row.seq),
+    seq: Number(row.feed_seq),
     commitId: row.commit_id,
     commitTimestamp: row.commit_timestamp,
     type: row.type,
@@ -26,29 +26,33 @@ function toCatalogEntry(row: Selectable<CatalogEntriesTable>): CatalogEntry {
 
 export class SqlCatalogStore implements CatalogStore {
   readonly #db: Kysely<Database>;
+  readonly #feed: string;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, feed: string) {
     this.#db = db;
+    this.#feed = feed;
   }
 
   async pages(): Promise<CatalogPageSummary[]> {
-    // Pages are fixed ranges of entry numbers; a page's commit is the commit of its last entry.
-    const pageOf = sql<number>`(seq - 1) / ${sql.lit(catalogPageSize)}`;
+    // Pages are fixed ranges of the feed's entry numbers; a page's commit is the commit of its last entry.
+    const pageOf = sql<number>`(feed_seq - 1) / ${sql.lit(catalogPageSize)}`;
     const rows = await this.#db
       .selectFrom('catalog_entries as e')
       .innerJoin(
         (eb) =>
           eb
             .selectFrom('catalog_entries')
+            .where('feed', '=', this.#feed)
             .select([
               pageOf.as('page'),
-              (s) => s.fn.max('seq').as('last'),
+              (s) => s.fn.max('feed_seq').as('last'),
               (s) => s.fn.countAll().as('count'),
             ])
             .groupBy(pageOf)
             .as('p'),
-        (join) => join.onRef('e.seq', '=', 'p.last'),
+        (join) => join.onRef('e.feed_seq', '=', 'p.last'),
       )
+      .where('e.feed', '=', this.#feed)
       .select(['p.page', 'p.count', 'e.commit_id', 'e.commit_timestamp'])
       .orderBy('p.page')
       .execute();
@@ -64,9 +68,10 @@ export class SqlCatalogStore implements CatalogStore {
     const rows = await this.#db
       .selectFrom('catalog_entries')
       .selectAll()
-      .where('seq', '>', page * catalogPageSize)
-      .where('seq', '<=', (page + 1) * catalogPageSize)
-      .orderBy('seq')
+      .where('feed', '=', this.#feed)
+      .where('feed_seq', '>', page * catalogPageSize)
+      .where('feed_seq', '<=', (page + 1) * catalogPageSize)
+      .orderBy('feed_seq')
       .execute();
     return rows.map(toCatalogEntry);
   }
@@ -75,7 +80,8 @@ export class SqlCatalogStore implements CatalogStore {
     const row = await this.#db
       .selectFrom('catalog_entries')
       .selectAll()
-      .where('seq', '=', seq)
+      .where('feed', '=', this.#feed)
+      .where('feed_seq', '=', seq)
       .executeTakeFirst();
     return row && toCatalogEntry(row);
   }
@@ -83,14 +89,17 @@ export class SqlCatalogStore implements CatalogStore {
 
 export class SqlReplicationCursorStore implements ReplicationCursorStore {
   readonly #db: Kysely<Database>;
+  readonly #feed: string;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, feed: string) {
     this.#db = db;
+    this.#feed = feed;
   }
 
   async get(source: string): Promise<string | undefined> {
     const row = await this.#db
       .selectFrom('replication_cursors')
+      .where('feed', '=', this.#feed)
       .select('cursor')
       .where('source', '=', source)
       .executeTakeFirst();
@@ -101,8 +110,8 @@ export class SqlReplicationCursorStore implements ReplicationCursorStore {
     const updated = new Date().toISOString();
     await this.#db
       .insertInto('replication_cursors')
-      .values({ source, cursor, updated })
-      .onConflict((oc) => oc.column('source').doUpdateSet({ cursor, updated }))
+      .values({ feed: this.#feed, source, cursor, updated })
+      .onConflict((oc) => oc.columns(['feed', 'source']).doUpdateSet({ cursor, updated }))
       .execute();
   }
 }

@@ -1,4 +1,4 @@
-// The metadata half of `nugget migrate-data`: every row of a feed copied from one database to another exactly as
+// The metadata half of `nugget migrate-data`: every row of every feed (the whole database) copied from one database to another exactly as
 // it is (published times, downloads, listed, deprecation, catalog seq / commit id / timestamp), so that the
 // destination serves the same documents and its catalog is the same catalog (a reader's cursor stays valid).
 // Works between any two of our dialects; search documents are derived data and are rebuilt in the destination by
@@ -17,15 +17,21 @@ type Row = Record<string, unknown>;
 
 /** Each copied table and its primary key, in an order where nothing refers to a later table. */
 const copiedTables: Readonly<Record<string, readonly string[]>> = {
-  package_versions: ['lower_id', 'lower_version'],
-  vulnerability_advisories: ['lower_id', 'url'],
+  feeds: ['name'],
+  package_versions: ['feed', 'lower_id', 'lower_version'],
+  vulnerability_advisories: ['feed', 'lower_id', 'url'],
   catalog_entries: ['seq'],
-  symbol_packages: ['lower_id', 'lower_version'],
-  symbol_files: ['file_name', 'symbol_key'],
-  replication_cursors: ['source'],
+  symbol_packages: ['feed', 'lower_id', 'lower_version'],
+  symbol_files: ['feed', 'file_name', 'symbol_key'],
+  replication_cursors: ['feed', 'source'],
   api_keys: ['key_id'],
   audit_log: ['seq'],
 };
+/**
+ * Tables whose copied rows replace what the destination has: its migrations made a `default` feed of their own,
+ * which must become the source's (same created time and stamps).
+ */
+const replacedTables = new Set(['feeds']);
 /** Tables whose key is an identity column: PostgreSQL's sequence must move past the copied values. */
 const identityTables = new Set(['catalog_entries', 'audit_log']);
 
@@ -96,7 +102,14 @@ export class SqlFeedCopier implements FeedCopier {
       const result = await destination
         .insertInto(table)
         .values(rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, canonical(v)]))))
-        .onConflict((oc) => oc.columns(keys as string[]).doNothing())
+        .onConflict((oc) => {
+          const conflict = oc.columns(keys as string[]);
+          if (!replacedTables.has(table)) return conflict.doNothing();
+          const columns = Object.keys(rows[0] ?? {}).filter((column) => !keys.includes(column));
+          return conflict.doUpdateSet(
+            Object.fromEntries(columns.map((column) => [column, sql.ref(`excluded.${column}`)])),
+          );
+        })
         .executeTakeFirst();
       const inserted = Number(result.numInsertedOrUpdatedRows ?? 0n);
       copied += inserted;
@@ -115,13 +128,15 @@ export class SqlFeedCopier implements FeedCopier {
   }
 
   async rebuildSearch(progress: (ids: number) => void): Promise<number> {
-    const ids = (
-      await this.#destination.selectFrom('package_versions').select('lower_id').distinct().execute()
-    ).map((row) => row.lower_id);
+    const ids = await this.#destination
+      .selectFrom('package_versions')
+      .select(['feed', 'lower_id'])
+      .distinct()
+      .execute();
     for (let i = 0; i < ids.length; i += searchIdsPerTransaction) {
       const slice = ids.slice(i, i + searchIdsPerTransaction);
       await this.#destination.transaction().execute(async (trx) => {
-        for (const lowerId of slice) await this.#refreshSearch(trx, lowerId);
+        for (const { feed, lower_id } of slice) await this.#refreshSearch(trx, feed, lower_id);
       });
       progress(slice.length);
     }

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Clock, PackageStore } from '../../packages/ports.ts';
+import type { Clock, PackageStore, SymbolPackage } from '../../packages/ports.ts';
 import type {
   EmbeddedFileKind,
   PackageDeprecation,
@@ -8,8 +8,13 @@ import type {
 } from '../../protocol/package-version.ts';
 import { appendCatalogEntry, type CatalogLock, noCatalogLock } from './catalog-log.ts';
 import type { Database, PackageVersionsTable } from './schema.ts';
+import { insertSymbolRows } from './sql-symbol-store.ts';
 
-export type SearchDocumentsRefresher = (trx: Transaction<Database>, lowerId: string) => Promise<void>;
+export type SearchDocumentsRefresher = (
+  trx: Transaction<Database>,
+  feed: string,
+  lowerId: string,
+) => Promise<void>;
 
 /**
  * PackageStore over Kysely. Every change refreshes the dialect-specific search documents and appends to the
@@ -17,16 +22,19 @@ export type SearchDocumentsRefresher = (trx: Transaction<Database>, lowerId: str
  */
 export class SqlPackageStore implements PackageStore {
   readonly #db: Kysely<Database>;
+  readonly #feed: string;
   readonly #refreshSearch: SearchDocumentsRefresher;
   readonly #catalogLock: CatalogLock;
   readonly #clock: Clock;
 
   constructor(
     db: Kysely<Database>,
+    feed: string,
     refreshSearch: SearchDocumentsRefresher,
     options: { catalogLock?: CatalogLock; clock?: Clock } = {},
   ) {
     this.#db = db;
+    this.#feed = feed;
     this.#refreshSearch = refreshSearch;
     this.#catalogLock = options.catalogLock ?? noCatalogLock;
     this.#clock = options.clock ?? { now: () => new Date() };
@@ -36,11 +44,12 @@ export class SqlPackageStore implements PackageStore {
   async #catalogDetails(trx: Transaction<Database>, lowerId: string, lowerVersion: string): Promise<void> {
     const row = await trx
       .selectFrom('package_versions')
+      .where('feed', '=', this.#feed)
       .selectAll()
       .where('lower_id', '=', lowerId)
       .where('lower_version', '=', lowerVersion)
       .executeTakeFirstOrThrow();
-    await appendCatalogEntry(trx, this.#catalogLock, this.#clock.now(), {
+    await appendCatalogEntry(trx, this.#catalogLock, this.#clock.now(), this.#feed, {
       type: 'PackageDetails',
       version: toPackageVersion(row),
     });
@@ -49,6 +58,7 @@ export class SqlPackageStore implements PackageStore {
   async findVersions(lowerId: string): Promise<PackageVersion[]> {
     const rows = await this.#db
       .selectFrom('package_versions')
+      .where('feed', '=', this.#feed)
       .selectAll()
       .where('lower_id', '=', lowerId)
       .execute();
@@ -58,6 +68,7 @@ export class SqlPackageStore implements PackageStore {
   async findVersion(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined> {
     const row = await this.#db
       .selectFrom('package_versions')
+      .where('feed', '=', this.#feed)
       .selectAll()
       .where('lower_id', '=', lowerId)
       .where('lower_version', '=', lowerVersion)
@@ -65,15 +76,19 @@ export class SqlPackageStore implements PackageStore {
     return row && toPackageVersion(row);
   }
 
-  async insert(version: PackageVersion): Promise<'inserted' | 'duplicate'> {
+  async insert(
+    version: PackageVersion,
+    options: { symbols?: SymbolPackage | undefined } = {},
+  ): Promise<'inserted' | 'duplicate'> {
     return this.#db.transaction().execute(async (trx) => {
       const result = await trx
         .insertInto('package_versions')
-        .values(toPackageVersionRow(version))
-        .onConflict((oc) => oc.columns(['lower_id', 'lower_version']).doNothing())
+        .values(toPackageVersionRow(this.#feed, version))
+        .onConflict((oc) => oc.columns(['feed', 'lower_id', 'lower_version']).doNothing())
         .executeTakeFirst();
       if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate';
-      await this.#refreshSearch(trx, version.lowerId);
+      if (options.symbols) await insertSymbolRows(trx, this.#feed, options.symbols);
+      await this.#refreshSearch(trx, this.#feed, version.lowerId);
       await this.#catalogDetails(trx, version.lowerId, version.lowerVersion);
       return 'inserted';
     });
@@ -83,12 +98,13 @@ export class SqlPackageStore implements PackageStore {
     return this.#db.transaction().execute(async (trx) => {
       const result = await trx
         .updateTable('package_versions')
+        .where('feed', '=', this.#feed)
         .set({ listed: listed ? 1 : 0 })
         .where('lower_id', '=', lowerId)
         .where('lower_version', '=', lowerVersion)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return false;
-      await this.#refreshSearch(trx, lowerId);
+      await this.#refreshSearch(trx, this.#feed, lowerId);
       await this.#catalogDetails(trx, lowerId, lowerVersion);
       return true;
     });
@@ -102,6 +118,7 @@ export class SqlPackageStore implements PackageStore {
     return this.#db.transaction().execute(async (trx) => {
       const result = await trx
         .updateTable('package_versions')
+        .where('feed', '=', this.#feed)
         .set({ deprecation: deprecation ? JSON.stringify(deprecation) : null })
         .where('lower_id', '=', lowerId)
         .where('lower_version', '=', lowerVersion)
@@ -116,14 +133,15 @@ export class SqlPackageStore implements PackageStore {
     return this.#db.transaction().execute(async (trx) => {
       const row = await trx
         .deleteFrom('package_versions')
+        .where('feed', '=', this.#feed)
         .where('lower_id', '=', lowerId)
         .where('lower_version', '=', lowerVersion)
         .returningAll()
         .executeTakeFirst();
       if (!row) return undefined;
-      await this.#refreshSearch(trx, lowerId);
+      await this.#refreshSearch(trx, this.#feed, lowerId);
       const removed = toPackageVersion(row);
-      await appendCatalogEntry(trx, this.#catalogLock, this.#clock.now(), {
+      await appendCatalogEntry(trx, this.#catalogLock, this.#clock.now(), this.#feed, {
         type: 'PackageDelete',
         version: removed,
       });
@@ -141,6 +159,7 @@ export class SqlPackageStore implements PackageStore {
         ids.add(lowerId);
         await trx
           .updateTable('package_versions')
+          .where('feed', '=', this.#feed)
           .set((eb) => ({ downloads: eb('downloads', '+', count) }))
           .where('lower_id', '=', lowerId)
           .where('lower_version', '=', lowerVersion)
@@ -149,9 +168,11 @@ export class SqlPackageStore implements PackageStore {
       for (const lowerId of ids) {
         await trx
           .updateTable('search_documents')
+          .where('feed', '=', this.#feed)
           .set((eb) => ({
             total_downloads: eb
               .selectFrom('package_versions')
+              .where('feed', '=', this.#feed)
               .select((s) => s.fn.coalesce(s.fn.sum<number>('downloads'), s.lit(0)).as('total'))
               .where('lower_id', '=', lowerId),
           }))
@@ -161,8 +182,25 @@ export class SqlPackageStore implements PackageStore {
     });
   }
 
+  async wasDeleted(lowerId: string, lowerVersion: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('catalog_entries')
+      .select('seq')
+      .where('feed', '=', this.#feed)
+      .where('lower_id', '=', lowerId)
+      .where('lower_version', '=', lowerVersion)
+      .where('type', '=', 'PackageDelete')
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async referencedBlobPrefixes(): Promise<string[]> {
-    const rows = await this.#db.selectFrom('package_versions').select('blob_prefix').execute();
+    const rows = await this.#db
+      .selectFrom('package_versions')
+      .select('blob_prefix')
+      .where('feed', '=', this.#feed)
+      .execute();
     return rows.map((row) => row.blob_prefix);
   }
 }
@@ -189,8 +227,9 @@ export function toPackageVersion(row: Selectable<PackageVersionsTable>): Package
 }
 
 /** The row of a version, as every writer of package_versions stores it. */
-export function toPackageVersionRow(v: PackageVersion): PackageVersionsTable {
+export function toPackageVersionRow(feed: string, v: PackageVersion): PackageVersionsTable {
   return {
+    feed,
     lower_id: v.lowerId,
     lower_version: v.lowerVersion,
     id: v.id,

@@ -1,6 +1,6 @@
 // SymbolStore over Kysely: the symbol_packages and symbol_files tables of migration 0002. A symbol package and
 // its files are written and removed in one transaction, so a symbol server never serves half a push.
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { SymbolFile, SymbolPackage, SymbolStore } from '../../packages/ports.ts';
 import type { Database, SymbolFilesTable } from './schema.ts';
 
@@ -14,18 +14,63 @@ const toSymbolFile = (row: Selectable<SymbolFilesTable>): SymbolFile => ({
 });
 
 /** Thrown inside the transaction to roll it back when a file is already served by another package. */
-class FileTaken extends Error {}
+export class FileTaken extends Error {}
+
+/**
+ * Writes a symbol package's rows inside a transaction: 'duplicate-package' when the version already has symbols;
+ * throws FileTaken (to roll the transaction back) when another package of the feed serves one of its files.
+ */
+export async function insertSymbolRows(
+  trx: Transaction<Database>,
+  feed: string,
+  symbols: SymbolPackage,
+): Promise<'inserted' | 'duplicate-package'> {
+  const inserted = await trx
+    .insertInto('symbol_packages')
+    .values({
+      feed,
+      lower_id: symbols.lowerId,
+      lower_version: symbols.lowerVersion,
+      blob_prefix: symbols.blobPrefix,
+      package_size: symbols.packageSize,
+      package_hash: symbols.packageHash,
+      published: symbols.published,
+    })
+    .onConflict((oc) => oc.columns(['feed', 'lower_id', 'lower_version']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate-package';
+  for (const file of symbols.files) {
+    const result = await trx
+      .insertInto('symbol_files')
+      .values({
+        feed,
+        file_name: file.fileName.toLowerCase(),
+        symbol_key: file.symbolKey.toLowerCase(),
+        lower_id: symbols.lowerId,
+        lower_version: symbols.lowerVersion,
+        blob_key: file.blobKey,
+        size: file.size,
+      })
+      .onConflict((oc) => oc.columns(['feed', 'file_name', 'symbol_key']).doNothing())
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) throw new FileTaken();
+  }
+  return 'inserted';
+}
 
 export class SqlSymbolStore implements SymbolStore {
   readonly #db: Kysely<Database>;
+  readonly #feed: string;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, feed: string) {
     this.#db = db;
+    this.#feed = feed;
   }
 
   async findPackage(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined> {
     const row = await this.#db
       .selectFrom('symbol_packages')
+      .where('feed', '=', this.#feed)
       .selectAll()
       .where('lower_id', '=', lowerId)
       .where('lower_version', '=', lowerVersion)
@@ -33,6 +78,7 @@ export class SqlSymbolStore implements SymbolStore {
     if (!row) return undefined;
     const files = await this.#db
       .selectFrom('symbol_files')
+      .where('feed', '=', this.#feed)
       .selectAll()
       .where('lower_id', '=', lowerId)
       .where('lower_version', '=', lowerVersion)
@@ -52,6 +98,7 @@ export class SqlSymbolStore implements SymbolStore {
   async findFile(fileName: string, symbolKey: string): Promise<SymbolFile | undefined> {
     const row = await this.#db
       .selectFrom('symbol_files')
+      .where('feed', '=', this.#feed)
       .selectAll()
       .where('file_name', '=', fileName.toLowerCase())
       .where('symbol_key', '=', symbolKey.toLowerCase())
@@ -61,37 +108,7 @@ export class SqlSymbolStore implements SymbolStore {
 
   async insert(symbols: SymbolPackage): Promise<'inserted' | 'duplicate-package' | 'duplicate-file'> {
     try {
-      return await this.#db.transaction().execute(async (trx) => {
-        const inserted = await trx
-          .insertInto('symbol_packages')
-          .values({
-            lower_id: symbols.lowerId,
-            lower_version: symbols.lowerVersion,
-            blob_prefix: symbols.blobPrefix,
-            package_size: symbols.packageSize,
-            package_hash: symbols.packageHash,
-            published: symbols.published,
-          })
-          .onConflict((oc) => oc.columns(['lower_id', 'lower_version']).doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate-package' as const;
-        for (const file of symbols.files) {
-          const result = await trx
-            .insertInto('symbol_files')
-            .values({
-              file_name: file.fileName.toLowerCase(),
-              symbol_key: file.symbolKey.toLowerCase(),
-              lower_id: symbols.lowerId,
-              lower_version: symbols.lowerVersion,
-              blob_key: file.blobKey,
-              size: file.size,
-            })
-            .onConflict((oc) => oc.columns(['file_name', 'symbol_key']).doNothing())
-            .executeTakeFirst();
-          if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) throw new FileTaken();
-        }
-        return 'inserted' as const;
-      });
+      return await this.#db.transaction().execute((trx) => insertSymbolRows(trx, this.#feed, symbols));
     } catch (error) {
       if (error instanceof FileTaken) return 'duplicate-file';
       throw error;
@@ -102,6 +119,7 @@ export class SqlSymbolStore implements SymbolStore {
     return this.#db.transaction().execute(async (trx) => {
       const row = await trx
         .deleteFrom('symbol_packages')
+        .where('feed', '=', this.#feed)
         .where('lower_id', '=', lowerId)
         .where('lower_version', '=', lowerVersion)
         .returningAll()
@@ -109,6 +127,7 @@ export class SqlSymbolStore implements SymbolStore {
       if (!row) return undefined;
       const files = await trx
         .deleteFrom('symbol_files')
+        .where('feed', '=', this.#feed)
         .where('lower_id', '=', lowerId)
         .where('lower_version', '=', lowerVersion)
         .returningAll()
@@ -126,7 +145,11 @@ export class SqlSymbolStore implements SymbolStore {
   }
 
   async referencedBlobPrefixes(): Promise<string[]> {
-    const rows = await this.#db.selectFrom('symbol_packages').select('blob_prefix').execute();
+    const rows = await this.#db
+      .selectFrom('symbol_packages')
+      .where('feed', '=', this.#feed)
+      .select('blob_prefix')
+      .execute();
     return rows.map((row) => row.blob_prefix);
   }
 }

@@ -38,18 +38,28 @@ function ftsPhrase(term: string): string | undefined {
   return `"${term.replaceAll('"', '""')}"*`;
 }
 
-export async function refreshSearchDocuments(trx: Transaction<Database>, lowerId: string): Promise<void> {
-  const rows = await trx.selectFrom('package_versions').selectAll().where('lower_id', '=', lowerId).execute();
+export async function refreshSearchDocuments(
+  trx: Transaction<Database>,
+  feed: string,
+  lowerId: string,
+): Promise<void> {
+  const rows = await trx
+    .selectFrom('package_versions')
+    .selectAll()
+    .where('feed', '=', feed)
+    .where('lower_id', '=', lowerId)
+    .execute();
   const versions = sortByVersion(rows.map(toPackageVersion));
   const totalDownloads = versions.reduce((sum, v) => sum + v.downloads, 0);
 
   const old = await trx
     .selectFrom('search_documents')
     .select('doc_id')
+    .where('feed', '=', feed)
     .where('lower_id', '=', lowerId)
     .execute();
   for (const { doc_id } of old) await sql`DELETE FROM search_fts WHERE rowid = ${doc_id}`.execute(trx);
-  await trx.deleteFrom('search_documents').where('lower_id', '=', lowerId).execute();
+  await trx.deleteFrom('search_documents').where('feed', '=', feed).where('lower_id', '=', lowerId).execute();
 
   for (const level of searchLevels) {
     const latest = versions.filter((v) => isVisibleAtLevel(v, level)).at(-1);
@@ -57,6 +67,7 @@ export async function refreshSearchDocuments(trx: Transaction<Database>, lowerId
     const inserted = await trx
       .insertInto('search_documents')
       .values({
+        feed,
         lower_id: lowerId,
         level,
         lower_version: latest.lowerVersion,
@@ -81,9 +92,11 @@ interface Plan {
 
 export class SqliteSearchIndex implements SearchIndex {
   readonly #db: Kysely<Database>;
+  readonly #feed: string;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, feed: string) {
     this.#db = db;
+    this.#feed = feed;
   }
 
   async search(query: SearchQuery): Promise<{ totalHits: number; hits: SearchHit[] }> {
@@ -91,7 +104,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const plan = this.#plan(query.q, 'search');
     const { totalHits, lowerIds } = await this.#run(plan, level, query);
     if (lowerIds.length === 0) return { totalHits, hits: [] };
-    return { totalHits, hits: await loadSearchHits(this.#db, lowerIds, level) };
+    return { totalHits, hits: await loadSearchHits(this.#db, this.#feed, lowerIds, level) };
   }
 
   async autocompleteIds(query: SearchQuery): Promise<{ totalHits: number; ids: string[] }> {
@@ -99,7 +112,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const plan = this.#plan(query.q, 'autocomplete');
     const { totalHits, lowerIds } = await this.#run(plan, level, query);
     if (lowerIds.length === 0) return { totalHits, ids: [] };
-    return { totalHits, ids: await spelledIds(this.#db, lowerIds, level) };
+    return { totalHits, ids: await spelledIds(this.#db, this.#feed, lowerIds, level) };
   }
 
   #plan(q: string, mode: 'search' | 'autocomplete'): Plan {
@@ -121,7 +134,8 @@ export class SqliteSearchIndex implements SearchIndex {
           filters.push(sql`d.lower_id = ${value.toLowerCase()}`);
         } else if (field === 'version') {
           filters.push(
-            sql`EXISTS (SELECT 1 FROM package_versions pv WHERE pv.lower_id = d.lower_id AND pv.listed = 1
+            sql`EXISTS (SELECT 1 FROM package_versions pv WHERE pv.feed = d.feed AND pv.lower_id = d.lower_id
+                AND pv.listed = 1
                 AND (pv.lower_version = ${value.toLowerCase()} OR lower(pv.full_version) = ${value.toLowerCase()}))`,
           );
         } else {
@@ -141,7 +155,11 @@ export class SqliteSearchIndex implements SearchIndex {
     level: SearchLevel,
     query: SearchQuery,
   ): Promise<{ totalHits: number; lowerIds: string[] }> {
-    const conditions: RawBuilder<unknown>[] = [sql`d.level = ${level}`, ...plan.filters];
+    const conditions: RawBuilder<unknown>[] = [
+      sql`d.feed = ${this.#feed}`,
+      sql`d.level = ${level}`,
+      ...plan.filters,
+    ];
     if (plan.match) conditions.push(sql`search_fts MATCH ${plan.match}`);
     if (query.packageType) {
       conditions.push(sql`instr(d.package_types, ${` ${query.packageType.trim().toLowerCase()} `}) > 0`);

@@ -1,87 +1,74 @@
+// What the HTTP layer is given (built in compose.ts): the server's services, shared by every feed. The feed a
+// request addresses, with its settings and stores, is found per request (request-feed.ts).
 import type { FailedAuthLimiter } from '../auth/failed-auth-limiter.ts';
 import type { ApiKeyStore, AuditLog } from '../auth/ports.ts';
-import type { DownloadCounter } from '../packages/download-counter.ts';
+import type { FeedDirectory } from '../packages/feed-directory.ts';
 import type { PackageVersion } from '../protocol/package-version.ts';
 import { FrontCache, type FrontCacheOptions } from './front-cache.ts';
 import { ByteLru } from './byte-lru.ts';
 import { type CachedResponse, StampedCache } from './response-cache.ts';
-import type { DeleteBehavior } from '../packages/manage-package.ts';
-import type {
-  AdvisoryStore,
-  BlobStore,
-  CatalogStore,
-  ChangeStamps,
-  Clock,
-  PackageStore,
-  SearchIndex,
-  SymbolStore,
-} from '../packages/ports.ts';
+import type { BlobStore, Clock, FeedStore } from '../packages/ports.ts';
 
-/** In-memory caches of the read path; each entry is valid only at the change stamp it was built at. */
+/**
+ * In-memory caches of the read path, shared by every feed: each entry is kept under its feed's name and is valid
+ * only at the change stamp of that feed it was built at.
+ */
 export interface ReadCaches {
   readonly responses: StampedCache<CachedResponse>;
   readonly versions: StampedCache<PackageVersion>;
   /** Small package files by blob key: a key's content never changes (each push has its own prefix). */
   readonly files: ByteLru<Buffer>;
-  /** The raw-HTTP fast path, where stamps can be read synchronously and the feed is public. */
+  /** The raw-HTTP fast path, where stamps can be read synchronously; only public feeds' answers go in it. */
   readonly front?: FrontCache | undefined;
 }
 
 export function createReadCaches(
   options: {
     maxBytes?: number;
-    front?: { stamps: ChangeStamps; trustProxy: boolean; onServed?: FrontCacheOptions['onServed'] };
+    /** Given where stamps can be read synchronously (embedded SQLite). */
+    front?: { trustProxy: boolean; onServed?: FrontCacheOptions['onServed'] };
   } = {},
 ): ReadCaches {
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-  const sync = options.front?.stamps.sync;
   return {
     responses: new StampedCache(maxBytes),
     versions: new StampedCache(maxBytes / 8),
     files: new ByteLru(maxBytes),
-    front:
-      sync && options.front
-        ? new FrontCache(sync, {
-            trustProxy: options.front.trustProxy,
-            maxBytes,
-            onServed: options.front.onServed,
-          })
-        : undefined,
+    front: options.front
+      ? new FrontCache({
+          trustProxy: options.front.trustProxy,
+          maxBytes,
+          onServed: options.front.onServed,
+        })
+      : undefined,
   };
 }
 
 /** What the HTTP layer needs; built in compose.ts. */
-export interface Feed {
-  readonly packages: PackageStore;
-  readonly search: SearchIndex;
+export interface HttpServices {
+  /** The feeds, by name, with their settings and stores. */
+  readonly feeds: FeedDirectory;
+  /** The feeds table, for the admin API. */
+  readonly feedStore: FeedStore;
   readonly blobs: BlobStore;
-  readonly catalog: CatalogStore;
-  readonly advisories: AdvisoryStore;
-  readonly symbols: SymbolStore;
   readonly clock: Clock;
-  readonly downloads: DownloadCounter;
   /** Managed API keys (docs/security.md); the bootstrap key is options.apiKey. */
   readonly apiKeys: ApiKeyStore;
   readonly audit: AuditLog;
   /** Failed authentication per client address; in memory, so per node. */
   readonly authFailures: FailedAuthLimiter;
-  /** The latest change, for the feed or one id: what validates every cached read. */
-  readonly stamps: ChangeStamps;
   readonly caches: ReadCaches;
-  readonly options: FeedOptions;
+  readonly options: ServerOptions;
 }
 
-export interface FeedOptions {
-  /** The bootstrap key: admin on every id, next to the managed keys. */
+/** Server-wide options; what each feed may set for itself (private, limits) is in its settings (packages/feed.ts). */
+export interface ServerOptions {
+  /** The bootstrap key: admin on every id of every feed, next to the managed keys. */
   readonly apiKey?: string | undefined;
-  /** Every read needs credentials with the read scope (private-feed.ts). */
-  readonly private?: boolean | undefined;
   readonly publicUrl?: string | undefined;
   readonly trustProxy: boolean;
-  readonly maxPackageSize: number;
   /** A push that sends nothing for this long is refused with 408 (default 60 s). */
   readonly uploadTimeoutMs?: number | undefined;
-  readonly deleteBehavior: DeleteBehavior;
   readonly tempDir: string;
   readonly packageDetailsUrl?: string | undefined;
   readonly reportAbuseUrl?: string | undefined;
