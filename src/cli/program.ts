@@ -6,6 +6,7 @@ import { NuggetError } from '../errors.ts';
 import { apikeyCommand } from './commands/apikey.ts';
 import { auditCommand } from './commands/audit.ts';
 import { deprecateCommand } from './commands/deprecate.ts';
+import { feedCommand } from './commands/feed.ts';
 import { gcCommand } from './commands/gc.ts';
 import { migrateDataCommand } from './commands/migrate-data.ts';
 import { migrateCommand } from './commands/migrate.ts';
@@ -29,6 +30,7 @@ gcCommand(program);
 migrateDataCommand(program);
 apikeyCommand(program);
 auditCommand(program);
+feedCommand(program);
 
 try {
   await program.parseAsync(process.argv.slice(2), { from: 'user' });

@@ -36,7 +36,7 @@ export function parseFeedChange(input: unknown): FeedChange {
     throw invalidInput(
       'feed_settings_invalid',
       `${field}: ${issue?.message ?? 'invalid'}. Settings: description, private (true/false), deleteBehavior ` +
-        '(unlist/delete), maxPackageSize (bytes or e.g. 250MB), allowRepushAfterDelete (true/false); null resets one.',
+        '(unlist/delete), maxPackageSize (bytes or e.g. 250MB), allowRepushAfterDelete (true/false); null (on the command line: inherit) follows the server default again.',
     );
   }
   const { description, ...settings } = parsed.data;

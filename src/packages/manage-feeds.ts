@@ -118,7 +118,13 @@ export async function updateFeed(
     feed: name,
     at: deps.clock.now().toISOString(),
     action: 'update-feed',
-    detail: { description: change.description, settings: change.overrides },
+    // A setting set back to the server default is recorded as null (JSON has no undefined).
+    detail: {
+      description: change.description,
+      settings: Object.fromEntries(
+        Object.entries(change.overrides ?? {}).map(([key, value]) => [key, value ?? null]),
+      ),
+    },
   });
   return viewOf(deps, resolveFeed(updated, deps.directory.defaults));
 }

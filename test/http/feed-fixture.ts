@@ -39,6 +39,8 @@ export interface FeedSettings {
 }
 
 export interface PushOptions {
+  /** The feed pushed to, by name (`/feeds/{feed}/v3/package`); default `/v3/package` (the default feed). */
+  feed?: string;
   /** X-NuGet-ApiKey to send; default the feed's key; `null` sends none. */
   key?: string | null;
   /** Send the nupkg as the whole body with `Content-Type: application/octet-stream` instead of multipart. */
@@ -72,7 +74,7 @@ export interface TestFeed {
   /** Pushes nupkg bytes the way `dotnet nuget push` does. */
   push(nupkg: Buffer, options?: PushOptions): Promise<Response>;
   /** Pushes .snupkg bytes to SymbolPackagePublish the way `dotnet nuget push` does (multipart, chunked). */
-  pushSymbols(snupkg: Buffer, options?: { key?: string | null }): Promise<Response>;
+  pushSymbols(snupkg: Buffer, options?: { key?: string | null; feed?: string }): Promise<Response>;
   /** Builds a package from `spec`, pushes it and fails the test unless the feed answers 201. */
   publish(spec: NupkgSpec): Promise<Buffer>;
   get(url: string, headers?: Headers): Promise<Response>;
@@ -153,23 +155,24 @@ export async function startFeed(settings: FeedSettings = {}): Promise<TestFeed> 
       body = multipartBody(nupkg, boundary);
     }
     Object.assign(headers, options.headers);
+    const pushUrl = options.feed ? `/feeds/${options.feed}/v3/package` : '/v3/package';
     if (options.overSocket) {
       if (options.chunked ?? true) headers['transfer-encoding'] = 'chunked';
-      const raw = await rawRequest('PUT', '/v3/package', { headers, body });
+      const raw = await rawRequest('PUT', pushUrl, { headers, body });
       return fakeInjectResponse(raw);
     }
     if (options.chunked ?? true) {
       headers['transfer-encoding'] = 'chunked';
       return app.inject({
         method: 'PUT',
-        url: '/v3/package',
+        url: pushUrl,
         headers,
         payload: chunks(body, 4096),
       });
     }
     return app.inject({
       method: 'PUT',
-      url: '/v3/package',
+      url: pushUrl,
       headers,
       payload: body,
     });
@@ -239,7 +242,7 @@ export async function startFeed(settings: FeedSettings = {}): Promise<TestFeed> 
       return app.inject({
         method: 'PUT',
         // The client appends '/' to the SymbolPackagePublish @id (client-behaviour.md §1.5).
-        url: '/v3/symbol-package/',
+        url: `${options.feed ? `/feeds/${options.feed}` : ''}/v3/symbol-package/`,
         headers: {
           ...(key === null || key === undefined ? {} : { 'x-nuget-apikey': key }),
           'content-type': `multipart/form-data; boundary="${boundary}"`,
