@@ -49,6 +49,8 @@ export interface BulkImportOptions {
 }
 
 export interface BulkImportReport {
+  /** The feed imported into (reports written before feeds have none: the default feed). */
+  readonly feed?: string;
   readonly ids: number;
   readonly versions: number;
   readonly seed: number;
@@ -214,6 +216,7 @@ export async function bulkImport(options: BulkImportOptions): Promise<BulkImport
     if (batch.length > 0) await flush();
     const bulkSeconds = (performance.now() - bulkStarted) / 1000;
     const report: BulkImportReport = {
+      feed: feedName,
       ids: options.ids,
       versions: options.versions,
       seed: options.seed,

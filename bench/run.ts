@@ -23,6 +23,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string' },
     connections: { type: 'string' },
     seed: { type: 'string' },
+    feed: { type: 'string' },
     quick: { type: 'boolean', default: false },
     'data-dir': { type: 'string' },
     'no-dotnet': { type: 'boolean', default: false },
@@ -45,6 +46,8 @@ const settings = {
   restoreReferences: 50,
   restoreRuns: quick ? 1 : 3,
 };
+/** The feed the synthetic packages go into and are read from: a named feed, read at /feeds/{feed}/v3/. */
+const benchFeed = flags.feed ?? 'bench';
 for (const [name, value] of Object.entries(settings)) {
   if (!Number.isInteger(value) || value <= 0)
     throw new Error(`--${name} must be a positive integer, not ${value}`);
@@ -237,7 +240,9 @@ interface EndpointPaths {
 }
 
 /** A seeded, random-ish sample of the feed: the same paths on every run of the same feed. */
-function endpointPaths(packages: readonly SyntheticPackage[], seed: number): EndpointPaths {
+function endpointPaths(packages: readonly SyntheticPackage[], seed: number, feed: string): EndpointPaths {
+  // The default feed is read at /v3/, as clients configured before feeds do; any other at /feeds/{name}/v3/.
+  const v3 = feed === 'default' ? '/v3' : `/feeds/${feed}/v3`;
   const random = seededRandom(seed * 31 + 1);
   const pick = () => packages[Math.floor(random() * packages.length)] as SyntheticPackage;
   const ids = Array.from({ length: Math.min(500, packages.length) }, pick);
@@ -247,7 +252,7 @@ function endpointPaths(packages: readonly SyntheticPackage[], seed: number): End
     const index = pkg.versions.findLastIndex((_, v) => !pkg.unlisted.has(v));
     const lowerId = pkg.id.toLowerCase();
     const lowerVersion = (pkg.versions[Math.max(0, Math.floor(random() * (index + 1)))] ?? '').toLowerCase();
-    nupkg.push(`/v3/flatcontainer/${lowerId}/${lowerVersion}/${lowerId}.${lowerVersion}.nupkg`);
+    nupkg.push(`${v3}/flatcontainer/${lowerId}/${lowerVersion}/${lowerId}.${lowerVersion}.nupkg`);
   }
   const filters = 'prerelease=true&semVer2Level=2.0.0';
   const queries = [
@@ -259,11 +264,11 @@ function endpointPaths(packages: readonly SyntheticPackage[], seed: number): End
   ];
   const prefixes = ids.slice(0, 100).map((pkg, i) => pkg.id.toLowerCase().slice(0, 3 + (i % 8)));
   return {
-    versionList: ids.map((pkg) => `/v3/flatcontainer/${pkg.id.toLowerCase()}/index.json`),
-    registrationIndex: ids.map((pkg) => `/v3/registration-gz-semver2/${pkg.id.toLowerCase()}/index.json`),
+    versionList: ids.map((pkg) => `${v3}/flatcontainer/${pkg.id.toLowerCase()}/index.json`),
+    registrationIndex: ids.map((pkg) => `${v3}/registration-gz-semver2/${pkg.id.toLowerCase()}/index.json`),
     nupkg,
-    search: queries.map((q) => `/v3/search?q=${encodeURIComponent(q)}&take=20&${filters}`),
-    autocomplete: prefixes.map((q) => `/v3/autocomplete?q=${encodeURIComponent(q)}&take=20&${filters}`),
+    search: queries.map((q) => `${v3}/search?q=${encodeURIComponent(q)}&take=20&${filters}`),
+    autocomplete: prefixes.map((q) => `${v3}/autocomplete?q=${encodeURIComponent(q)}&take=20&${filters}`),
   };
 }
 
@@ -438,7 +443,8 @@ async function run(work: string): Promise<void> {
     previous &&
     previous.ids === settings.ids &&
     previous.versions === settings.versions &&
-    previous.seed === settings.seed
+    previous.seed === settings.seed &&
+    (previous.feed ?? 'default') === benchFeed
   ) {
     log(`feed: reusing ${dataDir} (imported in ${previous.totalSeconds.toFixed(0)} s)`);
     feedImport = { ...previous, reused: true };
@@ -449,11 +455,11 @@ async function run(work: string): Promise<void> {
       );
     }
     log(`feed: importing into ${dataDir}`);
-    feedImport = { ...(await bulkImport({ ...settings, dataDir, log })), reused: false };
+    feedImport = { ...(await bulkImport({ ...settings, feed: benchFeed, dataDir, log })), reused: false };
     log(`feed: imported in ${feedImport.totalSeconds.toFixed(1)} s`);
   }
   const packages = syntheticFeed(settings);
-  const paths = endpointPaths(packages, settings.seed);
+  const paths = endpointPaths(packages, settings.seed, benchFeed);
 
   // 2. Cold start and idle memory: an empty feed and the loaded one.
   const coldStart = { emptyMs: [] as number[], loadedMs: [] as number[] };

@@ -67,6 +67,8 @@ export type StartFeedOptions = {
   env?: Record<string, string>;
   /** The data dir under the workspace (default 'feed-data'); several nodes of one feed each need their own. */
   dataDirName?: string;
+  /** A data dir made already (e.g. by an older nugget, for an upgrade); overrides dataDirName. */
+  dataDir?: string;
   startupTimeoutMs?: number;
 };
 
@@ -93,7 +95,7 @@ function outputCollector(): {
 export async function startFeed(workspace: Workspace, options: StartFeedOptions = {}): Promise<FeedServer> {
   const apiKey = options.apiKey ?? 'e2e-' + Math.random().toString(36).slice(2);
   const startupTimeoutMs = options.startupTimeoutMs ?? 30_000;
-  const dataDir = await workspace.makeDir(options.dataDirName ?? 'feed-data');
+  const dataDir = options.dataDir ?? (await workspace.makeDir(options.dataDirName ?? 'feed-data'));
   const args = [
     'src/main.ts',
     ...['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--api-key', apiKey],

@@ -169,8 +169,8 @@ describe('two nodes, one PostgreSQL, one bucket', () => {
           );
           assert.equal(rows.rowCount, 1, `${version}: one row`);
           const prefixes = new Set<string>();
-          for await (const blob of store.list(`packages/${id.toLowerCase()}/${version}`)) {
-            prefixes.add(blob.key.split('/').slice(0, 4).join('/'));
+          for await (const blob of store.list(`feeds/default/packages/${id.toLowerCase()}/${version}`)) {
+            prefixes.add(blob.key.split('/').slice(0, 6).join('/'));
           }
           assert.deepEqual([...prefixes], [rows.rows[0].blob_prefix], `${version}: only the winner's files`);
 
@@ -188,6 +188,61 @@ describe('two nodes, one PostgreSQL, one bucket', () => {
         await client.end();
         store.close();
       }
+    },
+  );
+
+  it(
+    'a feed created, changed and deleted on either node is seen by the other at once',
+    stepTimeout,
+    async () => {
+      const [first, second] = nodes as [FeedServer, FeedServer];
+      const admin = (node: FeedServer, method: string, url: string, body?: unknown) =>
+        fetch(`${base(node)}${url}`, {
+          method,
+          headers: {
+            'x-nuget-apikey': node.apiKey,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      const index = (node: FeedServer) => fetch(`${base(node)}/feeds/team/v3/index.json`);
+      assert.equal((await index(second)).status, 404, 'no such feed yet');
+      assert.equal(
+        (await admin(first, 'PUT', '/admin/feeds/team', { description: 'made on node 1' })).status,
+        201,
+      );
+      assert.equal(
+        (await index(second)).status,
+        200,
+        'node 2 serves the feed node 1 created, without a restart',
+      );
+
+      const nupkg = await buildNupkg({ id: 'E2e.Team', version: '1.0.0' });
+      const boundary = randomUUID();
+      const pushed = await fetch(`${base(second)}/feeds/team/v3/package`, {
+        method: 'PUT',
+        headers: {
+          'x-nuget-apikey': second.apiKey,
+          'content-type': `multipart/form-data; boundary="${boundary}"`,
+        },
+        body: multipartBody(nupkg, boundary),
+      });
+      assert.equal(pushed.status, 201, await pushed.text());
+      const listed = await fetch(`${base(first)}/feeds/team/v3/flatcontainer/e2e.team/index.json`);
+      assert.deepEqual(await listed.json(), { versions: ['1.0.0'] });
+      assert.equal(
+        (await fetch(`${base(first)}/v3/flatcontainer/e2e.team/index.json`)).status,
+        404,
+        'not in default',
+      );
+
+      assert.equal((await admin(second, 'PATCH', '/admin/feeds/team', { private: true })).status, 200);
+      const anonymous = await index(first);
+      assert.equal(anonymous.status, 401, 'node 1 applies the setting node 2 changed');
+      assert.match(anonymous.headers.get('www-authenticate') ?? '', /realm="nugget feed team"/);
+
+      assert.equal((await admin(first, 'DELETE', '/admin/feeds/team?force=true')).status, 200);
+      assert.equal((await index(second)).status, 404, 'node 2 forgets the feed node 1 deleted');
     },
   );
 });
