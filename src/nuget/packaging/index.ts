@@ -25,4 +25,4 @@ export {
   nuspecPathToEntryName,
   readNupkg,
 } from './read-nupkg.ts';
-export { entryNameProblem, unescapeEntryName } from './entry-name.ts';
+export { unescapeEntryName } from './entry-name.ts';

@@ -388,15 +388,27 @@ const centralRecordOf = ({ entry, name }: ListedEntry): CentralRecord => ({
   recordLength: 46 + entry.fileNameLength + entry.extraFieldLength + entry.fileCommentLength,
 });
 
-/** Runs checkZipLayout over the file at `path` with its own file handle. */
+/** Bytes read at once by checkLayoutOf: local headers of small entries sit close together, one read serves many. */
+const layoutReadWindow = 64 * 1024;
+
+/** Runs checkZipLayout over the file at `path` with its own file handle, reading through a window. */
 async function checkLayoutOf(path: string, size: number, listed: readonly ListedEntry[]): Promise<void> {
   const handle = await openFile(path, 'r');
+  let window = Buffer.alloc(0);
+  let windowStart = 0;
   try {
     await checkZipLayout(
       async (position, length) => {
-        const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - position)));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-        return buffer.subarray(0, bytesRead);
+        const end = Math.min(position + length, size);
+        if (position < windowStart || end > windowStart + window.length) {
+          const buffer = Buffer.alloc(
+            Math.max(0, Math.min(Math.max(length, layoutReadWindow), size - position)),
+          );
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+          window = buffer.subarray(0, bytesRead);
+          windowStart = position;
+        }
+        return window.subarray(position - windowStart, Math.max(position - windowStart, end - windowStart));
       },
       size,
       listed.map(centralRecordOf),

@@ -293,7 +293,9 @@ export async function checkZipLayout(
       what: 'the central directory',
     },
   ];
-  for (const record of records) spans.push(await checkLocalRecord(read, record));
+  // In file order, so that the reader's window serves neighbouring headers.
+  const inFileOrder = [...records].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  for (const record of inFileOrder) spans.push(await checkLocalRecord(read, record));
   spans.sort((a, b) => a.start - b.start || a.end - b.end);
   let covered = 0;
   let previous: Span | undefined;
