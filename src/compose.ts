@@ -8,11 +8,16 @@ import pino, { type Logger } from 'pino';
 import { type Config, ConfigError } from './config/config.ts';
 import { buildApp } from './http/app.ts';
 import { createReadCaches, type HttpServices } from './http/http-services.ts';
+import type { JSONWebKeySet } from 'jose';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.ts';
+import { lifetimeCapFor } from './auth/key-lifetime.ts';
+import { OidcTokenVerifier } from './auth/oidc-token-verifier.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
 import { defaultFeedName, type FeedSettings } from './packages/feed.ts';
 import { FeedDirectory, type OpenFeed } from './packages/feed-directory.ts';
-import type { BlobStore, ChangeStamps, FeedCopier, SearchIndex } from './packages/ports.ts';
+import type { BlobStore, ChangeStamps, Clock, FeedCopier, SearchIndex } from './packages/ports.ts';
+import { issuerKeyFetch } from './storage/remote/issuer-key-fetch.ts';
+import { SqlTrustPolicyStore, SqlUsedTokenStore } from './storage/sql/sql-trust-policy-store.ts';
 import { SqlFeedStore } from './storage/sql/sql-feed-store.ts';
 import { FileSystemBlobStore } from './storage/blobs/file-system-blob-store.ts';
 import { type CatalogLock, noCatalogLock, postgresCatalogLock } from './storage/sql/catalog-log.ts';
@@ -103,6 +108,52 @@ async function readTlsFiles(config: Config): Promise<{ cert: Buffer; key: Buffer
   return { cert, key };
 }
 
+/**
+ * The verifier of trusted publishing's CI tokens, when an audience is configured: the issuers, their keys given by
+ * hand (read now, so a wrong path stops the start), and the CA bundle to fetch the others' with.
+ */
+async function trustedPublishingVerifier(config: Config): Promise<OidcTokenVerifier | undefined> {
+  const audiences =
+    config.trustedPublishingAudience ?? (config.publicUrl === undefined ? [] : [config.publicUrl]);
+  if (audiences.length === 0) return undefined;
+  const read = async (file: string, flag: string) => {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`Cannot read ${flag} ${file}: ${(error as Error).message}`, { cause: error });
+    }
+  };
+  const keys = new Map<string, JSONWebKeySet>();
+  for (const { issuer, file } of config.trustedPublishingKeys ?? []) {
+    if (!config.trustedPublishingIssuers.some((trusted) => trusted.url === issuer)) {
+      throw new ConfigError(
+        `--trusted-publishing-keys names ${issuer}, which is not in --trusted-publishing-issuers: add it there too`,
+      );
+    }
+    const text = await read(file, '--trusted-publishing-keys');
+    let jwks: JSONWebKeySet;
+    try {
+      jwks = JSON.parse(text) as JSONWebKeySet;
+      if (!Array.isArray(jwks.keys)) throw new Error('it has no "keys" array');
+    } catch (error) {
+      throw new ConfigError(
+        `--trusted-publishing-keys ${file} is not a JSON Web Key Set: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    keys.set(issuer, jwks);
+  }
+  const extraCa =
+    config.trustedPublishingCa === undefined
+      ? undefined
+      : await read(config.trustedPublishingCa, '--trusted-publishing-ca');
+  return new OidcTokenVerifier({
+    issuers: config.trustedPublishingIssuers.map((issuer) => ({ ...issuer, jwks: keys.get(issuer.url) })),
+    audiences,
+    fetch: issuerKeyFetch({ extraCa }),
+  });
+}
+
 export interface Nugget {
   readonly app: FastifyInstance;
   readonly services: HttpServices;
@@ -124,6 +175,8 @@ export async function composeNugget(
     downloadFlushMs?: number;
     /** Admin commands that may run beside a live server (nugget apikey) must not empty its tmp/ of uploads. */
     keepTempFiles?: boolean;
+    /** The server's clock (tests move it to see keys expire); default the system clock. */
+    clock?: Clock;
   } = {},
 ): Promise<Nugget> {
   const logger = options.logger ?? createLogger(config);
@@ -143,6 +196,7 @@ export async function composeNugget(
     deleteBehavior: config.deleteBehavior,
     maxPackageSize: config.maxPackageSize,
     allowRepushAfterDelete: config.allowRepushAfterDelete,
+    maxApiKeyLifetime: config.maxApiKeyLifetime,
   };
   const feeds = new FeedDirectory({
     feeds: feedStore,
@@ -172,7 +226,13 @@ export async function composeNugget(
     feeds,
     feedStore,
     blobs,
-    clock: { now: () => new Date() },
+    clock: options.clock ?? { now: () => new Date() },
+    trust: {
+      policies: new SqlTrustPolicyStore(db),
+      usedTokens: new SqlUsedTokenStore(db),
+      verifier: await trustedPublishingVerifier(config),
+    },
+    lifetimeCap: (names) => lifetimeCapFor(feeds, names),
     apiKeys: new SqlApiKeyStore(db),
     audit: new SqlAuditLog(db),
     authFailures: new FailedAuthLimiter({

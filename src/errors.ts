@@ -9,7 +9,9 @@ export type ErrorKind =
   | 'Conflict'
   | 'TooLarge'
   | 'TooMany'
-  | 'TimedOut';
+  | 'TimedOut'
+  /** A service the server depends on (an OpenID Connect issuer's keys) could not be reached: a server fault. */
+  | 'Unavailable';
 
 /**
  * A failure a person can act on. `code` is stable (tests and clients may match on it);
@@ -41,5 +43,9 @@ export const forbidden = (code: string, message: string): NuggetError =>
 /** The client stopped sending before its request was complete (a stalled upload). */
 export const timedOut = (code: string, message: string): NuggetError =>
   new NuggetError('TimedOut', code, message);
+
+/** The server cannot answer now for want of something it depends on: 503, the client may retry. */
+export const unavailable = (code: string, message: string, options?: ErrorOptions): NuggetError =>
+  new NuggetError('Unavailable', code, message, options);
 
 export const isNuggetError = (error: unknown): error is NuggetError => error instanceof NuggetError;

@@ -35,6 +35,18 @@ class MemoryApiKeyStore implements ApiKeyStore {
     const key = this.keys.get(keyId);
     if (key) this.keys.set(keyId, { ...key, lastUsed: at.toISOString() });
   }
+  async revokeIssuedBy(policyId: string, at: Date) {
+    const issued = [...this.keys.values()].filter((k) => k.trustPolicy === policyId && !k.revoked);
+    for (const key of issued) this.keys.set(key.keyId, { ...key, revoked: at.toISOString() });
+    return issued.length;
+  }
+  async deleteExpiredIssued(before: Date) {
+    const expired = [...this.keys.values()].filter(
+      (k) => k.trustPolicy && k.expires && Date.parse(k.expires) < before.getTime(),
+    );
+    for (const key of expired) this.keys.delete(key.keyId);
+    return expired.length;
+  }
 }
 
 describe('authenticate', () => {

@@ -37,7 +37,8 @@ export type Action =
   | 'import-vulnerabilities'
   | 'read-audit-log'
   | 'promote'
-  | 'manage-feeds';
+  | 'manage-feeds'
+  | 'manage-trust-policies';
 
 /** `perId`: the verb of the refusal when the id does not match the key's patterns; undefined = feed-wide. */
 const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; perId: string | undefined }>> =
@@ -56,6 +57,7 @@ const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; p
     // Promotion copies a version into the target feed: a push there, without the upload.
     promote: { scope: 'push', verb: 'promote packages', perId: 'promote' },
     'manage-feeds': { scope: 'admin', verb: 'create, change or delete feeds', perId: undefined },
+    'manage-trust-policies': { scope: 'admin', verb: 'manage trust policies', perId: undefined },
   };
 
 /** The scope an action needs. */

@@ -4,12 +4,15 @@ import { conflict, invalidInput, notFound } from '../errors.ts';
 import type { Clock } from '../packages/ports.ts';
 import { generateApiKey, hashSecret } from './api-key.ts';
 import type { ApiKeyScope } from './api-key-scope.ts';
+import { checkKeyLifetime, type LifetimeCap } from './key-lifetime.ts';
 import type { ApiKey, ApiKeyStore, AuditLog } from './ports.ts';
 
 export interface ApiKeyAdminDeps {
   readonly apiKeys: ApiKeyStore;
   readonly audit: AuditLog;
   readonly clock: Clock;
+  /** The strictest cap on the lifetime of a key valid for these feeds (key-lifetime.ts), if any. */
+  readonly lifetimeCap?: ((feeds: readonly string[]) => Promise<LifetimeCap | undefined>) | undefined;
 }
 
 /** Who asked: 'cli' for the command line. */
@@ -39,14 +42,17 @@ export async function createApiKey(
       `'${input.name}' is not a key name: use up to 64 letters, digits, '.', '_', '@' or '-', e.g. ci or alice@laptop.`,
     );
   }
+  const feeds = [...(input.feeds ?? ['*'])];
+  const now = deps.clock.now();
+  checkKeyLifetime(await deps.lifetimeCap?.(feeds), input.expires, now);
   const { keyId, secret, key } = generateApiKey();
   const apiKey: ApiKey = {
     keyId,
     name: input.name,
     scopes: [...input.scopes],
     packages: [...input.packages],
-    feeds: [...(input.feeds ?? ['*'])],
-    created: deps.clock.now().toISOString(),
+    feeds,
+    created: now.toISOString(),
     expires: input.expires?.toISOString(),
   };
   const inserted = await deps.apiKeys.insert({ ...apiKey, secretHash: hashSecret(secret) });

@@ -1,5 +1,6 @@
 // The ports of API keys and the audit log (docs/architecture.md rule 4); SQL adapters in src/storage/sql/.
 import type { ApiKeyScope } from './api-key-scope.ts';
+import type { PinnedIds, TrustPolicy } from './trust-policy.ts';
 
 /** A managed API key as `nugget apikey list` shows it: never the key itself. */
 export interface ApiKey {
@@ -17,6 +18,8 @@ export interface ApiKey {
   readonly expires?: string | undefined;
   readonly lastUsed?: string | undefined;
   readonly revoked?: string | undefined;
+  /** The trust policy that issued the key in exchange for a CI job's token (docs/trusted-publishing.md). */
+  readonly trustPolicy?: string | undefined;
 }
 
 export interface StoredApiKey extends ApiKey {
@@ -35,6 +38,32 @@ export interface ApiKeyStore {
   /** Marks the key (by key id or name) revoked at `at`; returns it, or undefined when there is no such key. */
   revoke(keyIdOrName: string, at: Date): Promise<ApiKey | undefined>;
   markUsed(keyId: string, at: Date): Promise<void>;
+  /** Revokes every unrevoked key the trust policy issued; returns how many. */
+  revokeIssuedBy(policyId: string, at: Date): Promise<number>;
+  /** Deletes keys issued by trust policies that expired before `before` (their names stay in the audit log). */
+  deleteExpiredIssued(before: Date): Promise<number>;
+}
+
+/** The trust policies of trusted publishing, per feed. */
+export interface TrustPolicyStore {
+  insert(policy: TrustPolicy): Promise<void>;
+  find(id: string): Promise<TrustPolicy | undefined>;
+  /** Every policy, or one feed's, oldest first. */
+  list(feed?: string): Promise<TrustPolicy[]>;
+  /** The policies whose user is `user` (case-insensitive). */
+  forUser(user: string): Promise<TrustPolicy[]>;
+  /**
+   * Records the ids seen at first use, unless ids were recorded meanwhile (a concurrent first use): returns the
+   * policy as stored afterwards, whose ids the caller compares again.
+   */
+  pin(id: string, ids: PinnedIds): Promise<TrustPolicy | undefined>;
+  remove(id: string): Promise<TrustPolicy | undefined>;
+}
+
+/** The OpenID Connect tokens already exchanged, kept until they expire: each is accepted once, on every node. */
+export interface UsedTokenStore {
+  /** 'replayed' when the token was used before; forgets tokens that expired before `now`. */
+  use(tokenKey: string, expires: Date, now: Date): Promise<'first-use' | 'replayed'>;
 }
 
 export const auditActions = [
@@ -52,6 +81,9 @@ export const auditActions = [
   'update-feed',
   'delete-feed',
   'promote',
+  'create-trust-policy',
+  'delete-trust-policy',
+  'exchange-token',
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

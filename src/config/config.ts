@@ -64,6 +64,73 @@ const duration = z
   })
   .pipe(z.number().int().positive({ error: 'must be more than 0' }));
 
+/** A key lifetime: hours, days or weeks ('30d', '12h', '2w'), at least an hour. */
+export const keyLifetimeSchema = z
+  .union([z.number(), z.string()])
+  .transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : durationMs(value, { units: ['h', 'd', 'w'] });
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `'${value}' is not a lifetime: use e.g. 1d, 8d, 30d or 12h` });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .pipe(z.number().int().min(3_600_000, { error: 'must be at least 1h' }));
+
+const commaList = (text: string): string[] =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
+const httpsUrl = (text: string): boolean => {
+  try {
+    return new URL(text).protocol === 'https:';
+  } catch {
+    return false;
+  }
+};
+
+/** The OpenID Connect issuers of trusted publishing: 'github=https://...,gitlab=https://...'. */
+const issuersSchema = z.string().transform((text, ctx) => {
+  const issuers: { kind: 'github' | 'gitlab'; url: string }[] = [];
+  for (const entry of commaList(text)) {
+    const match = /^(github|gitlab)=(.+)$/.exec(entry);
+    const url = match?.[2]?.trim().replace(/\/+$/, '');
+    if (!match || !url || !httpsUrl(url)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `'${entry}' is not kind=https-url, e.g. github=https://token.actions.githubusercontent.com or gitlab=https://gitlab.example.com`,
+      });
+      return z.NEVER;
+    }
+    issuers.push({ kind: match[1] as 'github' | 'gitlab', url });
+  }
+  return issuers;
+});
+
+/** Keys of issuers configured by hand: 'https://issuer=/path/jwks.json,...'. */
+const issuerKeysSchema = z.string().transform((text, ctx) => {
+  const files: { issuer: string; file: string }[] = [];
+  for (const entry of commaList(text)) {
+    const at = entry.lastIndexOf('=');
+    const issuer = entry.slice(0, Math.max(0, at)).trim().replace(/\/+$/, '');
+    const file = entry.slice(at + 1).trim();
+    if (at < 0 || !httpsUrl(issuer) || file === '') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `'${entry}' is not issuer-url=jwks-file, e.g. https://gitlab.example.com=/etc/nugget/gitlab-jwks.json`,
+      });
+      return z.NEVER;
+    }
+    files.push({ issuer, file });
+  }
+  return files;
+});
+
+export const defaultTrustedPublishingIssuers =
+  'github=https://token.actions.githubusercontent.com,gitlab=https://gitlab.com';
+
 export const configSchema = z.object({
   host: z.string().min(1).default('0.0.0.0'),
   port: z.coerce.number().int().min(0).max(65535).default(5000),
@@ -114,6 +181,14 @@ export const configSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Answer nupkg downloads with 302 to a presigned object-store URL (S3 storage only; docs/deployment.md). */
   redirectDownloads: booleanText.default(false),
+  /** The longest lifetime of an API key on feeds that do not set their own (docs/security.md); none by default. */
+  maxApiKeyLifetime: keyLifetimeSchema.optional(),
+  /** The audiences a trusted-publishing token must name (docs/trusted-publishing.md); default: --public-url. */
+  trustedPublishingAudience: z.string().transform(commaList).optional(),
+  trustedPublishingIssuers: issuersSchema.default(issuersSchema.parse(defaultTrustedPublishingIssuers)),
+  trustedPublishingKeys: issuerKeysSchema.optional(),
+  /** A PEM CA bundle trusted, besides the system's, when fetching issuers' keys (a self-managed GitLab). */
+  trustedPublishingCa: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -239,6 +314,36 @@ const options: { key: keyof Config; flag: string; env: string; help: string }[] 
     flag: '--redirect-downloads',
     env: 'NUGGET_REDIRECT_DOWNLOADS',
     help: 'answer .nupkg downloads with 302 to a presigned S3 URL (needs --storage)',
+  },
+  {
+    key: 'maxApiKeyLifetime',
+    flag: '--max-api-key-lifetime <duration>',
+    env: 'NUGGET_MAX_API_KEY_LIFETIME',
+    help: 'longest lifetime of an API key on feeds that do not set their own, e.g. 30d (default: no limit)',
+  },
+  {
+    key: 'trustedPublishingAudience',
+    flag: '--trusted-publishing-audience <audiences>',
+    env: 'NUGGET_TRUSTED_PUBLISHING_AUDIENCE',
+    help: 'comma-separated audiences a CI token must name to be exchanged for a key (default: --public-url)',
+  },
+  {
+    key: 'trustedPublishingIssuers',
+    flag: '--trusted-publishing-issuers <list>',
+    env: 'NUGGET_TRUSTED_PUBLISHING_ISSUERS',
+    help: `OpenID Connect issuers trusted for trusted publishing, kind=url (default ${defaultTrustedPublishingIssuers})`,
+  },
+  {
+    key: 'trustedPublishingKeys',
+    flag: '--trusted-publishing-keys <list>',
+    env: 'NUGGET_TRUSTED_PUBLISHING_KEYS',
+    help: 'signing keys of issuers nugget cannot reach, issuer-url=jwks-file (air-gapped sites)',
+  },
+  {
+    key: 'trustedPublishingCa',
+    flag: '--trusted-publishing-ca <file>',
+    env: 'NUGGET_TRUSTED_PUBLISHING_CA',
+    help: "PEM CA bundle trusted besides the system's when fetching issuers' keys",
   },
   {
     key: 'logLevel',

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { invalidInput } from '../errors.ts';
 import type { FeedOverrides } from '../packages/feed.ts';
-import { sizeSchema } from './config.ts';
+import { keyLifetimeSchema, sizeSchema } from './config.ts';
 
 const flag = z.union([
   z.boolean(),
@@ -18,6 +18,7 @@ export const feedChangeSchema = z
     deleteBehavior: z.enum(['unlist', 'delete']).nullable().optional(),
     maxPackageSize: sizeSchema.nullable().optional(),
     allowRepushAfterDelete: flag.nullable().optional(),
+    maxApiKeyLifetime: keyLifetimeSchema.nullable().optional(),
   })
   .strict();
 
@@ -36,7 +37,7 @@ export function parseFeedChange(input: unknown): FeedChange {
     throw invalidInput(
       'feed_settings_invalid',
       `${field}: ${issue?.message ?? 'invalid'}. Settings: description, private (true/false), deleteBehavior ` +
-        '(unlist/delete), maxPackageSize (bytes or e.g. 250MB), allowRepushAfterDelete (true/false); null (on the command line: inherit) follows the server default again.',
+        '(unlist/delete), maxPackageSize (bytes or e.g. 250MB), allowRepushAfterDelete (true/false), maxApiKeyLifetime (e.g. 1d, 8d, 30d); null (on the command line: inherit) follows the server default again.',
     );
   }
   const { description, ...settings } = parsed.data;

@@ -14,6 +14,7 @@ import type { HttpServices } from './http-services.ts';
 import { challengeUnknownUrls, registerFeedRoutes } from './request-feed.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminFeedRoutes } from './routes/admin-feeds.ts';
+import { adminTrustRoutes } from './routes/admin-trust.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { packageContentRoutes } from './routes/package-content.ts';
 import { packagePublishRoutes } from './routes/package-publish.ts';
@@ -21,6 +22,7 @@ import { registrationRoutes } from './routes/registration.ts';
 import { searchRoutes } from './routes/search.ts';
 import { serviceIndexRoutes } from './routes/service-index.ts';
 import { symbolRoutes } from './routes/symbols.ts';
+import { tokenRoutes } from './routes/token.ts';
 import { vulnerabilityInfoRoutes } from './routes/vulnerability-info.ts';
 
 export interface AppOptions {
@@ -111,5 +113,7 @@ export async function buildApp(services: HttpServices, options: AppOptions = {})
     adminRoutes(scope, services);
   });
   adminFeedRoutes(app, services);
+  adminTrustRoutes(app, services);
+  tokenRoutes(app, services);
   return app;
 }

@@ -12,6 +12,7 @@ const statusOf: Record<ErrorKind, number> = {
   TooLarge: 413,
   TooMany: 429,
   TimedOut: 408,
+  Unavailable: 503,
 };
 
 export const statusOfError = (error: NuggetError): number => statusOf[error.kind];

@@ -1,7 +1,9 @@
 // What the HTTP layer is given (built in compose.ts): the server's services, shared by every feed. The feed a
 // request addresses, with its settings and stores, is found per request (request-feed.ts).
 import type { FailedAuthLimiter } from '../auth/failed-auth-limiter.ts';
-import type { ApiKeyStore, AuditLog } from '../auth/ports.ts';
+import type { LifetimeCap } from '../auth/key-lifetime.ts';
+import type { OidcTokenVerifier } from '../auth/oidc-token-verifier.ts';
+import type { ApiKeyStore, AuditLog, TrustPolicyStore, UsedTokenStore } from '../auth/ports.ts';
 import type { FeedDirectory } from '../packages/feed-directory.ts';
 import type { PackageVersion } from '../protocol/package-version.ts';
 import { FrontCache, type FrontCacheOptions } from './front-cache.ts';
@@ -59,6 +61,17 @@ export interface HttpServices {
   readonly authFailures: FailedAuthLimiter;
   readonly caches: ReadCaches;
   readonly options: ServerOptions;
+  /** Trusted publishing (docs/trusted-publishing.md): the policies, and the verifier of CI tokens. */
+  readonly trust: TrustedPublishing;
+  /** The strictest cap on the lifetime of a key valid for these feeds (a feed's maxApiKeyLifetime). */
+  readonly lifetimeCap: (feeds: readonly string[]) => Promise<LifetimeCap | undefined>;
+}
+
+export interface TrustedPublishing {
+  readonly policies: TrustPolicyStore;
+  readonly usedTokens: UsedTokenStore;
+  /** Undefined when no audience is configured (--trusted-publishing-audience or --public-url): exchanges are off. */
+  readonly verifier?: OidcTokenVerifier | undefined;
 }
 
 /** Server-wide options; what each feed may set for itself (private, limits) is in its settings (packages/feed.ts). */

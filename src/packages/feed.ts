@@ -19,6 +19,8 @@ export interface FeedSettings {
   readonly maxPackageSize: number;
   /** Whether a version deleted for good may be pushed again (never by default: a restore must not change). */
   readonly allowRepushAfterDelete: boolean;
+  /** The longest lifetime, in ms, of an API key valid for this feed; undefined = no limit. */
+  readonly maxApiKeyLifetime?: number | undefined;
 }
 
 /** What a feed sets for itself; undefined follows the server default. */
@@ -45,6 +47,7 @@ export const resolveFeed = (record: FeedRecord, defaults: FeedSettings): Feed =>
     deleteBehavior: record.overrides.deleteBehavior ?? defaults.deleteBehavior,
     maxPackageSize: record.overrides.maxPackageSize ?? defaults.maxPackageSize,
     allowRepushAfterDelete: record.overrides.allowRepushAfterDelete ?? defaults.allowRepushAfterDelete,
+    maxApiKeyLifetime: record.overrides.maxApiKeyLifetime ?? defaults.maxApiKeyLifetime,
   },
 });
 

@@ -16,7 +16,7 @@ import { composeNugget, type Nugget } from '../../src/compose.ts';
 import { configSchema } from '../../src/config/config.ts';
 import type { HttpServices } from '../../src/http/http-services.ts';
 import type { DownloadCounter } from '../../src/packages/download-counter.ts';
-import type { FeedStores } from '../../src/packages/ports.ts';
+import type { Clock, FeedStores } from '../../src/packages/ports.ts';
 import type { OpenFeed } from '../../src/packages/feed-directory.ts';
 import type { GarbageCollectionDeps } from '../../src/packages/collect-garbage.ts';
 import { buildNupkg, type NupkgSpec } from '../fixtures/build-nupkg.ts';
@@ -34,6 +34,8 @@ export interface FeedSettings {
   maxPackageSize?: number;
   deleteBehavior?: 'unlist' | 'delete';
   logger?: Logger;
+  /** The server's clock (default the system's): tests move it to see keys expire. */
+  clock?: Clock;
   /** Any other configuration values, as `configSchema` takes them. */
   config?: Record<string, unknown>;
 }
@@ -126,6 +128,7 @@ export async function startFeed(settings: FeedSettings = {}): Promise<TestFeed> 
   const nugget = await composeNugget(config, {
     downloadFlushMs: 0,
     ...(settings.logger ? { logger: settings.logger } : {}),
+    ...(settings.clock ? { clock: settings.clock } : {}),
   });
   const { app, services } = nugget;
   const defaultFeed = await nugget.openFeed();

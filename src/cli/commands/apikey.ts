@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { parseScopes } from '../../auth/api-key-scope.ts';
 import { parseExpiry } from '../../auth/expiry.ts';
+import { lifetimeCapFor } from '../../auth/key-lifetime.ts';
 import { parseIdPatterns } from '../../auth/id-pattern.ts';
 import { createApiKey, listApiKeys, revokeApiKey, type Requester } from '../../auth/manage-api-keys.ts';
 import type { ApiKey } from '../../auth/ports.ts';
@@ -33,6 +34,9 @@ function parseFeedList(text: string): string[] {
 }
 
 const cli: Requester = { actor: 'cli', source: 'cli' };
+
+/** A key's lifetime when --expires is not given and no feed caps it shorter: a year. */
+const defaultLifetimeMs = 365 * 24 * 3_600_000;
 
 async function withFeed<T>(flags: Record<string, unknown>, run: (nugget: Nugget) => Promise<T>): Promise<T> {
   const nugget = await composeNugget(
@@ -80,15 +84,25 @@ export function apikeyCommand(program: Command): void {
         'comma-separated feeds the key is valid for, e.g. ci,nightly (default: all)',
         '*',
       )
-      .option('--expires <when>', 'a duration (90d, 12h, 2w), an ISO date, or never', '365d'),
+      .option(
+        '--expires <when>',
+        "a duration (90d, 12h, 2w), an ISO date, or never (default 365d, or the feeds' --max-api-key-lifetime if shorter)",
+      ),
   ).action(async (flags: Record<string, unknown>) => {
     const scopes = parseScopes(String(flags['scopes']));
     const packages = parseIdPatterns(String(flags['packages']));
     const feeds = parseFeedList(String(flags['feeds']));
     await withFeed(flags, async ({ services, feeds: directory }) => {
       for (const feed of feeds) if (feed !== '*') await directory.get(feed);
-      const expires = parseExpiry(String(flags['expires']), services.clock.now());
-      const { key, apiKey } = await createApiKey(services, cli, {
+      const lifetimeCap = (names: readonly string[]) => lifetimeCapFor(directory, names);
+      const now = services.clock.now();
+      const expires =
+        typeof flags['expires'] === 'string'
+          ? parseExpiry(flags['expires'], now)
+          : new Date(
+              now.getTime() + Math.min(defaultLifetimeMs, (await lifetimeCap(feeds))?.maxMs ?? Infinity),
+            );
+      const { key, apiKey } = await createApiKey({ ...services, lifetimeCap }, cli, {
         name: String(flags['name']),
         scopes,
         packages,

@@ -2,6 +2,7 @@
 // storage directly, also while servers run: every node sees a new, changed or deleted feed at its next request.
 // Each change is audited with actor 'cli'; the same operations are on the admin API (/admin/feeds, /admin/promote).
 import type { Command } from 'commander';
+import { describeLifetime } from '../../auth/key-lifetime.ts';
 import type { Requester } from '../../auth/manage-api-keys.ts';
 import { composeNugget, type Nugget } from '../../compose.ts';
 import { addConfigOptions, configFromFlags } from '../../config/config.ts';
@@ -53,7 +54,8 @@ function settingsOptions(command: Command): Command {
     .option('--description <text>', 'what the feed is for')
     .option(
       '--set <setting=value>',
-      'private=true|false, deleteBehavior=unlist|delete, maxPackageSize=50MB, allowRepushAfterDelete=true|false; ' +
+      'private=true|false, deleteBehavior=unlist|delete, maxPackageSize=50MB, allowRepushAfterDelete=true|false, ' +
+        'maxApiKeyLifetime=30d; ' +
         'a value of inherit follows the server default (repeat --set for several)',
       collect,
     );
@@ -82,6 +84,7 @@ function describe(feed: FeedView): string {
     `  delete behavior            ${s.deleteBehavior}${own('deleteBehavior')}`,
     `  max package size           ${s.maxPackageSize} bytes${own('maxPackageSize')}`,
     `  allow re-push after delete ${s.allowRepushAfterDelete}${own('allowRepushAfterDelete')}`,
+    `  max API key lifetime       ${s.maxApiKeyLifetime === undefined ? 'no limit' : describeLifetime(s.maxApiKeyLifetime)}${own('maxApiKeyLifetime')}`,
     `  service index              /feeds/${feed.name}/v3/index.json${feed.name === 'default' ? ' (and /v3/index.json)' : ''}`,
   ].join('\n');
 }

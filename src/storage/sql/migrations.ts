@@ -407,6 +407,41 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex('audit_log_feed_at').on('audit_log').columns(['feed', 'at']).execute();
       },
     },
+    '0007-trusted-publishing': {
+      async up(db: Kysely<unknown>) {
+        // Trust policies (docs/trusted-publishing.md): which CI identity may exchange its OpenID Connect token
+        // for a short-lived key on a feed. The criteria are JSON so that another CI platform needs no new columns.
+        await db.schema
+          .createTable('trust_policies')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('feed', 'text', (c) => c.notNull())
+          .addColumn('user_name', 'text', (c) => c.notNull())
+          .addColumn('issuer', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('criteria', 'text', (c) => c.notNull())
+          .addColumn('pinned', 'text')
+          .addColumn('scopes', 'text', (c) => c.notNull())
+          .addColumn('packages', 'text', (c) => c.notNull())
+          .addColumn('created', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('trust_policies_feed').on('trust_policies').column('feed').execute();
+        // Each token is exchanged once: its key is kept until the token expires, in the database so that every
+        // node of a scaled-out server sees it.
+        await db.schema
+          .createTable('used_oidc_tokens')
+          .addColumn('token_key', 'text', (c) => c.primaryKey())
+          .addColumn('expires', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('used_oidc_tokens_expires')
+          .on('used_oidc_tokens')
+          .column('expires')
+          .execute();
+        await sql`ALTER TABLE api_keys ADD COLUMN trust_policy text`.execute(db);
+        await db.schema.createIndex('api_keys_trust_policy').on('api_keys').column('trust_policy').execute();
+      },
+    },
   };
 }
 

@@ -117,6 +117,31 @@ export interface ApiKeysTable {
   revoked: string | null;
   /** JSON array of the feed names the key is valid for; ['*'] for every feed. */
   feeds: string;
+  /** The trust policy that issued the key (trusted publishing); null for keys an admin created. */
+  trust_policy: string | null;
+}
+
+/** Trust policies of trusted publishing (migration 0007, docs/trusted-publishing.md). */
+export interface TrustPoliciesTable {
+  id: string;
+  feed: string;
+  user_name: string;
+  issuer: string;
+  kind: string;
+  /** JSON TrustCriteria. */
+  criteria: string;
+  /** JSON of the owner and repository (project) ids recorded at first use; null until then. */
+  pinned: string | null;
+  scopes: string;
+  packages: string;
+  created: string;
+  created_by: string;
+}
+
+/** OpenID Connect tokens already exchanged, until they expire: the replay check. */
+export interface UsedOidcTokensTable {
+  token_key: string;
+  expires: string;
 }
 
 export interface AuditLogTable {
@@ -160,4 +185,6 @@ export interface Database {
   replication_cursors: ReplicationCursorsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
+  trust_policies: TrustPoliciesTable;
+  used_oidc_tokens: UsedOidcTokensTable;
 }

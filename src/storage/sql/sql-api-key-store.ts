@@ -15,6 +15,7 @@ function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
     expires: row.expires ?? undefined,
     lastUsed: row.last_used ?? undefined,
     revoked: row.revoked ?? undefined,
+    trustPolicy: row.trust_policy ?? undefined,
   };
 }
 
@@ -46,6 +47,7 @@ export class SqlApiKeyStore implements ApiKeyStore {
         expires: key.expires ?? null,
         last_used: key.lastUsed ?? null,
         revoked: key.revoked ?? null,
+        trust_policy: key.trustPolicy ?? null,
       })
       .execute();
     return 'inserted';
@@ -102,5 +104,24 @@ export class SqlApiKeyStore implements ApiKeyStore {
       .set({ last_used: at.toISOString() })
       .where('key_id', '=', keyId)
       .execute();
+  }
+
+  async revokeIssuedBy(policyId: string, at: Date): Promise<number> {
+    const result = await this.#db
+      .updateTable('api_keys')
+      .set({ revoked: at.toISOString() })
+      .where('trust_policy', '=', policyId)
+      .where('revoked', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async deleteExpiredIssued(before: Date): Promise<number> {
+    const result = await this.#db
+      .deleteFrom('api_keys')
+      .where('trust_policy', 'is not', null)
+      .where('expires', '<', before.toISOString())
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }

@@ -1,0 +1,94 @@
+// The token service of trusted publishing (docs/trusted-publishing.md; nuget.org's `/api/v2/token`, which the
+// NuGet/login GitHub action calls): `POST` with `Authorization: Bearer <the CI's OpenID Connect token>` and
+// `{"username": ..., "tokenType": "ApiKey"}`, answered 200 `{"apiKey": ...}`, or a 4xx `{"error": "<message>"}`
+// that the action prints (hence not the `{error: {code, message}}` of the other routes; the code is beside it).
+// `/feeds/{name}/api/v2/token` exchanges for that feed only; at `/api/v2/token` the matching policy decides.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { exchangeToken } from '../../auth/exchange-token.ts';
+import { isNuggetError, notFound, unauthenticated } from '../../errors.ts';
+import { noSuchFeed } from '../../packages/feed-directory.ts';
+import { statusOfError } from '../error-handler.ts';
+import type { HttpServices } from '../http-services.ts';
+import { refuseWhileOverLimit } from '../request-auth.ts';
+
+interface FeedParams {
+  feed?: string;
+}
+
+/** RFC 6750 §3: a refused bearer token is challenged, saying the token is the problem. */
+const bearerChallenge = 'Bearer realm="nugget", error="invalid_token"';
+
+function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization ?? '';
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) {
+    throw unauthenticated(
+      'oidc_token_missing',
+      'Send the CI platform\'s OpenID Connect token as "Authorization: Bearer <token>" (NuGet/login does).',
+    );
+  }
+  return match[1];
+}
+
+export function tokenRoutes(app: FastifyInstance, services: HttpServices): void {
+  void app.register(async (scope) => {
+    scope.setErrorHandler((error, request, reply) => {
+      const known = isNuggetError(error);
+      if (!known) request.log.error({ err: error }, 'token exchange failed');
+      const status = known ? statusOfError(error) : 500;
+      if (status === 401) reply.header('www-authenticate', bearerChallenge);
+      return reply
+        .code(status)
+        .header('cache-control', 'no-store')
+        .type('application/json; charset=utf-8')
+        .send({
+          error: known
+            ? error.message
+            : `The server failed to exchange the token (request id ${request.id}).`,
+          code: known ? error.code : 'internal_error',
+        });
+    });
+
+    const exchange = async (request: FastifyRequest<{ Params: FeedParams }>, reply: FastifyReply) => {
+      const verifier = services.trust.verifier;
+      if (!verifier) {
+        throw notFound(
+          'trusted_publishing_disabled',
+          'Trusted publishing is not enabled on this server: its admin gives --trusted-publishing-audience ' +
+            '(or --public-url) to turn it on (docs/trusted-publishing.md).',
+        );
+      }
+      const feed = request.params.feed;
+      if (feed !== undefined && !(await services.feeds.find(feed))) throw noSuchFeed(feed);
+      const { address, now } = refuseWhileOverLimit(request, reply, services);
+      // No token at all identifies nobody: it is not counted as a failed authentication.
+      const token = bearerToken(request);
+      try {
+        const issued = await exchangeToken(
+          {
+            verifier,
+            policies: services.trust.policies,
+            usedTokens: services.trust.usedTokens,
+            apiKeys: services.apiKeys,
+            audit: services.audit,
+            clock: services.clock,
+            lifetimeCap: (name) => services.lifetimeCap([name]),
+          },
+          { token, body: request.body, feed, source: address },
+        );
+        request.log.info({ key: issued.key.name, feed: issued.feed }, 'trusted publishing key issued');
+        return reply
+          .header('cache-control', 'no-store')
+          .send({ apiKey: issued.apiKey, tokenType: 'ApiKey', expires: issued.expires, feed: issued.feed });
+      } catch (error) {
+        if (isNuggetError(error) && (error.kind === 'Unauthenticated' || error.kind === 'Forbidden')) {
+          services.authFailures.recordFailure(address, now);
+        }
+        throw error;
+      }
+    };
+
+    scope.post('/api/v2/token', exchange);
+    scope.post('/feeds/:feed/api/v2/token', exchange);
+  });
+}
