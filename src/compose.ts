@@ -230,6 +230,7 @@ export async function composeNugget(
     trust: {
       policies: new SqlTrustPolicyStore(db),
       usedTokens: new SqlUsedTokenStore(db),
+      issuers: config.trustedPublishingIssuers,
       verifier: await trustedPublishingVerifier(config),
     },
     lifetimeCap: (names) => lifetimeCapFor(feeds, names),

@@ -12,6 +12,7 @@ import { migrateDataCommand } from './commands/migrate-data.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { vulnerabilitiesCommand } from './commands/vulnerabilities.ts';
 import { replicateCommand } from './commands/replicate.ts';
+import { trustCommand } from './commands/trust.ts';
 import { serve } from './serve.ts';
 
 const program = new Command('nugget')
@@ -31,6 +32,7 @@ migrateDataCommand(program);
 apikeyCommand(program);
 auditCommand(program);
 feedCommand(program);
+trustCommand(program);
 
 try {
   await program.parseAsync(process.argv.slice(2), { from: 'user' });

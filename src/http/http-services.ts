@@ -2,7 +2,7 @@
 // request addresses, with its settings and stores, is found per request (request-feed.ts).
 import type { FailedAuthLimiter } from '../auth/failed-auth-limiter.ts';
 import type { LifetimeCap } from '../auth/key-lifetime.ts';
-import type { OidcTokenVerifier } from '../auth/oidc-token-verifier.ts';
+import type { OidcIssuerConfig, OidcTokenVerifier } from '../auth/oidc-token-verifier.ts';
 import type { ApiKeyStore, AuditLog, TrustPolicyStore, UsedTokenStore } from '../auth/ports.ts';
 import type { FeedDirectory } from '../packages/feed-directory.ts';
 import type { PackageVersion } from '../protocol/package-version.ts';
@@ -70,6 +70,8 @@ export interface HttpServices {
 export interface TrustedPublishing {
   readonly policies: TrustPolicyStore;
   readonly usedTokens: UsedTokenStore;
+  /** The issuers policies may name (--trusted-publishing-issuers). */
+  readonly issuers: readonly OidcIssuerConfig[];
   /** Undefined when no audience is configured (--trusted-publishing-audience or --public-url): exchanges are off. */
   readonly verifier?: OidcTokenVerifier | undefined;
 }

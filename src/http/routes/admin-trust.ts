@@ -54,7 +54,7 @@ export function adminTrustRoutes(app: FastifyInstance, services: HttpServices): 
     apiKeys: services.apiKeys,
     audit: services.audit,
     clock: services.clock,
-    issuers: services.trust.verifier?.issuers ?? [],
+    issuers: services.trust.issuers,
     requireFeed: (name) => services.feeds.get(name),
   };
 
