@@ -18,10 +18,8 @@ import {
   searchLevel,
   searchLevels,
 } from '../../packages/search-filter.ts';
-import { sortByVersion } from '../../packages/version-order.ts';
-import { loadSearchHits, spelledIds } from './search-hits.ts';
+import { loadSearchHits, searchedVersions, spelledIds } from './search-hits.ts';
 import type { Database } from './schema.ts';
-import { toPackageVersion } from './sql-package-store.ts';
 import { idSearchText } from './sqlite-search-index.ts';
 
 type TextField = Exclude<SearchField, 'packageid' | 'version'>;
@@ -102,14 +100,7 @@ export async function refreshPostgresSearchDocuments(
   feed: string,
   lowerId: string,
 ): Promise<void> {
-  const rows = await trx
-    .selectFrom('package_versions')
-    .selectAll()
-    .where('feed', '=', feed)
-    .where('lower_id', '=', lowerId)
-    .execute();
-  const versions = sortByVersion(rows.map(toPackageVersion));
-  const totalDownloads = versions.reduce((sum, v) => sum + v.downloads, 0);
+  const { versions, totalDownloads } = await searchedVersions(trx, feed, lowerId);
 
   await trx.deleteFrom('search_documents').where('feed', '=', feed).where('lower_id', '=', lowerId).execute();
   for (const level of searchLevels) {

@@ -10,10 +10,8 @@ import {
   searchLevel,
   searchLevels,
 } from '../../packages/search-filter.ts';
-import { sortByVersion } from '../../packages/version-order.ts';
-import { loadSearchHits, spelledIds } from './search-hits.ts';
+import { loadSearchHits, searchedVersions, spelledIds } from './search-hits.ts';
 import type { Database } from './schema.ts';
-import { toPackageVersion } from './sql-package-store.ts';
 
 const ftsColumns: Partial<Record<SearchField, string>> = {
   id: 'id',
@@ -43,14 +41,7 @@ export async function refreshSearchDocuments(
   feed: string,
   lowerId: string,
 ): Promise<void> {
-  const rows = await trx
-    .selectFrom('package_versions')
-    .selectAll()
-    .where('feed', '=', feed)
-    .where('lower_id', '=', lowerId)
-    .execute();
-  const versions = sortByVersion(rows.map(toPackageVersion));
-  const totalDownloads = versions.reduce((sum, v) => sum + v.downloads, 0);
+  const { versions, totalDownloads } = await searchedVersions(trx, feed, lowerId);
 
   const old = await trx
     .selectFrom('search_documents')
