@@ -19,6 +19,7 @@ import type { DownloadCounter } from '../../src/packages/download-counter.ts';
 import type { FeedStores } from '../../src/packages/ports.ts';
 import type { OpenFeed } from '../../src/packages/feed-directory.ts';
 import type { GarbageCollectionDeps } from '../../src/packages/collect-garbage.ts';
+import type { ServerTimeouts } from '../../src/http/server-timeouts.ts';
 import { buildNupkg, type NupkgSpec } from '../fixtures/build-nupkg.ts';
 
 export type Response = LightMyRequestResponse;
@@ -34,6 +35,8 @@ export interface FeedSettings {
   maxPackageSize?: number;
   deleteBehavior?: 'unlist' | 'delete';
   logger?: Logger;
+  /** Shorter connection timeouts than the defaults of src/http/server-timeouts.ts. */
+  serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
   /** Any other configuration values, as `configSchema` takes them. */
   config?: Record<string, unknown>;
 }
@@ -126,6 +129,7 @@ export async function startFeed(settings: FeedSettings = {}): Promise<TestFeed> 
   const nugget = await composeNugget(config, {
     downloadFlushMs: 0,
     ...(settings.logger ? { logger: settings.logger } : {}),
+    ...(settings.serverTimeouts ? { serverTimeouts: settings.serverTimeouts } : {}),
   });
   const { app, services } = nugget;
   const defaultFeed = await nugget.openFeed();
