@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { type Config, ConfigError } from './config/config.ts';
 import { buildApp } from './http/app.ts';
+import { defaultServerTimeouts, type ServerTimeouts } from './http/server-timeouts.ts';
 import { createReadCaches, type HttpServices } from './http/http-services.ts';
 import type { JSONWebKeySet } from 'jose';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.ts';
@@ -177,6 +178,8 @@ export async function composeNugget(
     keepTempFiles?: boolean;
     /** The server's clock (tests move it to see keys expire); default the system clock. */
     clock?: Clock;
+    /** Tests shorten the connection timeouts; a body's stall timeout is --upload-timeout. */
+    serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
   } = {},
 ): Promise<Nugget> {
   const logger = options.logger ?? createLogger(config);
@@ -278,7 +281,12 @@ export async function composeNugget(
       redirectDownloads: config.redirectDownloads,
     },
   };
-  const app = await buildApp(services, { logger, https });
+  const timeouts: ServerTimeouts = {
+    ...defaultServerTimeouts,
+    ...options.serverTimeouts,
+    bodyIdleMs: config.uploadTimeout,
+  };
+  const app = await buildApp(services, { logger, https, timeouts });
   return {
     app,
     services,

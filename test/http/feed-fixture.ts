@@ -19,6 +19,7 @@ import type { DownloadCounter } from '../../src/packages/download-counter.ts';
 import type { Clock, FeedStores } from '../../src/packages/ports.ts';
 import type { OpenFeed } from '../../src/packages/feed-directory.ts';
 import type { GarbageCollectionDeps } from '../../src/packages/collect-garbage.ts';
+import type { ServerTimeouts } from '../../src/http/server-timeouts.ts';
 import { buildNupkg, type NupkgSpec } from '../fixtures/build-nupkg.ts';
 
 export type Response = LightMyRequestResponse;
@@ -36,6 +37,8 @@ export interface FeedSettings {
   logger?: Logger;
   /** The server's clock (default the system's): tests move it to see keys expire. */
   clock?: Clock;
+  /** Shorter connection timeouts than the defaults of src/http/server-timeouts.ts. */
+  serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
   /** Any other configuration values, as `configSchema` takes them. */
   config?: Record<string, unknown>;
 }
@@ -129,6 +132,7 @@ export async function startFeed(settings: FeedSettings = {}): Promise<TestFeed> 
     downloadFlushMs: 0,
     ...(settings.logger ? { logger: settings.logger } : {}),
     ...(settings.clock ? { clock: settings.clock } : {}),
+    ...(settings.serverTimeouts ? { serverTimeouts: settings.serverTimeouts } : {}),
   });
   const { app, services } = nugget;
   const defaultFeed = await nugget.openFeed();

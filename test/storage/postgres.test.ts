@@ -28,6 +28,11 @@ import { catalogContract } from '../../src/storage/contracts/catalog-contract.ts
 import { SqlCatalogStore } from '../../src/storage/sql/sql-catalog-store.ts';
 import { symbolStoreContract } from '../../src/storage/contracts/symbol-store-contract.ts';
 import { SqlSymbolStore } from '../../src/storage/sql/sql-symbol-store.ts';
+import { feedIsolationContract } from '../../src/storage/contracts/feed-isolation-contract.ts';
+import { SqlAdvisoryStore } from '../../src/storage/sql/sql-advisory-store.ts';
+import { SqlReplicationCursorStore } from '../../src/storage/sql/sql-catalog-store.ts';
+import { SqlChangeStamps } from '../../src/storage/sql/change-stamps.ts';
+import { SqlFeedStore } from '../../src/storage/sql/sql-feed-store.ts';
 
 const server = await startPostgresServer();
 const databases: Kysely<Database>[] = [];
@@ -59,6 +64,23 @@ catalogContract('PostgreSQL', async () => {
 });
 
 symbolStoreContract('PostgreSQL', async () => new SqlSymbolStore(await openPostgres(), 'default'));
+
+feedIsolationContract('PostgreSQL', async () => {
+  const db = await openPostgres();
+  const catalogLock = postgresCatalogLock;
+  return {
+    feeds: new SqlFeedStore(db, { dialect: 'postgres' }),
+    storesFor: (feed) => ({
+      packages: new SqlPackageStore(db, feed, refreshPostgresSearchDocuments, { catalogLock }),
+      search: new PostgresSearchIndex(db, feed),
+      catalog: new SqlCatalogStore(db, feed),
+      advisories: new SqlAdvisoryStore(db, feed, { catalogLock }),
+      symbols: new SqlSymbolStore(db, feed),
+      stamps: new SqlChangeStamps(db, feed),
+      replicationCursors: new SqlReplicationCursorStore(db, feed),
+    }),
+  };
+});
 
 describe('PostgreSQL migrations', () => {
   it('migrate once when several nodes open a fresh database at the same time', async () => {

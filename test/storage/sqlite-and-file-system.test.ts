@@ -14,6 +14,11 @@ import { SqlPackageStore } from '../../src/storage/sql/sql-package-store.ts';
 import { symbolStoreContract } from '../../src/storage/contracts/symbol-store-contract.ts';
 import { SqlSymbolStore } from '../../src/storage/sql/sql-symbol-store.ts';
 import { openSqliteDatabase } from '../../src/storage/sql/sqlite-database.ts';
+import { feedIsolationContract } from '../../src/storage/contracts/feed-isolation-contract.ts';
+import { SqlAdvisoryStore } from '../../src/storage/sql/sql-advisory-store.ts';
+import { SqlReplicationCursorStore } from '../../src/storage/sql/sql-catalog-store.ts';
+import { SqlChangeStamps } from '../../src/storage/sql/change-stamps.ts';
+import { SqlFeedStore } from '../../src/storage/sql/sql-feed-store.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from '../../src/storage/sql/sqlite-search-index.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'nugget-storage-'));
@@ -39,6 +44,23 @@ catalogContract('SQLite', async () => {
   return {
     packages: new SqlPackageStore(db, 'default', refreshSearchDocuments),
     catalog: new SqlCatalogStore(db, 'default'),
+  };
+});
+
+feedIsolationContract('SQLite', async () => {
+  const db = await openSqliteDatabase(join(root, `db-${n++}.sqlite`));
+  databases.push(db);
+  return {
+    feeds: new SqlFeedStore(db, { dialect: 'sqlite' }),
+    storesFor: (feed) => ({
+      packages: new SqlPackageStore(db, feed, refreshSearchDocuments),
+      search: new SqliteSearchIndex(db, feed),
+      catalog: new SqlCatalogStore(db, feed),
+      advisories: new SqlAdvisoryStore(db, feed),
+      symbols: new SqlSymbolStore(db, feed),
+      stamps: new SqlChangeStamps(db, feed),
+      replicationCursors: new SqlReplicationCursorStore(db, feed),
+    }),
   };
 });
 

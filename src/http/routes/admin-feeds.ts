@@ -10,7 +10,7 @@ import { createFeed, deleteFeed, listFeeds, showFeed, updateFeed } from '../../p
 import { promotePackage } from '../../packages/promote-package.ts';
 import type { HttpServices } from '../http-services.ts';
 import { audited, clientAddress, principalOf, requireAllowed, requireApiKey } from '../request-auth.ts';
-import { type AuditQuery, parseAuditQuery } from './admin.ts';
+import { type AuditQuery, jsonBody, parseAuditQuery } from './admin.ts';
 
 interface NameParams {
   name: string;
@@ -69,18 +69,25 @@ export function adminFeedRoutes(app: FastifyInstance, services: HttpServices): v
   );
 
   // PUT creates: the name is the resource's own; creating it twice is 409.
-  app.put<{ Params: NameParams }>('/admin/feeds/:name', manage('create-feed'), async (request, reply) => {
-    const change = parseFeedChange(request.body);
-    const feed = await createFeed(deps, requesterOf(request), {
-      name: request.params.name,
-      description: change.description,
-      overrides: change.overrides,
-    });
-    return reply.code(201).send(feed);
-  });
+  app.put<{ Params: NameParams }>(
+    '/admin/feeds/:name',
+    { ...manage('create-feed'), config: jsonBody },
+    async (request, reply) => {
+      const change = parseFeedChange(request.body);
+      const feed = await createFeed(deps, requesterOf(request), {
+        name: request.params.name,
+        description: change.description,
+        overrides: change.overrides,
+      });
+      return reply.code(201).send(feed);
+    },
+  );
 
-  app.patch<{ Params: NameParams }>('/admin/feeds/:name', manage('update-feed'), async (request) =>
-    updateFeed(deps, requesterOf(request), request.params.name, parseFeedChange(request.body)),
+  app.patch<{ Params: NameParams }>(
+    '/admin/feeds/:name',
+    { ...manage('update-feed'), config: jsonBody },
+    async (request) =>
+      updateFeed(deps, requesterOf(request), request.params.name, parseFeedChange(request.body)),
   );
 
   app.delete<{ Params: NameParams; Querystring: { force?: string } }>(
@@ -93,7 +100,7 @@ export function adminFeedRoutes(app: FastifyInstance, services: HttpServices): v
   );
 
   // Promotion: one audited action; 201 with what was promoted, 409 when the target has the version already.
-  app.post('/admin/promote', async (request, reply) => {
+  app.post('/admin/promote', { config: jsonBody }, async (request, reply) => {
     const result = await audited(services, request, { action: 'promote' }, async (note) => {
       const id = text(request.body, 'id');
       const version = text(request.body, 'version');

@@ -16,6 +16,7 @@ import {
 import { parsePinnedIds, type TrustPolicy, type TrustPolicyKind } from '../../auth/trust-policy.ts';
 import { forbidden, invalidInput } from '../../errors.ts';
 import type { HttpServices } from '../http-services.ts';
+import { jsonBody } from './admin.ts';
 import { audited, clientAddress, requireAllowed, requireApiKey } from '../request-auth.ts';
 
 interface IdParams {
@@ -92,7 +93,16 @@ export function adminTrustRoutes(app: FastifyInstance, services: HttpServices): 
     return view(policy);
   });
 
-  app.post('/admin/trust-policies', async (request, reply) => {
+  // The key is checked before the body is read (request-guards.ts); which feed it may manage, after.
+  const adminFirst = {
+    onRequest: async (request: FastifyRequest, reply: FastifyReply) =>
+      audited(services, request, { action: 'create-trust-policy' }, () => admin(request, reply), {
+        onlyFailures: true,
+      }),
+    config: jsonBody,
+  };
+
+  app.post('/admin/trust-policies', adminFirst, async (request, reply) => {
     const created = await audited(
       services,
       request,

@@ -22,6 +22,9 @@ interface VersionParams {
 /** An advisory file of every NuGet advisory GitHub knows is a few MB; the default 1 MB body limit is too small. */
 const maxAdvisoryFileBytes = 64 * 1024 * 1024;
 
+/** The admin APIs read JSON bodies only (request-guards.ts refuses any other body unread). */
+export const jsonBody = { requestBody: { mediaTypes: ['application/json'] } };
+
 export function adminRoutes(app: FastifyInstance, services: HttpServices): void {
   const noteOf = (request: FastifyRequest, action: AuditAction): AuditNote => {
     const params = request.params as Partial<VersionParams>;
@@ -46,7 +49,7 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
 
   app.put<{ Params: VersionParams }>(
     '/v3/admin/deprecations/:id/:version',
-    authenticated('deprecate', 'deprecate'),
+    { ...authenticated('deprecate', 'deprecate'), config: jsonBody },
     async (request, reply) => {
       await audited(services, request, noteOf(request, 'deprecate'), async (note) => {
         const deprecation = parseDeprecation(request.body);
@@ -81,7 +84,11 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
 
   app.put<{ Querystring: { replace?: string } }>(
     '/v3/admin/vulnerabilities',
-    { ...authenticated('import-vulnerabilities', 'import-vulnerabilities'), bodyLimit: maxAdvisoryFileBytes },
+    {
+      ...authenticated('import-vulnerabilities', 'import-vulnerabilities'),
+      bodyLimit: maxAdvisoryFileBytes,
+      config: jsonBody,
+    },
     async (request, reply) => {
       const summary = await audited(services, request, { action: 'import-vulnerabilities' }, async (note) => {
         const replace = ['true', '1'].includes(String(request.query.replace ?? '').toLowerCase());

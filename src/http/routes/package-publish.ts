@@ -5,7 +5,7 @@ import { deletePackage, setListed } from '../../packages/manage-package.ts';
 import { publishPackage } from '../../packages/publish-package.ts';
 import { feedOf } from '../feed-of-request.ts';
 import type { HttpServices } from '../http-services.ts';
-import { receivePackage } from '../receive-package.ts';
+import { pushBody, receivePackage } from '../receive-package.ts';
 import { audited, requireAllowed, requireApiKey } from '../request-auth.ts';
 
 interface PackageParams {
@@ -20,7 +20,7 @@ export function packagePublishRoutes(app: FastifyInstance, services: HttpService
   // The key is checked before the body is read (valid for this feed, with a push scope); whether it may push THIS
   // id (a new id needs push-new, a new version of an existing id push) once the nuspec is read, before anything
   // is stored. Each write is audited before it is answered: an acknowledged write always has its record.
-  app.put('/v3/package', async (request, reply) => {
+  app.put('/v3/package', { config: { requestBody: pushBody } }, async (request, reply) => {
     const { feed, stores } = feedOf(request);
     await audited(services, request, { action: 'push' }, async (note) => {
       const principal = await requireApiKey(request, reply, services, ['push-new', 'push'], feed.name);

@@ -7,7 +7,7 @@ import { openSymbolFile } from '../../packages/open-symbol-file.ts';
 import { publishSymbolPackage } from '../../packages/publish-symbol-package.ts';
 import { feedOf } from '../feed-of-request.ts';
 import type { HttpServices } from '../http-services.ts';
-import { receivePackage } from '../receive-package.ts';
+import { pushBody, receivePackage } from '../receive-package.ts';
 import { audited, requireAllowed, requireApiKey } from '../request-auth.ts';
 
 // A file under a given key never changes: the key is the PDB's own id.
@@ -16,7 +16,7 @@ const immutable = 'public, max-age=31536000, immutable';
 export function symbolRoutes(app: FastifyInstance, services: HttpServices): void {
   // The client appends '/' to the @id (client-behaviour.md §1.5): the router ignores trailing slashes.
   // Bodies arrive as multipart, or raw application/octet-stream (parser registered by packagePublishRoutes).
-  app.put('/v3/symbol-package', async (request, reply) => {
+  app.put('/v3/symbol-package', { config: { requestBody: pushBody } }, async (request, reply) => {
     const { feed, stores } = feedOf(request);
     await audited(services, request, { action: 'push-symbols' }, async (note) => {
       const principal = await requireApiKey(request, reply, services, ['push-symbols'], feed.name);

@@ -10,6 +10,7 @@ import { noSuchFeed } from '../../packages/feed-directory.ts';
 import { statusOfError } from '../error-handler.ts';
 import type { HttpServices } from '../http-services.ts';
 import { refuseWhileOverLimit } from '../request-auth.ts';
+import { jsonBody } from './admin.ts';
 
 interface FeedParams {
   feed?: string;
@@ -49,9 +50,10 @@ export function tokenRoutes(app: FastifyInstance, services: HttpServices): void 
         });
     });
 
-    const exchange = async (request: FastifyRequest<{ Params: FeedParams }>, reply: FastifyReply) => {
-      const verifier = services.trust.verifier;
-      if (!verifier) {
+    // Before the body is read (request-guards.ts): is the service on, does the feed exist, is the client over the
+    // limit of failures, did it send a token at all.
+    const check = async (request: FastifyRequest<{ Params: FeedParams }>, reply: FastifyReply) => {
+      if (!services.trust.verifier) {
         throw notFound(
           'trusted_publishing_disabled',
           'Trusted publishing is not enabled on this server: its admin gives --trusted-publishing-audience ' +
@@ -60,9 +62,15 @@ export function tokenRoutes(app: FastifyInstance, services: HttpServices): void 
       }
       const feed = request.params.feed;
       if (feed !== undefined && !(await services.feeds.find(feed))) throw noSuchFeed(feed);
-      const { address, now } = refuseWhileOverLimit(request, reply, services);
+      refuseWhileOverLimit(request, reply, services);
       // No token at all identifies nobody: it is not counted as a failed authentication.
-      const token = bearerToken(request);
+      bearerToken(request);
+    };
+
+    const exchange = async (request: FastifyRequest<{ Params: FeedParams }>, reply: FastifyReply) => {
+      const verifier = services.trust.verifier;
+      if (!verifier) throw new Error('unreachable: checked in onRequest');
+      const { address, now } = refuseWhileOverLimit(request, reply, services);
       try {
         const issued = await exchangeToken(
           {
@@ -74,7 +82,7 @@ export function tokenRoutes(app: FastifyInstance, services: HttpServices): void 
             clock: services.clock,
             lifetimeCap: (name) => services.lifetimeCap([name]),
           },
-          { token, body: request.body, feed, source: address },
+          { token: bearerToken(request), body: request.body, feed: request.params.feed, source: address },
         );
         request.log.info({ key: issued.key.name, feed: issued.feed }, 'trusted publishing key issued');
         return reply
@@ -88,7 +96,9 @@ export function tokenRoutes(app: FastifyInstance, services: HttpServices): void 
       }
     };
 
-    scope.post('/api/v2/token', exchange);
-    scope.post('/feeds/:feed/api/v2/token', exchange);
+    // A token and a user name: a few KB at most.
+    const route = { onRequest: check, bodyLimit: 64 * 1024, config: jsonBody };
+    scope.post('/api/v2/token', route, exchange);
+    scope.post('/feeds/:feed/api/v2/token', route, exchange);
   });
 }

@@ -9,7 +9,7 @@
 // and phrases stay within one field, and a weight (id A, title B, tags C, the rest D) for ts_rank_cd.
 // https://www.postgresql.org/docs/15/datatype-textsearch.html, .../textsearch-controls.html#TEXTSEARCH-RANKING
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
-import { parseSearchQuery, type SearchField } from '../../packages/parse-search-query.ts';
+import { parseSearchQuery, type SearchField, searchableText } from '../../packages/parse-search-query.ts';
 import type { SearchHit, SearchIndex, SearchQuery } from '../../packages/ports.ts';
 import {
   isVisibleAtLevel,
@@ -18,10 +18,8 @@ import {
   searchLevel,
   searchLevels,
 } from '../../packages/search-filter.ts';
-import { sortByVersion } from '../../packages/version-order.ts';
-import { loadSearchHits, spelledIds } from './search-hits.ts';
+import { loadSearchHits, searchedVersions, spelledIds } from './search-hits.ts';
 import type { Database } from './schema.ts';
-import { toPackageVersion } from './sql-package-store.ts';
 import { idSearchText } from './sqlite-search-index.ts';
 
 type TextField = Exclude<SearchField, 'packageid' | 'version'>;
@@ -102,14 +100,7 @@ export async function refreshPostgresSearchDocuments(
   feed: string,
   lowerId: string,
 ): Promise<void> {
-  const rows = await trx
-    .selectFrom('package_versions')
-    .selectAll()
-    .where('feed', '=', feed)
-    .where('lower_id', '=', lowerId)
-    .execute();
-  const versions = sortByVersion(rows.map(toPackageVersion));
-  const totalDownloads = versions.reduce((sum, v) => sum + v.downloads, 0);
+  const { versions, totalDownloads } = await searchedVersions(trx, feed, lowerId);
 
   await trx.deleteFrom('search_documents').where('feed', '=', feed).where('lower_id', '=', lowerId).execute();
   for (const level of searchLevels) {
@@ -166,7 +157,8 @@ export class PostgresSearchIndex implements SearchIndex {
   #plan(q: string, mode: 'search' | 'autocomplete'): Plan {
     if (mode === 'autocomplete') {
       // nuget.org matches the prefix of id tokens; the whole q is one prefix.
-      return { match: termQuery(q.trim(), ['id']), filters: [], rankText: q.trim().toLowerCase() };
+      const prefix = searchableText(q).trim();
+      return { match: termQuery(prefix, ['id']), filters: [], rankText: prefix.toLowerCase() };
     }
     const parsed = parseSearchQuery(q);
     const clauses: string[] = [];
@@ -207,7 +199,9 @@ export class PostgresSearchIndex implements SearchIndex {
     ];
     if (plan.match) conditions.push(sql`d.document @@ ${plan.match}::tsquery`);
     if (query.packageType) {
-      conditions.push(sql`strpos(d.package_types, ${` ${query.packageType.trim().toLowerCase()} `}) > 0`);
+      conditions.push(
+        sql`strpos(d.package_types, ${` ${searchableText(query.packageType).trim().toLowerCase()} `}) > 0`,
+      );
     }
     const where = sql.join(conditions, sql` AND `);
 

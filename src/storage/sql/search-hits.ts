@@ -1,5 +1,5 @@
 // What SQLite's and PostgreSQL's search indexes share once each has ranked its page of ids.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { SearchHit } from '../../packages/ports.ts';
 import { isVisibleAtLevel, type SearchLevel } from '../../packages/search-filter.ts';
 import { sortByVersion } from '../../packages/version-order.ts';
@@ -54,4 +54,20 @@ export async function spelledIds(
     .execute();
   const spelled = new Map(rows.map((r) => [r.lower_id, r.id]));
   return lowerIds.map((lowerId) => spelled.get(lowerId) ?? lowerId);
+}
+
+/** What both indexers build an id's search documents from: its versions in the feed, lowest first, and their downloads. */
+export async function searchedVersions(
+  trx: Transaction<Database>,
+  feed: string,
+  lowerId: string,
+): Promise<{ versions: PackageVersion[]; totalDownloads: number }> {
+  const rows = await trx
+    .selectFrom('package_versions')
+    .selectAll()
+    .where('feed', '=', feed)
+    .where('lower_id', '=', lowerId)
+    .execute();
+  const versions = sortByVersion(rows.map(toPackageVersion));
+  return { versions, totalDownloads: versions.reduce((sum, v) => sum + v.downloads, 0) };
 }
