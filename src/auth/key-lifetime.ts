@@ -1,7 +1,7 @@
 // A feed may cap how long its API keys live (docs/security.md, "Key lifetime"; nuget.org offers 1, 8 or 30 days
 // for the same reason: a leaked key stops working on its own). A key valid for several feeds obeys the strictest.
 import { invalidInput } from '../errors.ts';
-import type { Feed, FeedSettings } from '../packages/feed.ts';
+import type { FeedSettings } from '../packages/feed.ts';
 
 export interface LifetimeCap {
   /** The feed whose setting it is. */
@@ -56,7 +56,9 @@ export function checkKeyLifetime(cap: LifetimeCap | undefined, expires: Date | u
 /** The feeds and the server-wide defaults, as the feed directory knows them. */
 export interface FeedSettingsSource {
   readonly defaults: Pick<FeedSettings, 'maxApiKeyLifetime'>;
-  list(): Promise<readonly Pick<Feed, 'name' | 'settings'>[]>;
+  list(): Promise<
+    readonly { readonly name: string; readonly settings: Pick<FeedSettings, 'maxApiKeyLifetime'> }[]
+  >;
 }
 
 /**

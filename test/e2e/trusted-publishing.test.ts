@@ -224,4 +224,42 @@ describe('trusted publishing with the dotnet CLI', () => {
     assert.equal(pushedBy('Contoso.FromGitHub'), 'github:contoso/lib@release.yml run 4242.1');
     assert.equal(pushedBy('Contoso.FromGitLab'), 'gitlab:contoso/libraries/core@main pipeline 500 job 600');
   });
+
+  it("6. nugget apikey create obeys the feed's maxApiKeyLifetime", stepTimeout, async () => {
+    requireStep(1);
+    assertSucceeded(await nugget('feed', 'update', 'release', '--set', 'maxApiKeyLifetime=8d'), serverLog);
+    const tooLong = await nugget(
+      'apikey',
+      'create',
+      '--name',
+      'long',
+      '--scopes',
+      'push',
+      '--feeds',
+      'release',
+      '--expires',
+      '30d',
+    );
+    assertFailed(tooLong, serverLog);
+    assert.match(
+      outputOf(tooLong),
+      /Feed 'release' allows API keys of at most 8 days/,
+      describeResult(tooLong),
+    );
+    // Without --expires, the key lives as long as the feed allows.
+    const capped = await nugget(
+      'apikey',
+      'create',
+      '--name',
+      'capped',
+      '--scopes',
+      'push',
+      '--feeds',
+      'release',
+    );
+    assertSucceeded(capped, serverLog);
+    const expires = /expires (\S+)\)/.exec(capped.stdout)?.[1];
+    const days = (Date.parse(expires ?? '') - Date.now()) / 86_400_000;
+    assert.ok(days > 7.9 && days <= 8, `expires ${expires}\n${describeResult(capped)}`);
+  });
 });

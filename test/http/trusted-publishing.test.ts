@@ -4,7 +4,7 @@
 // The server's clock is the test's, so the issued key's hour can pass.
 import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
@@ -409,6 +409,54 @@ describe('trusted publishing', () => {
     assert.equal(parseJson(response)['feed'], 'other');
   });
 
+  test("a feed's maxApiKeyLifetime caps the keys created for it; issued keys stay within it", async () => {
+    const { createApiKey } = await import('../../src/auth/manage-api-keys.ts');
+    const bad = assertClientError(
+      await adminRequest('PATCH', '/admin/feeds/other', { maxApiKeyLifetime: '0.5h' }),
+      400,
+    );
+    assert.match(bad.message, /maxApiKeyLifetime: must be at least 1h/);
+    assert.equal(
+      (await adminRequest('PATCH', '/admin/feeds/other', { maxApiKeyLifetime: '8d' })).statusCode,
+      200,
+    );
+    const day = 24 * 3_600_000;
+    const create = (name: string, feeds: string[], expires: Date | undefined) =>
+      createApiKey(
+        server.services,
+        { actor: 'test', source: 'test' },
+        { name, scopes: ['push'], packages: ['*'], feeds, expires },
+      );
+    await assert.rejects(
+      create('too-long', ['other'], new Date(now.getTime() + 30 * day)),
+      /Feed 'other' allows API keys of at most 8 days/,
+    );
+    await assert.rejects(create('forever', ['other'], undefined), /at most 8 days: give an expiry/);
+    // A key for every feed is a key for this one too.
+    await assert.rejects(create('everywhere', ['*'], new Date(now.getTime() + 30 * day)), /Feed 'other'/);
+    await create('within', ['other'], new Date(now.getTime() + 8 * day));
+    await create('elsewhere', ['ci'], new Date(now.getTime() + 30 * day));
+
+    await addPolicy({
+      feed: 'other',
+      user: 'capped-bot',
+      kind: 'github',
+      repository: 'contoso/capped',
+      workflow: 'release.yml',
+      scopes: ['push-new'],
+    });
+    const issued = parseJson(
+      await exchange(await issuer.github(audience, now, { repository: 'capped' }), {
+        username: 'capped-bot',
+      }),
+    );
+    assert.equal(Date.parse(issued['expires']), now.getTime() + 3_600_000);
+    assert.equal(
+      (await adminRequest('PATCH', '/admin/feeds/other', { maxApiKeyLifetime: null })).statusCode,
+      200,
+    );
+  });
+
   describe('the admin API of policies', () => {
     test("needs the admin scope, on the policy's feed", async () => {
       const { createApiKey } = await import('../../src/auth/manage-api-keys.ts');
@@ -471,5 +519,70 @@ describe('trusted publishing', () => {
       }
       assertClientError(await adminRequest('POST', '/admin/trust-policies', { ...base, feed: 'nope' }), 404);
     });
+  });
+});
+
+describe('trusted publishing: keys configured by hand, and the limit on refused exchanges', () => {
+  let dir: string;
+  let issuer: TestIssuer;
+  let server: TestFeed;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'nugget-trust-keys-'));
+    issuer = await startTestIssuer(dir);
+    const jwksFile = path.join(dir, 'github-jwks.json');
+    await writeFile(jwksFile, JSON.stringify({ keys: issuer.keys.map((key) => key.jwk) }));
+    server = await startFeed({
+      config: {
+        trustedPublishingAudience: audience,
+        trustedPublishingIssuers: issuer.issuersFlag,
+        // No CA: this server could not fetch the keys over https even if it tried.
+        trustedPublishingKeys: `${issuer.githubUrl}=${jwksFile}`,
+        authFailureLimit: 2,
+      },
+    });
+    const admin = { 'x-nuget-apikey': server.apiKey ?? '', 'content-type': 'application/json' };
+    const policy = {
+      feed: 'default',
+      user: 'ci-bot',
+      kind: 'github',
+      repository: 'contoso/lib',
+      workflow: 'release.yml',
+      scopes: ['push-new'],
+    };
+    const created = await server.request('POST', '/admin/trust-policies', {
+      headers: admin,
+      body: JSON.stringify(policy),
+    });
+    assert.equal(created.statusCode, 201, created.body);
+  });
+  after(async () => {
+    await server?.close();
+    await issuer?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const exchange = (token: string) =>
+    server.request('POST', '/api/v2/token', {
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ username: 'ci-bot', tokenType: 'ApiKey' }),
+    });
+
+  test('an air-gapped server verifies with the key set it was given, fetching nothing', async () => {
+    const response = await exchange(await issuer.github(audience, new Date()));
+    assert.equal(response.statusCode, 200, response.body);
+    assert.deepEqual(issuer.requests, []);
+  });
+
+  test('refused exchanges count against the client: over the limit, 429 with Retry-After', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      statuses.push((await exchange(await issuer.github('https://elsewhere', new Date()))).statusCode);
+    }
+    assert.deepEqual(statuses.slice(0, 2), [401, 401]);
+    const limited = await exchange(await issuer.github(audience, new Date()));
+    assert.equal(limited.statusCode, 429, limited.body);
+    assert.match(String(limited.headers['retry-after']), /^\d+$/);
+    assert.equal(typeof parseJson(limited)['error'], 'string');
   });
 });
