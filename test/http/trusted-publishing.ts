@@ -467,6 +467,27 @@ export function trustedPublishingSuite(variant: {
       );
     });
 
+    test('deleting a feed removes its trust policies', async () => {
+      assert.equal((await adminRequest('PUT', '/admin/feeds/doomed', {})).statusCode, 201);
+      const policy = await addPolicy({
+        feed: 'doomed',
+        user: 'doomed-bot',
+        kind: 'github',
+        repository: 'contoso/doomed',
+        workflow: 'release.yml',
+        scopes: ['push-new'],
+      });
+      assert.equal((await adminRequest('DELETE', '/admin/feeds/doomed')).statusCode, 200);
+      assert.equal((await adminRequest('GET', `/admin/trust-policies/${policy['id']}`)).statusCode, 404);
+      const refused = refusal(
+        await exchange(await issuer.github(audience, now, { repository: 'doomed' }), {
+          username: 'doomed-bot',
+        }),
+        403,
+      );
+      assert.equal(refused.code, 'trust_policy_not_found');
+    });
+
     describe('the admin API of policies', () => {
       test("needs the admin scope, on the policy's feed", async () => {
         const { createApiKey } = await import('../../src/auth/manage-api-keys.ts');

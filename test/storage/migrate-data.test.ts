@@ -97,6 +97,20 @@ describe('nugget migrate-data: SQLite + files -> PostgreSQL + S3', () => {
       );
     }
     await source.feed.downloads.flush();
+    // Trusted publishing's policies and used tokens travel too (a replayed token stays refused after the move).
+    await source.services.trust.policies.insert({
+      id: 'policy1',
+      feed: 'default',
+      user: 'ci-bot',
+      issuer: 'https://token.actions.githubusercontent.com',
+      criteria: { kind: 'github', repositoryOwner: 'contoso', repository: 'lib', workflow: 'release.yml' },
+      pinned: { repository_owner_id: '1', repository_id: '2' },
+      scopes: ['push'],
+      packages: ['Move.*'],
+      created: new Date().toISOString(),
+      createdBy: 'test',
+    });
+    await source.services.trust.usedTokens.use('used-token', new Date(Date.now() + 3_600_000), new Date());
 
     databaseUrl = await postgres.createDatabase();
     storageUrl = s3.storageUrl('migrated');
@@ -137,6 +151,8 @@ describe('nugget migrate-data: SQLite + files -> PostgreSQL + S3', () => {
     assert.match(run.stdout, /catalog_entries\s+\d+ copied\s+0 already there/);
     assert.match(run.stdout, /symbol_packages\s+1 copied/);
     assert.match(run.stdout, /vulnerability_advisories\s+1 copied/);
+    assert.match(run.stdout, /trust_policies\s+1 copied/);
+    assert.match(run.stdout, /used_oidc_tokens\s+1 copied/);
     assert.match(run.stdout, /search_documents\s+source\s+\d+ destination\s+\d+ identical/);
     assert.doesNotMatch(run.stdout, /DIFFERENT/);
     assert.match(run.stdout, /blobs: \d+ checked .* 0 problems/);

@@ -24,7 +24,9 @@ const copiedTables: Readonly<Record<string, readonly string[]>> = {
   symbol_packages: ['feed', 'lower_id', 'lower_version'],
   symbol_files: ['feed', 'file_name', 'symbol_key'],
   replication_cursors: ['feed', 'source'],
+  trust_policies: ['id'],
   api_keys: ['key_id'],
+  used_oidc_tokens: ['token_key'],
   audit_log: ['seq'],
 };
 /**

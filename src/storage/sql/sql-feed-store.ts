@@ -27,6 +27,8 @@ const feedTables = [
   'symbol_packages',
   'symbol_files',
   'replication_cursors',
+  // Trust policies go with their feed; keys they issued are valid for that feed name only, for at most an hour.
+  'trust_policies',
 ] as const;
 
 export class SqlFeedStore implements FeedStore {
