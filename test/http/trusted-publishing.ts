@@ -332,6 +332,14 @@ export function trustedPublishingSuite(variant: {
         assert.equal(await keyCount(), keysBefore);
       });
 
+      test('the same token sent twice at once gives one key', async () => {
+        const token = await issuer.github(audience, now, { runId: '6000' });
+        const keysBefore = await keyCount();
+        const answers = await Promise.all([exchange(token), exchange(token), exchange(token)]);
+        assert.deepEqual(answers.map((a) => a.statusCode).sort(), [200, 401, 401]);
+        assert.equal(await keyCount(), keysBefore + 1);
+      });
+
       test('until the token validates, nothing about the policies is told', async () => {
         const token = await issuer.github('https://elsewhere', now, { repository: 'other' });
         const { error } = refusal(await exchange(token), 401);

@@ -145,6 +145,7 @@ export function apikeyCommand(program: Command): void {
         'EXPIRES',
         'LAST USED',
         'STATUS',
+        'ISSUED BY',
       ];
       const rows = keys.map((key) => [
         key.name,
@@ -156,6 +157,7 @@ export function apikeyCommand(program: Command): void {
         key.expires ?? 'never',
         key.lastUsed ?? 'never',
         status(key, now),
+        key.trustPolicy ? `trust policy ${key.trustPolicy}` : '',
       ]);
       console.log(table([header, ...rows]));
     });
