@@ -12,7 +12,7 @@ export function migrateDataCommand(program: Command): void {
   program
     .command('migrate-data')
     .description(
-      'copy this feed (rows and package files) to PostgreSQL and S3-compatible storage, then verify it',
+      'copy the whole server, every feed (rows and package files), to PostgreSQL and S3-compatible storage, then verify it',
     )
     .requiredOption('--to <url>', 'the destination database: postgres://user:password@host:5432/db')
     .option(
