@@ -49,6 +49,8 @@ export interface TestIssuer {
   readonly certificate: TestCertificate;
   readonly githubUrl: string;
   readonly gitlabUrl: string;
+  /** https://127.0.0.1:{port} */
+  readonly base: string;
   /** `github=<url>,gitlab=<url>` for --trusted-publishing-issuers. */
   readonly issuersFlag: string;
   /** The keys each issuer publishes now (the first signs). */
@@ -82,7 +84,14 @@ export async function startTestIssuer(dir: string): Promise<TestIssuer> {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body));
     };
-    if (issuer && path.endsWith('/.well-known/openid-configuration')) {
+    if (path === '/redirect') {
+      // For the fetcher's tests: a key set is never fetched from where a redirect points.
+      response.writeHead(302, { location: `${base}/github/jwks` });
+      response.end();
+    } else if (path === '/huge') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(Buffer.alloc(2 * 1024 * 1024, 0x20));
+    } else if (issuer && path.endsWith('/.well-known/openid-configuration')) {
       send(200, { issuer: `${base}/${issuer}`, jwks_uri: `${base}/${issuer}/jwks` });
     } else if (issuer && path.endsWith('/jwks')) {
       send(200, { keys: state.keys.map((key) => key.jwk) });
@@ -113,6 +122,7 @@ export async function startTestIssuer(dir: string): Promise<TestIssuer> {
     certificate,
     githubUrl,
     gitlabUrl,
+    base,
     issuersFlag: `github=${githubUrl},gitlab=${gitlabUrl}`,
     get keys() {
       return state.keys;
