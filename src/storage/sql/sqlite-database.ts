@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { withFaultTranslation } from './database-faults.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 
@@ -12,7 +13,9 @@ export async function openSqlite(
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({
+    dialect: withFaultTranslation(new SqliteDialect({ database: sqlite }), { begin: 'begin immediate' }),
+  });
   await migrateToLatest(db as Kysely<unknown>);
   return { db, sqlite };
 }
