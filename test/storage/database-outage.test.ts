@@ -1,0 +1,137 @@
+// A PostgreSQL database that goes away and comes back: while it is down every request that needs it answers 503
+// with Retry-After and a message an operator can act on (never a 500, never a 4xx: the NuGet client retries a 503),
+// a push in progress when it stops leaves nothing behind, and once it is back the same server process serves and
+// accepts pushes again without a restart. Spec for Retry-After: RFC 9110 §10.2.3.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { buildNupkg } from '../fixtures/build-nupkg.ts';
+import { multipartBody, parseJson, startFeed, type Response, type TestFeed } from '../http/feed-fixture.ts';
+import { assertFeedInvariant, injectReader } from '../support/feed-invariant.ts';
+import { startPostgresServer, type PostgresServer } from '../support/postgres-server.ts';
+
+function assertUnavailable(response: Response, what: string): void {
+  assert.equal(response.statusCode, 503, `${what}: ${response.statusCode} ${response.body}`);
+  const error = parseJson(response)['error'] as { code: string; message: string };
+  assert.equal(error.code, 'database_unavailable', what);
+  assert.match(error.message, /database/, what);
+  assert.ok(Number(response.headers['retry-after']) > 0, `${what}: Retry-After`);
+}
+
+describe('PostgreSQL stopped mid-run, then started again', () => {
+  let postgres: PostgresServer;
+  let feed: TestFeed;
+  let databaseUrl: string;
+
+  before(async () => {
+    postgres = await startPostgresServer();
+    databaseUrl = await postgres.createDatabase();
+    feed = await startFeed({ config: { database: databaseUrl } });
+    await feed.publish({ id: 'Outage.Before', version: '1.0.0' });
+  });
+  after(async () => {
+    await feed?.close();
+    await postgres?.stop();
+  });
+
+  test('a push in progress when the database stops gets 503 and leaves nothing behind', async () => {
+    const nupkg = await buildNupkg({ id: 'Outage.InFlight', version: '1.0.0' });
+    const boundary = randomUUID();
+    const body = multipartBody(nupkg, boundary);
+    await feed.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = feed.app.server.address();
+    assert.ok(address && typeof address === 'object');
+    // Half the body now, the rest once the database is down.
+    const answer = new Promise<{ status: number; body: string; retryAfter?: string }>((resolve, reject) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port: address.port,
+          method: 'PUT',
+          path: '/v3/package',
+          headers: {
+            'x-nuget-apikey': feed.apiKey,
+            'content-type': `multipart/form-data; boundary="${boundary}"`,
+            'transfer-encoding': 'chunked',
+          },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              body: text,
+              retryAfter: response.headers['retry-after'],
+            }),
+          );
+        },
+      );
+      request.on('error', reject);
+      request.write(body.subarray(0, body.length >> 1));
+      void postgres.pause().then(() => request.end(body.subarray(body.length >> 1)), reject);
+    });
+    const response = await answer;
+    assert.equal(response.status, 503, response.body);
+    assert.match(response.body, /database_unavailable/);
+    assert.ok(Number(response.retryAfter) > 0);
+    assert.deepEqual(await feed.filesUnder('tmp'), [], 'no temporary upload is left');
+    assert.deepEqual(await feed.filesUnder('blobs/packages/outage.inflight'), [], 'no package file is left');
+  });
+
+  test('while it is down: reads and writes answer 503 with Retry-After', async () => {
+    assertUnavailable(await feed.get('/v3/flatcontainer/outage.before/index.json'), 'version list');
+    assertUnavailable(
+      await feed.get('/v3/flatcontainer/outage.before/1.0.0/outage.before.1.0.0.nupkg'),
+      'download',
+    );
+    assertUnavailable(await feed.get('/v3/registration/outage.before/index.json'), 'registration');
+    assertUnavailable(await feed.get('/v3/search?q=outage'), 'search');
+    assertUnavailable(await feed.get('/v3/catalog/index.json'), 'catalog');
+    assertUnavailable(await feed.push(await buildNupkg({ id: 'Outage.During', version: '1.0.0' })), 'push');
+    assertUnavailable(
+      await feed.request('DELETE', '/v3/package/Outage.Before/1.0.0', {
+        headers: { 'x-nuget-apikey': feed.apiKey ?? '' },
+      }),
+      'unlist',
+    );
+    assert.deepEqual(await feed.filesUnder('tmp'), []);
+  });
+
+  test('once it is back, the same process serves and accepts pushes again', async () => {
+    await postgres.resume();
+    const list = await feed.get('/v3/flatcontainer/outage.before/index.json');
+    assert.equal(list.statusCode, 200, list.body);
+    await feed.publish({ id: 'Outage.After', version: '1.0.0' });
+    // What failed while the database was down was not stored: it can be pushed now.
+    await feed.publish({ id: 'Outage.InFlight', version: '1.0.0' });
+    await feed.publish({ id: 'Outage.During', version: '1.0.0' });
+    const report = await assertFeedInvariant([injectReader('node', feed.app)]);
+    assert.deepEqual([...report.versions.keys()].sort(), [
+      'outage.after/1.0.0',
+      'outage.before/1.0.0',
+      'outage.during/1.0.0',
+      'outage.inflight/1.0.0',
+    ]);
+  });
+
+  test('connections cut by the database (57P01) fail at most one request each with 503, then it recovers', async () => {
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    try {
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      );
+    } finally {
+      await admin.end();
+    }
+    for (let i = 0; i < 12; i++) {
+      const response = await feed.get('/v3/flatcontainer/outage.after/index.json');
+      assert.ok([200, 503].includes(response.statusCode), `${response.statusCode} ${response.body}`);
+    }
+    assert.equal((await feed.get('/v3/flatcontainer/outage.after/index.json')).statusCode, 200);
+    await feed.publish({ id: 'Outage.After', version: '2.0.0' });
+  });
+});
