@@ -2,8 +2,10 @@
 // https://www.sqlite.org/rescode.html, https://www.postgresql.org/docs/current/errcodes-appendix.html
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { ErrorKind } from '../../errors.ts';
-import { databaseFault } from './database-faults.ts';
+import { databaseFault, withFaultTranslation } from './database-faults.ts';
 
 const sqlite = (code: string) => Object.assign(new Error(code), { name: 'SqliteError', code });
 // pg's DatabaseError carries the SQLSTATE in `code` and a `severity`.
@@ -66,5 +68,53 @@ describe('databaseFault', () => {
     assert.ok((databaseFault(sqlite('SQLITE_BUSY'))?.retryAfterSeconds ?? 0) > 0);
     assert.ok((databaseFault(network('ECONNREFUSED'))?.retryAfterSeconds ?? 0) > 0);
     assert.equal(databaseFault(sqlite('SQLITE_FULL'))?.retryAfterSeconds, undefined);
+  });
+});
+
+describe('withFaultTranslation', () => {
+  const open = () =>
+    new Kysely<Record<string, never>>({
+      dialect: withFaultTranslation(new SqliteDialect({ database: new BetterSqlite3(':memory:') }), {
+        begin: 'begin immediate',
+      }),
+    });
+
+  test('a ROLLBACK that fails (the transaction is already gone) does not replace the error that caused it', async () => {
+    const db = open();
+    try {
+      // SQLite ends a transaction by itself after SQLITE_FULL or SQLITE_IOERR; ending it by hand does the same.
+      await assert.rejects(
+        db.transaction().execute(async (trx) => {
+          await sql`ROLLBACK`.execute(trx);
+          throw new Error('the first error');
+        }),
+        /the first error/,
+      );
+      // The connection is usable afterwards.
+      assert.deepEqual((await sql<{ n: number }>`SELECT 1 AS n`.execute(db)).rows, [{ n: 1 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  test("a driver's server fault comes out as its kind; other errors as they were", async () => {
+    const db = open();
+    try {
+      await sql`CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)`.execute(db);
+      await sql`INSERT INTO t VALUES (1, '')`.execute(db);
+      await assert.rejects(sql`INSERT INTO t VALUES (1, '')`.execute(db), {
+        code: 'SQLITE_CONSTRAINT_PRIMARYKEY',
+      });
+      await sql.raw('PRAGMA max_page_count = 1').execute(db);
+      await assert.rejects(
+        db.transaction().execute(async (trx) => {
+          for (let i = 2; i < 50; i++)
+            await sql`INSERT INTO t VALUES (${i}, ${'x'.repeat(1000)})`.execute(trx);
+        }),
+        { kind: 'InsufficientStorage', code: 'database_storage_full' },
+      );
+    } finally {
+      await db.destroy();
+    }
   });
 });
