@@ -175,7 +175,7 @@ export class FileSystemBlobStore implements BlobStore {
         removed += child.removed;
         if (!child.empty) empty = false;
       }
-      if (!empty || folder === start) return { removed, empty: false };
+      if (!empty) return { removed, empty: false };
       const info = await stat(folder).catch(() => undefined);
       if (!info || info.mtimeMs >= olderThan.getTime()) return { removed, empty: false };
       if (dryRun) return { removed: removed + 1, empty: true };
