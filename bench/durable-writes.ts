@@ -5,7 +5,7 @@
 // Run: node bench/durable-writes.ts [--pushes 150] [--size 100000] [--dir /path/on/the/disk/to/measure]
 // Prints a markdown table and writes bench/results/durable-writes-<date>.json.
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
@@ -123,8 +123,10 @@ for (const files of ['not synced', 'synced'] as const) {
 const putFile = [await measurePutFile(false), await measurePutFile(true)];
 
 const fmt = (n: number) => n.toFixed(2);
+const load = loadavg().map((n) => n.toFixed(1));
 const lines = [
-  `Durable writes, ${pushes} pushes of a ${size}-byte payload each, data dir under ${base}`,
+  `Durable writes, ${pushes} pushes of a ${size}-byte payload each, data dir under ${base}; ` +
+    `${cpus().length} CPUs, load average ${load.join(' ')} at the end (a busy machine makes every row slower)`,
   '',
   '| package files | SQLite synchronous | mean ms/push | p50 ms | p99 ms | pushes/s |',
   '| --- | --- | ---: | ---: | ---: | ---: |',
@@ -141,5 +143,8 @@ console.log(lines.join('\n'));
 const date = new Date().toISOString().slice(0, 10);
 const out = join(import.meta.dirname, 'results', `durable-writes-${date}.json`);
 await mkdir(dirname(out), { recursive: true });
-await writeFile(out, `${JSON.stringify({ date, pushes, size, base, rows, putFile }, null, 2)}\n`);
+await writeFile(
+  out,
+  `${JSON.stringify({ date, pushes, size, base, cpus: cpus().length, loadavg: load, rows, putFile }, null, 2)}\n`,
+);
 console.log(`\nwrote ${out}`);
