@@ -8,6 +8,32 @@ const folderAttempts = 5;
 
 const codeOf = (error: unknown): unknown => (error as NodeJS.ErrnoException | undefined)?.code;
 
+/**
+ * `mkdir -p`, returning the first folder it created. Node reports any failure of a recursive mkdir as ENOENT
+ * (a read-only or full file system, no permission): then the missing levels are made one by one, so that the
+ * error says what is really wrong (EROFS, EACCES, ENOSPC).
+ */
+async function makeFolder(folder: string): Promise<string | undefined> {
+  try {
+    return await mkdir(folder, { recursive: true });
+  } catch (error) {
+    if (codeOf(error) !== 'ENOENT') throw error;
+    const missing: string[] = [];
+    for (let path = folder; !(await stat(path).catch(() => undefined)); path = dirname(path)) {
+      missing.unshift(path);
+      if (path === dirname(path)) break;
+    }
+    for (const level of missing) {
+      try {
+        await mkdir(level);
+      } catch (levelError) {
+        if (codeOf(levelError) !== 'EEXIST') throw levelError;
+      }
+    }
+    return missing[0];
+  }
+}
+
 /** Flushes a file's data (or a folder's entries) to the disk. */
 async function sync(path: string): Promise<void> {
   const handle = await open(path, 'r');
@@ -66,7 +92,7 @@ export class FileSystemBlobStore implements BlobStore {
   async #intoFolder(target: string, place: () => Promise<void>): Promise<void> {
     const folder = dirname(target);
     for (let attempt = 1; ; attempt++) {
-      const firstCreated = await mkdir(folder, { recursive: true });
+      const firstCreated = await makeFolder(folder);
       try {
         await place();
       } catch (error) {
