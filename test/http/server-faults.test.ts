@@ -5,6 +5,7 @@
 // run anywhere; test/storage/full-disk.test.ts does the same on a real full file system.
 // RFC 4918 §11.5 (507), RFC 9110 §15.6.4 (503) and §10.2.3 (Retry-After).
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import pino from 'pino';
@@ -180,5 +181,26 @@ describe('server faults answer 507 / 503 and leave no trace', () => {
     const response = await feed.push(nupkg.subarray(0, nupkg.length - 100), { raw: true });
     assertClientError(response, 400);
     await assertNoTrace('fault.client');
+  });
+});
+
+describe('the raw-HTTP fast path when the database cannot be read', () => {
+  test('a kept answer whose change stamp cannot be read: an error answer, and the process goes on', async () => {
+    const feed = await startFeed();
+    try {
+      await feed.publish({ id: 'Fault.Stamp', version: '1.0.0' });
+      const url = '/v3/flatcontainer/fault.stamp/index.json';
+      for (let i = 0; i < 2; i++) assert.equal((await feed.rawRequest('GET', url)).statusCode, 200);
+      // The database handle goes away under the server (a stand-in for a disk that fails reads): the fast path
+      // reads the change stamp before anything else, outside any request handler.
+      await feed.nugget.db.destroy();
+      const response = await feed.rawRequest('GET', url);
+      assert.ok(response.statusCode >= 500, `${response.statusCode} ${response.body.toString()}`);
+      // Still answering, not ended by an uncaught exception.
+      assert.ok((await feed.rawRequest('GET', url)).statusCode >= 500, 'answers again');
+    } finally {
+      await feed.app.close();
+      await rm(feed.dataDir, { recursive: true, force: true });
+    }
   });
 });
