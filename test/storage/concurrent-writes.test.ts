@@ -193,6 +193,33 @@ describe('concurrent writes of one id: PostgreSQL + S3', () => {
     return nodes;
   };
 
+  test('two API keys created with one name at once: one is created, the other finds the name taken', async () => {
+    const nodes = await startNodes(['unlist', 'unlist']);
+    try {
+      const key = (keyId: string) => ({
+        keyId,
+        name: 'ci',
+        secretHash: 'x',
+        scopes: ['push' as const],
+        packages: ['*'],
+        created: new Date().toISOString(),
+      });
+      const outcomes = await Promise.all(
+        nodes.flatMap((node, i) => [0, 1, 2].map((j) => node.feed.apiKeys.insert(key(`k${i}${j}`)))),
+      );
+      assert.deepEqual(outcomes.sort(), [
+        'duplicate-name',
+        'duplicate-name',
+        'duplicate-name',
+        'duplicate-name',
+        'duplicate-name',
+        'inserted',
+      ]);
+    } finally {
+      for (const node of nodes) await node.close();
+    }
+  });
+
   test('one node', async () => {
     const nodes = await startNodes(['unlist']);
     try {

@@ -1,3 +1,4 @@
+// An S3 store out of reach answers 503 storage_unavailable the same way, leaving no row and no temporary upload.
 // A PostgreSQL database that goes away and comes back: while it is down every request that needs it answers 503
 // with Retry-After and a message an operator can act on (never a 500, never a 4xx: the NuGet client retries a 503),
 // a push in progress when it stops leaves nothing behind, and once it is back the same server process serves and
@@ -11,6 +12,7 @@ import { buildNupkg } from '../fixtures/build-nupkg.ts';
 import { multipartBody, parseJson, startFeed, type Response, type TestFeed } from '../http/feed-fixture.ts';
 import { assertFeedInvariant, injectReader } from '../support/feed-invariant.ts';
 import { startPostgresServer, type PostgresServer } from '../support/postgres-server.ts';
+import { startS3Server } from '../support/s3-server.ts';
 
 function assertUnavailable(response: Response, what: string): void {
   assert.equal(response.statusCode, 503, `${what}: ${response.statusCode} ${response.body}`);
@@ -133,5 +135,36 @@ describe('PostgreSQL stopped mid-run, then started again', () => {
     }
     assert.equal((await feed.get('/v3/flatcontainer/outage.after/index.json')).statusCode, 200);
     await feed.publish({ id: 'Outage.After', version: '2.0.0' });
+  });
+});
+
+describe('the object store out of reach', () => {
+  test('pushes and downloads answer 503 storage_unavailable with Retry-After; nothing is left behind', async () => {
+    const s3 = await startS3Server();
+    process.env['AWS_ACCESS_KEY_ID'] = s3.credentials.accessKeyId;
+    process.env['AWS_SECRET_ACCESS_KEY'] = s3.credentials.secretAccessKey;
+    const feed = await startFeed({ config: { storage: s3.storageUrl('outage') } });
+    try {
+      await feed.publish({ id: 'Outage.Stored', version: '1.0.0' });
+      await s3.stop();
+      const assertStorageUnavailable = (response: Response, what: string) => {
+        assert.equal(response.statusCode, 503, `${what}: ${response.body}`);
+        assert.equal(parseJson(response)['error'].code, 'storage_unavailable', what);
+        assert.ok(Number(response.headers['retry-after']) > 0, `${what}: Retry-After`);
+      };
+      assertStorageUnavailable(
+        await feed.push(await buildNupkg({ id: 'Outage.Unstored', version: '1.0.0' })),
+        'push',
+      );
+      assert.equal((await feed.get('/v3/flatcontainer/outage.unstored/index.json')).statusCode, 404);
+      assert.deepEqual(await feed.filesUnder('tmp'), []);
+      assertStorageUnavailable(
+        await feed.get('/v3/flatcontainer/outage.stored/1.0.0/outage.stored.1.0.0.nupkg'),
+        'download',
+      );
+    } finally {
+      await feed.close();
+      await s3.stop();
+    }
   });
 });
