@@ -3,8 +3,6 @@
 // heartbeat is old), and a node starting beside another never breaks the other's push. And `gc` leaves no empty
 // folders behind in the file store, without racing a push that is creating the same folder.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import http from 'node:http';
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +11,8 @@ import { collectGarbage } from '../../src/packages/collect-garbage.ts';
 import { claimTempFolder, tempFolderStaleAfterMs } from '../../src/packages/temp-folders.ts';
 import { FileSystemBlobStore } from '../../src/storage/blobs/file-system-blob-store.ts';
 import { buildNupkg } from '../fixtures/build-nupkg.ts';
-import { multipartBody, startFeed, type TestFeed } from './feed-fixture.ts';
+import { startSocketPush } from '../support/socket-push.ts';
+import { startFeed, type TestFeed } from './feed-fixture.ts';
 
 const hour = 60 * 60 * 1000;
 
@@ -34,35 +33,17 @@ async function startSlowPush(feed: TestFeed, nupkg: Buffer): Promise<() => Promi
   await feed.app.listen({ host: '127.0.0.1', port: 0 });
   const address = feed.app.server.address();
   assert.ok(address && typeof address === 'object');
-  const boundary = randomUUID();
-  const body = multipartBody(nupkg, boundary);
-  const request = http.request({
-    host: '127.0.0.1',
-    port: address.port,
-    method: 'PUT',
-    path: '/v3/package',
-    headers: {
-      'x-nuget-apikey': feed.apiKey,
-      'content-type': `multipart/form-data; boundary="${boundary}"`,
-      'transfer-encoding': 'chunked',
-    },
+  const push = startSocketPush(`http://127.0.0.1:${address.port}`, feed.apiKey, nupkg, {
+    firstHalfOnly: true,
   });
-  const status = new Promise<number>((resolve, reject) => {
-    request.on('response', (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-    request.on('error', reject);
-  });
-  request.write(body.subarray(0, body.length >> 1));
   // Wait until the server has started writing the upload to its temp folder.
   for (let i = 0; i < 200 && (await feed.filesUnder('tmp')).length === 0; i++) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   assert.equal((await feed.filesUnder('tmp')).length, 1, 'the upload is being written');
-  return () => {
-    request.end(body.subarray(body.length >> 1));
-    return status;
+  return async () => {
+    push.sendRest();
+    return (await push.answer).status;
   };
 }
 

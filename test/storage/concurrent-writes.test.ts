@@ -9,8 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { buildNupkg } from '../fixtures/build-nupkg.ts';
 import { parseJson, startFeed, type TestFeed } from '../http/feed-fixture.ts';
 import { assertFeedInvariant, injectReader } from '../support/feed-invariant.ts';
-import { startPostgresServer, type PostgresServer } from '../support/postgres-server.ts';
-import { startS3Server, type S3TestServer } from '../support/s3-server.ts';
+import { type SharedBackends, startSharedBackends } from '../support/shared-backends.ts';
 
 const rounds = 3;
 const racedVersions = 8;
@@ -170,28 +169,12 @@ describe('concurrent writes of one id: SQLite + files', () => {
 });
 
 describe('concurrent writes of one id: PostgreSQL + S3', () => {
-  let postgres: PostgresServer;
-  let s3: S3TestServer;
+  let backends: SharedBackends;
   before(async () => {
-    postgres = await startPostgresServer();
-    s3 = await startS3Server();
-    process.env['AWS_ACCESS_KEY_ID'] = s3.credentials.accessKeyId;
-    process.env['AWS_SECRET_ACCESS_KEY'] = s3.credentials.secretAccessKey;
+    backends = await startSharedBackends();
   });
-  after(async () => {
-    await s3?.stop();
-    await postgres?.stop();
-  });
-
-  const startNodes = async (behaviors: readonly ('unlist' | 'delete')[]) => {
-    const config = {
-      database: await postgres.createDatabase(),
-      storage: s3.storageUrl(`race-${Date.now()}`),
-    };
-    const nodes: TestFeed[] = [];
-    for (const deleteBehavior of behaviors) nodes.push(await startFeed({ deleteBehavior, config }));
-    return nodes;
-  };
+  after(() => backends?.stop());
+  const startNodes = (behaviors: readonly ('unlist' | 'delete')[]) => backends.startNodes(behaviors);
 
   test('two API keys created with one name at once: one is created, the other finds the name taken', async () => {
     const nodes = await startNodes(['unlist', 'unlist']);

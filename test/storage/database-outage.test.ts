@@ -4,15 +4,14 @@
 // a push in progress when it stops leaves nothing behind, and once it is back the same server process serves and
 // accepts pushes again without a restart. Spec for Retry-After: RFC 9110 §10.2.3.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { buildNupkg } from '../fixtures/build-nupkg.ts';
-import { multipartBody, parseJson, startFeed, type Response, type TestFeed } from '../http/feed-fixture.ts';
+import { parseJson, startFeed, type Response, type TestFeed } from '../http/feed-fixture.ts';
 import { assertFeedInvariant, injectReader } from '../support/feed-invariant.ts';
 import { startPostgresServer, type PostgresServer } from '../support/postgres-server.ts';
 import { startS3Server } from '../support/s3-server.ts';
+import { startSocketPush } from '../support/socket-push.ts';
 
 function assertUnavailable(response: Response, what: string): void {
   assert.equal(response.statusCode, 503, `${what}: ${response.statusCode} ${response.body}`);
@@ -40,42 +39,16 @@ describe('PostgreSQL stopped mid-run, then started again', () => {
 
   test('a push in progress when the database stops gets 503 and leaves nothing behind', async () => {
     const nupkg = await buildNupkg({ id: 'Outage.InFlight', version: '1.0.0' });
-    const boundary = randomUUID();
-    const body = multipartBody(nupkg, boundary);
     await feed.app.listen({ host: '127.0.0.1', port: 0 });
     const address = feed.app.server.address();
     assert.ok(address && typeof address === 'object');
     // Half the body now, the rest once the database is down.
-    const answer = new Promise<{ status: number; body: string; retryAfter?: string }>((resolve, reject) => {
-      const request = http.request(
-        {
-          host: '127.0.0.1',
-          port: address.port,
-          method: 'PUT',
-          path: '/v3/package',
-          headers: {
-            'x-nuget-apikey': feed.apiKey,
-            'content-type': `multipart/form-data; boundary="${boundary}"`,
-            'transfer-encoding': 'chunked',
-          },
-        },
-        (response) => {
-          let text = '';
-          response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-          response.on('end', () =>
-            resolve({
-              status: response.statusCode ?? 0,
-              body: text,
-              retryAfter: response.headers['retry-after'],
-            }),
-          );
-        },
-      );
-      request.on('error', reject);
-      request.write(body.subarray(0, body.length >> 1));
-      void postgres.pause().then(() => request.end(body.subarray(body.length >> 1)), reject);
+    const push = startSocketPush(`http://127.0.0.1:${address.port}`, feed.apiKey, nupkg, {
+      firstHalfOnly: true,
     });
-    const response = await answer;
+    await postgres.pause();
+    push.sendRest();
+    const response = await push.answer;
     assert.equal(response.status, 503, response.body);
     assert.match(response.body, /database_unavailable/);
     assert.ok(Number(response.retryAfter) > 0);

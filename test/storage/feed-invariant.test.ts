@@ -7,13 +7,12 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { deletePackage } from '../../src/packages/manage-package.ts';
 import { buildNupkg, type NupkgSpec } from '../fixtures/build-nupkg.ts';
-import { multipartBody, startFeed, type TestFeed } from '../http/feed-fixture.ts';
+import { startFeed, type TestFeed } from '../http/feed-fixture.ts';
 import {
   assertFeedInvariant,
   checkFeedInvariant,
@@ -21,8 +20,10 @@ import {
   httpReader,
   injectReader,
 } from '../support/feed-invariant.ts';
-import { startPostgresServer, type PostgresServer } from '../support/postgres-server.ts';
-import { startS3Server, type S3TestServer } from '../support/s3-server.ts';
+import { startPostgresServer } from '../support/postgres-server.ts';
+import { startS3Server } from '../support/s3-server.ts';
+import { type SharedBackends, startSharedBackends } from '../support/shared-backends.ts';
+import { type SocketPush, startSocketPush } from '../support/socket-push.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 
@@ -135,25 +136,12 @@ describe('the feed invariant: SQLite + files, one node', () => {
 });
 
 describe('the feed invariant: PostgreSQL + S3', () => {
-  let postgres: PostgresServer;
-  let s3: S3TestServer;
+  let backends: SharedBackends;
   before(async () => {
-    postgres = await startPostgresServer();
-    s3 = await startS3Server();
-    process.env['AWS_ACCESS_KEY_ID'] = s3.credentials.accessKeyId;
-    process.env['AWS_SECRET_ACCESS_KEY'] = s3.credentials.secretAccessKey;
+    backends = await startSharedBackends();
   });
-  after(async () => {
-    await s3?.stop();
-    await postgres?.stop();
-  });
-
-  const startNodes = async (behaviors: readonly ('unlist' | 'delete')[]) => {
-    const config = { database: await postgres.createDatabase(), storage: s3.storageUrl(randomUUID()) };
-    const nodes: TestFeed[] = [];
-    for (const deleteBehavior of behaviors) nodes.push(await startFeed({ deleteBehavior, config }));
-    return nodes;
-  };
+  after(() => backends?.stop());
+  const startNodes = (behaviors: readonly ('unlist' | 'delete')[]) => backends.startNodes(behaviors);
 
   test('one node', async () => {
     const nodes = await startNodes(['unlist']);
@@ -222,33 +210,6 @@ async function startServerProcess(args: readonly string[], env: NodeJS.ProcessEn
   };
 }
 
-/** A push over a socket; resolves to the status, or to 0 when the connection dies before an answer. */
-function pushOverSocket(base: string, apiKey: string, nupkg: Buffer, options: { stallHalfway: boolean }) {
-  const url = new URL(`${base}/v3/package`);
-  const boundary = randomUUID();
-  const body = multipartBody(nupkg, boundary);
-  return new Promise<number>((resolve) => {
-    const request = http.request({
-      host: url.hostname,
-      port: url.port,
-      method: 'PUT',
-      path: url.pathname,
-      headers: {
-        'x-nuget-apikey': apiKey,
-        'content-type': `multipart/form-data; boundary="${boundary}"`,
-        'transfer-encoding': 'chunked',
-      },
-    });
-    request.on('response', (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-    request.on('error', () => resolve(0));
-    if (options.stallHalfway) request.write(body.subarray(0, body.length >> 1));
-    else request.end(body);
-  });
-}
-
 /**
  * Pushes to a server process, kills it with SIGKILL while pushes are in flight (some mid-body, some being
  * published), starts it again on the same storage, and checks: the invariant holds, every push answered 201
@@ -278,10 +239,12 @@ async function crashAndRestart(args: readonly string[], env: NodeJS.ProcessEnv):
   );
   let server = await startServerProcess(serverArgs, env);
   try {
-    assert.equal(await pushOverSocket(server.base, apiKey, packages[0]!, { stallHalfway: false }), 201);
+    const status = async (push: SocketPush) => (await push.answer).status;
+    assert.equal(await status(startSocketPush(server.base, apiKey, packages[0]!)), 201);
+    // Some stall half-way through their body, the others are sent whole.
     const inFlight = packages
       .slice(1)
-      .map((nupkg, i) => pushOverSocket(server.base, apiKey, nupkg, { stallHalfway: i % 3 === 0 }));
+      .map((nupkg, i) => status(startSocketPush(server.base, apiKey, nupkg, { firstHalfOnly: i % 3 === 0 })));
     // Pull the plug as soon as one of them is acknowledged: the others are then being received, stored or
     // committed.
     const firstAcknowledged = Promise.any(
@@ -303,7 +266,7 @@ async function crashAndRestart(args: readonly string[], env: NodeJS.ProcessEnv):
     });
     for (const [i, nupkg] of packages.entries()) {
       if (statuses[i] === 201) continue;
-      const again = await pushOverSocket(server.base, apiKey, nupkg, { stallHalfway: false });
+      const again = await status(startSocketPush(server.base, apiKey, nupkg));
       assert.ok([201, 409].includes(again), `1.0.${i} pushed again: ${again}`);
     }
     const after = await assertFeedInvariant([reader]);
