@@ -4,14 +4,7 @@
 // raises (a unique-key violation, a bug in a query) goes on unchanged.
 // SQLite result codes: https://www.sqlite.org/rescode.html
 // PostgreSQL SQLSTATE codes: https://www.postgresql.org/docs/current/errcodes-appendix.html
-import type {
-  DatabaseConnection,
-  Dialect,
-  Driver,
-  QueryCompiler,
-  QueryResult,
-  TransactionSettings,
-} from 'kysely';
+import type { DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
 import { CompiledQuery } from 'kysely';
 import { insufficientStorage, isServerFault, type NuggetError, unavailable } from '../../errors.ts';
 
@@ -228,36 +221,6 @@ class FaultTranslatingDriver implements Driver {
     }
   }
 
-  savepoint(
-    connection: DatabaseConnection,
-    name: string,
-    compileQuery: QueryCompiler['compileQuery'],
-  ): Promise<void> {
-    return this.#run(async () =>
-      this.#inner.savepoint?.(FaultTranslatingDriver.#unwrap(connection), name, compileQuery),
-    );
-  }
-
-  rollbackToSavepoint(
-    connection: DatabaseConnection,
-    name: string,
-    compileQuery: QueryCompiler['compileQuery'],
-  ): Promise<void> {
-    return this.#run(async () =>
-      this.#inner.rollbackToSavepoint?.(FaultTranslatingDriver.#unwrap(connection), name, compileQuery),
-    );
-  }
-
-  releaseSavepoint(
-    connection: DatabaseConnection,
-    name: string,
-    compileQuery: QueryCompiler['compileQuery'],
-  ): Promise<void> {
-    return this.#run(async () =>
-      this.#inner.releaseSavepoint?.(FaultTranslatingDriver.#unwrap(connection), name, compileQuery),
-    );
-  }
-
   releaseConnection(
     connection: DatabaseConnection,
     options?: Parameters<Driver['releaseConnection']>[1],
@@ -272,6 +235,7 @@ class FaultTranslatingDriver implements Driver {
 
 /**
  * The dialect with every driver call's server faults turned into error kinds (see {@link databaseFault}).
+ * Savepoints are left out: nothing in nugget uses them.
  * `begin` replaces the statement that starts a transaction: SQLite takes `BEGIN IMMEDIATE`, so a write
  * transaction holds the database's write lock from its first statement and another process (a `nugget`
  * command beside the server) waits for it (busy_timeout) instead of failing half-way with SQLITE_BUSY.
