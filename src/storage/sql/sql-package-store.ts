@@ -160,7 +160,9 @@ export class SqlPackageStore implements PackageStore {
   ): Promise<void> {
     const byId = new Map<string, { lowerVersion: string; count: number }[]>();
     for (const { lowerId, lowerVersion, count } of counts.values()) {
-      byId.set(lowerId, [...(byId.get(lowerId) ?? []), { lowerVersion, count }]);
+      const versions = byId.get(lowerId) ?? [];
+      versions.push({ lowerVersion, count });
+      byId.set(lowerId, versions);
     }
     // In id order, a bounded number of ids per transaction, each id under its write lock: two nodes flushing at
     // once never wait for each other in a cycle, and a push that rebuilds an id's search documents never
