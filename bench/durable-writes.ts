@@ -1,4 +1,4 @@
-// Benchmark (not a test): what durable writes cost a push (docs/decisions/0004-faults-write-order-and-durability.md).
+// Benchmark (not a test): what durable writes cost a push (docs/decisions/0006-faults-write-order-and-durability.md).
 // Pushes the same packages through the whole server (in-process, inject) four ways: package files synced or not
 // (fsync of the data before the rename, of the folders after it) and SQLite commits with synchronous=NORMAL or
 // FULL (WAL mode), on the disk that holds the temp dir (or --dir). Also times the file store's putFile alone.

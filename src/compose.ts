@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { type Config, ConfigError } from './config/config.ts';
 import { buildApp } from './http/app.ts';
+import { defaultServerTimeouts, type ServerTimeouts } from './http/server-timeouts.ts';
 import { createReadCaches, type Feed } from './http/feed.ts';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
@@ -114,18 +115,19 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel });
 }
 
-export async function composeNugget(
-  config: Config,
-  options: {
-    logger?: Logger;
-    downloadFlushMs?: number;
-    /**
-     * Leave what stopped processes left in tmp/ for `nugget gc`. Each process has its own folder there and only
-     * stale folders are ever removed, so this is never needed for safety; admin commands use it to start faster.
-     */
-    keepTempFiles?: boolean;
-  } = {},
-): Promise<Nugget> {
+export interface ComposeOptions {
+  logger?: Logger;
+  downloadFlushMs?: number;
+  /**
+   * Leave what stopped processes left in tmp/ for `nugget gc`. Each process has its own folder there and only
+   * stale folders are ever removed, so this is never needed for safety; admin commands use it to start faster.
+   */
+  keepTempFiles?: boolean;
+  /** Tests shorten the connection timeouts; a body's stall timeout is --upload-timeout. */
+  serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
+}
+
+export async function composeNugget(config: Config, options: ComposeOptions = {}): Promise<Nugget> {
   const logger = options.logger ?? createLogger(config);
   const https = await readTlsFiles(config);
   const dataDir = resolve(config.dataDir);
@@ -143,7 +145,7 @@ export async function composeNugget(
 
 async function composeWithTempFolder(
   config: Config,
-  options: { downloadFlushMs?: number },
+  options: ComposeOptions,
   logger: Logger,
   https: { cert: Buffer; key: Buffer } | undefined,
   dataDir: string,
@@ -215,7 +217,12 @@ async function composeWithTempFolder(
       redirectDownloads: config.redirectDownloads,
     },
   };
-  const app = await buildApp(feed, { logger, https });
+  const timeouts: ServerTimeouts = {
+    ...defaultServerTimeouts,
+    ...options.serverTimeouts,
+    bodyIdleMs: config.uploadTimeout,
+  };
+  const app = await buildApp(feed, { logger, https, timeouts });
   return {
     app,
     feed,

@@ -3,7 +3,7 @@
 // request succeeds or gets 409 for a duplicate push, never a 5xx; afterwards every document agrees (version list,
 // search, registration, catalog) and the feed invariant holds. On SQLite + files (one node per delete
 // behaviour) and on PostgreSQL + S3 (one node, and two nodes that share the database and the bucket).
-// The write order is docs/decisions/0004-faults-write-order-and-durability.md; spec: package-publish-resource.md.
+// The write order is docs/decisions/0006-faults-write-order-and-durability.md; spec: package-publish-resource.md.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildNupkg } from '../fixtures/build-nupkg.ts';

@@ -1,6 +1,6 @@
 // A package file must survive a power loss once its row is committed: the file store syncs the file's data
 // before renaming it into place, then the folder that holds it (and the parent of every folder it had to
-// create), so that the row never points at a missing or short file (docs/decisions/0004-faults-write-order-and-
+// create), so that the row never points at a missing or short file (docs/decisions/0006-faults-write-order-and-
 // durability.md). A power loss cannot be staged in a test, so this watches the system calls themselves, with
 // strace, and checks their order. strace is installed with apt-get when missing (as root).
 import assert from 'node:assert/strict';

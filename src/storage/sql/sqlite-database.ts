@@ -11,7 +11,7 @@ export async function openSqlite(
   const sqlite = new BetterSqlite3(file);
   // WAL lets readers go on while a push commits; the busy timeout covers a second process (gc, migrate) briefly
   // holding the lock. synchronous=FULL syncs the WAL at every commit: a push answered 201 survives a power loss
-  // (with NORMAL its commit could be rolled back; docs/decisions/0004-faults-write-order-and-durability.md).
+  // (with NORMAL its commit could be rolled back; docs/decisions/0006-faults-write-order-and-durability.md).
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
