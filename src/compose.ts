@@ -1,5 +1,5 @@
 // The one place that builds adapters and wires services (docs/architecture.md rule 1).
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
@@ -14,6 +14,7 @@ import { FailedAuthLimiter } from './auth/failed-auth-limiter.ts';
 import { lifetimeCapFor } from './auth/key-lifetime.ts';
 import { OidcTokenVerifier } from './auth/oidc-token-verifier.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
+import { claimTempFolder, type TempFolder } from './packages/temp-folders.ts';
 import { defaultFeedName, type FeedSettings } from './packages/feed.ts';
 import { FeedDirectory, type OpenFeed } from './packages/feed-directory.ts';
 import type { BlobStore, ChangeStamps, Clock, FeedCopier, SearchIndex } from './packages/ports.ts';
@@ -21,7 +22,6 @@ import { issuerKeyFetch } from './storage/remote/issuer-key-fetch.ts';
 import { SqlTrustPolicyStore, SqlUsedTokenStore } from './storage/sql/sql-trust-policy-store.ts';
 import { SqlFeedStore } from './storage/sql/sql-feed-store.ts';
 import { FileSystemBlobStore } from './storage/blobs/file-system-blob-store.ts';
-import { type CatalogLock, noCatalogLock, postgresCatalogLock } from './storage/sql/catalog-log.ts';
 import type { Database } from './storage/sql/schema.ts';
 import { SqlAdvisoryStore } from './storage/sql/sql-advisory-store.ts';
 import { SqlCatalogStore, SqlReplicationCursorStore } from './storage/sql/sql-catalog-store.ts';
@@ -32,13 +32,14 @@ import { SqlAuditLog } from './storage/sql/sql-audit-log.ts';
 import { openSqlite } from './storage/sql/sqlite-database.ts';
 import { SqlChangeStamps, SqliteChangeStamps } from './storage/sql/change-stamps.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from './storage/sql/sqlite-search-index.ts';
+import { postgresWriteLocks, sqliteWriteLocks, type WriteLocks } from './storage/sql/write-locks.ts';
 
 interface Metadata {
   readonly db: Kysely<Database>;
   readonly dialect: 'sqlite' | 'postgres';
   readonly refreshSearch: SearchDocumentsRefresher;
   readonly searchFor: (feed: string) => SearchIndex;
-  readonly catalogLock: CatalogLock;
+  readonly locks: WriteLocks;
   readonly stampsFor: (feed: string) => ChangeStamps;
   /** A synchronous feed stamp lookup, where the database allows one (embedded SQLite). */
   readonly feedStampOf?: ((name: string) => number | undefined) | undefined;
@@ -53,10 +54,10 @@ async function openMetadata(config: Config, dataDir: string): Promise<Metadata> 
     const db = await openPostgresDatabase(config.database);
     return {
       db,
-      dialect: 'postgres',
       refreshSearch: refreshPostgresSearchDocuments,
+      dialect: 'postgres',
       searchFor: (feed) => new PostgresSearchIndex(db, feed),
-      catalogLock: postgresCatalogLock,
+      locks: postgresWriteLocks,
       stampsFor: (feed) => new SqlChangeStamps(db, feed),
     };
   }
@@ -64,10 +65,10 @@ async function openMetadata(config: Config, dataDir: string): Promise<Metadata> 
   const feedStamp = sqlite.prepare<[string], number | null>('SELECT stamp FROM feeds WHERE name = ?').pluck();
   return {
     db,
-    dialect: 'sqlite',
     refreshSearch: refreshSearchDocuments,
+    dialect: 'sqlite',
     searchFor: (feed) => new SqliteSearchIndex(db, feed),
-    catalogLock: noCatalogLock,
+    locks: sqliteWriteLocks,
     stampsFor: (feed) => new SqliteChangeStamps(sqlite, feed),
     feedStampOf: (name) => feedStamp.get(name) ?? undefined,
   };
@@ -162,6 +163,8 @@ export interface Nugget {
   readonly db: Kysely<Database>;
   /** The feed named `name` (default: the default feed), with its stores; 404 naming it when there is none. */
   openFeed(name?: string): Promise<OpenFeed>;
+  /** `<data dir>/tmp`: the folders for uploads in progress, one per process (`services.options.tempDir` is ours). */
+  readonly tempRoot: string;
   close(): Promise<void>;
 }
 
@@ -169,30 +172,48 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel });
 }
 
-export async function composeNugget(
-  config: Config,
-  options: {
-    logger?: Logger;
-    downloadFlushMs?: number;
-    /** Admin commands that may run beside a live server (nugget apikey) must not empty its tmp/ of uploads. */
-    keepTempFiles?: boolean;
-    /** The server's clock (tests move it to see keys expire); default the system clock. */
-    clock?: Clock;
-    /** Tests shorten the connection timeouts; a body's stall timeout is --upload-timeout. */
-    serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
-  } = {},
-): Promise<Nugget> {
+export interface ComposeOptions {
+  logger?: Logger;
+  downloadFlushMs?: number;
+  /**
+   * Leave what stopped processes left in tmp/ for `nugget gc`. Each process has its own folder there and only
+   * stale folders are ever removed, so this is never needed for safety; admin commands use it to start faster.
+   */
+  keepTempFiles?: boolean;
+  /** The server's clock (tests move it to see keys expire); default the system clock. */
+  clock?: Clock;
+  /** Tests shorten the connection timeouts; a body's stall timeout is --upload-timeout. */
+  serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
+}
+
+export async function composeNugget(config: Config, options: ComposeOptions = {}): Promise<Nugget> {
   const logger = options.logger ?? createLogger(config);
   const https = await readTlsFiles(config);
   const dataDir = resolve(config.dataDir);
-  const tempDir = join(dataDir, 'tmp');
+  const tempRoot = join(dataDir, 'tmp');
   await mkdir(dataDir, { recursive: true });
-  // Uploads still in tmp/ belong to a previous process that stopped mid-push: nothing refers to them.
-  if (!options.keepTempFiles) await rm(tempDir, { recursive: true, force: true });
-  await mkdir(tempDir, { recursive: true });
+  // Uploads go to a folder of this process's own: a node sharing the data dir keeps its uploads in progress.
+  const temp = await claimTempFolder(tempRoot, { sweep: !options.keepTempFiles });
+  try {
+    return await composeWithTempFolder(config, options, logger, https, dataDir, tempRoot, temp);
+  } catch (error) {
+    await temp.release();
+    throw error;
+  }
+}
 
+async function composeWithTempFolder(
+  config: Config,
+  options: ComposeOptions,
+  logger: Logger,
+  https: { cert: Buffer; key: Buffer } | undefined,
+  dataDir: string,
+  tempRoot: string,
+  temp: TempFolder,
+): Promise<Nugget> {
+  const tempDir = temp.path;
   const metadata = await openMetadata(config, dataDir);
-  const { db, refreshSearch, catalogLock } = metadata;
+  const { db, refreshSearch, locks } = metadata;
   const feedStore = new SqlFeedStore(db, { dialect: metadata.dialect });
   const defaults: FeedSettings = {
     private: config.private,
@@ -206,14 +227,14 @@ export async function composeNugget(
     defaults,
     stampOf: metadata.feedStampOf,
     storesFor: (name) => {
-      const packages = new SqlPackageStore(db, name, refreshSearch, { catalogLock });
+      const packages = new SqlPackageStore(db, name, refreshSearch, { locks });
       return {
         stores: {
           packages,
           search: metadata.searchFor(name),
           catalog: new SqlCatalogStore(db, name),
-          advisories: new SqlAdvisoryStore(db, name, { catalogLock }),
-          symbols: new SqlSymbolStore(db, name),
+          advisories: new SqlAdvisoryStore(db, name, { locks }),
+          symbols: new SqlSymbolStore(db, name, { locks }),
           stamps: metadata.stampsFor(name),
           replicationCursors: new SqlReplicationCursorStore(db, name),
         },
@@ -293,10 +314,12 @@ export async function composeNugget(
     feeds,
     db,
     openFeed: (name = defaultFeedName) => feeds.get(name),
+    tempRoot,
     async close() {
       await app.close();
       await feeds.close();
       await db.destroy();
+      await temp.release();
       // The S3 client's keep-alive sockets would hold a CLI command's process open.
       (blobs as { close?: () => void }).close?.();
     },
@@ -318,8 +341,6 @@ export async function composeFeedMigration(
   tempDir: string;
 }> {
   const dataDir = resolve(source.dataDir);
-  const tempDir = join(dataDir, 'tmp');
-  await mkdir(tempDir, { recursive: true });
   if (destination.database === source.database) {
     throw new ConfigError('--to names the database the feed is already in: give another database to copy to');
   }
@@ -336,6 +357,9 @@ export async function composeFeedMigration(
   const destinationBlobs = sameBlobStore
     ? sourceBlobs
     : await openBlobs({ ...source, storage: destination.storage }, dataDir);
+  // Staged copies go to a folder of this process's own, like uploads: a server on the same data dir leaves it be.
+  const temp = await claimTempFolder(join(dataDir, 'tmp'));
+  const tempDir = temp.path;
   const copier = new SqlFeedCopier(from.db, to.db, {
     destinationDialect: 'postgres',
     refreshSearch: to.refreshSearch,
@@ -344,6 +368,7 @@ export async function composeFeedMigration(
       await to.db.destroy();
       for (const blobs of new Set([sourceBlobs, destinationBlobs]))
         (blobs as { close?: () => void }).close?.();
+      await temp.release();
     },
   });
   return { copier, sourceBlobs, destinationBlobs, sameBlobStore, tempDir };

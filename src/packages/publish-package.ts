@@ -64,7 +64,7 @@ export async function publishPackage(
       'package_deleted',
       `${candidate.id} ${candidate.version} was deleted from feed '${deps.feed.name}' and may not be pushed ` +
         'again: push a new version (an admin can allow this with nugget feed update ' +
-        `${deps.feed.name} --allow-repush-after-delete true).`,
+        `${deps.feed.name} --set allowRepushAfterDelete=true).`,
     );
   }
 
@@ -81,7 +81,9 @@ export async function publishPackage(
     await deps.blobs.putFile(blobKeys.nupkg(candidate), upload.path);
     if ((await deps.packages.insert(candidate)) === 'duplicate') throw duplicate(candidate);
   } catch (error) {
-    await deps.blobs.deletePrefix(candidate.blobPrefix);
+    // The first error is what the client must hear (a full disk, a 409): a clean-up that fails too (the same
+    // full disk, storage out of reach) must not replace it. Its files are then unreferenced, and `gc` takes them.
+    await deps.blobs.deletePrefix(candidate.blobPrefix).catch(() => {});
     throw error;
   }
   return candidate;

@@ -106,7 +106,10 @@ describe('nugget gc', () => {
   });
 
   test('within the grace period nothing is removed: the files may belong to a push in progress', async () => {
-    const report = await collectGarbage(feed.gcDeps(), { gracePeriodMs: hour, dryRun: false });
+    const report = await collectGarbage(feed.gcDeps({ tempDir: feed.nugget.tempRoot }), {
+      gracePeriodMs: hour,
+      dryRun: false,
+    });
     assert.deepEqual(report.removed, []);
     assert.deepEqual(
       report.tooRecent.map((o) => o.prefix),
@@ -148,8 +151,13 @@ describe('nugget gc', () => {
     const twoHoursAgo = new Date(Date.now() - 2 * hour);
     await utimes(stale, twoHoursAgo, twoHoursAgo);
 
-    const report = await collectGarbage(feed.gcDeps(), { gracePeriodMs: hour, dryRun: false });
-    assert.deepEqual(report.tempFiles, [{ name: 'stale-upload', bytes: 100 }]);
+    const report = await collectGarbage(feed.gcDeps({ tempDir: feed.nugget.tempRoot }), {
+      gracePeriodMs: hour,
+      dryRun: false,
+    });
+    // The upload folder is this (live) process's: only its stale file goes.
+    const own = path.basename(feed.feed.options.tempDir);
+    assert.deepEqual(report.tempFiles, [{ name: `${own}/stale-upload`, bytes: 100 }]);
     await assert.rejects(stat(stale), { code: 'ENOENT' });
     await stat(fresh);
 

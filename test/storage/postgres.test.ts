@@ -12,7 +12,6 @@ import {
   packageStoreContract,
   samplePackageVersion,
 } from '../../src/storage/contracts/package-store-contract.ts';
-import { postgresCatalogLock } from '../../src/storage/sql/catalog-log.ts';
 import { migrationNames } from '../../src/storage/sql/migrations.ts';
 import { openPostgresDatabase } from '../../src/storage/sql/postgres-database.ts';
 import {
@@ -33,6 +32,7 @@ import { SqlAdvisoryStore } from '../../src/storage/sql/sql-advisory-store.ts';
 import { SqlReplicationCursorStore } from '../../src/storage/sql/sql-catalog-store.ts';
 import { SqlChangeStamps } from '../../src/storage/sql/change-stamps.ts';
 import { SqlFeedStore } from '../../src/storage/sql/sql-feed-store.ts';
+import { postgresWriteLocks } from '../../src/storage/sql/write-locks.ts';
 
 const server = await startPostgresServer();
 const databases: Kysely<Database>[] = [];
@@ -50,7 +50,7 @@ async function openPostgres(url?: string): Promise<Kysely<Database>> {
 function postgresPorts(db: Kysely<Database>): PackageSearchPorts {
   return {
     packages: new SqlPackageStore(db, 'default', refreshPostgresSearchDocuments, {
-      catalogLock: postgresCatalogLock,
+      locks: postgresWriteLocks,
     }),
     search: new PostgresSearchIndex(db, 'default'),
   };
@@ -63,19 +63,22 @@ catalogContract('PostgreSQL', async () => {
   return { packages: postgresPorts(db).packages, catalog: new SqlCatalogStore(db, 'default') };
 });
 
-symbolStoreContract('PostgreSQL', async () => new SqlSymbolStore(await openPostgres(), 'default'));
+symbolStoreContract(
+  'PostgreSQL',
+  async () => new SqlSymbolStore(await openPostgres(), 'default', { locks: postgresWriteLocks }),
+);
 
 feedIsolationContract('PostgreSQL', async () => {
   const db = await openPostgres();
-  const catalogLock = postgresCatalogLock;
+  const locks = postgresWriteLocks;
   return {
     feeds: new SqlFeedStore(db, { dialect: 'postgres' }),
     storesFor: (feed) => ({
-      packages: new SqlPackageStore(db, feed, refreshPostgresSearchDocuments, { catalogLock }),
+      packages: new SqlPackageStore(db, feed, refreshPostgresSearchDocuments, { locks }),
       search: new PostgresSearchIndex(db, feed),
       catalog: new SqlCatalogStore(db, feed),
-      advisories: new SqlAdvisoryStore(db, feed, { catalogLock }),
-      symbols: new SqlSymbolStore(db, feed),
+      advisories: new SqlAdvisoryStore(db, feed, { locks }),
+      symbols: new SqlSymbolStore(db, feed, { locks }),
       stamps: new SqlChangeStamps(db, feed),
       replicationCursors: new SqlReplicationCursorStore(db, feed),
     }),

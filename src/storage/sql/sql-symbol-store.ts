@@ -3,6 +3,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { SymbolFile, SymbolPackage, SymbolStore } from '../../packages/ports.ts';
 import type { Database, SymbolFilesTable } from './schema.ts';
+import { sqliteWriteLocks, type WriteLocks } from './write-locks.ts';
 
 const toSymbolFile = (row: Selectable<SymbolFilesTable>): SymbolFile => ({
   fileName: row.file_name,
@@ -17,8 +18,9 @@ const toSymbolFile = (row: Selectable<SymbolFilesTable>): SymbolFile => ({
 export class FileTaken extends Error {}
 
 /**
- * Writes a symbol package's rows inside a transaction: 'duplicate-package' when the version already has symbols;
- * throws FileTaken (to roll the transaction back) when another package of the feed serves one of its files.
+ * Writes a symbol package's rows inside a transaction (which holds the id's write lock): 'duplicate-package' when
+ * the version already has symbols; throws FileTaken (to roll the transaction back) when another package of the
+ * feed serves one of its files.
  */
 export async function insertSymbolRows(
   trx: Transaction<Database>,
@@ -60,11 +62,13 @@ export async function insertSymbolRows(
 
 export class SqlSymbolStore implements SymbolStore {
   readonly #db: Kysely<Database>;
+  readonly #locks: WriteLocks;
   readonly #feed: string;
 
-  constructor(db: Kysely<Database>, feed: string) {
+  constructor(db: Kysely<Database>, feed: string, options: { locks?: WriteLocks } = {}) {
     this.#db = db;
     this.#feed = feed;
+    this.#locks = options.locks ?? sqliteWriteLocks;
   }
 
   async findPackage(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined> {
@@ -108,7 +112,10 @@ export class SqlSymbolStore implements SymbolStore {
 
   async insert(symbols: SymbolPackage): Promise<'inserted' | 'duplicate-package' | 'duplicate-file'> {
     try {
-      return await this.#db.transaction().execute((trx) => insertSymbolRows(trx, this.#feed, symbols));
+      return await this.#db.transaction().execute(async (trx) => {
+        await this.#locks.packageIds(trx, [symbols.lowerId]);
+        return insertSymbolRows(trx, this.#feed, symbols);
+      });
     } catch (error) {
       if (error instanceof FileTaken) return 'duplicate-file';
       throw error;
@@ -117,6 +124,7 @@ export class SqlSymbolStore implements SymbolStore {
 
   async remove(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined> {
     return this.#db.transaction().execute(async (trx) => {
+      await this.#locks.packageIds(trx, [lowerId]);
       const row = await trx
         .deleteFrom('symbol_packages')
         .where('feed', '=', this.#feed)
