@@ -1,6 +1,6 @@
 // The one place that maps error kinds to status codes (docs/architecture.md rule 8).
 // A client's mistake is never a 5xx: the NuGet client retries 5xx (../shared/notes/client-behaviour.md §3.1).
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type ErrorKind,
   fileSystemFault,
@@ -40,29 +40,42 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
   return reply.code(status).type('application/json; charset=utf-8').send({ error: { code, message } });
 }
 
+/**
+ * The status, code and message an error is answered with; logs a server fault's cause (once, here) and sets
+ * Retry-After when the fault passes by itself. Routes with their own body shape (routes/token.ts) use it too.
+ */
+export function describeError(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): { status: number; code: string; message: string } {
+  // A full disk, an unreachable database: the operator's to fix, so the real cause is logged,
+  // and the client gets a status it may retry (503, with Retry-After when the fault passes by itself) or a 507.
+  const fault = isServerFault(error) ? error : fileSystemFault(error);
+  if (fault) {
+    request.log.error({ err: fault.cause ?? fault, code: fault.code }, fault.message);
+    if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(fault.retryAfterSeconds));
+    return { status: statusOf[fault.kind], code: fault.code, message: fault.message };
+  }
+  if (isNuggetError(error)) return { status: statusOf[error.kind], code: error.code, message: error.message };
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) return { status: 400, code: 'invalid_request', message: error.message };
+  const status = fastifyError.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return { status, code: (fastifyError.code ?? 'bad_request').toLowerCase(), message: error.message };
+  }
+  request.log.error({ err: error }, 'request failed');
+  return {
+    status: 500,
+    code: 'internal_error',
+    message: `The server failed to handle this request (id ${request.id}).`,
+  };
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    // A full disk, an unreachable database: the operator's to fix, so the real cause is logged (once, here),
-    // and the client gets a status it may retry (503, with Retry-After when the fault passes by itself) or a 507.
-    const fault = isServerFault(error) ? error : fileSystemFault(error);
-    if (fault) {
-      request.log.error({ err: fault.cause ?? fault, code: fault.code }, fault.message);
-      if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(fault.retryAfterSeconds));
-      return sendError(reply, statusOf[fault.kind], fault.code, fault.message);
-    }
-    if (isNuggetError(error)) return sendError(reply, statusOf[error.kind], error.code, error.message);
-    if (error.validation) return sendError(reply, 400, 'invalid_request', error.message);
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      return sendError(reply, status, (error.code ?? 'bad_request').toLowerCase(), error.message);
-    }
-    request.log.error({ err: error }, 'request failed');
-    return sendError(
-      reply,
-      500,
-      'internal_error',
-      `The server failed to handle this request (id ${request.id}).`,
-    );
+    const { status, code, message } = describeError(error, request, reply);
+    return sendError(reply, status, code, message);
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(

@@ -65,6 +65,17 @@ describe('trusted publishing: keys configured by hand, and the limit on refused 
     assert.deepEqual(issuer.requests, []);
   });
 
+  test("an issuer whose keys cannot be fetched (here: its CA is not trusted) is a 503 saying so, not the client's fault", async () => {
+    const response = await exchange(await issuer.gitlab(audience, new Date()));
+    assert.equal(response.statusCode, 503, response.body);
+    const body = parseJson(response);
+    assert.equal(body['code'], 'oidc_keys_unavailable');
+    assert.match(
+      body['error'],
+      /The signing keys of https:\/\/127\.0\.0\.1:\d+\/gitlab could not be fetched/,
+    );
+  });
+
   test('refused exchanges count against the client: over the limit, 429 with Retry-After', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 3; i += 1) {

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { exchangeToken } from '../../auth/exchange-token.ts';
 import { isNuggetError, notFound, unauthenticated } from '../../errors.ts';
 import { noSuchFeed } from '../../packages/feed-directory.ts';
-import { statusOfError } from '../error-handler.ts';
+import { describeError } from '../error-handler.ts';
 import type { HttpServices } from '../http-services.ts';
 import { refuseWhileOverLimit } from '../request-auth.ts';
 import { jsonBody } from './admin.ts';
@@ -33,21 +33,14 @@ function bearerToken(request: FastifyRequest): string {
 
 export function tokenRoutes(app: FastifyInstance, services: HttpServices): void {
   void app.register(async (scope) => {
-    scope.setErrorHandler((error, request, reply) => {
-      const known = isNuggetError(error);
-      if (!known) request.log.error({ err: error }, 'token exchange failed');
-      const status = known ? statusOfError(error) : 500;
+    scope.setErrorHandler((error: Error, request, reply) => {
+      const { status, code, message } = describeError(error, request, reply);
       if (status === 401) reply.header('www-authenticate', bearerChallenge);
       return reply
         .code(status)
         .header('cache-control', 'no-store')
         .type('application/json; charset=utf-8')
-        .send({
-          error: known
-            ? error.message
-            : `The server failed to exchange the token (request id ${request.id}).`,
-          code: known ? error.code : 'internal_error',
-        });
+        .send({ error: message, code });
     });
 
     // Before the body is read (request-guards.ts): is the service on, does the feed exist, is the client over the
