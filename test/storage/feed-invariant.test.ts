@@ -108,7 +108,7 @@ describe('the feed invariant: SQLite + files, one node', () => {
     const feed = await startFeed();
     try {
       const nupkgOf = async (lowerId: string) => {
-        const folder = path.join(feed.dataDir, 'blobs', 'packages', lowerId, '1.0.0');
+        const folder = path.join(feed.dataDir, 'blobs', 'feeds', 'default', 'packages', lowerId, '1.0.0');
         const [push] = await readdir(folder);
         return path.join(folder, push as string, `${lowerId}.1.0.0.nupkg`);
       };
@@ -126,7 +126,7 @@ describe('the feed invariant: SQLite + files, one node', () => {
   });
 
   test('pushes, unlist, relist, hard delete and a re-push', async () => {
-    const feed = await startFeed();
+    const feed = await startFeed({ config: { allowRepushAfterDelete: true } });
     try {
       await exercise(writerOver([feed]), [injectReader('node', feed.app)]);
     } finally {
@@ -218,6 +218,7 @@ async function startServerProcess(args: readonly string[], env: NodeJS.ProcessEn
 async function crashAndRestart(args: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   const apiKey = `crash-${randomUUID()}`;
   const serverArgs = [
+    '--allow-repush-after-delete',
     '--host',
     '127.0.0.1',
     '--port',

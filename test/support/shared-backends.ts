@@ -23,7 +23,12 @@ export async function startSharedBackends(): Promise<SharedBackends> {
     postgres,
     s3,
     async startNodes(behaviors) {
-      const config = { database: await postgres.createDatabase(), storage: s3.storageUrl(randomUUID()) };
+      // The scenarios push a hard-deleted version again, which a feed refuses unless it allows it (docs/feeds.md).
+      const config = {
+        database: await postgres.createDatabase(),
+        storage: s3.storageUrl(randomUUID()),
+        allowRepushAfterDelete: true,
+      };
       const nodes: TestFeed[] = [];
       for (const deleteBehavior of behaviors) nodes.push(await startFeed({ deleteBehavior, config }));
       return nodes;
