@@ -1,6 +1,6 @@
 import { copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { BlobListing, BlobStore, StoredBlob } from '../../packages/ports.ts';
+import type { BlobListing, BlobRange, BlobStore, StoredBlob } from '../../packages/ports.ts';
 
 /**
  * Blobs as files under one root. Writes go to a temporary name and are renamed into place,
@@ -41,7 +41,7 @@ export class FileSystemBlobStore implements BlobStore {
     await rename(temp, target);
   }
 
-  async open(key: string): Promise<StoredBlob | undefined> {
+  async open(key: string, range?: BlobRange): Promise<StoredBlob | undefined> {
     const path = this.#path(key);
     let handle: Awaited<ReturnType<typeof open>>;
     try {
@@ -52,7 +52,7 @@ export class FileSystemBlobStore implements BlobStore {
     }
     const { size } = await handle.stat();
     // The stream owns the handle and closes it when it ends or is destroyed.
-    return { size, stream: handle.createReadStream() };
+    return { size, stream: handle.createReadStream(range && { start: range.start, end: range.end }) };
   }
 
   async deletePrefix(prefix: string): Promise<void> {
