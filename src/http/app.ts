@@ -47,8 +47,11 @@ function frontServerFactory(front: FrontCache, tls: AppOptions['https']): Fastif
 export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<FastifyInstance> {
   const front = feed.caches.front;
   const requests = feed.metrics.requests;
-  // Set once the logger is known (below); until then nothing is answered.
-  let logRequests = false;
+  // Every answer Fastify gives is counted by route pattern (metrics.ts) and, when request lines are logged at all
+  // (--log-level info or finer), logged (request-log.ts): building a log object pino then drops would still cost
+  // every request. The fast path does both for the answers it gives (front-cache.ts).
+  const logRequests =
+    options.logger !== undefined && ['trace', 'debug', 'info'].includes(options.logger.level);
   const recordAnswer = (request: FastifyRequest, reply: FastifyReply) => {
     const ms = reply.elapsedTime;
     requests.cell(request.routeOptions.url, request.method, reply.statusCode).observe(ms / 1000);
@@ -101,10 +104,6 @@ export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<Fa
   installSecurityHeaders(app);
   await app.register(multipart, { throwFileSizeLimit: true });
 
-  // Every answer Fastify gives is counted by route pattern (metrics.ts) and, when request lines are logged at all
-  // (--log-level info or finer), logged (request-log.ts): building a log object pino then drops would still cost
-  // every request. The fast path does both for the answers it gives (front-cache.ts).
-  logRequests = ['trace', 'debug', 'info'].includes(app.log.level);
   app.addHook('onResponse', (request, reply, done) => {
     recordAnswer(request, reply);
     done();

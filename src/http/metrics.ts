@@ -1,10 +1,10 @@
 // Prometheus metrics at /metrics (routes/operations.ts; docs/operations.md lists every name). prom-client keeps
-// the registry, the process metrics and the counters and gauges read at scrape time; the request histogram is kept
-// here in plain numbers, because the raw-HTTP fast path (front-cache.ts) records into it and must stay as fast as
+// the registry, the process metrics and the counters and gauges read at scrape time, loaded at the first scrape;
+// the request histogram is kept here in plain numbers, because the raw-HTTP fast path (front-cache.ts) records into it and must stay as fast as
 // a counter increment: each cell (route, method, status) is looked up once and then only incremented, with no
 // label objects or hashing per request. Labels are bounded: the route is the pattern a route was registered with
 // (never the URL), the method one of a fixed few, the status a number.
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { isNuggetError } from '../errors.ts';
 
 /** Seconds; from a memory answer (well under a millisecond) to a long push. */
@@ -99,30 +99,97 @@ export interface PoolStats {
 
 export type PushKind = 'package' | 'symbols';
 
-/** Every metric of one server; built in compose.ts, read by GET /metrics. */
+/**
+ * Every metric of one server; built in compose.ts, read by GET /metrics. What the server counts is kept in plain
+ * numbers; prom-client (its registry, the process metrics) is loaded at the first scrape, so a node nobody scrapes,
+ * and every CLI command, neither loads it nor pays its memory.
+ */
 export class Metrics {
-  readonly registry = new Registry();
   readonly requests = new RequestMetrics();
   readonly #caches = new Map<string, CacheStats>();
-  readonly #pushes: Counter<'kind' | 'outcome'>;
-  readonly #pushedBytes: Counter<'kind'>;
+  readonly #pushes = new Map<string, { readonly kind: PushKind; readonly outcome: string; count: number }>();
+  readonly #pushedBytes = new Map<PushKind, number>();
+  readonly #gauges: { readonly name: string; readonly help: string; readonly read: () => number }[] = [];
+  readonly #processMetrics: boolean;
+  #registry: Promise<Registry> | undefined;
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
-    const registers = [this.registry];
-    this.#pushes = new Counter({
+    this.#processMetrics = options.processMetrics ?? true;
+  }
+
+  /** Counts a push's outcome; `bytes` only for one that was stored. */
+  push(kind: PushKind, outcome: string, bytes?: number): void {
+    const key = `${kind} ${outcome}`;
+    const entry = this.#pushes.get(key);
+    if (entry) entry.count++;
+    else this.#pushes.set(key, { kind, outcome, count: 1 });
+    if (bytes !== undefined) this.#pushedBytes.set(kind, (this.#pushedBytes.get(kind) ?? 0) + bytes);
+  }
+
+  /** Makes a read cache's hits and misses part of the metrics. */
+  watchCache(name: string, stats: CacheStats): void {
+    this.#caches.set(name, stats);
+  }
+
+  /** The database pool's connections, read at each scrape. */
+  watchPool(pool: PoolStats): void {
+    this.gauge('nugget_db_pool_connections', 'Connections the database pool holds.', () => pool.totalCount);
+    this.gauge(
+      'nugget_db_pool_idle_connections',
+      'Connections of the pool not in use.',
+      () => pool.idleCount,
+    );
+    this.gauge(
+      'nugget_db_pool_waiting_requests',
+      'Queries waiting for a connection of the pool: above zero for long, the pool is too small.',
+      () => pool.waitingCount,
+    );
+  }
+
+  /** A gauge read at each scrape. */
+  gauge(name: string, help: string, read: () => number): void {
+    this.#gauges.push({ name, help, read });
+  }
+
+  /** Everything, in the Prometheus text format, with its content type. */
+  async exposition(): Promise<{ contentType: string; text: string }> {
+    this.#registry ??= this.#loadRegistry();
+    const registry = await this.#registry;
+    return {
+      contentType: registry.contentType,
+      text: `${await registry.metrics()}\n${this.requests.exposition()}`,
+    };
+  }
+
+  async #loadRegistry(): Promise<Registry> {
+    const { collectDefaultMetrics, Counter, Gauge, Registry } = await import('prom-client');
+    const registry = new Registry();
+    if (this.#processMetrics) collectDefaultMetrics({ register: registry });
+    const registers = [registry];
+    const pushes = this.#pushes;
+    const pushedBytes = this.#pushedBytes;
+    const caches = this.#caches;
+    // The counts live in plain numbers; each scrape copies them over (reset, then the totals).
+    new Counter({
       name: 'nugget_pushes_total',
       help: 'Pushes of packages and symbol packages, by outcome: created, or the error code the client got.',
       labelNames: ['kind', 'outcome'],
       registers,
+      collect() {
+        this.reset();
+        for (const { kind, outcome, count } of pushes.values()) this.inc({ kind, outcome }, count);
+      },
     });
-    this.#pushedBytes = new Counter({
+    new Counter({
       name: 'nugget_pushed_bytes_total',
       help: 'Bytes of the packages and symbol packages pushed and stored.',
       labelNames: ['kind'],
       registers,
+      collect() {
+        this.reset();
+        for (const [kind, bytes] of pushedBytes) this.inc({ kind }, bytes);
+      },
     });
-    const caches = this.#caches;
     for (const [name, help, read] of [
       ['nugget_cache_hits_total', 'Reads answered from a read cache, by cache.', (s: CacheStats) => s.hits],
       [
@@ -137,58 +204,22 @@ export class Metrics {
         labelNames: ['cache'],
         registers,
         collect() {
-          // The caches count in plain numbers; a scrape copies them over.
           this.reset();
           for (const [cache, stats] of caches) this.inc({ cache }, read(stats));
         },
       });
     }
-  }
-
-  /** Counts a push's outcome; `bytes` only for one that was stored. */
-  push(kind: PushKind, outcome: string, bytes?: number): void {
-    this.#pushes.inc({ kind, outcome });
-    if (bytes !== undefined) this.#pushedBytes.inc({ kind }, bytes);
-  }
-
-  /** Makes a read cache's hits and misses part of the metrics. */
-  watchCache(name: string, stats: CacheStats): void {
-    this.#caches.set(name, stats);
-  }
-
-  /** The database pool's connections, read at each scrape. */
-  watchPool(pool: PoolStats): void {
-    const gauges = [
-      ['nugget_db_pool_connections', 'Connections the database pool holds.', () => pool.totalCount],
-      ['nugget_db_pool_idle_connections', 'Connections of the pool not in use.', () => pool.idleCount],
-      [
-        'nugget_db_pool_waiting_requests',
-        'Queries waiting for a connection of the pool: above zero for long, the pool is too small.',
-        () => pool.waitingCount,
-      ],
-    ] as const;
-    for (const [name, help, read] of gauges) this.gauge(name, help, read);
-  }
-
-  /** A gauge read at each scrape. */
-  gauge(name: string, help: string, read: () => number): void {
-    new Gauge({
-      name,
-      help,
-      registers: [this.registry],
-      collect() {
-        this.set(read());
-      },
-    });
-  }
-
-  get contentType(): string {
-    return this.registry.contentType;
-  }
-
-  /** Everything, in the Prometheus text format. */
-  async exposition(): Promise<string> {
-    return `${await this.registry.metrics()}\n${this.requests.exposition()}`;
+    for (const { name, help, read } of this.#gauges) {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    }
+    return registry;
   }
 }
 

@@ -46,8 +46,8 @@ export function operationsRoutes(app: FastifyInstance, feed: Feed): void {
   const token = feed.options.metricsToken;
   app.get('/metrics', { config: token ? { access: 'token' } : {} }, async (request, reply) => {
     if (token) requireMetricsToken(request, reply, feed, token);
-    const text = await feed.metrics.exposition();
-    return reply.header('content-type', feed.metrics.contentType).header('cache-control', noStore).send(text);
+    const { contentType, text } = await feed.metrics.exposition();
+    return reply.header('content-type', contentType).header('cache-control', noStore).send(text);
   });
 }
 
