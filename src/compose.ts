@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { type Config, ConfigError } from './config/config.ts';
 import { buildApp } from './http/app.ts';
+import { defaultServerTimeouts, type ServerTimeouts } from './http/server-timeouts.ts';
 import { createReadCaches, type Feed } from './http/feed.ts';
 import { Metrics } from './http/metrics.ts';
 import { clientAddressOf, requestLogLine } from './http/request-log.ts';
@@ -127,6 +128,8 @@ export async function composeNugget(
     downloadFlushMs?: number;
     /** Admin commands that may run beside a live server (nugget apikey) must not empty its tmp/ of uploads. */
     keepTempFiles?: boolean;
+    /** Tests shorten the connection timeouts; a body's stall timeout is --upload-timeout. */
+    serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
   } = {},
 ): Promise<Nugget> {
   const logger = options.logger ?? (await createLogger(config));
@@ -202,7 +205,12 @@ export async function composeNugget(
       metricsToken: config.metricsToken,
     },
   };
-  const app = await buildApp(feed, { logger, https });
+  const timeouts: ServerTimeouts = {
+    ...defaultServerTimeouts,
+    ...options.serverTimeouts,
+    bodyIdleMs: config.uploadTimeout,
+  };
+  const app = await buildApp(feed, { logger, https, timeouts });
   return {
     app,
     feed,
