@@ -1,7 +1,7 @@
 // The server's logger: pino, JSON lines by default (what log collectors read), or pretty lines for people
 // (--log-format pretty, through pino-pretty). Every argument of every log call (fields, messages, errors) goes
 // through the one redaction of secrets (redact.ts) before pino writes it: Fastify's request loggers are children
-// of this one and share the hook. docs/operations.md, "Logs"; decision record 0007.
+// of this one and share the hook. docs/operations.md, "Logs"; decision record 0008.
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { Config } from './config/config.ts';
 import { redactFields, redactSecrets } from './redact.ts';
