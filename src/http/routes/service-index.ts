@@ -18,6 +18,8 @@ export function serviceIndexRoutes(app: FastifyInstance, services: HttpServices)
         packageDetailsUrl: services.options.packageDetailsUrl,
         reportAbuseUrl: services.options.reportAbuseUrl,
       }),
+      // Clients and proxies may revalidate the index instead of fetching it again (RFC 9110 §13.1.2).
+      { etag: true },
     );
   });
 }
