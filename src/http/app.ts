@@ -1,4 +1,3 @@
-import multipart from '@fastify/multipart';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import Fastify, {
@@ -70,7 +69,6 @@ export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<Fa
   // Slow-header clients (slowloris) are cut off by Node; a stalled body is timed out in receive-package.ts.
   app.server.headersTimeout = 30_000;
   installSecurityHeaders(app);
-  await app.register(multipart, { throwFileSizeLimit: true });
 
   // overview.md: X-NuGet-Session-Id and X-NuGet-Protocol-Version are worth recording when sent.
   // Registered only when request lines are logged at all (--log-level info or finer): a hook that builds a log
