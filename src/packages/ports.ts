@@ -120,7 +120,7 @@ export interface AdvisoryStore {
   findAdvisories(lowerIds: readonly string[]): Promise<VulnerabilityAdvisory[]>;
   /** Every advisory, in no particular order. */
   listAdvisories(): Promise<VulnerabilityAdvisory[]>;
-  /** The latest `updated` of any advisory; undefined when there is none (the VulnerabilityInfo index is then empty). */
+  /** The latest `updated` of any advisory; undefined when there is none (the VulnerabilityInfo page is then empty). */
   lastUpdated(): Promise<string | undefined>;
   /**
    * Adds or changes the given advisories (with `replace`, also removes every other one) in one transaction that

@@ -75,7 +75,7 @@ export function buildServiceIndex(urls: ResourceUrls, options: ServiceIndexOptio
     'Autocomplete package ids and versions',
   );
   add(urls.catalogIndex, ['Catalog/3.0.0'], 'Append-only log of every package change, for replication');
-  // Always, even without advisories (an empty index then): the client caches this index for 30 minutes, so a
+  // Always, even without advisories (an empty page then): the client caches this index for 30 minutes, so a
   // resource listed only once the first advisory exists would go unseen that long (vulnerability-info.ts).
   add(
     urls.vulnerabilityIndex,
