@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { type Config, ConfigError } from './config/config.ts';
 import { buildApp } from './http/app.ts';
+import { defaultServerTimeouts, type ServerTimeouts } from './http/server-timeouts.ts';
 import { createReadCaches, type Feed } from './http/feed.ts';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
@@ -118,6 +119,8 @@ export async function composeNugget(
     downloadFlushMs?: number;
     /** Admin commands that may run beside a live server (nugget apikey) must not empty its tmp/ of uploads. */
     keepTempFiles?: boolean;
+    /** Tests shorten the connection timeouts; a body's stall timeout is --upload-timeout. */
+    serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
   } = {},
 ): Promise<Nugget> {
   const logger = options.logger ?? createLogger(config);
@@ -193,7 +196,12 @@ export async function composeNugget(
       redirectDownloads: config.redirectDownloads,
     },
   };
-  const app = await buildApp(feed, { logger, https });
+  const timeouts: ServerTimeouts = {
+    ...defaultServerTimeouts,
+    ...options.serverTimeouts,
+    bodyIdleMs: config.uploadTimeout,
+  };
+  const app = await buildApp(feed, { logger, https, timeouts });
   return {
     app,
     feed,

@@ -99,7 +99,7 @@ export const configSchema = z.object({
   /** PEM files: both set -> the server speaks HTTPS itself (checked together in configFromFlags). */
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
-  /** Milliseconds a push may go without sending a byte before it is refused with 408. A number is seconds. */
+  /** Milliseconds a request body (a push) may go without a byte before it is refused with 408. A number is seconds. */
   uploadTimeout: duration.default(60_000),
   /** Every read needs credentials with the read scope (docs/security.md, "Private feeds"). */
   private: booleanText.default(false),
@@ -192,7 +192,7 @@ const options: { key: keyof Config; flag: string; env: string; help: string }[] 
     key: 'uploadTimeout',
     flag: '--upload-timeout <duration>',
     env: 'NUGGET_UPLOAD_TIMEOUT',
-    help: 'how long a push may send nothing before it is refused with 408, e.g. 60s (default)',
+    help: 'how long a request body (a push) may send nothing before it is refused with 408, e.g. 60s (default)',
   },
   {
     key: 'private',
