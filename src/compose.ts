@@ -1,5 +1,5 @@
 // The one place that builds adapters and wires services (docs/architecture.md rule 1).
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
@@ -11,6 +11,7 @@ import { defaultServerTimeouts, type ServerTimeouts } from './http/server-timeou
 import { createReadCaches, type Feed } from './http/feed.ts';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
+import { claimTempFolder, type TempFolder } from './packages/temp-folders.ts';
 import type {
   BlobStore,
   ChangeStamps,
@@ -19,7 +20,6 @@ import type {
   SearchIndex,
 } from './packages/ports.ts';
 import { FileSystemBlobStore } from './storage/blobs/file-system-blob-store.ts';
-import { type CatalogLock, noCatalogLock, postgresCatalogLock } from './storage/sql/catalog-log.ts';
 import type { Database } from './storage/sql/schema.ts';
 import { SqlAdvisoryStore } from './storage/sql/sql-advisory-store.ts';
 import { SqlCatalogStore, SqlReplicationCursorStore } from './storage/sql/sql-catalog-store.ts';
@@ -30,12 +30,13 @@ import { SqlAuditLog } from './storage/sql/sql-audit-log.ts';
 import { openSqlite } from './storage/sql/sqlite-database.ts';
 import { SqlChangeStamps, SqliteChangeStamps } from './storage/sql/change-stamps.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from './storage/sql/sqlite-search-index.ts';
+import { postgresWriteLocks, sqliteWriteLocks, type WriteLocks } from './storage/sql/write-locks.ts';
 
 interface Metadata {
   readonly db: Kysely<Database>;
   readonly refreshSearch: SearchDocumentsRefresher;
   readonly search: SearchIndex;
-  readonly catalogLock: CatalogLock;
+  readonly locks: WriteLocks;
   readonly stamps: ChangeStamps;
 }
 
@@ -50,7 +51,7 @@ async function openMetadata(config: Config, dataDir: string): Promise<Metadata> 
       db,
       refreshSearch: refreshPostgresSearchDocuments,
       search: new PostgresSearchIndex(db),
-      catalogLock: postgresCatalogLock,
+      locks: postgresWriteLocks,
       stamps: new SqlChangeStamps(db),
     };
   }
@@ -59,7 +60,7 @@ async function openMetadata(config: Config, dataDir: string): Promise<Metadata> 
     db,
     refreshSearch: refreshSearchDocuments,
     search: new SqliteSearchIndex(db),
-    catalogLock: noCatalogLock,
+    locks: sqliteWriteLocks,
     stamps: new SqliteChangeStamps(sqlite),
   };
 }
@@ -105,6 +106,8 @@ export interface Nugget {
   readonly feed: Feed;
   readonly db: Kysely<Database>;
   readonly replicationCursors: ReplicationCursorStore;
+  /** `<data dir>/tmp`: the folders for uploads in progress, one per process (`feed.options.tempDir` is ours). */
+  readonly tempRoot: string;
   close(): Promise<void>;
 }
 
@@ -112,28 +115,46 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel });
 }
 
-export async function composeNugget(
-  config: Config,
-  options: {
-    logger?: Logger;
-    downloadFlushMs?: number;
-    /** Admin commands that may run beside a live server (nugget apikey) must not empty its tmp/ of uploads. */
-    keepTempFiles?: boolean;
-    /** Tests shorten the connection timeouts; a body's stall timeout is --upload-timeout. */
-    serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
-  } = {},
-): Promise<Nugget> {
+export interface ComposeOptions {
+  logger?: Logger;
+  downloadFlushMs?: number;
+  /**
+   * Leave what stopped processes left in tmp/ for `nugget gc`. Each process has its own folder there and only
+   * stale folders are ever removed, so this is never needed for safety; admin commands use it to start faster.
+   */
+  keepTempFiles?: boolean;
+  /** Tests shorten the connection timeouts; a body's stall timeout is --upload-timeout. */
+  serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
+}
+
+export async function composeNugget(config: Config, options: ComposeOptions = {}): Promise<Nugget> {
   const logger = options.logger ?? createLogger(config);
   const https = await readTlsFiles(config);
   const dataDir = resolve(config.dataDir);
-  const tempDir = join(dataDir, 'tmp');
+  const tempRoot = join(dataDir, 'tmp');
   await mkdir(dataDir, { recursive: true });
-  // Uploads still in tmp/ belong to a previous process that stopped mid-push: nothing refers to them.
-  if (!options.keepTempFiles) await rm(tempDir, { recursive: true, force: true });
-  await mkdir(tempDir, { recursive: true });
+  // Uploads go to a folder of this process's own: a node sharing the data dir keeps its uploads in progress.
+  const temp = await claimTempFolder(tempRoot, { sweep: !options.keepTempFiles });
+  try {
+    return await composeWithTempFolder(config, options, logger, https, dataDir, tempRoot, temp);
+  } catch (error) {
+    await temp.release();
+    throw error;
+  }
+}
 
-  const { db, refreshSearch, search, catalogLock, stamps } = await openMetadata(config, dataDir);
-  const packages = new SqlPackageStore(db, refreshSearch, { catalogLock });
+async function composeWithTempFolder(
+  config: Config,
+  options: ComposeOptions,
+  logger: Logger,
+  https: { cert: Buffer; key: Buffer } | undefined,
+  dataDir: string,
+  tempRoot: string,
+  temp: TempFolder,
+): Promise<Nugget> {
+  const tempDir = temp.path;
+  const { db, refreshSearch, search, locks, stamps } = await openMetadata(config, dataDir);
+  const packages = new SqlPackageStore(db, refreshSearch, { locks });
   const downloads = new DownloadCounter(packages, {
     intervalMs: options.downloadFlushMs ?? 1000,
     onError: (error) => logger.error({ err: error }, 'could not record download counts'),
@@ -143,8 +164,8 @@ export async function composeNugget(
     search,
     blobs: await openBlobs(config, dataDir),
     catalog: new SqlCatalogStore(db),
-    advisories: new SqlAdvisoryStore(db, { catalogLock }),
-    symbols: new SqlSymbolStore(db),
+    advisories: new SqlAdvisoryStore(db, { locks }),
+    symbols: new SqlSymbolStore(db, { locks }),
     clock: { now: () => new Date() },
     downloads,
     apiKeys: new SqlApiKeyStore(db),
@@ -207,10 +228,12 @@ export async function composeNugget(
     feed,
     db,
     replicationCursors: new SqlReplicationCursorStore(db),
+    tempRoot,
     async close() {
       await app.close();
       await downloads.close();
       await db.destroy();
+      await temp.release();
       // The S3 client's keep-alive sockets would hold a CLI command's process open.
       (feed.blobs as { close?: () => void }).close?.();
     },
@@ -232,8 +255,6 @@ export async function composeFeedMigration(
   tempDir: string;
 }> {
   const dataDir = resolve(source.dataDir);
-  const tempDir = join(dataDir, 'tmp');
-  await mkdir(tempDir, { recursive: true });
   if (destination.database === source.database) {
     throw new ConfigError('--to names the database the feed is already in: give another database to copy to');
   }
@@ -250,6 +271,9 @@ export async function composeFeedMigration(
   const destinationBlobs = sameBlobStore
     ? sourceBlobs
     : await openBlobs({ ...source, storage: destination.storage }, dataDir);
+  // Staged copies go to a folder of this process's own, like uploads: a server on the same data dir leaves it be.
+  const temp = await claimTempFolder(join(dataDir, 'tmp'));
+  const tempDir = temp.path;
   const copier = new SqlFeedCopier(from.db, to.db, {
     destinationDialect: 'postgres',
     refreshSearch: to.refreshSearch,
@@ -258,6 +282,7 @@ export async function composeFeedMigration(
       await to.db.destroy();
       for (const blobs of new Set([sourceBlobs, destinationBlobs]))
         (blobs as { close?: () => void }).close?.();
+      await temp.release();
     },
   });
   return { copier, sourceBlobs, destinationBlobs, sameBlobStore, tempDir };

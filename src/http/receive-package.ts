@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { humanDuration } from '../duration.ts';
-import { invalidInput, timedOut, tooLarge } from '../errors.ts';
+import { fileSystemFault, invalidInput, timedOut, tooLarge } from '../errors.ts';
 import type { UploadedPackage } from '../packages/publish-package.ts';
 import { MultipartPackagePart, multipartBoundary } from './multipart-package.ts';
 import type { RequestBodyPolicy } from './request-guards.ts';
@@ -138,9 +138,13 @@ async function receive(
     body.resume();
     await discard();
     if ((error as { kind?: string }).kind) throw error;
-    throw invalidInput(
-      'push_body_incomplete',
-      `The push body could not be read completely: ${(error as Error).message}`,
+    // A full disk or an unwritable temp folder is the server's fault (507 / 503), not an incomplete body.
+    throw (
+      fileSystemFault(error, 'the folder for uploads in progress') ??
+      invalidInput(
+        'push_body_incomplete',
+        `The push body could not be read completely: ${(error as Error).message}`,
+      )
     );
   } finally {
     stopWatching();

@@ -1,8 +1,10 @@
-// SymbolStore over Kysely: the symbol_packages and symbol_files tables of migration 0002. A symbol package and
-// its files are written and removed in one transaction, so a symbol server never serves half a push.
+// SymbolStore over Kysely: the symbol_packages and symbol_files tables (migrations 0002 and 0006). A symbol package
+// and its files are written, replaced and removed in one transaction, so a symbol server never serves half a push.
+// A file row belongs to one package: the same PDB brought by two packages has two rows, each with its own blob.
 import type { Kysely, Selectable } from 'kysely';
 import type { SymbolFile, SymbolPackage, SymbolStore } from '../../packages/ports.ts';
 import type { Database, SymbolFilesTable } from './schema.ts';
+import { sqliteWriteLocks, type WriteLocks } from './write-locks.ts';
 
 const toSymbolFile = (row: Selectable<SymbolFilesTable>): SymbolFile => ({
   fileName: row.file_name,
@@ -15,9 +17,11 @@ const toSymbolFile = (row: Selectable<SymbolFilesTable>): SymbolFile => ({
 
 export class SqlSymbolStore implements SymbolStore {
   readonly #db: Kysely<Database>;
+  readonly #locks: WriteLocks;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, options: { locks?: WriteLocks } = {}) {
     this.#db = db;
+    this.#locks = options.locks ?? sqliteWriteLocks;
   }
 
   async findPackage(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined> {
@@ -65,6 +69,7 @@ export class SqlSymbolStore implements SymbolStore {
     options: { replacing?: string | undefined } = {},
   ): Promise<'inserted' | 'duplicate-package'> {
     return this.#db.transaction().execute(async (trx) => {
+      await this.#locks.packageIds(trx, [symbols.lowerId]);
       const { replacing } = options;
       if (replacing !== undefined) {
         // Only the symbols the caller saw: a push that replaced them meanwhile wins, this one is a duplicate.
@@ -116,6 +121,7 @@ export class SqlSymbolStore implements SymbolStore {
 
   async remove(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined> {
     return this.#db.transaction().execute(async (trx) => {
+      await this.#locks.packageIds(trx, [lowerId]);
       const row = await trx
         .deleteFrom('symbol_packages')
         .where('lower_id', '=', lowerId)
