@@ -4,11 +4,14 @@ import { join, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { type Config, ConfigError } from './config/config.ts';
 import { buildApp } from './http/app.ts';
 import { defaultServerTimeouts, type ServerTimeouts } from './http/server-timeouts.ts';
 import { createReadCaches, type Feed } from './http/feed.ts';
+import { Metrics } from './http/metrics.ts';
+import { clientAddressOf, requestLogLine } from './http/request-log.ts';
+import { createLogger } from './logger.ts';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
 import { claimTempFolder, type TempFolder } from './packages/temp-folders.ts';
@@ -40,13 +43,18 @@ interface Metadata {
   readonly stamps: ChangeStamps;
 }
 
-/** The embedded default loads neither pg nor the S3 SDK: the scale-out adapters are imported only when configured. */
-async function openMetadata(config: Config, dataDir: string): Promise<Metadata> {
+/**
+ * The embedded default loads neither pg nor the S3 SDK: the scale-out adapters are imported only when configured.
+ * `metrics`, when given, reads the database's state at each scrape: PostgreSQL's pool, SQLite's file size.
+ */
+async function openMetadata(config: Config, dataDir: string, metrics?: Metrics): Promise<Metadata> {
   if (config.database) {
     const { openPostgresDatabase } = await import('./storage/sql/postgres-database.ts');
     const { PostgresSearchIndex, refreshPostgresSearchDocuments } =
       await import('./storage/sql/postgres-search-index.ts');
-    const db = await openPostgresDatabase(config.database);
+    const db = await openPostgresDatabase(config.database, {
+      onPool: (pool) => metrics?.watchPool(pool),
+    });
     return {
       db,
       refreshSearch: refreshPostgresSearchDocuments,
@@ -56,6 +64,11 @@ async function openMetadata(config: Config, dataDir: string): Promise<Metadata> 
     };
   }
   const { db, sqlite } = await openSqlite(join(dataDir, 'nugget.db'));
+  // An embedded database has no pool to watch; how big it has grown is worth a graph (page_count * page_size).
+  const pageSize = Number(sqlite.pragma('page_size', { simple: true }));
+  metrics?.gauge('nugget_sqlite_database_bytes', 'Size of the SQLite database file (without its WAL).', () =>
+    sqlite.open ? Number(sqlite.pragma('page_count', { simple: true })) * pageSize : 0,
+  );
   return {
     db,
     refreshSearch: refreshSearchDocuments,
@@ -111,10 +124,6 @@ export interface Nugget {
   close(): Promise<void>;
 }
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel });
-}
-
 export interface ComposeOptions {
   logger?: Logger;
   downloadFlushMs?: number;
@@ -128,7 +137,7 @@ export interface ComposeOptions {
 }
 
 export async function composeNugget(config: Config, options: ComposeOptions = {}): Promise<Nugget> {
-  const logger = options.logger ?? createLogger(config);
+  const logger = options.logger ?? (await createLogger(config));
   const https = await readTlsFiles(config);
   const dataDir = resolve(config.dataDir);
   const tempRoot = join(dataDir, 'tmp');
@@ -153,7 +162,8 @@ async function composeWithTempFolder(
   temp: TempFolder,
 ): Promise<Nugget> {
   const tempDir = temp.path;
-  const { db, refreshSearch, search, locks, stamps } = await openMetadata(config, dataDir);
+  const metrics = new Metrics();
+  const { db, refreshSearch, search, locks, stamps } = await openMetadata(config, dataDir, metrics);
   const packages = new SqlPackageStore(db, refreshSearch, { locks });
   const downloads = new DownloadCounter(packages, {
     intervalMs: options.downloadFlushMs ?? 1000,
@@ -175,9 +185,10 @@ async function composeWithTempFolder(
       windowMs: config.authFailureWindow,
     }),
     stamps,
-    caches: createReadCaches(
+    caches: createReadCaches({
+      metrics,
       // A private feed authenticates every request in Fastify: no raw-HTTP fast path there.
-      config.private
+      ...(config.private
         ? {}
         : {
             front: {
@@ -185,24 +196,21 @@ async function composeWithTempFolder(
               trustProxy: config.trustProxy,
               // The request line Fastify's hook writes for the answers it gives (app.ts), for these ones too.
               onServed: logger.isLevelEnabled('info')
-                ? (request, status, startedAt) =>
+                ? ({ request, status, ms }) =>
                     logger.info(
-                      {
-                        method: request.method,
-                        url: request.url,
+                      requestLogLine(request, {
                         status,
-                        ms: Number(process.hrtime.bigint() - startedAt) / 1e6,
-                        sessionId: request.headers['x-nuget-session-id'],
-                        protocolVersion: request.headers['x-nuget-protocol-version'],
-                        client: request.headers['user-agent'],
+                        ms,
+                        address: clientAddressOf(request, config.trustProxy),
                         cached: true,
-                      },
+                      }),
                       'request',
                     )
                 : undefined,
             },
-          },
-    ),
+          }),
+    }),
+    metrics,
     options: {
       apiKey: config.apiKey,
       private: config.private,
@@ -215,6 +223,7 @@ async function composeWithTempFolder(
       packageDetailsUrl: config.packageDetailsUrl,
       reportAbuseUrl: config.reportAbuseUrl,
       redirectDownloads: config.redirectDownloads,
+      metricsToken: config.metricsToken,
     },
   };
   const timeouts: ServerTimeouts = {

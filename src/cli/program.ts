@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { addConfigOptions, ConfigError, configFromFlags } from '../config/config.ts';
 import { NuggetError } from '../errors.ts';
+import { redactSecrets } from '../redact.ts';
 import { apikeyCommand } from './commands/apikey.ts';
 import { auditCommand } from './commands/audit.ts';
 import { deprecateCommand } from './commands/deprecate.ts';
@@ -35,7 +36,7 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode);
   if (error instanceof ConfigError || error instanceof NuggetError) {
-    console.error(error.message);
+    console.error(redactSecrets(error.message));
     process.exit(2);
   }
   throw error;

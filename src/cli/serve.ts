@@ -1,6 +1,7 @@
 // Runs the feed until SIGINT/SIGTERM: the body of `npm start` and `nugget serve`.
 import { composeNugget } from '../compose.ts';
 import type { Config } from '../config/config.ts';
+import { redactSecrets } from '../redact.ts';
 
 export async function serve(config: Config): Promise<void> {
   const nugget = await composeNugget(config);
@@ -11,7 +12,7 @@ export async function serve(config: Config): Promise<void> {
   const base =
     config.publicUrl ?? `${scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   // A plain line (not JSON) so people and tests can find the feed URL.
-  process.stdout.write(`Service index: ${base}/v3/index.json\n`);
+  process.stdout.write(`Service index: ${redactSecrets(base)}/v3/index.json\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,12 +1,13 @@
 // `npm start`: load config -> compose -> listen -> graceful shutdown.
 import { serve } from './serve.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
+import { redactSecrets } from '../redact.ts';
 
 try {
   await serve(loadConfig(process.argv.slice(2)));
 } catch (error) {
   if (error instanceof ConfigError) {
-    console.error(error.message);
+    console.error(redactSecrets(error.message));
     process.exit(2);
   }
   const code = (error as { code?: string }).code;

@@ -58,6 +58,10 @@ export const configSchema = z.object({
   apiKey: z.string().min(1).optional(),
   publicUrl: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://nuget.example.com' })
+    // Every URL of every document starts with it, and documents are public: no credentials in it.
+    .refine((url) => new URL(url).username === '' && new URL(url).password === '', {
+      error: 'must not contain a user name or password: every URL the feed serves starts with it',
+    })
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
   trustProxy: booleanText.default(false),
@@ -108,6 +112,10 @@ export const configSchema = z.object({
   /** Milliseconds in which authFailureLimit spent failures are forgiven. A number is seconds. */
   authFailureWindow: duration.default(60_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** JSON lines (default, for log collectors) or pretty lines for people (docs/operations.md). */
+  logFormat: z.enum(['json', 'pretty']).default('json'),
+  /** When set, /metrics answers only `Authorization: Bearer <token>` (docs/operations.md, "Metrics"). */
+  metricsToken: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
   /** Answer nupkg downloads with 302 to a presigned object-store URL (S3 storage only; docs/deployment.md). */
   redirectDownloads: booleanText.default(false),
 });
@@ -235,6 +243,18 @@ const options: { key: keyof Config; flag: string; env: string; help: string }[] 
     flag: '--log-level <level>',
     env: 'NUGGET_LOG_LEVEL',
     help: 'fatal, error, warn, info (default), debug, trace or silent',
+  },
+  {
+    key: 'logFormat',
+    flag: '--log-format <json|pretty>',
+    env: 'NUGGET_LOG_FORMAT',
+    help: 'json lines (default) or pretty lines for people',
+  },
+  {
+    key: 'metricsToken',
+    flag: '--metrics-token <token>',
+    env: 'NUGGET_METRICS_TOKEN',
+    help: 'the bearer token /metrics requires (default: /metrics is as open as the feed)',
   },
 ];
 

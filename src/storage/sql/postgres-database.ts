@@ -14,6 +14,12 @@ export interface PostgresDatabaseOptions {
    * and opens a new one on the next query; without a listener the pool's 'error' event would end the process.
    */
   readonly onIdleConnectionError?: (error: Error) => void;
+  /** Receives the pool, whose connection counts the metrics read (docs/operations.md, "Metrics"). */
+  readonly onPool?: (pool: {
+    readonly totalCount: number;
+    readonly idleCount: number;
+    readonly waitingCount: number;
+  }) => void;
 }
 
 // int8 (count(*), bigint columns) and numeric (sum()) come back as strings by default, because they can exceed
@@ -48,6 +54,7 @@ export async function openPostgresDatabase(
     types: { getTypeParser },
   });
   pool.on('error', options.onIdleConnectionError ?? (() => {}));
+  options.onPool?.(pool);
   const db = new Kysely<Database>({ dialect: withFaultTranslation(new PostgresDialect({ pool })) });
   try {
     // The lock lives on one connection while the migrator works on others: the pool always has two or more.
