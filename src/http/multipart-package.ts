@@ -2,7 +2,7 @@
 // Spec: ../shared/spec/nuget-api/package-publish-resource.md ("the first item in the request body is the raw bytes
 // of the .nupkg ... Subsequent items in the multipart body are ignored"). Framing: RFC 2046 §5.1.1 and RFC 7578.
 //
-// Read leniently, as the servers these clients were written against do (docs/decisions/0008-lenient-multipart.md):
+// Read leniently, as the servers these clients were written against do (docs/decisions/0009-lenient-multipart.md):
 // real clients frame the body in more ways than RFC 2046 allows. paket 12 on Linux and macOS writes a bare LF
 // before the closing delimiter (Environment.NewLine), and others end without the final CRLF, send a preamble or an
 // epilogue, quote the boundary or not, or add parts. So a line may end in CRLF or LF anywhere in the framing (the

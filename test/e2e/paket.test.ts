@@ -1,5 +1,5 @@
 // paket 12 (a dotnet tool) against a nugget server: `paket push` (its own multipart framing, with a bare LF before
-// the closing boundary on Linux and macOS: docs/decisions/0008-lenient-multipart.md), the 409 of a second
+// the closing boundary on Linux and macOS: docs/decisions/0009-lenient-multipart.md), the 409 of a second
 // push and `--ignoreConflicts`, then `paket install` and `paket restore` from `source <feed>/v3/index.json`, which
 // read the flat container and registrations and resolve a dependency across two packages of the feed.
 import assert from 'node:assert/strict';
