@@ -1,11 +1,13 @@
 // The one place that builds adapters and wires services (docs/architecture.md rule 1).
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
-import { type Config, ConfigError } from './config/config.ts';
+import { connectAtStart, describeFailure, redactUrl } from './backends-at-start.ts';
+import { type Config, ConfigError, StartupError } from './config/config.ts';
 import { buildApp } from './http/app.ts';
 import { createReadCaches, type Feed } from './http/feed.ts';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.ts';
@@ -38,13 +40,26 @@ interface Metadata {
   readonly stamps: ChangeStamps;
 }
 
+interface OpenOptions {
+  /** false: refuse a data directory or database that holds no feed yet (admin commands without --create). */
+  readonly create: boolean;
+  readonly logger: Logger;
+}
+
+const dataDirOption = '--data-dir / NUGGET_DATA_DIR';
+
 /** The embedded default loads neither pg nor the S3 SDK: the scale-out adapters are imported only when configured. */
-async function openMetadata(config: Config, dataDir: string): Promise<Metadata> {
+async function openMetadata(config: Config, dataDir: string, options: OpenOptions): Promise<Metadata> {
   if (config.database) {
+    const url = config.database;
     const { openPostgresDatabase } = await import('./storage/sql/postgres-database.ts');
     const { PostgresSearchIndex, refreshPostgresSearchDocuments } =
       await import('./storage/sql/postgres-search-index.ts');
-    const db = await openPostgresDatabase(config.database);
+    const db = await connectAtStart(
+      { name: `PostgreSQL at ${redactUrl(url)}`, option: '--database / NUGGET_DATABASE_URL' },
+      () => openPostgresDatabase(url, { requireFeed: !options.create }),
+      { waitMs: config.startupWait, logger: options.logger },
+    );
     return {
       db,
       refreshSearch: refreshPostgresSearchDocuments,
@@ -53,7 +68,16 @@ async function openMetadata(config: Config, dataDir: string): Promise<Metadata> 
       stamps: new SqlChangeStamps(db),
     };
   }
-  const { db, sqlite } = await openSqlite(join(dataDir, 'nugget.db'));
+  let opened;
+  try {
+    opened = await openSqlite(join(dataDir, 'nugget.db'));
+  } catch (error) {
+    throw new StartupError(
+      `cannot open the SQLite database in ${dataDir}: ${describeFailure(error)}; check ${dataDirOption}`,
+      { cause: error },
+    );
+  }
+  const { db, sqlite } = opened;
   return {
     db,
     refreshSearch: refreshSearchDocuments,
@@ -63,11 +87,71 @@ async function openMetadata(config: Config, dataDir: string): Promise<Metadata> 
   };
 }
 
-async function openBlobs(config: Config, dataDir: string): Promise<BlobStore> {
+/** A missing feed is refused before anything is created, so a mistyped --data-dir leaves nothing behind. */
+function requireFeed(config: Config, dataDir: string): void {
+  if (config.database === undefined && !existsSync(join(dataDir, 'nugget.db'))) {
+    throw new StartupError(
+      `no feed in ${dataDir} (it has no nugget.db): check ${dataDirOption}, ` +
+        'or add --create to start a new feed there',
+    );
+  }
+}
+
+/** The data directory and its tmp/ of uploads, created if needed; a path nugget cannot write stops it here. */
+async function prepareDataDir(dataDir: string, keepTempFiles: boolean): Promise<string> {
+  const tempDir = join(dataDir, 'tmp');
+  try {
+    await mkdir(dataDir, { recursive: true });
+    // Uploads still in tmp/ belong to a previous process that stopped mid-push: nothing refers to them.
+    if (!keepTempFiles) await rm(tempDir, { recursive: true, force: true });
+    await mkdir(tempDir, { recursive: true });
+  } catch (error) {
+    throw new StartupError(
+      `cannot use ${dataDir} as the data directory: ${describeFailure(error)}; check ${dataDirOption} ` +
+        '(a directory nugget may write)',
+      { cause: error },
+    );
+  }
+  return tempDir;
+}
+
+/** Gives up on one attempt that hangs (a host that drops packets) so the next one can start. */
+function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error(`no answer within ${ms / 1000} s`), { code: 'ETIMEDOUT' })),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function openBlobs(config: Config, dataDir: string, logger: Logger): Promise<BlobStore> {
   if (config.storage) {
     const { parseS3StorageUrl } = await import('./storage/blobs/s3-storage-url.ts');
     const { S3BlobStore } = await import('./storage/blobs/s3-blob-store.ts');
-    return new S3BlobStore(parseS3StorageUrl(config.storage));
+    let location;
+    try {
+      location = parseS3StorageUrl(config.storage);
+    } catch (error) {
+      throw new ConfigError(`--storage / NUGGET_STORAGE: ${(error as Error).message}`, { cause: error });
+    }
+    const blobs = new S3BlobStore(location);
+    // One read of a key that is never written: answers "not there" when the bucket is reachable with these
+    // credentials, and fails like every later request would otherwise.
+    await connectAtStart(
+      {
+        name: `the S3 store ${config.storage}`,
+        option: '--storage / NUGGET_STORAGE (and the AWS_* credentials)',
+      },
+      () => withinMs(10_000, blobs.open('nugget-start-check')),
+      { waitMs: config.startupWait, logger },
+    ).catch((error: unknown) => {
+      blobs.close();
+      throw error;
+    });
+    return blobs;
   }
   return new FileSystemBlobStore(join(dataDir, 'blobs'));
 }
@@ -118,18 +202,31 @@ export async function composeNugget(
     downloadFlushMs?: number;
     /** Admin commands that may run beside a live server (nugget apikey) must not empty its tmp/ of uploads. */
     keepTempFiles?: boolean;
+    /**
+     * Start a new feed when the data directory or database holds none (the default, as `serve` does); false
+     * refuses, for admin commands, so a mistyped --data-dir does not quietly make a new empty feed.
+     */
+    create?: boolean;
   } = {},
 ): Promise<Nugget> {
   const logger = options.logger ?? createLogger(config);
+  const create = options.create ?? true;
   const https = await readTlsFiles(config);
   const dataDir = resolve(config.dataDir);
-  const tempDir = join(dataDir, 'tmp');
-  await mkdir(dataDir, { recursive: true });
-  // Uploads still in tmp/ belong to a previous process that stopped mid-push: nothing refers to them.
-  if (!options.keepTempFiles) await rm(tempDir, { recursive: true, force: true });
-  await mkdir(tempDir, { recursive: true });
+  if (!create) requireFeed(config, dataDir);
+  const tempDir = await prepareDataDir(dataDir, options.keepTempFiles ?? false);
 
-  const { db, refreshSearch, search, catalogLock, stamps } = await openMetadata(config, dataDir);
+  const { db, refreshSearch, search, catalogLock, stamps } = await openMetadata(config, dataDir, {
+    create,
+    logger,
+  });
+  let blobs: BlobStore;
+  try {
+    blobs = await openBlobs(config, dataDir, logger);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
   const packages = new SqlPackageStore(db, refreshSearch, { catalogLock });
   const downloads = new DownloadCounter(packages, {
     intervalMs: options.downloadFlushMs ?? 1000,
@@ -138,7 +235,7 @@ export async function composeNugget(
   const feed: Feed = {
     packages,
     search,
-    blobs: await openBlobs(config, dataDir),
+    blobs,
     catalog: new SqlCatalogStore(db),
     advisories: new SqlAdvisoryStore(db, { catalogLock }),
     symbols: new SqlSymbolStore(db),
@@ -224,24 +321,27 @@ export async function composeFeedMigration(
   tempDir: string;
 }> {
   const dataDir = resolve(source.dataDir);
-  const tempDir = join(dataDir, 'tmp');
-  await mkdir(tempDir, { recursive: true });
   if (destination.database === source.database) {
     throw new ConfigError('--to names the database the feed is already in: give another database to copy to');
   }
+  // The source must be a feed; the destination is made one.
+  requireFeed(source, dataDir);
+  const tempDir = await prepareDataDir(dataDir, true);
+  const logger = createLogger(source);
   const { SqlFeedCopier } = await import('./storage/sql/sql-feed-copier.ts');
-  const from = await openMetadata(source, dataDir);
-  const to = await openMetadata({ ...source, database: destination.database }, dataDir).catch(
-    async (error: unknown) => {
-      await from.db.destroy();
-      throw error;
-    },
-  );
-  const sourceBlobs = await openBlobs(source, dataDir);
+  const from = await openMetadata(source, dataDir, { create: false, logger });
+  const to = await openMetadata({ ...source, database: destination.database }, dataDir, {
+    create: true,
+    logger,
+  }).catch(async (error: unknown) => {
+    await from.db.destroy();
+    throw error;
+  });
+  const sourceBlobs = await openBlobs(source, dataDir, logger);
   const sameBlobStore = destination.storage === undefined || destination.storage === source.storage;
   const destinationBlobs = sameBlobStore
     ? sourceBlobs
-    : await openBlobs({ ...source, storage: destination.storage }, dataDir);
+    : await openBlobs({ ...source, storage: destination.storage }, dataDir, logger);
   const copier = new SqlFeedCopier(from.db, to.db, {
     destinationDialect: 'postgres',
     refreshSearch: to.refreshSearch,
@@ -253,4 +353,108 @@ export async function composeFeedMigration(
     },
   });
   return { copier, sourceBlobs, destinationBlobs, sameBlobStore, tempDir };
+}
+
+export interface BackupReport {
+  readonly packageVersions: number;
+  /** Package and symbol prefixes the copied database refers to, and how many of them the copied files lack. */
+  readonly referencedPrefixes: number;
+  readonly missingPrefixes: readonly string[];
+  /** Where the package files are when the backup holds none (S3 storage). */
+  readonly filesElsewhere: string | undefined;
+}
+
+const postgresBackup =
+  'the feed is in PostgreSQL: back it up with pg_dump --format=custom and restore it with pg_restore ' +
+  '(docs/deployment.md, "Backup and restore")';
+
+/** Opens a copied feed's database and checks that every package and symbol file it refers to is there. */
+async function checkCopiedFeed(dir: string, filesElsewhere: string | undefined): Promise<BackupReport> {
+  const { db } = await openSqlite(join(dir, 'nugget.db'));
+  try {
+    const packages = new SqlPackageStore(db, refreshSearchDocuments, { catalogLock: noCatalogLock });
+    const prefixes = [
+      ...(await packages.referencedBlobPrefixes()),
+      ...(await new SqlSymbolStore(db).referencedBlobPrefixes()),
+    ];
+    const missingPrefixes: string[] = [];
+    if (filesElsewhere === undefined) {
+      const blobs = new FileSystemBlobStore(join(dir, 'blobs'));
+      for (const prefix of prefixes) {
+        const first = await blobs.list(prefix)[Symbol.asyncIterator]().next();
+        if (first.done) missingPrefixes.push(prefix);
+      }
+    }
+    const { count } = await db
+      .selectFrom('package_versions')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
+    return {
+      packageVersions: Number(count),
+      referencedPrefixes: prefixes.length,
+      missingPrefixes,
+      filesElsewhere,
+    };
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * `nugget backup <dir>`: a consistent copy of a running or stopped embedded feed. The database first (SQLite's
+ * online backup), then the package files: a push stores its files before its row, so every file a copied row
+ * refers to already exists. Only a package deleted for good (--delete-behavior delete) while the copy runs can
+ * leave a row without its files; the check at the end reports that.
+ */
+export async function backupFeed(config: Config, target: string): Promise<BackupReport> {
+  if (config.database) throw new ConfigError(`nugget backup cannot copy this feed: ${postgresBackup}`);
+  const dataDir = resolve(config.dataDir);
+  requireFeed(config, dataDir);
+  const { backupSqliteDatabase, copyTree, isEmptyOrMissing } = await import('./storage/feed-backup.ts');
+  const dir = resolve(target);
+  if (!(await isEmptyOrMissing(dir))) {
+    throw new ConfigError(`${dir} is not empty: back up into a new or empty directory`);
+  }
+  try {
+    await mkdir(dir, { recursive: true });
+    await backupSqliteDatabase(join(dataDir, 'nugget.db'), join(dir, 'nugget.db'));
+    if (!config.storage && existsSync(join(dataDir, 'blobs'))) {
+      await copyTree(join(dataDir, 'blobs'), join(dir, 'blobs'));
+    }
+  } catch (error) {
+    throw new StartupError(`cannot back up into ${dir}: ${describeFailure(error)}`, { cause: error });
+  }
+  return checkCopiedFeed(dir, config.storage);
+}
+
+/** `nugget restore <dir>`: a backup made by backupFeed becomes the feed in the (new, empty) data directory. */
+export async function restoreFeed(source: string, config: Config): Promise<BackupReport> {
+  if (config.database) throw new ConfigError(`nugget restore cannot write this feed: ${postgresBackup}`);
+  const { copyTree, isEmptyOrMissing } = await import('./storage/feed-backup.ts');
+  const from = resolve(source);
+  if (!existsSync(join(from, 'nugget.db'))) {
+    throw new ConfigError(`${from} holds no backup (no nugget.db): give the directory nugget backup wrote`);
+  }
+  const dataDir = resolve(config.dataDir);
+  if (!(await isEmptyOrMissing(dataDir))) {
+    throw new ConfigError(
+      `${dataDir} is not empty: restore into a new or empty data directory (--data-dir / NUGGET_DATA_DIR), ` +
+        'so no feed is overwritten',
+    );
+  }
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await copyFile(join(from, 'nugget.db'), join(dataDir, 'nugget.db'));
+    if (!config.storage && existsSync(join(from, 'blobs'))) {
+      await copyTree(join(from, 'blobs'), join(dataDir, 'blobs'));
+    }
+  } catch (error) {
+    throw new StartupError(
+      `cannot restore into ${dataDir}: ${describeFailure(error)}; check ${dataDirOption}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return checkCopiedFeed(dataDir, config.storage);
 }

@@ -56,6 +56,10 @@ export type FeedServer = {
   dataDir: string;
   /** Everything the server wrote to stdout/stderr so far (the last ~1 MB). */
   output(): string;
+  /** The server process, e.g. to send it signals. */
+  process: ChildProcess;
+  /** Settles when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 };
 
@@ -68,6 +72,8 @@ export type StartFeedOptions = {
   /** The data dir under the workspace (default 'feed-data'); several nodes of one feed each need their own. */
   dataDirName?: string;
   startupTimeoutMs?: number;
+  /** The script node runs (default src/main.ts); bin/nugget.js for the `nugget` command. */
+  entry?: string;
 };
 
 const maxKeptOutput = 1024 * 1024;
@@ -95,7 +101,7 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
   const startupTimeoutMs = options.startupTimeoutMs ?? 30_000;
   const dataDir = await workspace.makeDir(options.dataDirName ?? 'feed-data');
   const args = [
-    'src/main.ts',
+    options.entry ?? 'src/main.ts',
     ...['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--api-key', apiKey],
     ...(options.extraArgs ?? []),
   ];
@@ -108,12 +114,13 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
   const output = outputCollector();
   let stdoutLines: string | undefined = '';
   let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
+  const exitStatus = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
       exited = true;
-      resolve();
+      resolve({ code, signal });
     });
   });
+  const exit = exitStatus.then(() => {});
 
   let onEarlyExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
   const serviceIndexUrl = await new Promise<string>((resolve, reject) => {
@@ -154,6 +161,8 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
     apiKey,
     dataDir,
     output: () => output.text(),
+    process: child,
+    exited: exitStatus,
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');

@@ -7,16 +7,13 @@ import { parseExpiry } from '../../auth/expiry.ts';
 import { parseIdPatterns } from '../../auth/id-pattern.ts';
 import { createApiKey, listApiKeys, revokeApiKey, type Requester } from '../../auth/manage-api-keys.ts';
 import type { ApiKey } from '../../auth/ports.ts';
-import { composeNugget, type Nugget } from '../../compose.ts';
-import { addConfigOptions, configFromFlags } from '../../config/config.ts';
+import type { Nugget } from '../../compose.ts';
+import { feedCommand, openFeed } from '../open-feed.ts';
 
 const cli: Requester = { actor: 'cli', source: 'cli' };
 
 async function withFeed<T>(flags: Record<string, unknown>, run: (nugget: Nugget) => Promise<T>): Promise<T> {
-  const nugget = await composeNugget(
-    { ...configFromFlags(flags), logLevel: 'warn' },
-    { keepTempFiles: true },
-  );
+  const nugget = await openFeed(flags);
   try {
     return await run(nugget);
   } finally {
@@ -46,7 +43,7 @@ function status(key: ApiKey, now: Date): string {
 export function apikeyCommand(program: Command): void {
   const apikey = program.command('apikey').description('create, list and revoke API keys (docs/security.md)');
 
-  addConfigOptions(
+  feedCommand(
     apikey
       .command('create')
       .description('create an API key and print it once; only a hash of it is stored')
@@ -73,7 +70,7 @@ export function apikeyCommand(program: Command): void {
     });
   });
 
-  addConfigOptions(
+  feedCommand(
     apikey
       .command('list')
       .description('list API keys (never the keys themselves)')
@@ -105,7 +102,7 @@ export function apikeyCommand(program: Command): void {
     });
   });
 
-  addConfigOptions(
+  feedCommand(
     apikey
       .command('revoke')
       .description('revoke an API key at once; its name stays taken')

@@ -2,12 +2,12 @@
 // and committing the row), and stale uploads in <data dir>/tmp. Safe beside running servers: only what is older
 // than the grace period goes, so a push in progress on any node is never touched. Run it from cron.
 import type { Command } from 'commander';
-import { composeNugget } from '../../compose.ts';
-import { addConfigOptions, ConfigError, configFromFlags, parseDuration } from '../../config/config.ts';
+import { ConfigError, parseDuration } from '../../config/config.ts';
 import { collectGarbage, defaultGracePeriodMs } from '../../packages/collect-garbage.ts';
+import { feedCommand, openFeed } from '../open-feed.ts';
 
 export function gcCommand(program: Command): void {
-  addConfigOptions(
+  feedCommand(
     program
       .command('gc')
       .description(
@@ -26,10 +26,7 @@ export function gcCommand(program: Command): void {
     }
     const dryRun = flags['dryRun'] === true;
     // keepTempFiles: a server may be receiving uploads into the same tmp/ right now.
-    const nugget = await composeNugget(
-      { ...configFromFlags(flags), logLevel: 'warn' },
-      { keepTempFiles: true, downloadFlushMs: 0 },
-    );
+    const nugget = await openFeed(flags, { downloadFlushMs: 0 });
     try {
       const report = await collectGarbage(
         { ...nugget.feed, tempDir: nugget.feed.options.tempDir },

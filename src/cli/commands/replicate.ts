@@ -1,14 +1,12 @@
 // `nugget replicate --from <service index URL>`: copy another V3 feed into this one, incrementally.
-import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { composeNugget } from '../../compose.ts';
-import { addConfigOptions, configFromFlags } from '../../config/config.ts';
 import { replicateFeed } from '../../packages/replicate-feed.ts';
 import { HttpRemoteFeed } from '../../storage/remote/http-remote-feed.ts';
+import { feedCommand, openFeed } from '../open-feed.ts';
 
 export function replicateCommand(program: Command): void {
-  addConfigOptions(
+  feedCommand(
     program
       .command('replicate')
       .description(
@@ -18,8 +16,7 @@ export function replicateCommand(program: Command): void {
       .option('--ids <ids>', 'comma-separated ids to copy when the source has no catalog')
       .option('--source-header <header...>', "request header for the source, e.g. 'Authorization: Bearer x'"),
   ).action(async (flags: Record<string, unknown>) => {
-    const config = configFromFlags(flags);
-    const nugget = await composeNugget({ ...config, logLevel: 'warn' });
+    const nugget = await openFeed(flags);
     const headers = Object.fromEntries(
       ((flags['sourceHeader'] as string[] | undefined) ?? []).map((h) => {
         const at = h.indexOf(':');
@@ -38,7 +35,7 @@ export function replicateCommand(program: Command): void {
         {
           ...nugget.feed,
           cursors: nugget.replicationCursors,
-          remote: new HttpRemoteFeed({ tempDir: join(resolve(config.dataDir), 'tmp'), headers }),
+          remote: new HttpRemoteFeed({ tempDir: nugget.feed.options.tempDir, headers }),
         },
         {
           source: String(flags['from']),

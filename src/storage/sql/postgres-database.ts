@@ -13,7 +13,12 @@ export interface PostgresDatabaseOptions {
    * and opens a new one on the next query; without a listener the pool's 'error' event would end the process.
    */
   readonly onIdleConnectionError?: (error: Error) => void;
+  /** Refuse a database that holds no nugget schema yet instead of creating one (admin commands, docs/cli). */
+  readonly requireFeed?: boolean;
 }
+
+/** How long opening one connection may take: a host that drops packets would otherwise hang a start for minutes. */
+const connectTimeoutMs = 10_000;
 
 // int8 (count(*), bigint columns) and numeric (sum()) come back as strings by default, because they can exceed
 // 2^53. Counts and byte sizes of packages stay far below that, and the SQLite dialect answers with numbers, so
@@ -40,6 +45,7 @@ export async function openPostgresDatabase(
   const pool = new Pool({
     connectionString: url,
     max: Math.max(2, options.maxConnections ?? 10),
+    connectionTimeoutMillis: connectTimeoutMs,
     types: { getTypeParser },
   });
   pool.on('error', options.onIdleConnectionError ?? (() => {}));
@@ -47,6 +53,15 @@ export async function openPostgresDatabase(
   try {
     // The lock lives on one connection while the migrator works on others: the pool always has two or more.
     await db.connection().execute(async (connection) => {
+      if (options.requireFeed) {
+        // Kysely's migrator records every applied migration in this table: no table, no feed.
+        const { rows } = await sql<{
+          found: string | null;
+        }>`SELECT to_regclass('kysely_migration')::text AS found`.execute(connection);
+        if (!rows[0]?.found) {
+          throw new Error('this database holds no nugget feed; add --create to start a new feed there');
+        }
+      }
       await sql`SELECT pg_advisory_lock(${migrationAdvisoryLock})`.execute(connection);
       try {
         await migrateToLatest(db as Kysely<unknown>, 'postgres');
