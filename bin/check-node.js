@@ -1,22 +1,28 @@
 // The Node.js versions nugget runs on, checked before any TypeScript is loaded: on an older Node the first .ts
 // import would fail with ERR_UNKNOWN_FILE_EXTENSION, which says nothing about the version. Plain JavaScript of
 // an old enough dialect that every Node with ES modules can read it. Why this version: docs/decisions/0004-runtime.md.
-// `node bin/check-node.js` (npm's postinstall) prints the same message and fails the install.
+// `node bin/check-node.js` (npm's prepare, run by npm ci and npm install in a checkout) prints the same message and fails the install.
 
 /** The first Node.js that strips TypeScript types without a flag (22.18.0); package.json's engines says the same. */
 export const minimumNode = '22.18.0';
 
+/** @param {string} version */
 function parse(version) {
   return version.replace(/^v/, '').split('.').map(Number);
 }
 
-/** Undefined when `version` (e.g. process.versions.node) can run nugget, else why not and what to do. */
+/**
+ * Undefined when `version` (e.g. process.versions.node) can run nugget, else why not and what to do.
+ * @param {string} version
+ * @param {string} execPath
+ * @returns {string | undefined}
+ */
 export function unsupportedNodeMessage(version, execPath) {
   const have = parse(version);
   const need = parse(minimumNode);
   for (let i = 0; i < need.length; i++) {
-    if ((have[i] || 0) > need[i]) return undefined;
-    if ((have[i] || 0) < need[i]) {
+    if ((have[i] || 0) > (need[i] || 0)) return undefined;
+    if ((have[i] || 0) < (need[i] || 0)) {
       return (
         'nugget needs Node.js ' +
         minimumNode +

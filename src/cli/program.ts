@@ -1,6 +1,5 @@
 // The `nugget` command line: serve (the default), and the admin commands that work on a feed's storage
 // directly. Each command lives in src/cli/commands/ and registers itself here; each lists only the flags it takes.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { addConfigOptions, ConfigError, configFromFlags, StartupError } from '../config/config.ts';
 import { NuggetError } from '../errors.ts';
@@ -14,11 +13,7 @@ import { migrateCommand } from './commands/migrate.ts';
 import { vulnerabilitiesCommand } from './commands/vulnerabilities.ts';
 import { replicateCommand } from './commands/replicate.ts';
 import { serve } from './serve.ts';
-
-/** package.json's version: two levels up from src/cli/ (and from dist/cli/ in a packed install). */
-export const version = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+import { version } from './version.ts';
 
 export function buildProgram(): Command {
   const program = new Command('nugget')

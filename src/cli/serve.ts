@@ -2,6 +2,7 @@
 import { composeNugget, createLogger } from '../compose.ts';
 import { type Config, StartupError, startedByNpm } from '../config/config.ts';
 import { stopOnSignals, trackRequests } from './shutdown.ts';
+import { version } from './version.ts';
 
 /** A failed listen as one line that names the flag to change. */
 function listenFailure(error: unknown, config: Config): Error {
@@ -20,6 +21,7 @@ function listenFailure(error: unknown, config: Config): Error {
 
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config);
+  logger.info({ version, node: process.version }, `starting nugget ${version} on Node.js ${process.version}`);
   const nugget = await composeNugget(config, { logger });
   const requests = trackRequests(nugget.app);
   let address: string;
