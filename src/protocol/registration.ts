@@ -1,4 +1,6 @@
 // Registration (package metadata) documents: ../shared/spec/nuget-api/registration-base-url-resource.md
+import { tryParseVersion } from '../nuget/versioning/index.ts';
+import { metadataUrl } from './metadata-url.ts';
 import type { PackageDeprecation, PackageVersion } from './package-version.ts';
 import type { RegistrationHive, ResourceUrls } from './resource-urls.ts';
 import {
@@ -26,14 +28,16 @@ function licenseUrl(urls: ResourceUrls, v: PackageVersion): string | undefined {
   // nuget.org points expression-licensed packages at licenses.nuget.org (../shared/spec/reference/licenses.nuget.org.md).
   if (m.licenseExpression) return `https://licenses.nuget.org/${encodeURIComponent(m.licenseExpression)}`;
   if (v.embeddedFiles.includes('license')) return urls.embeddedFile(v.lowerId, v.lowerVersion, 'license');
-  return m.licenseUrl || undefined;
+  return metadataUrl(m.licenseUrl);
 }
 
 export function iconUrl(urls: ResourceUrls, v: PackageVersion): string | undefined {
   // An embedded icon is served from the feed without touching the nupkg (implementation-guide.md, "Embedded files").
   if (v.embeddedFiles.includes('icon')) return urls.embeddedFile(v.lowerId, v.lowerVersion, 'icon');
-  return v.metadata.iconUrl || undefined;
+  return metadataUrl(v.metadata.iconUrl);
 }
+
+export const projectUrl = (v: PackageVersion): string | undefined => metadataUrl(v.metadata.projectUrl);
 
 export function readmeUrl(urls: ResourceUrls, v: PackageVersion): string | undefined {
   return v.embeddedFiles.includes('readme')
@@ -97,13 +101,17 @@ export function buildCatalogEntry(
     licenseExpression: m.licenseExpression,
     licenseUrl: licenseUrl(urls, v),
     listed: v.listed,
-    minClientVersion: m.minClientVersion,
+    // Pushes refuse one that is not a version; one stored before that must still not break the page.
+    minClientVersion:
+      m.minClientVersion !== undefined && tryParseVersion(m.minClientVersion)
+        ? m.minClientVersion
+        : undefined,
     packageContent: urls.nupkg(v.lowerId, v.lowerVersion),
     packageTypes:
       m.packageTypes.length > 0
         ? m.packageTypes.map((t) => compact({ name: t.name, version: t.version }))
         : undefined,
-    projectUrl: m.projectUrl || undefined,
+    projectUrl: projectUrl(v),
     published: v.published,
     readmeUrl: readmeUrl(urls, v),
     requireLicenseAcceptance: m.requireLicenseAcceptance,

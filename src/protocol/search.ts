@@ -1,7 +1,7 @@
 // Search and autocomplete documents:
 // ../shared/spec/nuget-api/search-query-service-resource.md, search-autocomplete-service-resource.md
 import type { PackageVersion } from './package-version.ts';
-import { deprecationDocument, iconUrl, licenseUrl, readmeUrl } from './registration.ts';
+import { deprecationDocument, iconUrl, licenseUrl, projectUrl, readmeUrl } from './registration.ts';
 import type { RegistrationHive, ResourceUrls } from './resource-urls.ts';
 import { type VulnerabilityAdvisory, vulnerabilitiesOf } from './vulnerability-info.ts';
 
@@ -41,7 +41,7 @@ export function buildSearchResponse(
           iconUrl: iconUrl(urls, latest),
           licenseUrl: licenseUrl(urls, latest),
           readmeUrl: readmeUrl(urls, latest),
-          projectUrl: m.projectUrl,
+          projectUrl: projectUrl(latest),
           tags: m.tags,
           authors: m.authors
             .split(',')

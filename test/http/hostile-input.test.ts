@@ -15,7 +15,13 @@ import {
   zipEntries,
 } from '../fixtures/build-nupkg.ts';
 import { buildPe, buildPortablePdb } from '../fixtures/build-symbols.ts';
-import { buildRawZip, minimalNuspec, type RawZipEntry } from '../fixtures/raw-zip.ts';
+import {
+  buildRawZip,
+  localRecordOf,
+  minimalNuspec,
+  type RawZipEntry,
+  unicodePathExtra,
+} from '../fixtures/raw-zip.ts';
 import {
   multipartBody,
   parseJson,
@@ -42,6 +48,8 @@ interface HostileCase {
   readonly status: number | readonly number[];
   /** What the JSON error message must say, so that a person knows what to fix. */
   readonly message: RegExp;
+  /** The error code the answer must carry, where one is fixed. */
+  readonly code?: string;
   send(feed: TestFeed): Promise<Answer | Answer[]>;
 }
 
@@ -642,6 +650,256 @@ const cases: HostileCase[] = [
     },
   },
 
+  // Entry names no client can extract (or extracts under another name on some OS): every restore would fail.
+  ...(
+    [
+      ['a NUL in an entry name', 'lib/net8.0/a\u0000b.dll', 'nupkg_entry_name_invalid_character', /U\+0000/],
+      ['a newline in an entry name', 'content/a\nb.txt', 'nupkg_entry_name_invalid_character', /U\+000A/],
+      [
+        'a percent-encoded NUL in an entry name',
+        'lib/a%00.dll',
+        'nupkg_entry_name_invalid_character',
+        /U\+0000/,
+      ],
+      ["'<' in an entry name", 'content/<b>.txt', 'nupkg_entry_name_invalid_character', /'<'/],
+      [
+        "a ':' (an NTFS stream) in an entry name",
+        'lib/a.dll:hidden',
+        'nupkg_entry_name_invalid_character',
+        /':'/,
+      ],
+      [
+        'a trailing dot in an entry name',
+        'lib/net8.0/a.dll.',
+        'nupkg_entry_name_trailing_dot_or_space',
+        /dot/,
+      ],
+      [
+        'a Windows device name as an entry name',
+        'content/aux.txt',
+        'nupkg_entry_name_reserved',
+        /device name/,
+      ],
+      ['an entry name of 300 bytes', `lib/${'x'.repeat(296)}.dll`, 'nupkg_entry_name_too_long', /300 bytes/],
+    ] as const
+  ).map(([name, entryName, code, detail]): HostileCase => ({
+    name,
+    status: 400,
+    code,
+    message: new RegExp(`the package has an entry .*${detail.source}.*: '`),
+    send: (feed) => push(feed, rawNupkg([{ name: entryName, data: 'x' }])),
+  })),
+  {
+    name: 'an entry name that is not UTF-8 but not flagged so (readers decode it differently)',
+    status: 400,
+    code: 'nupkg_entry_name_encoding',
+    message: /not ASCII and not marked as UTF-8/,
+    send: (feed) =>
+      push(
+        feed,
+        rawNupkg([{ name: 'x', rawName: Buffer.from('lib/\x8e.dll', 'latin1'), flags: 0, data: 'x' }]),
+      ),
+  },
+  {
+    name: 'an Info-ZIP Unicode Path field that names a second nuspec',
+    status: 400,
+    code: 'nupkg_entry_name_encoding',
+    message: /Unicode Path field names it 'Other\.nuspec'/,
+    send: (feed) =>
+      push(
+        feed,
+        rawNupkg([
+          { name: 'lib/a.dll', data: 'x', centralExtra: unicodePathExtra('lib/a.dll', 'Other.nuspec') },
+        ]),
+      ),
+  },
+  {
+    name: 'a file where another entry needs a folder',
+    status: 400,
+    code: 'nupkg_entry_path_conflict',
+    message: /a file 'lib\/net8\.0' where entry 'lib\/net8\.0\/a\.dll' needs a folder/,
+    send: (feed) =>
+      push(
+        feed,
+        rawNupkg([
+          { name: 'lib/net8.0', data: 'x' },
+          { name: 'lib/net8.0/a.dll', data: 'y' },
+        ]),
+      ),
+  },
+
+  // Archives whose two directories disagree, or with bytes no record accounts for.
+  {
+    name: "a local header that names '../../evil.dll' for a harmless central name",
+    status: 400,
+    code: 'nupkg_local_header_mismatch',
+    message: /local header of entry 'lib\/a\.dll' gives another name \('\.\.\/\.\.\/evil\.dll'\)/,
+    send: (feed) =>
+      push(feed, rawNupkg([{ name: 'lib/a.dll', data: 'x', local: { name: '../../evil.dll' } }])),
+  },
+  {
+    name: 'a local header with another compression method',
+    status: 400,
+    code: 'nupkg_local_header_mismatch',
+    message: /another compression method/,
+    send: (feed) => push(feed, rawNupkg([{ name: 'lib/a.dll', data: 'x', local: { method: 0 } }])),
+  },
+  {
+    name: 'an entry hidden in the data of another (overlapping entries)',
+    status: 400,
+    code: 'nupkg_overlapping_entries',
+    message: /overlaps entry 'lib\/outer\.bin'/,
+    send: (feed) => {
+      const nuspec: RawZipEntry = { name: 'Hostile.Raw.nuspec', data: minimalNuspec('Hostile.Raw') };
+      const inner: RawZipEntry = { name: 'lib/inner.bin', method: 0, data: 'x'.repeat(1000) };
+      const outerName = 'lib/outer.bin';
+      return push(
+        feed,
+        buildRawZip([
+          nuspec,
+          { name: outerName, method: 0, data: localRecordOf(inner) },
+          { ...inner, localOffset: localRecordOf(nuspec).length + 30 + outerName.length },
+        ]),
+      );
+    },
+  },
+  {
+    name: 'a symbolic link entry',
+    status: 400,
+    code: 'nupkg_entry_not_a_file',
+    message: /is a symbolic link; packages may hold only files and folders/,
+    send: (feed) =>
+      push(
+        feed,
+        rawNupkg([{ name: 'lib/link', data: '/etc/shadow', madeBy: 3, externalAttributes: 0o120777 << 16 }]),
+      ),
+  },
+  {
+    name: 'bytes before the first local header (a polyglot)',
+    status: 400,
+    code: 'nupkg_unexpected_bytes',
+    message: /at its start belong to no entry/,
+    send: (feed) =>
+      push(
+        feed,
+        buildRawZip([
+          {
+            name: 'Hostile.Raw.nuspec',
+            data: minimalNuspec('Hostile.Raw'),
+            before: Buffer.from('<html>hi</html>'),
+          },
+        ]),
+      ),
+  },
+  {
+    name: 'an archive comment that hides another archive',
+    status: 400,
+    code: 'nupkg_archive_comment',
+    message: /comment holds zip records/,
+    send: (feed) =>
+      push(
+        feed,
+        buildRawZip([{ name: 'Hostile.Raw.nuspec', data: minimalNuspec('Hostile.Raw') }], {
+          comment: buildRawZip([{ name: 'Other.nuspec', data: minimalNuspec('Other') }]).subarray(0, -22),
+        }),
+      ),
+  },
+  {
+    name: 'a zip64 end record that disagrees with the end record',
+    status: 400,
+    code: 'nupkg_end_record_mismatch',
+    message: /describe different archives/,
+    send: (feed) =>
+      push(
+        feed,
+        buildRawZip(
+          [
+            { name: 'Hostile.Raw.nuspec', data: minimalNuspec('Hostile.Raw') },
+            { name: 'lib/a.dll', data: 'x' },
+          ],
+          { zip64End: { entryCount: 1 } },
+        ),
+      ),
+  },
+
+  // Nuspec fields the client parses strictly: restore or `dotnet add package` would fail.
+  ...(
+    [
+      [
+        "a minClientVersion that is not a version ('latest')",
+        nuspecWithMetadata(standardMetadata('Hostile.Xml', '1.0.0')).replace(
+          '<metadata>',
+          '<metadata minClientVersion="latest">',
+        ),
+        'nuspec_invalid_min_client_version',
+        /minClientVersion="latest"> is not a version/,
+      ],
+      [
+        'two <id> elements',
+        nuspecWithMetadata(`${standardMetadata('Hostile.Xml', '1.0.0')}<id>Other.Id</id>`),
+        'nuspec_duplicate_element',
+        /more than one <id>/,
+      ],
+      [
+        'two <version> elements',
+        nuspecWithMetadata(`${standardMetadata('Hostile.Xml', '1.0.0')}<version>9.0.0</version>`),
+        'nuspec_duplicate_element',
+        /more than one <version>/,
+      ],
+      [
+        'a version of 500 characters (a file name too long for any disk)',
+        nuspecWithMetadata(standardMetadata('Hostile.Xml', `1.0.0-${'a'.repeat(494)}`)),
+        'nuspec_invalid_version',
+        /500 characters long; versions may have at most 64/,
+      ],
+      [
+        'a dependency group whose targetFramework NuGet cannot parse',
+        nuspecWithMetadata(
+          `${standardMetadata('Hostile.Xml', '1.0.0')}<dependencies><group targetFramework=".NETFramework,Version=vNext">` +
+            '<dependency id="A" version="1.0.0" /></group></dependencies>',
+        ),
+        'nuspec_invalid_target_framework',
+        /targetFramework '\.NETFramework,Version=vNext' that NuGet cannot parse/,
+      ],
+      [
+        'a package type version that is not a System.Version',
+        nuspecWithMetadata(
+          `${standardMetadata('Hostile.Xml', '1.0.0')}<packageTypes><packageType name="Dependency" version="1.0.0-beta" /></packageTypes>`,
+        ),
+        'nuspec_invalid_package_type',
+        /version that is not like 1\.0/,
+      ],
+      [
+        "contentFiles copyToOutput='yes'",
+        nuspecWithMetadata(
+          `${standardMetadata('Hostile.Xml', '1.0.0')}<contentFiles><files include="any/any/a.txt" copyToOutput="yes" /></contentFiles>`,
+        ),
+        'nuspec_invalid_content_files',
+        /copyToOutput="yes"> must be true or false/,
+      ],
+      [
+        "developmentDependency 'yes'",
+        nuspecWithMetadata(
+          `${standardMetadata('Hostile.Xml', '1.0.0')}<developmentDependency>yes</developmentDependency>`,
+        ),
+        'nuspec_invalid_boolean',
+        /<developmentDependency> is 'yes'; it must be true or false/,
+      ],
+      [
+        'an id with white space around it',
+        nuspecWithMetadata(standardMetadata(' Hostile.Xml ', '1.0.0')),
+        'nuspec_invalid_id',
+        /white space around it/,
+      ],
+    ] as const
+  ).map(([name, nuspec, code, message]): HostileCase => ({
+    name,
+    status: 400,
+    code,
+    message,
+    send: (feed) => push(feed, withNuspec(nuspec)),
+  })),
+
   // Symbol packages.
   {
     name: 'a snupkg without its nupkg',
@@ -819,7 +1077,12 @@ async function traceOf(feed: TestFeed): Promise<Trace> {
   return { blobs: (await feed.filesUnder('blobs')).sort(), tmp: (await feed.filesUnder('tmp')).sort(), rows };
 }
 
-function assertHumanError(answer: Answer, status: number | readonly number[], message: RegExp): void {
+function assertHumanError(
+  answer: Answer,
+  status: number | readonly number[],
+  message: RegExp,
+  code?: string,
+): void {
   const allowed = typeof status === 'number' ? [status] : status;
   const shown = `${answer.what.slice(0, 120)}: ${answer.statusCode} ${answer.body.slice(0, 300)}`;
   assert.ok(answer.statusCode >= 400 && answer.statusCode < 500, `not a 4xx: ${shown}`);
@@ -827,6 +1090,7 @@ function assertHumanError(answer: Answer, status: number | readonly number[], me
   assert.match(answer.contentType, /^application\/json/, `not JSON: ${shown}`);
   const error = JSON.parse(answer.body).error as { code?: unknown; message?: unknown };
   assert.equal(typeof error?.code, 'string', shown);
+  if (code !== undefined) assert.equal(error.code, code, shown);
   assert.equal(typeof error?.message, 'string', shown);
   assert.match(error.message as string, message, shown);
   // A sentence, not a code or a stack trace.
@@ -853,7 +1117,7 @@ describe('hostile input: 4xx with a message a person understands, and no trace l
       const before = await traceOf(feed);
       const sent = await item.send(feed);
       for (const answer of Array.isArray(sent) ? sent : [sent])
-        assertHumanError(answer, item.status, item.message);
+        assertHumanError(answer, item.status, item.message, item.code);
       assert.deepEqual(await traceOf(feed), before, 'the request left something behind');
       const index = await feed.rawRequest('GET', '/v3/index.json');
       assert.equal(index.statusCode, 200, 'the server still serves its index');

@@ -7,7 +7,9 @@ import { describe, test } from 'node:test';
 import { isNuggetError } from '../../errors.ts';
 import {
   frameworkEquals,
+  frameworkParseFailure,
   isNet5Era,
+  isSystemVersion,
   isSpecificFramework,
   type NuGetFramework,
   normalizeTargetFramework,
@@ -603,5 +605,66 @@ describe('frameworkEquals', () => {
     test(`'${a}' ${equal ? '=' : '!='} '${b}'`, () => {
       assert.equal(frameworkEquals(parseFramework(a), parseFramework(b)), equal);
     });
+  }
+});
+
+describe('frameworkParseFailure: where NuGetFramework.Parse throws (restore then fails)', () => {
+  const parses = [
+    'net8.0',
+    'netstandard2.0',
+    'net45-client',
+    'portable-net45+win8',
+    'portable-Profile259',
+    'portable',
+    'foo-bar',
+    'not a framework',
+    ' ',
+    '.NETFramework,Version=v4.7.2',
+    '.NETFramework,Version= 4.5 ',
+    '.NETFramework,Version=4',
+    '.NETPortable,Version=v0.0,Profile=Profile7',
+    'Foo,Version=v1.0',
+    'Any,Version=garbage',
+    ' , ',
+  ];
+  for (const text of parses) {
+    test(`${JSON.stringify(text)} parses`, () => assert.equal(frameworkParseFailure(text), undefined));
+  }
+  const throws = [
+    ',',
+    ',,,',
+    '.NETFramework,Version=v4.x',
+    '.NETFramework,Version=',
+    '.NETFramework,Version=v-1.0',
+    '.NETFramework,Version=1.2.3.4.5',
+    '.NETPortable,Version=v0.0,Profile=net45-client+win8',
+    'portable-net45-client+win8',
+    'portable-win8+net35-cf',
+    'portable%2Dnet45-client',
+  ];
+  for (const text of throws) {
+    test(`${JSON.stringify(text)} throws`, () => assert.notEqual(frameworkParseFailure(text), undefined));
+  }
+});
+
+describe('isSystemVersion: System.Version.TryParse', () => {
+  const rows: [string, boolean][] = [
+    ['1.0', true],
+    ['1.2.3.4', true],
+    [' 1 . 2 ', true],
+    ['+1.0', true],
+    ['-0.1', true],
+    ['2147483647.0', true],
+    ['1', false],
+    ['1.2.3.4.5', false],
+    ['1.', false],
+    ['-1.0', false],
+    ['2147483648.0', false],
+    ['1.0-beta', false],
+    ['v1.0', false],
+    ['', false],
+  ];
+  for (const [text, valid] of rows) {
+    test(`${JSON.stringify(text)} -> ${valid}`, () => assert.equal(isSystemVersion(text), valid));
   }
 });

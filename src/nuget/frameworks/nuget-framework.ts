@@ -364,6 +364,74 @@ function parseFolderName(input: string): NuGetFramework | undefined {
   return createFramework(framework, version, profile);
 }
 
+// .NET's white space for number parsing (NumberStyles.AllowLeadingWhite/AllowTrailingWhite): U+0009-U+000D, U+0020.
+const systemVersionPart = /^[\t\n\v\f\r ]*[+-]?(\d+)[\t\n\v\f\r ]*$/;
+
+/**
+ * System.Version.TryParse, which NuGet uses for package type versions, license versions and the Version= of a
+ * framework name: two to four '.'-separated parts, each an Int32 from 0 (white space and a sign allowed).
+ */
+export function isSystemVersion(text: string): boolean {
+  const parts = text.split('.');
+  if (parts.length < 2 || parts.length > 4) return false;
+  return parts.every((part) => {
+    const match = systemVersionPart.exec(part);
+    if (!match) return false;
+    const value = Number(match[1]);
+    return part.includes('-') ? value === 0 : value <= MAX_VERSION_PART;
+  });
+}
+
+/**
+ * Why NuGet's NuGetFramework.Parse throws for `text`, or undefined when it parses (perhaps as Unsupported, which
+ * clients tolerate). The client parses the targetFramework of every nuspec group on restore, so a package with
+ * such a group cannot be restored. It throws for: a framework name (with a comma) without any name, or whose
+ * Version= is not a System.Version, or a portable one whose Profile= has a '-'; and for a portable folder name
+ * that lists a framework with a profile of its own ('portable-net45-client') (NuGetFrameworkFactory.cs,
+ * FrameworkNameProvider.TryGetPortableFrameworks).
+ */
+export function frameworkParseFailure(text: string): string | undefined {
+  if (text.includes(',')) {
+    const parts = text
+      .split(',')
+      .filter((part) => part !== '')
+      .map((part) => part.trim());
+    const first = parts[0];
+    if (first === undefined) return 'it has no framework name, only commas';
+    if (parseSpecial(first)) return undefined;
+    const framework = lookupIdentifier(first) ?? first;
+    const named = (name: string): string | undefined => {
+      const matches = parts.filter((part) => part.toLowerCase().startsWith(name.toLowerCase()));
+      return matches.length === 1 ? matches[0] : undefined;
+    };
+    const versionPart = named('Version=');
+    if (versionPart !== undefined) {
+      let version = (versionPart.split('=')[1] ?? '').replace(/^v+/, '');
+      if (!version.includes('.')) version += '.0';
+      if (!isSystemVersion(version)) return `its Version= '${version}' is not a version like v4.7.2`;
+    }
+    const profile = named('Profile=')?.split('=')[1] ?? '';
+    if (sameText(framework, FrameworkIdentifiers.Portable) && profile.includes('-')) {
+      return `its portable Profile= '${profile}' lists a framework with a profile of its own`;
+    }
+    return undefined;
+  }
+  const folderName = text.includes('%') ? unescapeDataString(text) : text;
+  const raw = rawParse(folderName);
+  if (raw === undefined || raw.profile === '' || parseSpecial(folderName)) return undefined;
+  const framework = lookupIdentifier(raw.identifier);
+  if (framework === undefined || !sameText(framework, FrameworkIdentifiers.Portable)) return undefined;
+  if (raw.version !== undefined && !parseFolderVersion(raw.version)) return undefined;
+  for (const name of raw.profile.split('+').filter((part) => part !== '')) {
+    const inner = frameworkParseFailure(name);
+    if (inner !== undefined) return inner;
+    if (parseFramework(name).profile !== '') {
+      return `the portable framework lists '${name}', which has a profile of its own`;
+    }
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Portable class libraries
 

@@ -24,5 +24,5 @@ export {
   defaultNupkgLimits,
   nuspecPathToEntryName,
   readNupkg,
-  unescapeEntryName,
 } from './read-nupkg.ts';
+export { unescapeEntryName } from './entry-name.ts';

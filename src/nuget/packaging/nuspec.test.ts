@@ -229,11 +229,48 @@ describe('parseNuspec defaults and variants', () => {
     });
   }
 
-  test('a prefixed namespace is matched by local name', () => {
-    const xml = `<n:package xmlns:n="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd"><n:metadata>
-      <n:id>A.B</n:id><n:version>2.0.0</n:version><n:authors>me</n:authors><n:description>d</n:description>
+  test('a prefixed namespace that is also the default one reads alike', () => {
+    const ns = 'http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd';
+    const xml = `<n:package xmlns:n="${ns}" xmlns="${ns}"><n:metadata>
+      <n:id>A.B</n:id><n:version>2.0.0</n:version><authors>me</authors><n:description>d</n:description>
       </n:metadata></n:package>`;
     assert.equal(toNormalizedString(parseNuspec(xml).version), '2.0.0');
+  });
+
+  test("elements in another namespace than <metadata>'s default are not read, as NuGet does not see them", () => {
+    const nuspec = parseNuspec(
+      minimal(`${required}<x:title xmlns:x="urn:other">hidden</x:title><dependencies xmlns="urn:other">
+        <dependency id="Hidden" version="1.0.0" /></dependencies>`),
+    );
+    assert.equal(nuspec.title, undefined);
+    assert.deepEqual(nuspec.dependencyGroups, []);
+  });
+
+  test('minClientVersion and package type versions as the client reads them (trimmed)', () => {
+    const nuspec = parseNuspec(
+      `<package><metadata minClientVersion=" 2.12 ">${required}` +
+        '<packageTypes><packageType name="Dependency" version=" 1.0 " /></packageTypes></metadata></package>',
+    );
+    assert.equal(nuspec.minClientVersion, '2.12');
+    assert.deepEqual(nuspec.packageTypes, [{ name: 'Dependency', version: '1.0' }]);
+  });
+
+  test('booleans are true or false in any case', () => {
+    const nuspec = parseNuspec(
+      minimal(
+        `${required}<developmentDependency> False </developmentDependency><serviceable>TRUE</serviceable>`,
+      ),
+    );
+    assert.equal(nuspec.developmentDependency, false);
+    assert.equal(nuspec.serviceable, true);
+  });
+
+  test('a version of 64 characters', () => {
+    const version = `1.0.0-${'a'.repeat(58)}`;
+    assert.equal(
+      toNormalizedString(parseNuspec(minimal(required.replace('1.0.0', version))).version),
+      version,
+    );
   });
 
   test('a flat dependency list becomes one group with targetFramework ""', () => {
@@ -276,10 +313,6 @@ describe('parseNuspec defaults and variants', () => {
     assert.equal(parseNuspec(utf8).authors, 'Jürgen');
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(xml, 'utf16le')]);
     assert.equal(parseNuspec(utf16).authors, 'Jürgen');
-  });
-
-  test('first element wins, as XElement.Element does', () => {
-    assert.equal(parseNuspec(minimal(`${required}<title>first</title><title>second</title>`)).title, 'first');
   });
 });
 
@@ -447,6 +480,149 @@ const refusals: Refusal[] = [
     message: /no name/,
   },
 ];
+
+const withMetadata = (extra: string) => minimal(`${required}${extra}`);
+const inGroup = (targetFramework: string) =>
+  withMetadata(
+    `<dependencies><group targetFramework="${targetFramework}"><dependency id="X" version="1.0.0" /></group></dependencies>`,
+  );
+
+// What the client cannot read (it throws on restore or `dotnet add package`), or reads otherwise than this server.
+const unreadable: Refusal[] = [
+  ...['id', 'version', 'title', 'dependencies', 'tags'].map((local): Refusal => ({
+    name: `<${local}> twice`,
+    xml: withMetadata(
+      {
+        id: '<id>Other.Id</id>',
+        version: '<version>2.0.0</version>',
+        title: '<title>a</title><title>b</title>',
+        dependencies: '<dependencies /><dependencies><dependency id="X" /></dependencies>',
+        tags: '<tags>a</tags><tags>b</tags>',
+      }[local] as string,
+    ),
+    code: 'nuspec_duplicate_element',
+    message: new RegExp(`more than one <${local}>`),
+  })),
+  {
+    name: '<id> with white space around it',
+    xml: minimal(required.replace('<id>A.B</id>', '<id>\n  A.B\n</id>')),
+    code: 'nuspec_invalid_id',
+    message: /'A\.B' has white space around it/,
+  },
+  {
+    name: '<id> only in another namespace (a prefix without a default namespace)',
+    xml: `<n:package xmlns:n="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd"><n:metadata>
+      <n:id>A.B</n:id><n:version>2.0.0</n:version><n:authors>me</n:authors><n:description>d</n:description>
+      </n:metadata></n:package>`,
+    code: 'nuspec_missing_element',
+    message:
+      /<id> in namespace 'http:\/\/schemas\.microsoft\.com\/packaging\/2013\/05\/nuspec\.xsd'.*default namespace ''/,
+  },
+  {
+    name: 'a version of 65 characters',
+    xml: minimal(required.replace('1.0.0', `1.0.0-${'a'.repeat(59)}`)),
+    code: 'nuspec_invalid_version',
+    message: /is 65 characters long; versions may have at most 64/,
+  },
+  {
+    name: 'a version whose normalized form is longer than 64 characters',
+    xml: minimal(required.replace('1.0.0', `1-${'a'.repeat(60)}`)),
+    code: 'nuspec_invalid_version',
+    message: /is 66 characters long/,
+  },
+  ...['not-a-version', '', '  ', '1.0.0.0.0', 'v2'].map((value): Refusal => ({
+    name: `minClientVersion="${value}"`,
+    xml: `<package><metadata minClientVersion="${value}">${required}</metadata></package>`,
+    code: 'nuspec_invalid_min_client_version',
+    message: /minClientVersion=".*"> is not a version/,
+  })),
+  ...[
+    ['developmentDependency', 'yes'],
+    ['developmentDependency', ''],
+    ['requireLicenseAcceptance', '1'],
+    ['serviceable', 'maybe'],
+  ].map(([local, value]): Refusal => ({
+    name: `<${local as string}>${value as string}</${local as string}>`,
+    xml: withMetadata(`<${local}>${value}</${local}>`),
+    code: 'nuspec_invalid_boolean',
+    message: new RegExp(`<${local}> is '${value}'; it must be true or false`),
+  })),
+  {
+    name: 'a dependency id with white space around it',
+    xml: withMetadata('<dependencies><dependency id=" X " version="1.0.0" /></dependencies>'),
+    code: 'nuspec_invalid_dependency_id',
+    message: /<dependency id=" X ">.*U\+0020/,
+  },
+  {
+    name: 'one dependency twice in a group, in another case',
+    xml: withMetadata(
+      '<dependencies><group targetFramework="net8.0"><dependency id="X" version="1.0.0" />' +
+        '<dependency id="x" version="2.0.0" /></group></dependencies>',
+    ),
+    code: 'nuspec_duplicate_dependency',
+    message: /names dependency 'x' twice in group 'net8\.0'/,
+  },
+  ...[',', '.NETFramework,Version=v4.x', '.NETFramework,Version=', 'portable-net45-client+win8'].map(
+    (framework): Refusal => ({
+      name: `a dependency group for '${framework}' (NuGetFramework.Parse throws)`,
+      xml: inGroup(framework),
+      code: 'nuspec_invalid_target_framework',
+      message: /<dependencies> <group> has a targetFramework '.*' that NuGet cannot parse/,
+    }),
+  ),
+  {
+    name: 'a reference group NuGet cannot parse',
+    xml: withMetadata(
+      '<references><group targetFramework=".NETFramework,Version=vX"><reference file="a.dll" /></group></references>',
+    ),
+    code: 'nuspec_invalid_target_framework',
+    message: /<references> <group> has a targetFramework/,
+  },
+  {
+    name: 'a framework reference group without targetFramework',
+    xml: withMetadata(
+      '<frameworkReferences><group><frameworkReference name="Microsoft.AspNetCore.App" /></group></frameworkReferences>',
+    ),
+    code: 'nuspec_invalid_target_framework',
+    message: /<frameworkReferences> <group> without targetFramework/,
+  },
+  {
+    name: 'a framework assembly for a portable framework with a profile inside',
+    xml: withMetadata(
+      '<frameworkAssemblies><frameworkAssembly assemblyName="System" targetFramework="net40, portable-net45-client+win8" /></frameworkAssemblies>',
+    ),
+    code: 'nuspec_invalid_target_framework',
+    message: /<frameworkAssembly> has a targetFramework 'portable-net45-client\+win8'/,
+  },
+  ...['1.0-beta', 'abc', '1', ' '].map((version): Refusal => ({
+    name: `a package type version '${version}' (not a System.Version)`,
+    xml: withMetadata(`<packageTypes><packageType name="Dependency" version="${version}" /></packageTypes>`),
+    code: 'nuspec_invalid_package_type',
+    message: /has a version that is not like 1\.0/,
+  })),
+  {
+    name: 'a package type name that is not a package id',
+    xml: withMetadata('<packageTypes><packageType name="Dotnet Tool" /></packageTypes>'),
+    code: 'nuspec_invalid_package_type',
+    message: /<packageType name="Dotnet Tool"> is invalid/,
+  },
+  ...[
+    ['copyToOutput', 'yes'],
+    ['flatten', ' true'],
+  ].map(([name, value]): Refusal => ({
+    name: `contentFiles ${name as string}="${value as string}"`,
+    xml: withMetadata(`<contentFiles><files include="any/any/a.txt" ${name}="${value}" /></contentFiles>`),
+    code: 'nuspec_invalid_content_files',
+    message: new RegExp(`${name}=".*"> must be true or false`),
+  })),
+  {
+    name: 'a license version that is not a version',
+    xml: withMetadata('<license type="expression" version="1.0.0-beta">MIT</license>'),
+    code: 'nuspec_invalid_license',
+    message: /<license version="1\.0\.0-beta"> is not a version like 1\.0\.0/,
+  },
+];
+refusals.push(...unreadable);
 
 describe('parseNuspec refuses hostile or invalid nuspecs, each with its own code', () => {
   for (const refusal of refusals) {

@@ -1,13 +1,18 @@
 // The .nuspec manifest: every metadata element of
 // https://learn.microsoft.com/nuget/reference/nuspec (../../../../shared/spec/reference/nuspec.md),
-// read the way NuGet's NuspecReader reads it (values trimmed, first element wins, booleans are
-// "true" ignoring case, dependency groups win over a flat list).
+// read the way NuGet's NuspecReader reads it (values trimmed, elements in <metadata>'s default namespace,
+// dependency groups win over a flat list). What the client parses strictly on restore or `dotnet add package`
+// (NuspecCoreReaderBase, NuspecReader, NuspecUtility) is validated the same way here, so that no package this
+// server accepts breaks a client; where nuget.org is stricter on upload (ManifestValidator, PackageMetadata:
+// one element of each name, booleans, package type names, 64-character versions) its rule is followed too.
 import { invalidInput, isNuggetError, type NuggetError } from '../../errors.ts';
-import { normalizeTargetFramework } from '../frameworks/index.ts';
+import { frameworkParseFailure, isSystemVersion, normalizeTargetFramework } from '../frameworks/index.ts';
 import {
   type NuGetVersion,
   parseVersion,
   parseVersionRange,
+  toNormalizedString,
+  tryParseVersion,
   type VersionRange,
 } from '../versioning/index.ts';
 import { packageIdProblem } from './package-id.ts';
@@ -107,6 +112,8 @@ export interface Nuspec {
 }
 
 export const maxNuspecBytes = 1024 * 1024;
+/** nuget.org's limit (NuGet.Services.Entities Constants.MaxPackageVersionLength), on the version as written and normalized. */
+export const maxVersionLength = 64;
 /** Real nuspecs nest 5 levels (package/metadata/dependencies/group/dependency); 32 leaves room. */
 export const maxNuspecDepth = 32;
 
@@ -132,33 +139,56 @@ function requiredText(metadata: XmlElement, local: string): string {
   return value;
 }
 
+/** The attribute as written: NuGet reads most attributes without trimming them. */
+const rawAttribute = (element: XmlElement, name: string): string | undefined => element.attributes.get(name);
+
 function attribute(element: XmlElement, name: string): string | undefined {
   const value = element.attributes.get(name)?.trim();
   return value === undefined || value === '' ? undefined : value;
 }
 
-// NuspecReader compares with bool.TrueString ignoring case: anything else, or nothing, is false.
 const isTrue = (value: string | undefined): boolean => value?.toLowerCase() === 'true';
+
+/**
+ * A boolean element: absent is false; present it must be true or false (any case, trimmed). The client's
+ * GetDevelopmentDependency is bool.Parse (an empty or other value fails `dotnet add package`), and nuget.org
+ * refuses other values of all three (PackageMetadata.BooleanMetadataElements).
+ */
+function booleanElement(metadata: XmlElement, local: string): boolean {
+  const element = firstChild(metadata, local);
+  if (element === undefined) return false;
+  const value = textOf(element).trim();
+  if (!/^(true|false)$/i.test(value)) {
+    throw fail('nuspec_invalid_boolean', `nuspec <${local}> is '${value}'; it must be true or false`);
+  }
+  return isTrue(value);
+}
 
 const splitList = (value: string | undefined, separator: RegExp): string[] =>
   value === undefined ? [] : value.split(separator).filter((part) => part !== '');
 
-function targetFramework(raw: string, where: string): string {
-  if (raw === '') return '';
-  try {
-    return normalizeTargetFramework(raw);
-  } catch (error) {
+/** Refuses a targetFramework that NuGetFramework.Parse throws for: the client parses each one on restore. */
+function checkClientFramework(raw: string, where: string): void {
+  const failure = frameworkParseFailure(raw);
+  if (failure !== undefined) {
     throw fail(
       'nuspec_invalid_target_framework',
-      `nuspec ${where} has an invalid targetFramework '${raw}': ${reasonOf(error)}`,
-      error,
+      `nuspec ${where} has a targetFramework '${raw}' that NuGet cannot parse: ${failure}`,
     );
   }
 }
 
+/** The normalized framework of a group whose targetFramework is `raw` as written (absent: ''). */
+function targetFramework(raw: string | undefined, where: string): string {
+  if (raw === undefined || raw === '') return '';
+  checkClientFramework(raw, where);
+  return normalizeTargetFramework(raw.trim());
+}
+
 function readDependency(element: XmlElement, where: string): PackageDependency {
-  const id = attribute(element, 'id');
-  if (id === undefined)
+  // The client takes the id as written: ' A' is another id than 'A' (and not a valid one).
+  const id = rawAttribute(element, 'id');
+  if (id === undefined || id === '')
     throw fail('nuspec_invalid_dependency_id', `nuspec has a <dependency> ${where} with no id`);
   const problem = packageIdProblem(id);
   if (problem !== undefined) {
@@ -186,6 +216,22 @@ function readDependency(element: XmlElement, where: string): PackageDependency {
   };
 }
 
+/** nuget.org refuses a group that names one dependency twice (ManifestValidator, Manifest_DuplicateDependency). */
+function withoutDuplicates(dependencies: PackageDependency[], where: string): PackageDependency[] {
+  const seen = new Set<string>();
+  for (const dependency of dependencies) {
+    const key = dependency.id.toLowerCase();
+    if (seen.has(key)) {
+      throw fail(
+        'nuspec_duplicate_dependency',
+        `nuspec names dependency '${dependency.id}' twice ${where}; list each package once per group`,
+      );
+    }
+    seen.add(key);
+  }
+  return dependencies;
+}
+
 function readDependencyGroups(metadata: XmlElement): DependencyGroup[] {
   const dependencies = firstChild(metadata, 'dependencies');
   if (dependencies === undefined) return [];
@@ -194,15 +240,19 @@ function readDependencyGroups(metadata: XmlElement): DependencyGroup[] {
     // As NuspecReader does: once there are groups, a flat list beside them is ignored
     // (the docs say the two "cannot be intermixed").
     return groups.map((group) => {
-      const rawTargetFramework = attribute(group, 'targetFramework') ?? '';
+      const raw = rawAttribute(group, 'targetFramework');
+      const rawTargetFramework = raw?.trim() ?? '';
       const where =
         rawTargetFramework === ''
           ? 'in the group without targetFramework'
           : `in group '${rawTargetFramework}'`;
       return {
-        targetFramework: targetFramework(rawTargetFramework, `<dependencies> <group>`),
+        targetFramework: targetFramework(raw, `<dependencies> <group>`),
         rawTargetFramework,
-        dependencies: childElements(group, 'dependency').map((element) => readDependency(element, where)),
+        dependencies: withoutDuplicates(
+          childElements(group, 'dependency').map((element) => readDependency(element, where)),
+          where,
+        ),
       };
     });
   }
@@ -212,7 +262,10 @@ function readDependencyGroups(metadata: XmlElement): DependencyGroup[] {
     {
       targetFramework: '',
       rawTargetFramework: '',
-      dependencies: flat.map((element) => readDependency(element, 'in <dependencies>')),
+      dependencies: withoutDuplicates(
+        flat.map((element) => readDependency(element, 'in <dependencies>')),
+        'in <dependencies>',
+      ),
     },
   ];
 }
@@ -230,6 +283,10 @@ function readLicense(metadata: XmlElement): NuspecLicense | undefined {
   }
   if (value === '') throw fail('nuspec_invalid_license', `nuspec <license type="${type}"> is empty`);
   const version = attribute(element, 'version');
+  // NuspecReader reports a version that is not a System.Version as an error, which nuget.org refuses.
+  if (version !== undefined && !isSystemVersion(version)) {
+    throw fail('nuspec_invalid_license', `nuspec <license version="${version}"> is not a version like 1.0.0`);
+  }
   return version === undefined ? { type, value } : { type, value, version };
 }
 
@@ -251,7 +308,20 @@ function readPackageTypes(metadata: XmlElement): PackageType[] {
     const name = attribute(packageType, 'name');
     if (name === undefined)
       throw fail('nuspec_invalid_package_type', 'nuspec has a <packageType> with no name');
-    return { name, version: attribute(packageType, 'version') };
+    // nuget.org refuses a name that is not a valid package id (PackageMetadata.FromNuspecReader).
+    const problem = packageIdProblem(name);
+    if (problem !== undefined) {
+      throw fail('nuspec_invalid_package_type', `nuspec <packageType name="${name}"> is invalid: ${problem}`);
+    }
+    // The client parses the version with System.Version.TryParse, untrimmed, and throws (NuspecUtility).
+    const version = rawAttribute(packageType, 'version');
+    if (version !== undefined && !isSystemVersion(version)) {
+      throw fail(
+        'nuspec_invalid_package_type',
+        `nuspec <packageType name="${name}" version="${version}"> has a version that is not like 1.0`,
+      );
+    }
+    return { name, version: version?.trim() || undefined };
   });
 }
 
@@ -266,7 +336,11 @@ function readFrameworkAssemblies(metadata: XmlElement): FrameworkAssembly[] {
         'nuspec has a <frameworkAssembly> with no assemblyName',
       );
     }
-    return { assemblyName, targetFramework: attribute(assembly, 'targetFramework') ?? '' };
+    const frameworks = attribute(assembly, 'targetFramework') ?? '';
+    for (const framework of frameworks.split(',').filter((part) => part !== '')) {
+      checkClientFramework(framework.trim(), '<frameworkAssembly>');
+    }
+    return { assemblyName, targetFramework: frameworks };
   });
 }
 
@@ -274,7 +348,15 @@ function readFrameworkReferenceGroups(metadata: XmlElement): FrameworkReferenceG
   const element = firstChild(metadata, 'frameworkReferences');
   if (element === undefined) return [];
   return childElements(element, 'group').map((group) => {
-    const rawTargetFramework = attribute(group, 'targetFramework') ?? '';
+    const raw = rawAttribute(group, 'targetFramework');
+    // NuspecUtility passes the attribute to NuGetFramework.Parse as it is: a missing one throws.
+    if (raw === undefined) {
+      throw fail(
+        'nuspec_invalid_target_framework',
+        'nuspec has a <frameworkReferences> <group> without targetFramework; NuGet needs one',
+      );
+    }
+    const rawTargetFramework = raw.trim();
     const references = childElements(group, 'frameworkReference').map((reference) => {
       const name = attribute(reference, 'name');
       if (name === undefined) {
@@ -283,7 +365,7 @@ function readFrameworkReferenceGroups(metadata: XmlElement): FrameworkReferenceG
       return name;
     });
     return {
-      targetFramework: targetFramework(rawTargetFramework, '<frameworkReferences> <group>'),
+      targetFramework: targetFramework(raw, '<frameworkReferences> <group>'),
       rawTargetFramework,
       references,
     };
@@ -304,9 +386,10 @@ function readReferenceGroups(metadata: XmlElement): ReferenceGroup[] {
   const groups = childElements(element, 'group');
   if (groups.length > 0) {
     return groups.map((group) => {
-      const rawTargetFramework = attribute(group, 'targetFramework') ?? '';
+      const raw = rawAttribute(group, 'targetFramework');
+      const rawTargetFramework = raw?.trim() ?? '';
       return {
-        targetFramework: targetFramework(rawTargetFramework, '<references> <group>'),
+        targetFramework: targetFramework(raw, '<references> <group>'),
         rawTargetFramework,
         files: readReferenceFiles(group),
       };
@@ -335,41 +418,75 @@ function readContentFiles(metadata: XmlElement): ContentFilesEntry[] {
     if (exclude !== undefined) entry.exclude = exclude;
     const buildAction = attribute(files, 'buildAction');
     if (buildAction !== undefined) entry.buildAction = buildAction;
-    const copyToOutput = attribute(files, 'copyToOutput');
-    if (copyToOutput !== undefined) entry.copyToOutput = isTrue(copyToOutput);
-    const flatten = attribute(files, 'flatten');
-    if (flatten !== undefined) entry.flatten = isTrue(flatten);
+    // NuspecReader.AttributeAsNullableBool: the value as written must be true or false (any case), or restore
+    // throws while it reads the package's content files.
+    for (const name of ['copyToOutput', 'flatten'] as const) {
+      const value = rawAttribute(files, name);
+      if (value === undefined) continue;
+      if (!/^(true|false)$/i.test(value)) {
+        throw fail(
+          'nuspec_invalid_content_files',
+          `nuspec <contentFiles> <files include="${include}" ${name}="${value}"> must be true or false`,
+        );
+      }
+      entry[name] = isTrue(value);
+    }
     return entry;
   });
 }
 
 /**
- * Parses and validates a nuspec. Throws NuggetError InvalidInput with a stable code per failure:
- * nuspec_too_large, nuspec_invalid_encoding, nuspec_doctype, nuspec_too_deep, nuspec_malformed,
- * nuspec_not_package, nuspec_missing_metadata, nuspec_missing_element, nuspec_invalid_id,
- * nuspec_invalid_version, nuspec_invalid_dependency_id, nuspec_invalid_dependency_range,
- * nuspec_invalid_target_framework, nuspec_invalid_license, nuspec_invalid_package_type,
- * nuspec_invalid_framework_assembly, nuspec_invalid_framework_reference, nuspec_invalid_reference,
- * nuspec_invalid_content_files.
+ * The elements of `element` that NuGet sees: those in namespace `ns`, at every level (NuspecReader looks each
+ * one up by name in the default namespace of <metadata>). Elements in other namespaces are left out.
  */
-export function parseNuspec(xml: string | Uint8Array): Nuspec {
-  const root = parseXmlTree(xml, {
-    maxBytes: maxNuspecBytes,
-    maxDepth: maxNuspecDepth,
-    what: 'nuspec',
-    codePrefix: 'nuspec',
-  });
-  if (root.local !== 'package') {
-    throw fail('nuspec_not_package', `the nuspec's root element is <${root.local}>; it must be <package>`);
-  }
-  const metadata = firstChild(root, 'metadata');
-  if (metadata === undefined)
-    throw fail('nuspec_missing_metadata', 'nuspec is missing <metadata> under <package>');
+function inNamespace(element: XmlElement, ns: string): XmlElement {
+  return {
+    ...element,
+    content: element.content.flatMap((item): (XmlElement | string)[] =>
+      typeof item === 'string' ? [item] : item.uri === ns ? [inNamespace(item, ns)] : [],
+    ),
+  };
+}
 
+/** nuget.org refuses a nuspec that repeats a metadata element (Manifest_DuplicateMetadataElements). */
+function checkNoDuplicates(metadata: XmlElement): void {
+  const seen = new Set<string>();
+  for (const child of childElements(metadata)) {
+    if (seen.has(child.local)) {
+      throw fail(
+        'nuspec_duplicate_element',
+        `nuspec has more than one <${child.local}>; readers disagree on which one counts, so give it once`,
+      );
+    }
+    seen.add(child.local);
+  }
+}
+
+/** A required element that is only present in another namespace: NuGet would not find it. */
+function checkRequiredNamespace(metadata: XmlElement, view: XmlElement, local: string): void {
+  const element = firstChild(metadata, local);
+  if (element !== undefined && firstChild(view, local) === undefined) {
+    throw fail(
+      'nuspec_missing_element',
+      `nuspec has <${local}> in namespace '${element.uri}', but NuGet reads the elements of <metadata> only in ` +
+        `its default namespace '${metadata.defaultNamespace}'`,
+    );
+  }
+}
+
+function readId(metadata: XmlElement): string {
   const id = requiredText(metadata, 'id');
+  // NuspecCoreReaderBase.GetId does not trim: the client would see another id than this server.
+  const element = firstChild(metadata, 'id') as XmlElement;
+  if (textOf(element) !== id) {
+    throw fail('nuspec_invalid_id', `nuspec <id> '${id}' has white space around it; write the id alone`);
+  }
   const idProblem = packageIdProblem(id);
   if (idProblem !== undefined) throw fail('nuspec_invalid_id', `nuspec <id> is invalid: ${idProblem}`);
+  return id;
+}
 
+function readVersion(metadata: XmlElement): NuGetVersion {
   const versionText = requiredText(metadata, 'version');
   let version: NuGetVersion;
   try {
@@ -382,6 +499,62 @@ export function parseNuspec(xml: string | Uint8Array): Nuspec {
       error,
     );
   }
+  // Versions name files and URLs on every client; nuget.org stores at most 64 characters of each form.
+  const longest = Math.max(versionText.length, toNormalizedString(version).length);
+  if (longest > maxVersionLength) {
+    throw fail(
+      'nuspec_invalid_version',
+      `nuspec <version> '${versionText.slice(0, 80)}${versionText.length > 80 ? '…' : ''}' is ${longest} characters ` +
+        `long; versions may have at most ${maxVersionLength}`,
+    );
+  }
+  return version;
+}
+
+/** NuspecCoreReaderBase.GetMinClientVersion: NuGetVersion.Parse of the attribute when present, even empty. */
+function readMinClientVersion(metadata: XmlElement): string | undefined {
+  const value = rawAttribute(metadata, 'minClientVersion');
+  if (value === undefined) return undefined;
+  if (tryParseVersion(value) === undefined) {
+    throw fail(
+      'nuspec_invalid_min_client_version',
+      `nuspec <metadata minClientVersion="${value}"> is not a version; write the lowest NuGet version the ` +
+        'package needs, like 5.10, or leave the attribute out',
+    );
+  }
+  return value.trim();
+}
+
+/**
+ * Parses and validates a nuspec. Throws NuggetError InvalidInput with a stable code per failure:
+ * nuspec_too_large, nuspec_invalid_encoding, nuspec_doctype, nuspec_too_deep, nuspec_malformed,
+ * nuspec_not_package, nuspec_missing_metadata, nuspec_missing_element, nuspec_invalid_id,
+ * nuspec_invalid_version, nuspec_invalid_dependency_id, nuspec_invalid_dependency_range,
+ * nuspec_invalid_target_framework, nuspec_invalid_license, nuspec_invalid_package_type,
+ * nuspec_invalid_framework_assembly, nuspec_invalid_framework_reference, nuspec_invalid_reference,
+ * nuspec_invalid_content_files, nuspec_duplicate_element, nuspec_duplicate_dependency, nuspec_invalid_boolean,
+ * nuspec_invalid_min_client_version.
+ */
+export function parseNuspec(xml: string | Uint8Array): Nuspec {
+  const root = parseXmlTree(xml, {
+    maxBytes: maxNuspecBytes,
+    maxDepth: maxNuspecDepth,
+    what: 'nuspec',
+    codePrefix: 'nuspec',
+  });
+  if (root.local !== 'package') {
+    throw fail('nuspec_not_package', `the nuspec's root element is <${root.local}>; it must be <package>`);
+  }
+  const declared = firstChild(root, 'metadata');
+  if (declared === undefined)
+    throw fail('nuspec_missing_metadata', 'nuspec is missing <metadata> under <package>');
+  checkNoDuplicates(declared);
+  const metadata = inNamespace(declared, declared.defaultNamespace);
+  for (const local of ['id', 'version', 'description', 'authors'])
+    checkRequiredNamespace(declared, metadata, local);
+
+  const id = readId(metadata);
+  const version = readVersion(metadata);
   const description = requiredText(metadata, 'description');
   const authors = requiredText(metadata, 'authors');
 
@@ -391,12 +564,13 @@ export function parseNuspec(xml: string | Uint8Array): Nuspec {
     authors,
     description,
     tags: splitList(optionalText(metadata, 'tags'), /[\s,]+/),
-    requireLicenseAcceptance: isTrue(optionalText(metadata, 'requireLicenseAcceptance')),
-    developmentDependency: isTrue(optionalText(metadata, 'developmentDependency')),
-    serviceable: isTrue(optionalText(metadata, 'serviceable')),
+    requireLicenseAcceptance: booleanElement(metadata, 'requireLicenseAcceptance'),
+    developmentDependency: booleanElement(metadata, 'developmentDependency'),
+    serviceable: booleanElement(metadata, 'serviceable'),
     packageTypes: readPackageTypes(metadata),
     dependencyGroups: readDependencyGroups(metadata),
-    frameworkAssemblies: readFrameworkAssemblies(metadata),
+    // NuspecReader looks these up in the root's default namespace, not in <metadata>'s.
+    frameworkAssemblies: readFrameworkAssemblies(inNamespace(declared, root.defaultNamespace)),
     frameworkReferenceGroups: readFrameworkReferenceGroups(metadata),
     referenceGroups: readReferenceGroups(metadata),
     contentFiles: readContentFiles(metadata),
@@ -422,7 +596,7 @@ export function parseNuspec(xml: string | Uint8Array): Nuspec {
   if (license !== undefined) nuspec.license = license;
   const repository = readRepository(metadata);
   if (repository !== undefined) nuspec.repository = repository;
-  const minClientVersion = attribute(metadata, 'minClientVersion');
+  const minClientVersion = readMinClientVersion(declared);
   if (minClientVersion !== undefined) nuspec.minClientVersion = minClientVersion;
   return nuspec;
 }

@@ -6,7 +6,17 @@ import { open as openFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { invalidInput, isNuggetError, type NuggetError, tooLarge } from '../../errors.ts';
+import { toNormalizedString } from '../versioning/index.ts';
+import {
+  entryCollisionKey,
+  entryNameProblem,
+  maxExtractedPathBytes,
+  printableEntryName,
+  unescapeEntryName,
+} from './entry-name.ts';
 import { maxNuspecBytes, type Nuspec, parseNuspec } from './nuspec.ts';
+import { toLowerId } from './package-id.ts';
+import { type CentralRecord, checkZipLayout, unicodePathName } from './zip-layout.ts';
 
 export interface NupkgLimits {
   /** Entries in the central directory, counted before any is read. */
@@ -70,22 +80,6 @@ const signatureEntryName = '.signature.p7s';
 
 const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** NuGet's Uri.UnescapeDataString: decode valid %XX sequences, leave anything else as it is. */
-export function unescapeEntryName(name: string): string {
-  if (!name.includes('%')) return name;
-  try {
-    return decodeURIComponent(name);
-  } catch {
-    return name.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
-      try {
-        return decodeURIComponent(run);
-      } catch {
-        return run;
-      }
-    });
-  }
-}
-
 /**
  * The entry name a nuspec path (icon, readme, license file) refers to, as nuget.org resolves it
  * (FileNameHelper.GetZipEntryPath): backslashes become slashes, a leading './' and leading slashes go.
@@ -113,27 +107,6 @@ function zipFailure(error: unknown, looksLikeZip: boolean): NuggetError {
   }
   if (reason === 'unexpected EOF' || reason.startsWith('file data overflows file bounds')) {
     return invalidInput('nupkg_truncated', `the package is truncated: ${reason}`, cause);
-  }
-  if (reason.startsWith('invalid characters in fileName')) {
-    return invalidInput(
-      'nupkg_entry_name_backslash',
-      `the package has an entry name with a backslash (${reason.slice(reason.indexOf(':') + 2)}); zip entry names must use '/'`,
-      cause,
-    );
-  }
-  if (reason.startsWith('absolute path')) {
-    return invalidInput(
-      'nupkg_entry_name_absolute',
-      `the package has an entry with an absolute path: ${reason.slice(reason.indexOf(':') + 2)}`,
-      cause,
-    );
-  }
-  if (reason.startsWith('invalid relative path')) {
-    return invalidInput(
-      'nupkg_entry_name_traversal',
-      `the package has an entry whose path climbs out of the package with '..': ${reason.slice(reason.indexOf(':') + 2)}`,
-      cause,
-    );
   }
   if (reason.startsWith('strong encryption')) {
     return invalidInput(
@@ -197,15 +170,10 @@ function openZip(path: string): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
     yauzl.open(
       path,
-      // autoClose off: we close in every path ourselves. strictFileNames: a backslash in a name is an
-      // error, not silently turned into '/'. validateEntrySizes: inflating more than declared fails.
-      {
-        lazyEntries: true,
-        autoClose: false,
-        validateEntrySizes: true,
-        strictFileNames: true,
-        decodeStrings: true,
-      },
+      // autoClose off: we close in every path ourselves. validateEntrySizes: inflating more than declared
+      // fails. decodeStrings off: names are decoded as the client decodes them (decodeEntryName), not as
+      // yauzl would (CP437 without the UTF-8 flag, or an Info-ZIP Unicode Path field that .NET ignores).
+      { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false },
       (error, zip) => (error ? reject(error) : resolve(zip)),
     );
   });
@@ -213,38 +181,130 @@ function openZip(path: string): Promise<ZipFile> {
 
 interface ListedEntry {
   readonly entry: Entry;
+  /** The stored name, decoded from UTF-8 as the client decodes it. */
+  readonly name: string;
   /** Percent-decoded, as NuGet's PackageArchiveReader.GetFiles() sees it. */
   readonly path: string;
 }
 
-function checkEntry(entry: Entry, path: string): void {
+const quotedName = (name: string): string => `'${printableEntryName(name)}'`;
+
+/**
+ * The entry's name as the client reads it: .NET's ZipArchive decodes every name as UTF-8 (the .NET Framework
+ * of nuget.exe uses the system code page when the UTF-8 flag is off), and ignores the Info-ZIP Unicode Path
+ * field that unzip and 7-Zip prefer. A name that readers could decode differently is refused.
+ */
+function decodeEntryName(entry: Entry): string {
+  const raw = entry.fileNameRaw;
+  const shown = quotedName(raw.toString('utf8'));
+  const isUtf8 = (entry.generalPurposeBitFlag & 0x0800) !== 0;
+  if (!isUtf8 && raw.some((byte) => byte >= 0x80)) {
+    throw invalidInput(
+      'nupkg_entry_name_encoding',
+      `the package has an entry whose name ${shown} is not ASCII and not marked as UTF-8, so clients decode it differently; ` +
+        'set the UTF-8 flag (bit 11) or repack it with dotnet pack',
+    );
+  }
+  let name: string;
+  try {
+    name = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    throw invalidInput(
+      'nupkg_entry_name_encoding',
+      `the package has an entry whose name ${shown} is not valid UTF-8`,
+    );
+  }
+  const unicodeName = unicodePathName(entry.extraFieldRaw, raw);
+  if (unicodeName !== undefined && unicodeName !== name) {
+    throw invalidInput(
+      'nupkg_entry_name_encoding',
+      `the package has an entry named ${quotedName(name)} whose Unicode Path field names it ${quotedName(unicodeName)}; ` +
+        'zip tools would extract it under another name than NuGet',
+    );
+  }
+  return name;
+}
+
+// Unix file types in the upper bits of the external attributes, when the entry was made on Unix or macOS.
+const unixHosts = new Set([3, 19]);
+const unixFileType = 0o170000;
+const unixRegularFile = 0o100000;
+const unixDirectory = 0o040000;
+
+function checkEntry(entry: Entry, name: string, path: string): void {
+  const shown = quotedName(name);
   // The 0x0001 flag: traditional (ZipCrypto) encryption. yauzl refuses strong encryption itself.
   if (entry.isEncrypted()) {
     throw invalidInput(
       'nupkg_encrypted_entry',
-      `the package has an encrypted entry '${entry.fileName}'; packages cannot be encrypted`,
+      `the package has an encrypted entry ${shown}; packages cannot be encrypted`,
     );
   }
   if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
     throw invalidInput(
       'nupkg_unsupported_compression',
-      `the package entry '${entry.fileName}' uses compression method ${entry.compressionMethod}; only stored (0) and deflate (8) are supported`,
+      `the package entry ${shown} uses compression method ${entry.compressionMethod}; only stored (0) and deflate (8) are supported`,
     );
   }
-  // The stored name passed yauzl's checks; its percent-decoded form must pass them too, since that
-  // is the name NuGet extracts to ('%2e%2e/x' is '../x', and on Windows '\' separates folders).
-  const segments = path.split(/[\\/]/);
-  if (segments.includes('..')) {
+  // The client extracts the percent-decoded name ('%2e%2e/x' is '../x').
+  const problem = entryNameProblem(path);
+  if (problem !== undefined) {
+    throw invalidInput(problem.code, `the package has an entry ${problem.reason}: ${shown}`);
+  }
+  const isFolder = name.endsWith('/');
+  if (unixHosts.has(entry.versionMadeBy >>> 8)) {
+    const type = (entry.externalFileAttributes >>> 16) & unixFileType;
+    if (type !== 0 && type !== unixRegularFile && !(type === unixDirectory && isFolder)) {
+      const kind =
+        { 0o120000: 'a symbolic link', 0o040000: "a folder whose name does not end with '/'" }[type] ??
+        `a special file (Unix file type 0o${type.toString(8)})`;
+      throw invalidInput(
+        'nupkg_entry_not_a_file',
+        `the package entry ${shown} is ${kind}; packages may hold only files and folders`,
+      );
+    }
+  }
+  if (isFolder && entry.uncompressedSize > 0) {
     throw invalidInput(
-      'nupkg_entry_name_traversal',
-      `the package has an entry whose path climbs out of the package with '..': ${entry.fileName}`,
+      'nupkg_folder_entry_with_data',
+      `the package entry ${shown} is a folder but holds ${entry.uncompressedSize} bytes of data`,
     );
   }
-  if (/^[\\/]/.test(path) || /^[a-zA-Z]:/.test(path)) {
-    throw invalidInput(
-      'nupkg_entry_name_absolute',
-      `the package has an entry with an absolute path: ${entry.fileName}`,
-    );
+}
+
+/**
+ * Entries that one client file system sees as the same file (case, composed Unicode, '.' segments), or a
+ * file where another entry needs a folder: extracting them fails or keeps one of them (first come wins).
+ */
+function checkCollisions(listed: readonly ListedEntry[]): void {
+  const files = new Map<string, string>();
+  const folders = new Map<string, string>();
+  const seen = new Map<string, string>();
+  for (const { name, path } of listed) {
+    const key = entryCollisionKey(path);
+    const previous = seen.get(key);
+    if (previous !== undefined) {
+      throw invalidInput(
+        'nupkg_duplicate_entry',
+        `the package has two entries with the same name: ${quotedName(previous)} and ${quotedName(name)}`,
+      );
+    }
+    seen.set(key, name);
+    const segments = key.split('/');
+    for (let end = 1; end < segments.length; end++) {
+      const folder = segments.slice(0, end).join('/');
+      if (!folders.has(folder)) folders.set(folder, name);
+    }
+    if (!key.endsWith('/')) files.set(key, name);
+  }
+  for (const [key, name] of files) {
+    const needsFolder = folders.get(key);
+    if (needsFolder !== undefined) {
+      throw invalidInput(
+        'nupkg_entry_path_conflict',
+        `the package has a file ${quotedName(name)} where entry ${quotedName(needsFolder)} needs a folder of that name`,
+      );
+    }
   }
 }
 
@@ -253,7 +313,6 @@ const ratioOf = (uncompressed: number, compressed: number): number => uncompress
 function listEntries(zip: ZipFile, limits: NupkgLimits): Promise<ListedEntry[]> {
   return new Promise((resolve, reject) => {
     const listed: ListedEntry[] = [];
-    const seen = new Map<string, string>();
     let totalUncompressed = 0;
     let totalCompressed = 0;
     const stop = (error: unknown) => {
@@ -275,19 +334,25 @@ function listEntries(zip: ZipFile, limits: NupkgLimits): Promise<ListedEntry[]> 
           ),
         );
       }
+      try {
+        checkCollisions(listed);
+      } catch (error) {
+        return stop(error);
+      }
       resolve(listed);
     });
     zip.on('entry', (entry: Entry) => {
       try {
-        const path = unescapeEntryName(entry.fileName);
-        checkEntry(entry, path);
+        const name = decodeEntryName(entry);
+        const path = unescapeEntryName(name);
+        checkEntry(entry, name, path);
         if (
           entry.uncompressedSize >= compressionRatioFloorBytes &&
           ratioOf(entry.uncompressedSize, entry.compressedSize) > limits.maxCompressionRatio
         ) {
           throw invalidInput(
             'nupkg_compression_ratio',
-            `the package entry '${entry.fileName}' inflates ${Math.round(ratioOf(entry.uncompressedSize, entry.compressedSize))} ` +
+            `the package entry ${quotedName(name)} inflates ${Math.round(ratioOf(entry.uncompressedSize, entry.compressedSize))} ` +
               `times its compressed size (more than ${limits.maxCompressionRatio}); this looks like a zip bomb`,
           );
         }
@@ -300,17 +365,7 @@ function listEntries(zip: ZipFile, limits: NupkgLimits): Promise<ListedEntry[]> 
               `(${totalUncompressed} bytes after ${listed.length + 1} entries)`,
           );
         }
-        // nuget.org refuses names that differ only in case: they collide when extracted on Windows/macOS.
-        const key = path.toLowerCase();
-        const previous = seen.get(key);
-        if (previous !== undefined) {
-          throw invalidInput(
-            'nupkg_duplicate_entry',
-            `the package has two entries with the same name: '${previous}' and '${entry.fileName}'`,
-          );
-        }
-        seen.set(key, entry.fileName);
-        listed.push({ entry, path });
+        listed.push({ entry, name, path });
         zip.readEntry();
       } catch (error) {
         stop(error);
@@ -320,10 +375,58 @@ function listEntries(zip: ZipFile, limits: NupkgLimits): Promise<ListedEntry[]> 
   });
 }
 
+/** The central directory record of an entry, as checkZipLayout compares it with the local header. */
+const centralRecordOf = ({ entry, name }: ListedEntry): CentralRecord => ({
+  name,
+  nameBytes: entry.fileNameRaw,
+  flags: entry.generalPurposeBitFlag,
+  method: entry.compressionMethod,
+  crc32: entry.crc32,
+  compressedSize: entry.compressedSize,
+  uncompressedSize: entry.uncompressedSize,
+  localHeaderOffset: entry.relativeOffsetOfLocalHeader,
+  recordLength: 46 + entry.fileNameLength + entry.extraFieldLength + entry.fileCommentLength,
+});
+
+/** Bytes read at once by checkLayoutOf: local headers of small entries sit close together, one read serves many. */
+const layoutReadWindow = 64 * 1024;
+
+/** Runs checkZipLayout over the file at `path` with its own file handle, reading through a window. */
+async function checkLayoutOf(path: string, size: number, listed: readonly ListedEntry[]): Promise<void> {
+  const handle = await openFile(path, 'r');
+  let window = Buffer.alloc(0);
+  let windowStart = 0;
+  try {
+    await checkZipLayout(
+      async (position, length) => {
+        const end = Math.min(position + length, size);
+        if (position < windowStart || end > windowStart + window.length) {
+          const buffer = Buffer.alloc(
+            Math.max(0, Math.min(Math.max(length, layoutReadWindow), size - position)),
+          );
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+          window = buffer.subarray(0, bytesRead);
+          windowStart = position;
+        }
+        return window.subarray(position - windowStart, Math.max(position - windowStart, end - windowStart));
+      },
+      size,
+      listed.map(centralRecordOf),
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Reads one entry whole, refusing more than maxBytes and checking the CRC-32 (yauzl does not). */
-async function readEntryBytes(zip: ZipFile, entry: Entry, maxBytes: number, what: string): Promise<Buffer> {
+async function readEntryBytes(
+  zip: ZipFile,
+  { entry, name }: ListedEntry,
+  maxBytes: number,
+  what: string,
+): Promise<Buffer> {
   if (entry.uncompressedSize > maxBytes) {
-    const message = `the package's ${what} '${entry.fileName}' is too large: ${entry.uncompressedSize} bytes > ${maxBytes} bytes`;
+    const message = `the package's ${what} ${quotedName(name)} is too large: ${entry.uncompressedSize} bytes > ${maxBytes} bytes`;
     // Same kind and code as parseNuspec's own size check, so callers see one refusal for one problem.
     throw what === 'nuspec'
       ? invalidInput('nuspec_too_large', message)
@@ -340,7 +443,7 @@ async function readEntryBytes(zip: ZipFile, entry: Entry, maxBytes: number, what
       if (length > maxBytes) {
         throw invalidInput(
           'nupkg_entry_size_mismatch',
-          `the package is corrupt: '${entry.fileName}' inflates past ${maxBytes} bytes`,
+          `the package is corrupt: ${quotedName(name)} inflates past ${maxBytes} bytes`,
         );
       }
       crc = crc32(chunk, crc);
@@ -352,7 +455,7 @@ async function readEntryBytes(zip: ZipFile, entry: Entry, maxBytes: number, what
   if (crc !== entry.crc32) {
     throw invalidInput(
       'nupkg_crc_mismatch',
-      `the package is corrupt: the checksum of '${entry.fileName}' does not match (CRC-32 ${crc.toString(16)} != ${entry.crc32.toString(16)})`,
+      `the package is corrupt: the checksum of ${quotedName(name)} does not match (CRC-32 ${crc.toString(16)} != ${entry.crc32.toString(16)})`,
     );
   }
   return Buffer.concat(chunks, length);
@@ -364,7 +467,7 @@ function findRootNuspec(listed: readonly ListedEntry[]): ListedEntry {
   if (atRoot.length > 1) {
     throw invalidInput(
       'nupkg_multiple_nuspecs',
-      `the package has ${atRoot.length} .nuspec files at its root (${atRoot.map((item) => `'${item.entry.fileName}'`).join(', ')}); it must have exactly one`,
+      `the package has ${atRoot.length} .nuspec files at its root (${atRoot.map((item) => quotedName(item.name)).join(', ')}); it must have exactly one`,
     );
   }
   const [nuspec] = atRoot;
@@ -373,7 +476,7 @@ function findRootNuspec(listed: readonly ListedEntry[]): ListedEntry {
   if (nested !== undefined) {
     throw invalidInput(
       'nupkg_nuspec_not_at_root',
-      `the package's .nuspec '${nested.entry.fileName}' is in a folder; it must be at the root of the package`,
+      `the package's .nuspec ${quotedName(nested.name)} is in a folder; it must be at the root of the package`,
     );
   }
   throw invalidInput('nupkg_missing_nuspec', 'the package has no .nuspec file at its root');
@@ -393,14 +496,14 @@ async function readEmbedded(
   if (found === undefined) {
     const differentCase = listed.find((item) => item.path.toLowerCase() === name.toLowerCase());
     const hint =
-      differentCase === undefined ? '' : ` (it has '${differentCase.entry.fileName}', which differs in case)`;
+      differentCase === undefined ? '' : ` (it has ${quotedName(differentCase.name)}, which differs in case)`;
     throw invalidInput(
       `nupkg_missing_${what === 'license file' ? 'license' : what}`,
       `nuspec names ${what} '${nuspecPath}' but the package has no such file${hint}`,
     );
   }
-  const bytes = await readEntryBytes(zip, found.entry, limits.maxEmbeddedFileBytes, what);
-  return { path: found.entry.fileName, bytes };
+  const bytes = await readEntryBytes(zip, found, limits.maxEmbeddedFileBytes, what);
+  return { path: found.name, bytes };
 }
 
 interface GuardedArchive {
@@ -414,7 +517,8 @@ interface GuardedArchive {
 
 /**
  * What every package reader does first: refuse an empty file, open the zip, bound the entry count, list and check
- * every entry, and read the one root .nuspec. The zip is closed again if any of it fails.
+ * every entry, check that the archive's layout is unambiguous, and read the one root .nuspec. The zip is closed
+ * again if any of it fails.
  */
 async function openGuarded(path: string, limits?: Partial<NupkgLimits>): Promise<GuardedArchive> {
   const effective: NupkgLimits = { ...defaultNupkgLimits, ...limits };
@@ -435,8 +539,9 @@ async function openGuarded(path: string, limits?: Partial<NupkgLimits>): Promise
       );
     }
     const listed = await listEntries(zip, effective);
+    await checkLayoutOf(path, size, listed);
     const nuspecEntry = findRootNuspec(listed);
-    const nuspecBytes = await readEntryBytes(zip, nuspecEntry.entry, maxNuspecBytes, 'nuspec');
+    const nuspecBytes = await readEntryBytes(zip, nuspecEntry, maxNuspecBytes, 'nuspec');
     return { zip, effective, looksLikeZip, listed, nuspecEntry, nuspecBytes };
   } catch (error) {
     await closeZip(zip);
@@ -445,10 +550,32 @@ async function openGuarded(path: string, limits?: Partial<NupkgLimits>): Promise
 }
 
 /**
+ * Restore extracts to <global packages folder>/<lower id>/<lower version>/<path>: even with the shortest
+ * folder, a longer path cannot be opened on macOS (PATH_MAX), so no client could restore the package.
+ */
+function checkExtractedPaths(nuspec: Nuspec, listed: readonly ListedEntry[]): void {
+  const folder = `/${toLowerId(nuspec.id)}/${toNormalizedString(nuspec.version).toLowerCase()}/`;
+  for (const { name, path } of listed) {
+    const bytes = Buffer.byteLength(folder + path, 'utf8');
+    if (bytes > maxExtractedPathBytes) {
+      throw invalidInput(
+        'nupkg_entry_name_too_long',
+        `the package has an entry whose path, extracted to '${folder}', takes ${bytes} bytes; clients open at most ` +
+          `${maxExtractedPathBytes}: ${quotedName(name)}`,
+      );
+    }
+  }
+}
+
+/**
  * Reads and validates the nupkg at `path`. Every refusal is a NuggetError with its own code:
  * nupkg_empty, nupkg_not_zip, nupkg_truncated, nupkg_corrupt, nupkg_corrupt_entry, nupkg_too_many_entries,
  * nupkg_uncompressed_too_large, nupkg_compression_ratio, nupkg_entry_size_mismatch, nupkg_crc_mismatch,
- * nupkg_entry_name_traversal, nupkg_entry_name_absolute, nupkg_entry_name_backslash, nupkg_encrypted_entry,
+ * nupkg_entry_name_traversal, nupkg_entry_name_absolute, nupkg_entry_name_backslash, nupkg_entry_name_empty,
+ * nupkg_entry_name_invalid_character, nupkg_entry_name_trailing_dot_or_space, nupkg_entry_name_reserved,
+ * nupkg_entry_name_too_long, nupkg_entry_name_encoding, nupkg_entry_not_a_file, nupkg_folder_entry_with_data,
+ * nupkg_entry_path_conflict, nupkg_local_header_mismatch, nupkg_overlapping_entries, nupkg_unexpected_bytes,
+ * nupkg_archive_comment, nupkg_end_record_mismatch, nupkg_encrypted_entry,
  * nupkg_unsupported_compression, nupkg_duplicate_entry, nupkg_missing_nuspec, nupkg_multiple_nuspecs,
  * nupkg_nuspec_not_at_root, nupkg_missing_readme, nupkg_missing_icon, nupkg_missing_license,
  * nupkg_embedded_file_too_large, plus the nuspec_* codes of parseNuspec.
@@ -458,6 +585,7 @@ export async function readNupkg(path: string, limits?: Partial<NupkgLimits>): Pr
   const { zip, effective, looksLikeZip, listed, nuspecEntry, nuspecBytes } = await openGuarded(path, limits);
   try {
     const nuspec = parseNuspec(nuspecBytes);
+    checkExtractedPaths(nuspec, listed);
     const readme = await readEmbedded(zip, listed, nuspec.readme, 'readme', effective);
     const icon = await readEmbedded(zip, listed, nuspec.icon, 'icon', effective);
     const licenseFile = await readEmbedded(
@@ -470,13 +598,13 @@ export async function readNupkg(path: string, limits?: Partial<NupkgLimits>): Pr
     const nupkg: { -readonly [K in keyof Nupkg]: Nupkg[K] } = {
       nuspec,
       nuspecBytes,
-      nuspecName: nuspecEntry.entry.fileName,
-      entries: listed.map(({ entry }) => ({
-        name: entry.fileName,
+      nuspecName: nuspecEntry.name,
+      entries: listed.map(({ entry, name }) => ({
+        name,
         compressedSize: entry.compressedSize,
         uncompressedSize: entry.uncompressedSize,
       })),
-      isSigned: listed.some((item) => item.entry.fileName === signatureEntryName),
+      isSigned: listed.some((item) => item.name === signatureEntryName),
     };
     if (readme !== undefined) nupkg.readme = readme;
     if (icon !== undefined) nupkg.icon = icon;
@@ -516,16 +644,16 @@ export async function openPackageArchive(
 ): Promise<PackageArchive> {
   const { zip, looksLikeZip, listed, nuspecEntry, nuspecBytes } = await openGuarded(path, limits);
   try {
-    const byName = new Map(listed.map((item) => [item.entry.fileName, item.entry]));
+    const byName = new Map(listed.map((item) => [item.name, item]));
     let closed: Promise<void> | undefined;
     return {
-      entries: listed.map(({ entry, path: decoded }) => ({
-        name: entry.fileName,
+      entries: listed.map(({ entry, name, path: decoded }) => ({
+        name,
         path: decoded,
         compressedSize: entry.compressedSize,
         uncompressedSize: entry.uncompressedSize,
       })),
-      nuspecName: nuspecEntry.entry.fileName,
+      nuspecName: nuspecEntry.name,
       nuspecBytes,
       async readFile(entryName, maxBytes) {
         const entry = byName.get(entryName);

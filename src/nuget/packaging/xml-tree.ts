@@ -7,7 +7,11 @@ import { invalidInput, isNuggetError } from '../../errors.ts';
 export interface XmlElement {
   /** Local name: prefixes and namespaces are ignored so every nuspec schema version reads alike. */
   readonly local: string;
-  /** Attributes by local name (namespace declarations left out). */
+  /** The element's namespace URI ('' for none). */
+  readonly uri: string;
+  /** The default namespace in scope at this element (what an unprefixed child would be in). */
+  readonly defaultNamespace: string;
+  /** Unprefixed attributes by name, as .NET's XElement.Attribute(name) finds them. */
   readonly attributes: ReadonlyMap<string, string>;
   /** Child elements and text, in document order. */
   readonly content: readonly (XmlElement | string)[];
@@ -24,6 +28,8 @@ export interface XmlLimits {
 
 interface MutableElement {
   local: string;
+  uri: string;
+  defaultNamespace: string;
   attributes: Map<string, string>;
   content: (MutableElement | string)[];
 }
@@ -75,7 +81,13 @@ export function parseXmlTree(xml: string | Uint8Array, limits: XmlLimits): XmlEl
         `the ${limits.what} nests elements deeper than ${limits.maxDepth} levels (line ${parser.line})`,
       );
     }
-    const element: MutableElement = { local: tag.name, attributes: new Map(), content: [] };
+    const element: MutableElement = {
+      local: tag.name,
+      uri: '',
+      defaultNamespace: '',
+      attributes: new Map(),
+      content: [],
+    };
     const parent = stack.at(-1);
     if (parent === undefined) root = element;
     else parent.content.push(element);
@@ -84,8 +96,10 @@ export function parseXmlTree(xml: string | Uint8Array, limits: XmlLimits): XmlEl
   parser.on('opentag', (tag) => {
     const element = stack.at(-1) as MutableElement;
     element.local = tag.local ?? tag.name;
+    element.uri = tag.uri ?? '';
+    element.defaultNamespace = tag.ns?.[''] ?? parser.resolve('') ?? '';
     for (const attribute of Object.values(tag.attributes)) {
-      if (attribute.prefix === 'xmlns' || attribute.name === 'xmlns') continue;
+      if (attribute.prefix !== '' || attribute.name === 'xmlns') continue;
       element.attributes.set(attribute.local, attribute.value);
     }
   });
