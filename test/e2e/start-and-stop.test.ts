@@ -199,6 +199,32 @@ describe('stopping on SIGTERM and SIGINT', () => {
   const inProgressUpload = async (feed: FeedServer) =>
     (await filesUnder(path.join(feed.dataDir, 'tmp'))).some((file) => file.endsWith('.nupkg'));
 
+  /**
+   * A server with --shutdown-timeout, and a push to it that never finishes (a byte every 50 ms until the server
+   * hangs up), already uploading; `run` gets both, and everything is ended afterwards.
+   */
+  async function withEndlessPush(
+    dataDirName: string,
+    shutdownTimeout: string,
+    run: (feed: FeedServer, push: ReturnType<typeof openPush>) => Promise<void>,
+  ) {
+    const feed = await startFeed(workspace, {
+      entry: 'bin/nugget.js',
+      dataDirName,
+      extraArgs: ['--shutdown-timeout', shutdownTimeout],
+    });
+    const push = openPush(feed);
+    const trickle = setInterval(() => push.request.write(nupkg.subarray(0, 1)), 50);
+    try {
+      await waitUntil('the upload is in progress', () => inProgressUpload(feed));
+      await run(feed, push);
+    } finally {
+      clearInterval(trickle);
+      push.request.destroy();
+      await feed.stop();
+    }
+  }
+
   test('a push that finishes within --shutdown-timeout is stored; new connections are refused', async () => {
     const feed = await startFeed(workspace, {
       entry: 'bin/nugget.js',
@@ -222,17 +248,8 @@ describe('stopping on SIGTERM and SIGINT', () => {
     }
   });
 
-  test('a push still running at --shutdown-timeout is cut off and leaves nothing behind', async () => {
-    const feed = await startFeed(workspace, {
-      entry: 'bin/nugget.js',
-      dataDirName: 'cut-off',
-      extraArgs: ['--shutdown-timeout', '2s'],
-    });
-    const push = openPush(feed);
-    // A client that never finishes: a byte every 50 ms until the server hangs up.
-    const trickle = setInterval(() => push.request.write(nupkg.subarray(0, 1)), 50);
-    try {
-      await waitUntil('the upload is in progress', () => inProgressUpload(feed));
+  test('a push still running at --shutdown-timeout is cut off and leaves nothing behind', () =>
+    withEndlessPush('cut-off', '2s', async (feed, push) => {
       feed.process.kill('SIGTERM');
       // Exit code 0: the server stopped by itself, before its own last-resort timer (timeout + 5 s) fired.
       const { code } = await withinMs(30_000, feed.exited, 'exit after SIGTERM');
@@ -242,35 +259,17 @@ describe('stopping on SIGTERM and SIGINT', () => {
       assert.deepEqual(await filesUnder(path.join(feed.dataDir, 'tmp')), [], 'no temporary file');
       assert.deepEqual(await filesUnder(path.join(feed.dataDir, 'blobs')), [], 'no blob');
       assert.equal(packageRows(feed.dataDir), 0, 'no row');
-    } finally {
-      clearInterval(trickle);
-      push.request.destroy();
-      await feed.stop();
-    }
-  });
+    }));
 
-  test('a second signal exits at once', async () => {
-    const feed = await startFeed(workspace, {
-      entry: 'bin/nugget.js',
-      dataDirName: 'twice',
-      extraArgs: ['--shutdown-timeout', '10m'],
-    });
-    const push = openPush(feed);
-    const trickle = setInterval(() => push.request.write(nupkg.subarray(0, 1)), 50);
-    try {
-      await waitUntil('the upload is in progress', () => inProgressUpload(feed));
+  test('a second signal exits at once', () =>
+    withEndlessPush('twice', '10m', async (feed) => {
       feed.process.kill('SIGINT');
       await waitUntil('the server is stopping', () => /"msg":"stopping/.test(feed.output()));
       feed.process.kill('SIGINT');
       const { code } = await withinMs(30_000, feed.exited, 'exit after the second signal');
       assert.equal(code, 130, feed.output());
       assert.match(feed.output(), /second signal: exiting at once/);
-    } finally {
-      clearInterval(trickle);
-      push.request.destroy();
-      await feed.stop();
-    }
-  });
+    }));
 
   test('npm start: a SIGTERM to npm reaches the server, which stops gracefully', async () => {
     const dataDir = await workspace.makeDir('npm-start');
