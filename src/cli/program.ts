@@ -47,7 +47,8 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   try {
     await buildProgram().parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) process.exit(error.exitCode);
+    // commander has printed the help, the version, or what is wrong with the command line.
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
     const code =
       error instanceof ConfigError || error instanceof NuggetError
         ? 2

@@ -90,6 +90,14 @@ describe('npm ci resolves on every supported platform', () => {
     });
   }
 
+  test("package.json's engines says what bin/check-node.js checks", async () => {
+    const { minimumNode } = await import('../../bin/check-node.js');
+    const { engines } = JSON.parse(await readFile(path.join(project, 'package.json'), 'utf8')) as {
+      engines: { node: string };
+    };
+    assert.equal(engines.node, `>=${minimumNode}`);
+  });
+
   test('a production install (--omit=dev) brings no Node binary', async () => {
     const result = await npm(['ci', '--dry-run', '--ignore-scripts', '--omit=dev'], project);
     assert.equal(result.code, 0, describeResult(result));
