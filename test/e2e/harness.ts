@@ -74,6 +74,8 @@ export type StartFeedOptions = {
   startupTimeoutMs?: number;
   /** The script node runs (default src/main.ts); bin/nugget.js for the `nugget` command. */
   entry?: string;
+  /** Called with everything the server writes, also while it starts. */
+  onOutput?: (chunk: string) => void;
 };
 
 const maxKeptOutput = 1024 * 1024;
@@ -140,6 +142,7 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
     );
     child.stdout.on('data', (chunk: Buffer) => {
       output.add(chunk);
+      options.onOutput?.(chunk.toString());
       if (stdoutLines === undefined) return;
       stdoutLines += chunk.toString();
       const match = /Service index: (http\S+)/.exec(stdoutLines);
@@ -149,7 +152,10 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
         resolve(match[1]);
       }
     });
-    child.stderr.on('data', (chunk: Buffer) => output.add(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      output.add(chunk);
+      options.onOutput?.(chunk.toString());
+    });
     child.once('error', (error) => fail(`spawn failed: ${error.message}`));
     onEarlyExit = (code, signal) => fail(`it exited early (code ${code}, signal ${signal})`);
     child.once('exit', onEarlyExit);
