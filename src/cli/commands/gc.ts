@@ -25,7 +25,6 @@ export function gcCommand(program: Command): void {
       }
     }
     const dryRun = flags['dryRun'] === true;
-    // keepTempFiles: a server may be receiving uploads into the same tmp/ right now.
     const nugget = await openFeed(flags, { downloadFlushMs: 0 });
     try {
       const report = await collectGarbage(
