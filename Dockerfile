@@ -1,6 +1,6 @@
 # The nugget container image (docs/deployment.md, "Container image").
 #   docker build -t nugget .        (or podman build --format docker -t nugget .)
-# NODE_IMAGE is any Debian-based image with Node.js 22.18 or later and npm in it: the official one by default;
+# NODE_IMAGE is any Debian-based image with Node.js 22.19 or later and npm in it: the official one by default;
 # deploy/container/debian-node-base.sh builds one from Debian packages where no registry is reachable.
 ARG NODE_IMAGE=node:24-bookworm-slim
 

@@ -13,7 +13,8 @@ import yazl from 'yazl';
 import { createDotnetEnv, createWorkspace, runCommand } from '../test/e2e/harness.ts';
 import { buildNupkg, buildNuspecXml } from '../test/fixtures/build-nupkg.ts';
 import { type BulkImportReport, bulkImport, markerFile } from './bulk-import.ts';
-import { seededRandom, type SyntheticPackage, syntheticFeed, words } from './synthetic-feed.ts';
+import { seededRandom } from '../src/storage/contracts/seeded-random.ts';
+import { type SyntheticPackage, syntheticFeed, words } from './synthetic-feed.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({

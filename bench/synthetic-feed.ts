@@ -1,18 +1,7 @@
 // The synthetic feed of the server benchmark (bench/run.ts): deterministic for a given seed, shaped like a
 // company feed rather than like uniform test data. bench/README.md describes the distributions.
+import { seededRandom } from '../src/storage/contracts/seeded-random.ts';
 import type { NupkgSpec } from '../test/fixtures/build-nupkg.ts';
-
-/** A small, fast, seedable PRNG (mulberry32): the same seed gives the same feed on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Real-looking words, so search and autocomplete get queries people type. Earlier words are picked more often
 // (Zipf-like), as in real descriptions where "client", "json" and "http" are far more common than "geospatial".

@@ -9,6 +9,7 @@ import pino, { type Logger } from 'pino';
 import { connectAtStart, describeFailure, redactUrl } from './backends-at-start.ts';
 import { type Config, ConfigError, StartupError } from './config/config.ts';
 import { buildApp } from './http/app.ts';
+import { defaultServerTimeouts, type ServerTimeouts } from './http/server-timeouts.ts';
 import { createReadCaches, type Feed } from './http/feed.ts';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
@@ -207,6 +208,8 @@ export async function composeNugget(
      * refuses, for admin commands, so a mistyped --data-dir does not quietly make a new empty feed.
      */
     create?: boolean;
+    /** Tests shorten the connection timeouts; a body's stall timeout is --upload-timeout. */
+    serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
   } = {},
 ): Promise<Nugget> {
   const logger = options.logger ?? createLogger(config);
@@ -290,7 +293,12 @@ export async function composeNugget(
       redirectDownloads: config.redirectDownloads,
     },
   };
-  const app = await buildApp(feed, { logger, https });
+  const timeouts: ServerTimeouts = {
+    ...defaultServerTimeouts,
+    ...options.serverTimeouts,
+    bodyIdleMs: config.uploadTimeout,
+  };
+  const app = await buildApp(feed, { logger, https, timeouts });
   return {
     app,
     feed,

@@ -28,3 +28,10 @@ export function durationMs(
   if (unit === undefined || !options.units.includes(unit)) return undefined;
   return Math.round(Number(match[1]) * (unitMs[unit] ?? Number.NaN));
 }
+
+/** A timeout as a message shows it: '400 ms', '1 second', '1.5 seconds', '60 seconds'. */
+export function humanDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const seconds = ms / 1000;
+  return seconds === 1 ? '1 second' : `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} seconds`;
+}

@@ -1,6 +1,6 @@
 // The one configuration schema, and where its values come from. Precedence, lowest first: the defaults below, the
 // config file (--config / NUGGET_CONFIG, TOML), NUGGET_* environment variables, command-line flags.
-// docs/configuration.md lists every option; keep the two in step. Why TOML: docs/decisions/0005-runtime-node-versions-config-and-stop.md.
+// docs/configuration.md lists every option; keep the two in step. Why TOML: docs/decisions/0007-runtime-node-versions-config-and-stop.md.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
@@ -107,7 +107,7 @@ export const configSchema = z.object({
   /** PEM files: both set -> the server speaks HTTPS itself (checked together in configFromFlags). */
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
-  /** Milliseconds a push may go without sending a byte before it is refused with 408. A number is seconds. */
+  /** Milliseconds a request body (a push) may go without a byte before it is refused with 408. A number is seconds. */
   uploadTimeout: duration.default(60_000),
   /** Every read needs credentials with the read scope (docs/security.md, "Private feeds"). */
   private: booleanText.default(false),
@@ -225,7 +225,7 @@ const options: readonly OptionSpec[] = [
     key: 'uploadTimeout',
     flag: '--upload-timeout <duration>',
     env: 'NUGGET_UPLOAD_TIMEOUT',
-    help: 'how long a push may send nothing before it is refused with 408, e.g. 60s (default)',
+    help: 'how long a request body (a push) may send nothing before it is refused with 408, e.g. 60s (default)',
   },
   {
     key: 'private',

@@ -1,6 +1,5 @@
 import multipart from '@fastify/multipart';
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, {
   type FastifyInstance,
   type FastifyServerFactory,
@@ -9,7 +8,9 @@ import Fastify, {
 } from 'fastify';
 import type { FrontCache } from './front-cache.ts';
 import { installErrorHandling, sendError } from './error-handler.ts';
+import { closeIfBodyUnread, hasRequestBody, installRequestGuards } from './request-guards.ts';
 import { installSecurityHeaders } from './security-headers.ts';
+import { createNodeServer, defaultServerTimeouts, type ServerTimeouts } from './server-timeouts.ts';
 import type { Feed } from './feed.ts';
 import { privateFeed } from './private-feed.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -25,41 +26,49 @@ import { vulnerabilityInfoRoutes } from './routes/vulnerability-info.ts';
 export interface AppOptions {
   readonly logger?: FastifyServerOptions['loggerInstance'];
   readonly https?: { key: Buffer; cert: Buffer } | undefined;
+  /** Default {@link defaultServerTimeouts}; `bodyIdleMs` is --upload-timeout. */
+  readonly timeouts?: ServerTimeouts | undefined;
 }
 
-function frontServerFactory(front: FrontCache, tls: AppOptions['https']): FastifyServerFactory {
+/**
+ * The one server, plain or TLS, with or without the raw-HTTP fast path in front of Fastify: nugget creates it
+ * itself so that its timeouts are the ones server-timeouts.ts defines (Fastify applies its own timeout options
+ * only to servers it creates). A request with a body always goes on to Fastify, which refuses or reads it.
+ */
+function serverFactory(
+  front: FrontCache | undefined,
+  tls: AppOptions['https'],
+  timeouts: ServerTimeouts,
+): FastifyServerFactory {
   return (handler) => {
-    const listener = (request: IncomingMessage, response: ServerResponse) => {
-      if (!front.serve(request, response)) handler(request, response);
-    };
-    return (
-      tls ? createHttpsServer(tls, listener) : createHttpServer(listener)
-    ) as ReturnType<FastifyServerFactory>;
+    const listener = front
+      ? (request: IncomingMessage, response: ServerResponse) => {
+          if (hasRequestBody(request.headers) || !front.serve(request, response)) handler(request, response);
+        }
+      : handler;
+    return createNodeServer(listener, { timeouts, tls }) as ReturnType<FastifyServerFactory>;
   };
 }
 
 /** The Fastify application: every V3 resource under /v3/. */
 export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<FastifyInstance> {
   const front = feed.caches.front;
+  const timeouts = options.timeouts ?? defaultServerTimeouts;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // One log line per request is written by the onResponse hook below, with the NuGet headers.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: true, maxParamLength: 500 },
-    // Large pushes stream; idle clients must not hold a socket forever.
-    requestTimeout: 0,
-    connectionTimeout: 0,
-    keepAliveTimeout: 65_000,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     // --tls-cert/--tls-key: the server speaks HTTPS itself; every URL it prints is then https (base-url.ts).
-    ...(options.https ? { https: options.https } : {}),
     // The raw-HTTP fast path (front-cache.ts) answers repeated reads before Fastify; everything else goes on.
-    ...(front ? { serverFactory: frontServerFactory(front, options.https) } : {}),
+    serverFactory: serverFactory(front, options.https, timeouts),
     // Errors Fastify raises before routing (a bad percent-encoding, an over-long parameter) get the same JSON shape.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
       // These replies run no hooks, so the header every response carries (security-headers.ts) is set here.
       reply.header('x-content-type-options', 'nosniff');
+      closeIfBodyUnread(request, reply);
       const status =
         error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
       void sendError(reply, status, (error.code ?? 'bad_request').toLowerCase(), error.message);
@@ -67,9 +76,8 @@ export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<Fa
   });
 
   installErrorHandling(app);
-  // Slow-header clients (slowloris) are cut off by Node; a stalled body is timed out in receive-package.ts.
-  app.server.headersTimeout = 30_000;
   installSecurityHeaders(app);
+  installRequestGuards(app, { bodyIdleMs: timeouts.bodyIdleMs });
   await app.register(multipart, { throwFileSizeLimit: true });
 
   // overview.md: X-NuGet-Session-Id and X-NuGet-Protocol-Version are worth recording when sent.

@@ -10,8 +10,10 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
+import { humanDuration } from '../duration.ts';
 import { invalidInput, timedOut, tooLarge } from '../errors.ts';
 import type { UploadedPackage } from '../packages/publish-package.ts';
+import type { RequestBodyPolicy } from './request-guards.ts';
 
 export interface ReceivedPackage extends UploadedPackage {
   /** Removes the temporary file if publishing did not move it. */
@@ -29,14 +31,14 @@ export function humanSize(bytes: number): string {
   return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
 }
 
+/** The bodies a push route takes (request-guards.ts): read here as a stream, with the watchdog below. */
+export const pushBody: RequestBodyPolicy = {
+  mediaTypes: ['multipart/form-data', 'application/octet-stream'],
+  streamed: true,
+};
+
 /** How long a push may send nothing when --upload-timeout is not configured. */
 export const defaultUploadTimeoutMs = 60_000;
-
-function humanDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const seconds = ms / 1000;
-  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} seconds`;
-}
 
 export async function receivePackage(
   request: FastifyRequest,

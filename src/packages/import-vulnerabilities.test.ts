@@ -120,6 +120,17 @@ describe('parseAdvisoryFile', () => {
       /advisories\[0\]: url must be an absolute http\(s\) URL/,
     ],
     ['a relative url', [{ packageId: 'A', url: '/x', severity: 1, versions: '(, 1.0)' }], /url must be/],
+    // PostgreSQL cannot store a NUL; no URL holds a control character.
+    [
+      'a url with a NUL',
+      [{ packageId: 'A', url: 'https://x/\u0000', severity: 1, versions: '(, 1.0)' }],
+      /url must be/,
+    ],
+    [
+      'a url with a tab',
+      [{ packageId: 'A', url: 'https://x/a\tb', severity: 1, versions: '(, 1.0)' }],
+      /url must be/,
+    ],
     ['a bad id', [{ packageId: 'A B', url: 'https://x', severity: 1, versions: '(, 1.0)' }], /not allowed/],
     ['a bad range', [{ packageId: 'A', url: 'https://x', severity: 1, versions: '[1.0' }], /advisories\[0\]/],
     [

@@ -43,7 +43,11 @@ export function parseSeverity(value: unknown, at: string): AdvisorySeverity {
 }
 
 function parseUrl(value: unknown, at: string): string {
-  if (typeof value !== 'string' || value.length > maxUrlLength || !/^https?:\/\/\S+$/i.test(value.trim())) {
+  if (
+    typeof value !== 'string' ||
+    value.length > maxUrlLength ||
+    !/^https?:\/\/[^\s\p{Cc}]+$/iu.test(value.trim())
+  ) {
     throw bad(at, `url must be an absolute http(s) URL, not ${JSON.stringify(value)?.slice(0, 100)}`);
   }
   return value.trim();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseSearchQuery } from './parse-search-query.ts';
+import { parseSearchQuery, searchableText } from './parse-search-query.ts';
 
 describe('parseSearchQuery', () => {
   const rows: [string, string[], Record<string, string[]>][] = [
@@ -26,6 +26,12 @@ describe('parseSearchQuery', () => {
     ['c:x', ['c:x'], {}],
     ['id:', [], {}],
     ['"unterminated phrase', ['unterminated phrase'], {}],
+    // A control character (NUL ends an FTS5 query string; PostgreSQL refuses it in text) separates terms.
+    ['a\u0000b', ['a', 'b'], {}],
+    ['"json\u0000serializer"', ['json serializer'], {}],
+    ['id:x\u0000', [], { id: ['x'] }],
+    ['tags:"x\u001fy"', [], { tags: ['x y'] }],
+    ['packageid:\u0000', [], {}],
   ];
   for (const [q, terms, fields] of rows) {
     it(`'${q}' -> terms ${JSON.stringify(terms)} fields ${JSON.stringify(fields)}`, () => {
@@ -34,4 +40,22 @@ describe('parseSearchQuery', () => {
       assert.deepEqual(Object.fromEntries(parsed.fields), fields);
     });
   }
+});
+
+describe('searchableText', () => {
+  it('turns every control character into a space, and nothing else', () => {
+    for (let code = 0; code < 0xa0; code++) {
+      const c = String.fromCharCode(code);
+      const control = code < 0x20 || (code >= 0x7f && code < 0xa0);
+      assert.equal(
+        searchableText(`a${c}b`),
+        control ? 'a b' : `a${c}b`,
+        `U+${code.toString(16).padStart(4, '0')}`,
+      );
+    }
+  });
+  it('replaces a lone surrogate and keeps a pair', () => {
+    assert.equal(searchableText('a\ud800b\udfff'), 'a\ufffdb\ufffd');
+    assert.equal(searchableText('\u{1f600}'), '\u{1f600}');
+  });
 });

@@ -36,12 +36,21 @@ export interface ParsedSearchQuery {
   readonly fields: ReadonlyMap<SearchField, readonly string[]>;
 }
 
+/**
+ * `q` as the indexes may see it: control characters (NUL above all, which ends an FTS5 query string early and
+ * which PostgreSQL refuses in any text value) become spaces, and a lone UTF-16 surrogate becomes U+FFFD. No
+ * package text is searched by them, so a search for "a<NUL>b" is a search for "a b".
+ */
+export function searchableText(q: string): string {
+  return q.toWellFormed().replace(/\p{Cc}/gu, ' ');
+}
+
 /** Splits `q` into terms; a term is a run of non-space characters or a double-quoted phrase. */
 export function parseSearchQuery(q: string): ParsedSearchQuery {
   const terms: string[] = [];
   const fields = new Map<SearchField, string[]>();
   const pattern = /(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S*))/g;
-  for (const match of q.matchAll(pattern)) {
+  for (const match of searchableText(q).matchAll(pattern)) {
     const [whole, name, quoted, bare] = match;
     if (whole.trim() === '') continue;
     const value = (quoted ?? bare ?? '').trim();

@@ -1,5 +1,5 @@
 // A production install as the README and docs/deployment.md describe it, on the lowest Node.js nugget claims to
-// run on (bin/check-node.js, docs/decisions/0005-runtime-node-versions-config-and-stop.md): `npm ci --omit=dev` in a copy of the project,
+// run on (bin/check-node.js, docs/decisions/0007-runtime-node-versions-config-and-stop.md): `npm ci --omit=dev` in a copy of the project,
 // `npm start` with a config file and the key from a file, then the real dotnet client pushes and restores.
 // A Node.js just below the minimum gets one clear line from the `nugget` command and from `npm ci`, and a packed
 // tarball installs globally and serves. Node.js itself comes from the npm registry (node-<os>-<arch>) into
@@ -26,8 +26,8 @@ import {
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const stepTimeout = { timeout: 600_000 };
-/** The last release before the minimum: type stripping still behind a flag there. */
-const tooOldNode = '22.17.1';
+/** The last release before the minimum. */
+const tooOldNode = '22.18.0';
 
 const nodePackage = (version: string) =>
   `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}@${version}`;
@@ -122,7 +122,7 @@ describe('production install on the lowest supported Node.js', () => {
   }
 
   it('npm ci --omit=dev installs no development dependency and no Node.js binary', stepTimeout, async () => {
-    const result = await npmOn(node, ['ci', '--omit=dev', '--prefer-offline'], app, env);
+    const result = await npmOn(node, ['ci', '--omit=dev', '--engine-strict', '--prefer-offline'], app, env);
     assertSucceeded(result);
     assert.ok(existsSync(path.join(app, 'node_modules', 'fastify')));
     assert.ok(!existsSync(path.join(app, 'node_modules', 'typescript')), 'a development dependency');

@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { composeNugget, type Nugget } from '../../src/compose.ts';
 import { configSchema } from '../../src/config/config.ts';
 import type { Feed } from '../../src/http/feed.ts';
+import type { ServerTimeouts } from '../../src/http/server-timeouts.ts';
 import { buildNupkg, type NupkgSpec } from '../fixtures/build-nupkg.ts';
 
 export type Response = LightMyRequestResponse;
@@ -30,6 +31,8 @@ export interface FeedSettings {
   maxPackageSize?: number;
   deleteBehavior?: 'unlist' | 'delete';
   logger?: Logger;
+  /** Shorter connection timeouts than the defaults of src/http/server-timeouts.ts. */
+  serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
   /** Any other configuration values, as `configSchema` takes them. */
   config?: Record<string, unknown>;
 }
@@ -112,6 +115,7 @@ export async function startFeed(settings: FeedSettings = {}): Promise<TestFeed> 
   const nugget = await composeNugget(config, {
     downloadFlushMs: 0,
     ...(settings.logger ? { logger: settings.logger } : {}),
+    ...(settings.serverTimeouts ? { serverTimeouts: settings.serverTimeouts } : {}),
   });
   const { app, feed } = nugget;
 

@@ -166,7 +166,7 @@ const traversalPaths = (template: string): string[] =>
 
 /** A 404/400 for a path with a hostile id or version names what was not found or what is wrong with it. */
 const notFoundMessage =
-  /There is no|has no (file|registration page|symbol file)|Nothing is served at|not a valid|is not|must|numeric parts?\b/;
+  /There is no|has no (file|registration page|symbol file)|Nothing is served at|not a valid|is not|must|numeric parts?\b|holds a control character/;
 
 const query = async (feed: TestFeed, url: string): Promise<Answer> =>
   fromInject(`GET ${url}`, await feed.get(url));

@@ -3,54 +3,10 @@
 // The NuGet client retries 408 (../../../shared/notes/client-behaviour.md §3.1), so a push from a client that was
 // only briefly cut off still succeeds. Each stall here is a real socket that simply stops writing.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { buildNupkg } from '../fixtures/build-nupkg.ts';
+import { chunked, type Exchange, exchange } from './connection-guarantees.ts';
 import { multipartBody, startFeed, type TestFeed, testApiKey } from './feed-fixture.ts';
-
-interface SocketAnswer {
-  statusLine: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** Sends `head` and then the `pieces` (waiting `gapMs` between them), never ends the request, and reads the answer. */
-function stallingRequest(
-  port: number,
-  head: string,
-  pieces: readonly Buffer[],
-  gapMs = 0,
-): Promise<SocketAnswer> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const received: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => received.push(chunk));
-    socket.on('error', reject);
-    // The server must close the connection itself: the test's own timeout catches a server that never does.
-    socket.on('close', () => {
-      const text = Buffer.concat(received).toString('utf8');
-      const [top = '', body = ''] = text.split('\r\n\r\n');
-      const [statusLine = '', ...lines] = top.split('\r\n');
-      const headers = Object.fromEntries(
-        lines.map((line) => [
-          line.slice(0, line.indexOf(':')).toLowerCase(),
-          line.slice(line.indexOf(':') + 1).trim(),
-        ]),
-      );
-      resolve({ statusLine, headers, body });
-    });
-    socket.write(head);
-    let next = 0;
-    const writeNext = () => {
-      const piece = pieces[next++];
-      if (piece === undefined || socket.destroyed) return;
-      socket.write(piece);
-      if (gapMs > 0) setTimeout(writeNext, gapMs);
-      else writeNext();
-    };
-    writeNext();
-  });
-}
 
 function requestHead(contentType: string, lengthHeader: string): string {
   return (
@@ -58,9 +14,6 @@ function requestHead(contentType: string, lengthHeader: string): string {
     `X-NuGet-ApiKey: ${testApiKey}\r\nContent-Type: ${contentType}\r\n${lengthHeader}\r\n\r\n`
   );
 }
-
-const chunked = (bytes: Buffer): Buffer =>
-  Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]);
 
 describe('--upload-timeout: a push that stalls', () => {
   let feed: TestFeed;
@@ -75,7 +28,7 @@ describe('--upload-timeout: a push that stalls', () => {
   });
   after(() => feed.close());
 
-  const assertTimedOut = async (answer: SocketAnswer) => {
+  const assertTimedOut = async (answer: Exchange) => {
     assert.match(answer.statusLine, /^HTTP\/1\.1 408 /, `${answer.statusLine}\n${answer.body}`);
     assert.equal(answer.headers['connection'], 'close');
     assert.match(answer.headers['content-type'] ?? '', /^application\/json/);
@@ -93,24 +46,24 @@ describe('--upload-timeout: a push that stalls', () => {
     async () => {
       const nupkg = await buildNupkg({ id: 'Stall.Raw', version: '1.0.0' });
       const head = requestHead('application/octet-stream', `Content-Length: ${nupkg.length}`);
-      await assertTimedOut(await stallingRequest(port, head, [nupkg.subarray(0, 300)]));
+      await assertTimedOut(await exchange({ port, tls: false }, head, [nupkg.subarray(0, 300)]));
     },
   );
 
   test('multipart, chunked, stalled inside the file part -> 408', { timeout: 20_000 }, async () => {
     const body = multipartBody(await buildNupkg({ id: 'Stall.Part', version: '1.0.0' }), 'stall');
     const head = requestHead('multipart/form-data; boundary="stall"', 'Transfer-Encoding: chunked');
-    await assertTimedOut(await stallingRequest(port, head, [chunked(body.subarray(0, 400))]));
+    await assertTimedOut(await exchange({ port, tls: false }, head, [chunked(body.subarray(0, 400))]));
   });
 
   test('multipart, stalled before the file part begins -> 408', { timeout: 20_000 }, async () => {
     const head = requestHead('multipart/form-data; boundary="stall"', 'Transfer-Encoding: chunked');
-    await assertTimedOut(await stallingRequest(port, head, [chunked(Buffer.from('--stall\r\n'))]));
+    await assertTimedOut(await exchange({ port, tls: false }, head, [chunked(Buffer.from('--stall\r\n'))]));
   });
 
   test('headers only, no body byte at all -> 408', { timeout: 20_000 }, async () => {
     const head = requestHead('application/octet-stream', 'Content-Length: 5000');
-    await assertTimedOut(await stallingRequest(port, head, []));
+    await assertTimedOut(await exchange({ port, tls: false }, head, []));
   });
 
   test(
@@ -128,7 +81,7 @@ describe('--upload-timeout: a push that stalls', () => {
         'Host: 127.0.0.1\r\n',
         'Host: 127.0.0.1\r\nConnection: close\r\n',
       );
-      const answer = await stallingRequest(port, head, pieces, 100);
+      const answer = await exchange({ port, tls: false }, head, pieces, 100);
       assert.match(answer.statusLine, /^HTTP\/1\.1 201 /, `${answer.statusLine}\n${answer.body}`);
       assert.equal((await feed.get('/v3/flatcontainer/slow.but.steady/index.json')).statusCode, 200);
     },

@@ -27,6 +27,7 @@ export function adminRoutes(app: FastifyInstance, feed: Feed): void {
   };
   // Checked before the body is read: an unauthenticated caller gets 401/403, never a parse of its upload. A
   // refusal is audited here; the handler audits what the write itself did.
+  const jsonBody = { requestBody: { mediaTypes: ['application/json'] } };
   const authenticated = (action: Action, auditAction: AuditAction) => ({
     onRequest: async (request: FastifyRequest, reply: FastifyReply) =>
       audited(
@@ -43,7 +44,7 @@ export function adminRoutes(app: FastifyInstance, feed: Feed): void {
 
   app.put<{ Params: VersionParams }>(
     '/v3/admin/deprecations/:id/:version',
-    authenticated('deprecate', 'deprecate'),
+    { ...authenticated('deprecate', 'deprecate'), config: jsonBody },
     async (request, reply) => {
       await audited(feed, request, noteOf(request, 'deprecate'), async (note) => {
         const deprecation = parseDeprecation(request.body);
@@ -78,7 +79,11 @@ export function adminRoutes(app: FastifyInstance, feed: Feed): void {
 
   app.put<{ Querystring: { replace?: string } }>(
     '/v3/admin/vulnerabilities',
-    { ...authenticated('import-vulnerabilities', 'import-vulnerabilities'), bodyLimit: maxAdvisoryFileBytes },
+    {
+      ...authenticated('import-vulnerabilities', 'import-vulnerabilities'),
+      bodyLimit: maxAdvisoryFileBytes,
+      config: jsonBody,
+    },
     async (request, reply) => {
       const summary = await audited(feed, request, { action: 'import-vulnerabilities' }, async (note) => {
         const replace = ['true', '1'].includes(String(request.query.replace ?? '').toLowerCase());

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { deletePackage, setListed } from '../../packages/manage-package.ts';
 import { publishPackage } from '../../packages/publish-package.ts';
 import type { Feed } from '../feed.ts';
-import { receivePackage } from '../receive-package.ts';
+import { receivePackage, pushBody } from '../receive-package.ts';
 import { audited, requireAllowed, requireApiKey } from '../request-auth.ts';
 
 interface PackageParams {
@@ -19,7 +19,7 @@ export function packagePublishRoutes(app: FastifyInstance, feed: Feed): void {
   // The key is checked before the body is read; whether it may push THIS id (a new id needs push-new, a new
   // version of an existing id push) once the nuspec is read, before anything is stored.
   // Each write is audited before it is answered: an acknowledged write always has its record.
-  app.put('/v3/package', async (request, reply) => {
+  app.put('/v3/package', { config: { requestBody: pushBody } }, async (request, reply) => {
     await audited(feed, request, { action: 'push' }, async (note) => {
       const principal = await requireApiKey(request, reply, feed, ['push-new', 'push']);
       const upload = await receivePackage(request, feed.options);

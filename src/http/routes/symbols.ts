@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { openSymbolFile } from '../../packages/open-symbol-file.ts';
 import { publishSymbolPackage } from '../../packages/publish-symbol-package.ts';
 import type { Feed } from '../feed.ts';
-import { receivePackage } from '../receive-package.ts';
+import { receivePackage, pushBody } from '../receive-package.ts';
 import { audited, requireAllowed, requireApiKey } from '../request-auth.ts';
 
 // A file under a given key never changes: the key is the PDB's own id.
@@ -15,7 +15,7 @@ const immutable = 'public, max-age=31536000, immutable';
 export function symbolRoutes(app: FastifyInstance, feed: Feed): void {
   // The client appends '/' to the @id (client-behaviour.md §1.5): the router ignores trailing slashes.
   // Bodies arrive as multipart, or raw application/octet-stream (parser registered by packagePublishRoutes).
-  app.put('/v3/symbol-package', async (request, reply) => {
+  app.put('/v3/symbol-package', { config: { requestBody: pushBody } }, async (request, reply) => {
     await audited(feed, request, { action: 'push-symbols' }, async (note) => {
       const principal = await requireApiKey(request, reply, feed, ['push-symbols']);
       const upload = await receivePackage(request, feed.options);

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PackageSearchPorts } from '../../packages/ports.ts';
 import type { PackageVersion } from '../../protocol/package-version.ts';
+import { hostileTexts, printableNoise } from './hostile-text.ts';
+import { seededRandom } from './seeded-random.ts';
 
 export function samplePackageVersion(
   id: string,
@@ -177,6 +179,48 @@ export function packageStoreContract(name: string, create: () => Promise<Package
       assert.deepEqual(await ids('DotnetTool'), ['typed.tool']);
       assert.deepEqual(await ids('dependency'), ['typed.lib']);
       assert.deepEqual(await ids('NoSuchType'), []);
+    });
+
+    it('answers every hostile query without a fault, and still finds a word wrapped in syntax', async () => {
+      const { packages, search } = await create();
+      const base = samplePackageVersion('x', '1.0.0').metadata;
+      // The words of both query languages are in the text, so a query that uses them as words can match.
+      await packages.insert(
+        samplePackageVersion('Fuzz.Target', '1.0.0', {
+          metadata: { ...base, description: 'Fuzz target: and or not near json', tags: ['json', 'near'] },
+        }),
+      );
+      await packages.insert(samplePackageVersion('Other.Package', '1.0.0'));
+      const packageTypes = [undefined, '\u0000', '"', "' OR 1=1 --", '%', 'dependency\u0000', ' '];
+      const texts = hostileTexts({ seed: 11, count: 300, maxLength: 1000 });
+      for (const [i, q] of texts.entries()) {
+        const packageType = packageTypes[i % packageTypes.length];
+        const what = `text #${i} ${JSON.stringify(q).slice(0, 120)} packageType ${JSON.stringify(packageType)}`;
+        const found = await search.search({ ...query, q, packageType }).catch((error: unknown) => {
+          assert.fail(`search ${what}: ${String(error)}`);
+        });
+        assert.ok(Number.isInteger(found.totalHits) && found.totalHits >= found.hits.length, what);
+        const completed = await search
+          .autocompleteIds({ ...query, q, packageType })
+          .catch((error: unknown) => {
+            assert.fail(`autocomplete ${what}: ${String(error)}`);
+          });
+        assert.ok(Number.isInteger(completed.totalHits) && completed.totalHits >= completed.ids.length, what);
+      }
+      const random = seededRandom(12);
+      for (let i = 0; i < 100; i++) {
+        const [before, after] = [printableNoise(random), printableNoise(random)];
+        const spaced = i % 2 === 0 ? ' ' : '';
+        const q = `${before}${spaced}Fuzz.Target${spaced}${after}`;
+        const { hits } = await search.search({ ...query, q });
+        assert.equal(hits[0]?.lowerId, 'fuzz.target', `search ${JSON.stringify(q)} finds Fuzz.Target first`);
+        const completed = await search.autocompleteIds({ ...query, q: `${before}Fuzz.Tar` });
+        assert.deepEqual(
+          completed.ids,
+          ['Fuzz.Target'],
+          `autocomplete ${JSON.stringify(`${before}Fuzz.Tar`)}`,
+        );
+      }
     });
   });
 }

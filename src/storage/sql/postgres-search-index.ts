@@ -9,7 +9,7 @@
 // and phrases stay within one field, and a weight (id A, title B, tags C, the rest D) for ts_rank_cd.
 // https://www.postgresql.org/docs/15/datatype-textsearch.html, .../textsearch-controls.html#TEXTSEARCH-RANKING
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
-import { parseSearchQuery, type SearchField } from '../../packages/parse-search-query.ts';
+import { parseSearchQuery, type SearchField, searchableText } from '../../packages/parse-search-query.ts';
 import type { SearchHit, SearchIndex, SearchQuery } from '../../packages/ports.ts';
 import {
   isVisibleAtLevel,
@@ -158,7 +158,8 @@ export class PostgresSearchIndex implements SearchIndex {
   #plan(q: string, mode: 'search' | 'autocomplete'): Plan {
     if (mode === 'autocomplete') {
       // nuget.org matches the prefix of id tokens; the whole q is one prefix.
-      return { match: termQuery(q.trim(), ['id']), filters: [], rankText: q.trim().toLowerCase() };
+      const prefix = searchableText(q).trim();
+      return { match: termQuery(prefix, ['id']), filters: [], rankText: prefix.toLowerCase() };
     }
     const parsed = parseSearchQuery(q);
     const clauses: string[] = [];
@@ -194,7 +195,9 @@ export class PostgresSearchIndex implements SearchIndex {
     const conditions: RawBuilder<unknown>[] = [sql`d.level = ${level}`, ...plan.filters];
     if (plan.match) conditions.push(sql`d.document @@ ${plan.match}::tsquery`);
     if (query.packageType) {
-      conditions.push(sql`strpos(d.package_types, ${` ${query.packageType.trim().toLowerCase()} `}) > 0`);
+      conditions.push(
+        sql`strpos(d.package_types, ${` ${searchableText(query.packageType).trim().toLowerCase()} `}) > 0`,
+      );
     }
     const where = sql.join(conditions, sql` AND `);
 

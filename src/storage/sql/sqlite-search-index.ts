@@ -1,7 +1,7 @@
 // Search on SQLite FTS5 (bm25), over one search document per id and search level.
 // Spec: ../shared/spec/nuget-api/search-query-service-resource.md, search-autocomplete-service-resource.md
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
-import { parseSearchQuery, type SearchField } from '../../packages/parse-search-query.ts';
+import { parseSearchQuery, type SearchField, searchableText } from '../../packages/parse-search-query.ts';
 import type { SearchHit, SearchIndex, SearchQuery } from '../../packages/ports.ts';
 import {
   isVisibleAtLevel,
@@ -105,8 +105,9 @@ export class SqliteSearchIndex implements SearchIndex {
   #plan(q: string, mode: 'search' | 'autocomplete'): Plan {
     if (mode === 'autocomplete') {
       // nuget.org matches the prefix of id tokens; the whole q is one prefix.
-      const phrase = ftsPhrase(q.trim());
-      return { match: phrase && `id : ${phrase}`, filters: [], rankText: q.trim().toLowerCase() };
+      const prefix = searchableText(q).trim();
+      const phrase = ftsPhrase(prefix);
+      return { match: phrase && `id : ${phrase}`, filters: [], rankText: prefix.toLowerCase() };
     }
     const parsed = parseSearchQuery(q);
     const clauses: string[] = [];
@@ -144,7 +145,9 @@ export class SqliteSearchIndex implements SearchIndex {
     const conditions: RawBuilder<unknown>[] = [sql`d.level = ${level}`, ...plan.filters];
     if (plan.match) conditions.push(sql`search_fts MATCH ${plan.match}`);
     if (query.packageType) {
-      conditions.push(sql`instr(d.package_types, ${` ${query.packageType.trim().toLowerCase()} `}) > 0`);
+      conditions.push(
+        sql`instr(d.package_types, ${` ${searchableText(query.packageType).trim().toLowerCase()} `}) > 0`,
+      );
     }
     const where = sql.join(conditions, sql` AND `);
     const from = plan.match
