@@ -80,17 +80,19 @@ ls "$NUGET_PACKAGES/try.image/1.0.0/try.image.1.0.0.nupkg"
 cd - > /dev/null
 
 step "HEALTHCHECK"
+healthy=yes
 if [[ $engine == podman ]]; then
-  "$engine" healthcheck run "$name" 2> /dev/null || { echo "the HEALTHCHECK failed" >&2; exit 1; }
-  echo healthy
+  "$engine" healthcheck run "$name" 2> /dev/null || healthy=no
 else
   sleep 35
-  health=$("$engine" inspect --format '{{.State.Health.Status}}' "$name")
-  echo "$health"
-  [[ $health == healthy ]] || exit 1
+  [[ $("$engine" inspect --format '{{.State.Health.Status}}' "$name") == healthy ]] || healthy=no
 fi
+echo "healthy: $healthy"
+
 
 step "stop: SIGTERM to tini, passed to nugget"
 "$engine" stop -t 40 "$name" > /dev/null
 "$engine" logs "$name" 2>&1 | grep -E '"msg":"(stopping|stopped)' | sed 's/"time":[0-9]*,//'
-echo "exit code: $("$engine" inspect --format '{{.State.ExitCode}}' "$name")"
+code=$("$engine" inspect --format '{{.State.ExitCode}}' "$name")
+echo "exit code: $code"
+[[ $healthy == yes && $code == 0 ]] || { echo "FAILED: healthy $healthy, exit code $code" >&2; exit 1; }
