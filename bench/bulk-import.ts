@@ -28,7 +28,8 @@ import {
 } from '../src/nuget/versioning/index.ts';
 import { blobKeys, publishPackage } from '../src/packages/publish-package.ts';
 import type { PackageVersion } from '../src/protocol/package-version.ts';
-import { appendCatalogEntry, noCatalogLock } from '../src/storage/sql/catalog-log.ts';
+import { appendCatalogEntry } from '../src/storage/sql/catalog-log.ts';
+import { sqliteWriteLocks } from '../src/storage/sql/write-locks.ts';
 import type { Database } from '../src/storage/sql/schema.ts';
 import { toPackageVersionRow } from '../src/storage/sql/sql-package-store.ts';
 import { refreshSearchDocuments } from '../src/storage/sql/sqlite-search-index.ts';
@@ -127,7 +128,7 @@ async function insertBatch(db: Kysely<Database>, versions: readonly PackageVersi
     }
     const now = new Date();
     for (const version of versions) {
-      await appendCatalogEntry(trx, noCatalogLock, now, { type: 'PackageDetails', version });
+      await appendCatalogEntry(trx, sqliteWriteLocks, now, { type: 'PackageDetails', version });
     }
     for (const lowerId of new Set(versions.map((v) => v.lowerId))) await refreshSearchDocuments(trx, lowerId);
   });

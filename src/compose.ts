@@ -1,6 +1,6 @@
 // The one place that builds adapters and wires services (docs/architecture.md rule 1).
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
@@ -13,6 +13,7 @@ import { defaultServerTimeouts, type ServerTimeouts } from './http/server-timeou
 import { createReadCaches, type Feed } from './http/feed.ts';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
+import { claimTempFolder, type TempFolder } from './packages/temp-folders.ts';
 import type {
   BlobStore,
   ChangeStamps,
@@ -21,7 +22,6 @@ import type {
   SearchIndex,
 } from './packages/ports.ts';
 import { FileSystemBlobStore } from './storage/blobs/file-system-blob-store.ts';
-import { type CatalogLock, noCatalogLock, postgresCatalogLock } from './storage/sql/catalog-log.ts';
 import type { Database } from './storage/sql/schema.ts';
 import { SqlAdvisoryStore } from './storage/sql/sql-advisory-store.ts';
 import { SqlCatalogStore, SqlReplicationCursorStore } from './storage/sql/sql-catalog-store.ts';
@@ -32,12 +32,13 @@ import { SqlAuditLog } from './storage/sql/sql-audit-log.ts';
 import { openSqlite } from './storage/sql/sqlite-database.ts';
 import { SqlChangeStamps, SqliteChangeStamps } from './storage/sql/change-stamps.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from './storage/sql/sqlite-search-index.ts';
+import { postgresWriteLocks, sqliteWriteLocks, type WriteLocks } from './storage/sql/write-locks.ts';
 
 interface Metadata {
   readonly db: Kysely<Database>;
   readonly refreshSearch: SearchDocumentsRefresher;
   readonly search: SearchIndex;
-  readonly catalogLock: CatalogLock;
+  readonly locks: WriteLocks;
   readonly stamps: ChangeStamps;
 }
 
@@ -65,7 +66,7 @@ async function openMetadata(config: Config, dataDir: string, options: OpenOption
       db,
       refreshSearch: refreshPostgresSearchDocuments,
       search: new PostgresSearchIndex(db),
-      catalogLock: postgresCatalogLock,
+      locks: postgresWriteLocks,
       stamps: new SqlChangeStamps(db),
     };
   }
@@ -83,7 +84,7 @@ async function openMetadata(config: Config, dataDir: string, options: OpenOption
     db,
     refreshSearch: refreshSearchDocuments,
     search: new SqliteSearchIndex(db),
-    catalogLock: noCatalogLock,
+    locks: sqliteWriteLocks,
     stamps: new SqliteChangeStamps(sqlite),
   };
 }
@@ -98,14 +99,14 @@ function requireFeed(config: Config, dataDir: string): void {
   }
 }
 
-/** The data directory and its tmp/ of uploads, created if needed; a path nugget cannot write stops it here. */
-async function prepareDataDir(dataDir: string, keepTempFiles: boolean): Promise<string> {
-  const tempDir = join(dataDir, 'tmp');
+/**
+ * The data directory, and this process's own folder for uploads under its tmp/; a path nugget cannot write stops
+ * it here, naming the flag.
+ */
+async function claimDataDir(dataDir: string, sweep: boolean): Promise<TempFolder> {
   try {
     await mkdir(dataDir, { recursive: true });
-    // Uploads still in tmp/ belong to a previous process that stopped mid-push: nothing refers to them.
-    if (!keepTempFiles) await rm(tempDir, { recursive: true, force: true });
-    await mkdir(tempDir, { recursive: true });
+    return await claimTempFolder(join(dataDir, 'tmp'), { sweep });
   } catch (error) {
     throw new StartupError(
       `cannot use ${dataDir} as the data directory: ${describeFailure(error)}; check ${dataDirOption} ` +
@@ -113,7 +114,6 @@ async function prepareDataDir(dataDir: string, keepTempFiles: boolean): Promise<
       { cause: error },
     );
   }
-  return tempDir;
 }
 
 /** Gives up on one attempt that hangs (a host that drops packets) so the next one can start. */
@@ -189,6 +189,8 @@ export interface Nugget {
   readonly feed: Feed;
   readonly db: Kysely<Database>;
   readonly replicationCursors: ReplicationCursorStore;
+  /** `<data dir>/tmp`: the folders for uploads in progress, one per process (`feed.options.tempDir` is ours). */
+  readonly tempRoot: string;
   close(): Promise<void>;
 }
 
@@ -196,31 +198,51 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel });
 }
 
-export async function composeNugget(
-  config: Config,
-  options: {
-    logger?: Logger;
-    downloadFlushMs?: number;
-    /** Admin commands that may run beside a live server (nugget apikey) must not empty its tmp/ of uploads. */
-    keepTempFiles?: boolean;
-    /**
-     * Start a new feed when the data directory or database holds none (the default, as `serve` does); false
-     * refuses, for admin commands, so a mistyped --data-dir does not quietly make a new empty feed.
-     */
-    create?: boolean;
-    /** Tests shorten the connection timeouts; a body's stall timeout is --upload-timeout. */
-    serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
-  } = {},
-): Promise<Nugget> {
+export interface ComposeOptions {
+  logger?: Logger;
+  downloadFlushMs?: number;
+  /**
+   * Leave what stopped processes left in tmp/ for `nugget gc`. Each process has its own folder there and only
+   * stale folders are ever removed, so this is never needed for safety; admin commands use it to start faster.
+   */
+  keepTempFiles?: boolean;
+  /**
+   * Start a new feed when the data directory or database holds none (the default, as `serve` does); false
+   * refuses, for admin commands, so a mistyped --data-dir does not quietly make a new empty feed.
+   */
+  create?: boolean;
+  /** Tests shorten the connection timeouts; a body's stall timeout is --upload-timeout. */
+  serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
+}
+
+export async function composeNugget(config: Config, options: ComposeOptions = {}): Promise<Nugget> {
   const logger = options.logger ?? createLogger(config);
-  const create = options.create ?? true;
   const https = await readTlsFiles(config);
   const dataDir = resolve(config.dataDir);
-  if (!create) requireFeed(config, dataDir);
-  const tempDir = await prepareDataDir(dataDir, options.keepTempFiles ?? false);
+  const tempRoot = join(dataDir, 'tmp');
+  if (options.create === false) requireFeed(config, dataDir);
+  // Uploads go to a folder of this process's own: a node sharing the data dir keeps its uploads in progress.
+  const temp = await claimDataDir(dataDir, !options.keepTempFiles);
+  try {
+    return await composeWithTempFolder(config, options, logger, https, dataDir, tempRoot, temp);
+  } catch (error) {
+    await temp.release();
+    throw error;
+  }
+}
 
-  const { db, refreshSearch, search, catalogLock, stamps } = await openMetadata(config, dataDir, {
-    create,
+async function composeWithTempFolder(
+  config: Config,
+  options: ComposeOptions,
+  logger: Logger,
+  https: { cert: Buffer; key: Buffer } | undefined,
+  dataDir: string,
+  tempRoot: string,
+  temp: TempFolder,
+): Promise<Nugget> {
+  const tempDir = temp.path;
+  const { db, refreshSearch, search, locks, stamps } = await openMetadata(config, dataDir, {
+    create: options.create ?? true,
     logger,
   });
   let blobs: BlobStore;
@@ -230,7 +252,7 @@ export async function composeNugget(
     await db.destroy();
     throw error;
   }
-  const packages = new SqlPackageStore(db, refreshSearch, { catalogLock });
+  const packages = new SqlPackageStore(db, refreshSearch, { locks });
   const downloads = new DownloadCounter(packages, {
     intervalMs: options.downloadFlushMs ?? 1000,
     onError: (error) => logger.error({ err: error }, 'could not record download counts'),
@@ -240,8 +262,8 @@ export async function composeNugget(
     search,
     blobs,
     catalog: new SqlCatalogStore(db),
-    advisories: new SqlAdvisoryStore(db, { catalogLock }),
-    symbols: new SqlSymbolStore(db),
+    advisories: new SqlAdvisoryStore(db, { locks }),
+    symbols: new SqlSymbolStore(db, { locks }),
     clock: { now: () => new Date() },
     downloads,
     apiKeys: new SqlApiKeyStore(db),
@@ -304,10 +326,12 @@ export async function composeNugget(
     feed,
     db,
     replicationCursors: new SqlReplicationCursorStore(db),
+    tempRoot,
     async close() {
       await app.close();
       await downloads.close();
       await db.destroy();
+      await temp.release();
       // The S3 client's keep-alive sockets would hold a CLI command's process open.
       (feed.blobs as { close?: () => void }).close?.();
     },
@@ -334,7 +358,6 @@ export async function composeFeedMigration(
   }
   // The source must be a feed; the destination is made one.
   requireFeed(source, dataDir);
-  const tempDir = await prepareDataDir(dataDir, true);
   const logger = createLogger(source);
   const { SqlFeedCopier } = await import('./storage/sql/sql-feed-copier.ts');
   const from = await openMetadata(source, dataDir, { create: false, logger });
@@ -350,6 +373,9 @@ export async function composeFeedMigration(
   const destinationBlobs = sameBlobStore
     ? sourceBlobs
     : await openBlobs({ ...source, storage: destination.storage }, dataDir, logger);
+  // Staged copies go to a folder of this process's own, like uploads: a server on the same data dir leaves it be.
+  const temp = await claimTempFolder(join(dataDir, 'tmp'));
+  const tempDir = temp.path;
   const copier = new SqlFeedCopier(from.db, to.db, {
     destinationDialect: 'postgres',
     refreshSearch: to.refreshSearch,
@@ -358,6 +384,7 @@ export async function composeFeedMigration(
       await to.db.destroy();
       for (const blobs of new Set([sourceBlobs, destinationBlobs]))
         (blobs as { close?: () => void }).close?.();
+      await temp.release();
     },
   });
   return { copier, sourceBlobs, destinationBlobs, sameBlobStore, tempDir };
@@ -380,10 +407,10 @@ const postgresBackup =
 async function checkCopiedFeed(dir: string, filesElsewhere: string | undefined): Promise<BackupReport> {
   const { db } = await openSqlite(join(dir, 'nugget.db'));
   try {
-    const packages = new SqlPackageStore(db, refreshSearchDocuments, { catalogLock: noCatalogLock });
+    const packages = new SqlPackageStore(db, refreshSearchDocuments, { locks: sqliteWriteLocks });
     const prefixes = [
       ...(await packages.referencedBlobPrefixes()),
-      ...(await new SqlSymbolStore(db).referencedBlobPrefixes()),
+      ...(await new SqlSymbolStore(db, { locks: sqliteWriteLocks }).referencedBlobPrefixes()),
     ];
     const missingPrefixes: string[] = [];
     if (filesElsewhere === undefined) {

@@ -1,7 +1,13 @@
 // The one place that maps error kinds to status codes (docs/architecture.md rule 8).
 // A client's mistake is never a 5xx: the NuGet client retries 5xx (../shared/notes/client-behaviour.md §3.1).
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { type ErrorKind, isNuggetError, type NuggetError } from '../errors.ts';
+import {
+  type ErrorKind,
+  fileSystemFault,
+  isNuggetError,
+  isServerFault,
+  type NuggetError,
+} from '../errors.ts';
 
 const statusOf: Record<ErrorKind, number> = {
   InvalidInput: 400,
@@ -12,6 +18,9 @@ const statusOf: Record<ErrorKind, number> = {
   TooLarge: 413,
   TooMany: 429,
   TimedOut: 408,
+  // RFC 4918 §11.5: the server cannot store what it needs to complete the request.
+  InsufficientStorage: 507,
+  Unavailable: 503,
 };
 
 export const statusOfError = (error: NuggetError): number => statusOf[error.kind];
@@ -33,6 +42,14 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // A full disk, an unreachable database: the operator's to fix, so the real cause is logged (once, here),
+    // and the client gets a status it may retry (503, with Retry-After when the fault passes by itself) or a 507.
+    const fault = isServerFault(error) ? error : fileSystemFault(error);
+    if (fault) {
+      request.log.error({ err: fault.cause ?? fault, code: fault.code }, fault.message);
+      if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(fault.retryAfterSeconds));
+      return sendError(reply, statusOf[fault.kind], fault.code, fault.message);
+    }
     if (isNuggetError(error)) return sendError(reply, statusOf[error.kind], error.code, error.message);
     if (error.validation) return sendError(reply, 400, 'invalid_request', error.message);
     const status = error.statusCode ?? 500;

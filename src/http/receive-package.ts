@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { humanDuration } from '../duration.ts';
-import { invalidInput, timedOut, tooLarge } from '../errors.ts';
+import { fileSystemFault, invalidInput, timedOut, tooLarge } from '../errors.ts';
 import type { UploadedPackage } from '../packages/publish-package.ts';
 import type { RequestBodyPolicy } from './request-guards.ts';
 
@@ -143,9 +143,13 @@ async function receive(
     await discard();
     if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooBig();
     if ((error as { kind?: string }).kind) throw error;
-    throw invalidInput(
-      'push_body_incomplete',
-      `The push body could not be read completely: ${(error as Error).message}`,
+    // A full disk or an unwritable temp folder is the server's fault (507 / 503), not an incomplete body.
+    throw (
+      fileSystemFault(error, 'the folder for uploads in progress') ??
+      invalidInput(
+        'push_body_incomplete',
+        `The push body could not be read completely: ${(error as Error).message}`,
+      )
     );
   }
   if (size === 0) {

@@ -1,10 +1,9 @@
 // `nugget gc`: removes what a crash or a lost race left behind (docs/architecture.md rule 12). A push stores its
 // files under a prefix of its own, then commits the row that points at it (docs/decisions/0002-safe-writes.md);
 // when the process dies in between, the prefix is invisible to clients but takes space. So does an upload whose
-// temp file outlived its process.
-import { readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+// temp file outlived its process, and the empty folders a removed prefix leaves in a file-system store.
 import type { BlobStore, Clock, PackageStore, SymbolStore } from './ports.ts';
+import { collectStaleTempEntries, tempFolderStaleAfterMs } from './temp-folders.ts';
 
 /** The blob folders that hold one push each: `<root>/<lower id>/<lower version>/<push id>/...`. */
 export const pushRoots = ['packages', 'symbols'] as const;
@@ -17,7 +16,10 @@ export interface GarbageCollectionDeps {
   readonly symbols: Pick<SymbolStore, 'referencedBlobPrefixes'>;
   readonly blobs: BlobStore;
   readonly clock: Clock;
-  /** Where uploads in progress are written (`<data dir>/tmp`); absent when there is none to clean. */
+  /**
+   * The root of the folders for uploads in progress (`<data dir>/tmp`, one folder per process); absent when
+   * there is none to clean.
+   */
   readonly tempDir?: string | undefined;
 }
 
@@ -48,8 +50,13 @@ export interface GarbageCollectionReport {
   readonly tooRecent: readonly OrphanedPrefix[];
   /** Prefixes a package version or symbol package refers to. */
   readonly referencedPrefixes: number;
-  /** Stale entries of the temp folder (relative names): removed, or with dryRun what would be. */
+  /**
+   * Stale entries of the temp root (relative names): folders of processes that stopped, files older than the
+   * grace period; removed, or with dryRun what would be.
+   */
   readonly tempFiles: readonly { readonly name: string; readonly bytes: number }[];
+  /** Empty folders of the blob store removed (or with dryRun, that would be); 0 where a store has none. */
+  readonly emptyFolders: number;
 }
 
 /** `packages/a/1.0.0/<push id>/a.1.0.0.nupkg` -> `packages/a/1.0.0/<push id>`; undefined for other layouts. */
@@ -103,7 +110,21 @@ export async function collectGarbage(
     removed.push(orphan);
   }
 
-  const tempFiles = deps.tempDir ? await collectTempFiles(deps.tempDir, cutoff, options.dryRun) : [];
+  // Folders left empty by earlier removals, or by a push that died between creating its folder and writing.
+  let emptyFolders = 0;
+  for (const root of pushRoots) {
+    emptyFolders += (await deps.blobs.removeEmptyFolders?.(root, new Date(cutoff), options.dryRun)) ?? 0;
+  }
+
+  const tempFiles = deps.tempDir
+    ? await collectStaleTempEntries(deps.tempDir, {
+        // A folder's age is its heartbeat's: a live process's folder is never older than this.
+        folderCutoff: Math.min(cutoff, deps.clock.now().getTime() - tempFolderStaleAfterMs),
+        fileCutoff: cutoff,
+        insideLiveFolders: true,
+        dryRun: options.dryRun,
+      })
+    : [];
   return {
     dryRun: options.dryRun,
     removed,
@@ -111,29 +132,6 @@ export async function collectGarbage(
     tooRecent,
     referencedPrefixes: referenced.size,
     tempFiles,
+    emptyFolders,
   };
-}
-
-/** Entries of the temp folder not touched within the grace period: uploads whose process is gone. */
-async function collectTempFiles(
-  tempDir: string,
-  cutoff: number,
-  dryRun: boolean,
-): Promise<{ name: string; bytes: number }[]> {
-  let names: string[];
-  try {
-    names = await readdir(tempDir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const stale: { name: string; bytes: number }[] = [];
-  for (const name of names.sort()) {
-    const path = join(tempDir, name);
-    const info = await stat(path).catch(() => undefined);
-    if (!info || info.mtimeMs >= cutoff) continue;
-    if (!dryRun) await rm(path, { recursive: true, force: true });
-    stale.push({ name, bytes: info.isFile() ? info.size : 0 });
-  }
-  return stale;
 }

@@ -146,17 +146,14 @@ export async function deprecatePackage(
       `There is no package ${input.id} ${input.versions.trim()} on this feed.`,
     );
   }
-  const wanted = JSON.stringify(input.deprecation ?? null);
   const changed: string[] = [];
   const unchanged: string[] = [];
   for (const version of matching) {
-    if (JSON.stringify(version.deprecation ?? null) === wanted) {
-      unchanged.push(version.fullVersion);
-      continue;
-    }
+    // The store compares under the id's write lock, so of two identical requests at once only one changes it.
     // A version removed meanwhile is simply not changed.
-    if (await deps.packages.setDeprecation(lowerId, version.lowerVersion, input.deprecation))
-      changed.push(version.fullVersion);
+    const outcome = await deps.packages.setDeprecation(lowerId, version.lowerVersion, input.deprecation);
+    if (outcome === 'changed') changed.push(version.fullVersion);
+    else if (outcome === 'unchanged') unchanged.push(version.fullVersion);
   }
   return { changed, unchanged };
 }

@@ -36,8 +36,12 @@ export async function deletePackage(
   const { lowerId, lowerVersion } = packageKey(input.id, input.version);
   const removed = await deps.packages.remove(lowerId, lowerVersion);
   if (!removed) throw missing(input.id, input.version);
-  await deps.blobs.deletePrefix(removed.blobPrefix);
   // Symbols of a package that is gone would still be served by the symbol server: they go with it.
   const symbols = await deps.symbols?.remove(lowerId, lowerVersion);
-  if (symbols) await deps.blobs.deletePrefix(symbols.blobPrefix);
+  // The delete is done once its rows are: files that cannot be removed now (storage out of reach) are
+  // unreferenced, and `nugget gc` removes them. Failing here would make the client retry a delete that
+  // happened, and get a 404 for it.
+  for (const prefix of [removed.blobPrefix, symbols?.blobPrefix]) {
+    if (prefix !== undefined) await deps.blobs.deletePrefix(prefix).catch(() => {});
+  }
 }

@@ -12,12 +12,15 @@ export interface PackageStore {
   insert(version: PackageVersion): Promise<'inserted' | 'duplicate'>;
   /** Returns false when there is no such version. */
   setListed(lowerId: string, lowerVersion: string, listed: boolean): Promise<boolean>;
-  /** Sets (or with undefined clears) a version's deprecation; returns false when there is no such version. */
+  /**
+   * Sets (or with undefined clears) a version's deprecation. Only a real change is written (and appended to the
+   * catalog): 'unchanged' when the version already has that deprecation, 'not-found' when there is no such version.
+   */
   setDeprecation(
     lowerId: string,
     lowerVersion: string,
     deprecation: PackageDeprecation | undefined,
-  ): Promise<boolean>;
+  ): Promise<'changed' | 'unchanged' | 'not-found'>;
   /** Removes a version's row; returns what was removed. */
   remove(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined>;
   addDownloads(
@@ -63,12 +66,23 @@ export interface StoredBlob {
 }
 
 export interface BlobStore {
-  /** Stores the file at `sourcePath` under `key` (the source may be moved, not copied). */
+  /**
+   * Stores the file at `sourcePath` under `key` (the source may be moved, not copied). Once put or putFile
+   * returns, the blob survives a crash or power loss: a row may then refer to it.
+   */
   putFile(key: string, sourcePath: string): Promise<void>;
   put(key: string, bytes: Uint8Array): Promise<void>;
   open(key: string): Promise<StoredBlob | undefined>;
-  /** Removes every blob whose key starts with `prefix`; nothing to remove is not an error. */
+  /**
+   * Removes every blob whose key starts with `prefix`; nothing to remove is not an error. A store with folders
+   * also removes those the removal leaves empty.
+   */
   deletePrefix(prefix: string): Promise<void>;
+  /**
+   * Stores with folders (the file system): removes the empty folders under `prefix` last modified before
+   * `olderThan` (younger ones may be a push's, about to be written); returns how many (with dryRun, would be).
+   */
+  removeEmptyFolders?(prefix: string, olderThan: Date, dryRun: boolean): Promise<number>;
   /** Every blob at `prefix` or under `prefix/`, in no particular order (for `nugget gc` and `migrate-data`). */
   list(prefix: string): AsyncIterable<BlobListing>;
   /**

@@ -65,7 +65,9 @@ export async function publishPackage(
     await deps.blobs.putFile(blobKeys.nupkg(candidate), upload.path);
     if ((await deps.packages.insert(candidate)) === 'duplicate') throw duplicate(candidate);
   } catch (error) {
-    await deps.blobs.deletePrefix(candidate.blobPrefix);
+    // The first error is what the client must hear (a full disk, a 409): a clean-up that fails too (the same
+    // full disk, storage out of reach) must not replace it. Its files are then unreferenced, and `gc` takes them.
+    await deps.blobs.deletePrefix(candidate.blobPrefix).catch(() => {});
     throw error;
   }
   return candidate;

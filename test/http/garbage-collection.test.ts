@@ -100,7 +100,7 @@ describe('nugget gc', () => {
 
   test('within the grace period nothing is removed: the files may belong to a push in progress', async () => {
     const report = await collectGarbage(
-      { ...feed.feed, tempDir: feed.feed.options.tempDir },
+      { ...feed.feed, tempDir: feed.nugget.tempRoot },
       { gracePeriodMs: hour, dryRun: false },
     );
     assert.deepEqual(report.removed, []);
@@ -145,10 +145,12 @@ describe('nugget gc', () => {
     await utimes(stale, twoHoursAgo, twoHoursAgo);
 
     const report = await collectGarbage(
-      { ...feed.feed, tempDir: feed.feed.options.tempDir },
+      { ...feed.feed, tempDir: feed.nugget.tempRoot },
       { gracePeriodMs: hour, dryRun: false },
     );
-    assert.deepEqual(report.tempFiles, [{ name: 'stale-upload', bytes: 100 }]);
+    // The upload folder is this (live) process's: only its stale file goes.
+    const own = path.basename(feed.feed.options.tempDir);
+    assert.deepEqual(report.tempFiles, [{ name: `${own}/stale-upload`, bytes: 100 }]);
     await assert.rejects(stat(stale), { code: 'ENOENT' });
     await stat(fresh);
 

@@ -12,7 +12,6 @@ import {
   packageStoreContract,
   samplePackageVersion,
 } from '../../src/storage/contracts/package-store-contract.ts';
-import { postgresCatalogLock } from '../../src/storage/sql/catalog-log.ts';
 import { migrationNames } from '../../src/storage/sql/migrations.ts';
 import { openPostgresDatabase } from '../../src/storage/sql/postgres-database.ts';
 import {
@@ -28,6 +27,7 @@ import { catalogContract } from '../../src/storage/contracts/catalog-contract.ts
 import { SqlCatalogStore } from '../../src/storage/sql/sql-catalog-store.ts';
 import { symbolStoreContract } from '../../src/storage/contracts/symbol-store-contract.ts';
 import { SqlSymbolStore } from '../../src/storage/sql/sql-symbol-store.ts';
+import { postgresWriteLocks } from '../../src/storage/sql/write-locks.ts';
 
 const server = await startPostgresServer();
 const databases: Kysely<Database>[] = [];
@@ -44,7 +44,7 @@ async function openPostgres(url?: string): Promise<Kysely<Database>> {
 
 function postgresPorts(db: Kysely<Database>): PackageSearchPorts {
   return {
-    packages: new SqlPackageStore(db, refreshPostgresSearchDocuments, { catalogLock: postgresCatalogLock }),
+    packages: new SqlPackageStore(db, refreshPostgresSearchDocuments, { locks: postgresWriteLocks }),
     search: new PostgresSearchIndex(db),
   };
 }
@@ -56,7 +56,10 @@ catalogContract('PostgreSQL', async () => {
   return { packages: postgresPorts(db).packages, catalog: new SqlCatalogStore(db) };
 });
 
-symbolStoreContract('PostgreSQL', async () => new SqlSymbolStore(await openPostgres()));
+symbolStoreContract(
+  'PostgreSQL',
+  async () => new SqlSymbolStore(await openPostgres(), { locks: postgresWriteLocks }),
+);
 
 describe('PostgreSQL migrations', () => {
   it('migrate once when several nodes open a fresh database at the same time', async () => {

@@ -198,7 +198,12 @@ describe('S3BlobStore on an S3-compatible server', () => {
       'feed',
       `s3://no-such-bucket/feed?endpoint=${server.endpoint}&forcePathStyle=true&region=${server.region}`,
     );
-    await assert.rejects(store.open('packages/a/1.0.0/p1/nuspec'), { name: 'NoSuchBucket' });
+    // A server fault (503 naming the setting), with S3's own error as its cause.
+    await assert.rejects(store.open('packages/a/1.0.0/p1/nuspec'), (error: Error) => {
+      assert.equal((error as { code?: string }).code, 'storage_bucket_missing');
+      assert.equal((error.cause as Error).name, 'NoSuchBucket');
+      return true;
+    });
   });
 
   it('refuses keys with empty, . or .. segments', async () => {

@@ -7,7 +7,7 @@
 // shutdown: no checkpoint, since the data is about to be deleted anyway.
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,13 @@ export interface PostgresServer {
   readonly port: number;
   /** Creates an empty database and returns its postgres:// URL. */
   createDatabase(): Promise<string>;
+  /**
+   * Stops the postmaster as an operator would (fast shutdown: sessions end with 57P01) and keeps the cluster, so
+   * that connections are refused until {@link resume}. For tests of a database that goes away and comes back.
+   */
+  pause(): Promise<void>;
+  /** Starts the paused cluster again, on the same port, and waits until it accepts connections. */
+  resume(): Promise<void>;
   /** Stops the cluster and removes its folder; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -40,6 +47,15 @@ function findBinDir(): string | undefined {
     .filter((name) => /^\d+$/.test(name) && existsSync(join(root, name, 'bin', 'initdb')))
     .sort((a, b) => Number(b) - Number(a));
   return majors[0] && join(root, majors[0], 'bin');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function isRoot(): boolean {
@@ -90,16 +106,25 @@ async function freePort(): Promise<number> {
   });
 }
 
+// The postmaster runs in a loop: when it exits while "$PG_ROOT/paused" exists (pause()), the loop waits for the
+// file to go (resume()) and starts it again; any other exit ends the loop and removes the cluster.
 const watchdog = `
 exec 3<&0 0</dev/null
-"$PG_BIN/postgres" -D "$PG_ROOT/data" -k "$PG_ROOT" -h 127.0.0.1 -p "$PG_PORT" \\
-  -c fsync=off -c synchronous_commit=off -c full_page_writes=off 3<&- &
-pg=$!
-( read -r _ <&3; kill -QUIT "$pg" 2>/dev/null ) &
+( read -r _ <&3; touch "$PG_ROOT/ending"; kill -QUIT "$(cat "$PG_ROOT/pg.pid" 2>/dev/null)" 2>/dev/null ) &
 guard=$!
 exec 3<&-
-wait "$pg"
-status=$?
+while :; do
+  "$PG_BIN/postgres" -D "$PG_ROOT/data" -k "$PG_ROOT" -h 127.0.0.1 -p "$PG_PORT" \\
+    -c fsync=off -c synchronous_commit=off -c full_page_writes=off &
+  pg=$!
+  echo "$pg" > "$PG_ROOT/pg.pid"
+  [ -e "$PG_ROOT/ending" ] && kill -QUIT "$pg" 2>/dev/null
+  wait "$pg"
+  status=$?
+  [ -e "$PG_ROOT/paused" ] && [ ! -e "$PG_ROOT/ending" ] || break
+  while [ -e "$PG_ROOT/paused" ] && [ ! -e "$PG_ROOT/ending" ]; do sleep 0.1; done
+  [ -e "$PG_ROOT/ending" ] && break
+done
 kill "$guard" 2>/dev/null
 rm -rf "$PG_ROOT"
 exit "$status"
@@ -130,7 +155,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       stderr += chunk;
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    if (await waitUntilReady(bin, port, child)) return serverHandle(bin, port, child, exited);
+    if (await waitUntilReady(bin, port, child)) return serverHandle(bin, root, port, child, exited);
     child.stdin?.end();
     await exited;
     // Another process may have taken the port between freePort() and the postmaster's bind: try another one.
@@ -173,6 +198,7 @@ async function waitUntilReady(bin: string, port: number, child: ChildProcess): P
 
 function serverHandle(
   bin: string,
+  root: string,
   port: number,
   child: ChildProcess,
   exited: Promise<number | null>,
@@ -188,6 +214,23 @@ function serverHandle(
       const name = `nugget_${process.pid}_${databases++}`;
       await run(join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', name]);
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    async pause() {
+      await writeFile(join(root, 'paused'), '');
+      const pid = Number((await readFile(join(root, 'pg.pid'), 'utf8')).trim());
+      // SIGINT: fast shutdown. Wait until the postmaster has gone and the port refuses connections.
+      process.kill(pid, 'SIGINT');
+      for (let i = 0; i < 300; i++) {
+        if (!isAlive(pid)) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error('the test PostgreSQL cluster did not stop within 30 s');
+    },
+    async resume() {
+      await rm(join(root, 'paused'), { force: true });
+      if (!(await waitUntilReady(bin, port, child))) {
+        throw new Error('the test PostgreSQL cluster did not start again within 30 s');
+      }
     },
     async stop() {
       // Hold the event loop open until the watchdog has stopped the cluster and removed its folder.

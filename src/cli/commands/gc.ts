@@ -25,10 +25,11 @@ export function gcCommand(program: Command): void {
       }
     }
     const dryRun = flags['dryRun'] === true;
+    // openFeed keeps temp files: the sweep is this command's own work, reported below.
     const nugget = await openFeed(flags, { downloadFlushMs: 0 });
     try {
       const report = await collectGarbage(
-        { ...nugget.feed, tempDir: nugget.feed.options.tempDir },
+        { ...nugget.feed, tempDir: nugget.tempRoot },
         { gracePeriodMs, dryRun },
       );
       const verb = dryRun ? 'Would remove' : 'Removed';
@@ -37,6 +38,7 @@ export function gcCommand(program: Command): void {
         for (const key of orphan.keys) console.log(`  ${key}`);
       }
       for (const file of report.tempFiles) console.log(`${verb} tmp/${file.name} (${file.bytes} bytes)`);
+      if (report.emptyFolders > 0) console.log(`${verb} ${report.emptyFolders} empty folders`);
       console.log(
         `${verb} ${report.removed.length} orphaned prefixes (${report.removed.reduce((n, o) => n + o.keys.length, 0)} ` +
           `files, ${report.removedBytes} bytes) and ${report.tempFiles.length} stale temp files; ` +

@@ -1,10 +1,66 @@
-import { copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileSystemFault } from '../../errors.ts';
 import type { BlobListing, BlobStore, StoredBlob } from '../../packages/ports.ts';
 
+/** How often a write retries when `gc` removed the (empty) folder it had just created. */
+const folderAttempts = 5;
+
+const codeOf = (error: unknown): unknown => (error as NodeJS.ErrnoException | undefined)?.code;
+
 /**
- * Blobs as files under one root. Writes go to a temporary name and are renamed into place,
- * so a reader never sees half a file and a crash leaves only a temp file for `gc`.
+ * `mkdir -p`, returning the first folder it created. Node reports any failure of a recursive mkdir as ENOENT
+ * (a read-only or full file system, no permission): then the missing levels are made one by one, so that the
+ * error says what is really wrong (EROFS, EACCES, ENOSPC).
+ */
+async function makeFolder(folder: string): Promise<string | undefined> {
+  try {
+    return await mkdir(folder, { recursive: true });
+  } catch (error) {
+    if (codeOf(error) !== 'ENOENT') throw error;
+    const missing: string[] = [];
+    for (let path = folder; !(await stat(path).catch(() => undefined)); path = dirname(path)) {
+      missing.unshift(path);
+      if (path === dirname(path)) break;
+    }
+    for (const level of missing) {
+      try {
+        await mkdir(level);
+      } catch (levelError) {
+        if (codeOf(levelError) !== 'EEXIST') throw levelError;
+      }
+    }
+    return missing[0];
+  }
+}
+
+/** Flushes a file's data (or a folder's entries) to the disk. */
+async function sync(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Flushes a folder's entries, so that a file renamed into it is still there after a power loss. Some systems
+ * cannot open or sync a folder (Windows): there the rename is as durable as the file system makes it.
+ */
+async function syncFolder(path: string): Promise<void> {
+  try {
+    await sync(path);
+  } catch (error) {
+    if (!['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'EACCES'].includes(codeOf(error) as string)) throw error;
+  }
+}
+
+/**
+ * Blobs as files under one root. Writes go to a temporary name and are renamed into place, so a reader never
+ * sees half a file and a crash leaves only a temp file for `gc`. A write is durable when it returns: the file's
+ * data is synced before the rename, and the folder (with every folder it had to create) after it, because the
+ * row that makes a package visible is committed right after and must never point at a missing or short file.
  */
 export class FileSystemBlobStore implements BlobStore {
   readonly #root: string;
@@ -20,25 +76,74 @@ export class FileSystemBlobStore implements BlobStore {
     return path;
   }
 
+  /** Runs a store operation with its server faults (full disk, no permission) as error kinds. */
+  async #faults<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw fileSystemFault(error, 'the package storage folder') ?? error;
+    }
+  }
+
+  /**
+   * Creates the folder of `target`, runs `place` (which creates `target` in it), then syncs the folders. A
+   * concurrent `gc` may remove the folder while it is still empty: then it is created again.
+   */
+  async #intoFolder(target: string, place: () => Promise<void>): Promise<void> {
+    const folder = dirname(target);
+    for (let attempt = 1; ; attempt++) {
+      const firstCreated = await makeFolder(folder);
+      try {
+        await place();
+      } catch (error) {
+        const folderGone = codeOf(error) === 'ENOENT' && !(await stat(folder).catch(() => undefined));
+        if (folderGone && attempt < folderAttempts) continue;
+        throw error;
+      }
+      // The folder that holds the new entry, and the parent of each folder created for it.
+      const created = firstCreated === undefined ? [] : pathsBetween(dirname(firstCreated), folder);
+      for (const path of new Set([folder, ...created.map((c) => dirname(c))])) await syncFolder(path);
+      return;
+    }
+  }
+
   async putFile(key: string, sourcePath: string): Promise<void> {
     const target = this.#path(key);
-    await mkdir(dirname(target), { recursive: true });
-    try {
-      await rename(sourcePath, target);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-      const temp = `${target}.${process.pid}.tmp`;
-      await copyFile(sourcePath, temp);
-      await rename(temp, target);
-    }
+    await this.#faults(async () => {
+      // The data reaches the disk before the name does.
+      await sync(sourcePath);
+      await this.#intoFolder(target, async () => {
+        try {
+          await rename(sourcePath, target);
+        } catch (error) {
+          if (codeOf(error) !== 'EXDEV') throw error;
+          const temp = `${target}.${process.pid}.tmp`;
+          await copyFile(sourcePath, temp);
+          await sync(temp);
+          await rename(temp, target);
+        }
+      });
+    });
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
     const target = this.#path(key);
-    await mkdir(dirname(target), { recursive: true });
-    const temp = `${target}.${process.pid}.tmp`;
-    await writeFile(temp, bytes);
-    await rename(temp, target);
+    await this.#faults(() =>
+      this.#intoFolder(target, async () => {
+        const temp = `${target}.${process.pid}.tmp`;
+        const handle = await open(temp, 'w');
+        try {
+          await handle.writeFile(bytes);
+          await handle.sync();
+        } catch (error) {
+          await handle.close();
+          await rm(temp, { force: true });
+          throw error;
+        }
+        await handle.close();
+        await rename(temp, target);
+      }),
+    );
   }
 
   async open(key: string): Promise<StoredBlob | undefined> {
@@ -56,7 +161,62 @@ export class FileSystemBlobStore implements BlobStore {
   }
 
   async deletePrefix(prefix: string): Promise<void> {
-    await rm(this.#path(prefix), { recursive: true, force: true });
+    const path = this.#path(prefix);
+    await this.#faults(async () => {
+      await rm(path, { recursive: true, force: true });
+      // The folders above it that are now empty (`packages/<id>/<version>`, `packages/<id>`): rmdir removes only
+      // an empty folder, so one a concurrent push has just put something in stays (ENOTEMPTY), and a push whose
+      // new folder goes anyway creates it again (#intoFolder).
+      for (let folder = dirname(path); folder.startsWith(this.#root + sep); folder = dirname(folder)) {
+        try {
+          await rmdir(folder);
+        } catch (error) {
+          if (codeOf(error) === 'ENOENT') continue;
+          if (['ENOTEMPTY', 'EEXIST', 'EBUSY'].includes(codeOf(error) as string)) break;
+          throw error;
+        }
+      }
+    });
+  }
+
+  async removeEmptyFolders(prefix: string, olderThan: Date, dryRun: boolean): Promise<number> {
+    const start = this.#path(prefix.replace(/\/+$/, ''));
+    // Depth first, children before their parent, so that a folder holding only empty folders goes too.
+    const visit = async (folder: string): Promise<{ removed: number; empty: boolean }> => {
+      let entries;
+      try {
+        entries = await readdir(folder, { withFileTypes: true });
+      } catch (error) {
+        if (codeOf(error) === 'ENOENT' || codeOf(error) === 'ENOTDIR') return { removed: 0, empty: false };
+        throw error;
+      }
+      let removed = 0;
+      let empty = true;
+      for (const entry of entries) {
+        if (!entry.isDirectory()) {
+          empty = false;
+          continue;
+        }
+        const child = await visit(join(folder, entry.name));
+        removed += child.removed;
+        if (!child.empty) empty = false;
+      }
+      if (!empty) return { removed, empty: false };
+      const info = await stat(folder).catch(() => undefined);
+      if (!info || info.mtimeMs >= olderThan.getTime()) return { removed, empty: false };
+      if (dryRun) return { removed: removed + 1, empty: true };
+      try {
+        await rmdir(folder);
+        return { removed: removed + 1, empty: true };
+      } catch (error) {
+        // Filled (or removed) meanwhile: a push got there first.
+        if (['ENOTEMPTY', 'EEXIST', 'ENOENT', 'EBUSY'].includes(codeOf(error) as string)) {
+          return { removed, empty: false };
+        }
+        throw error;
+      }
+    };
+    return this.#faults(async () => (await visit(start)).removed);
   }
 
   /**
@@ -100,4 +260,12 @@ export class FileSystemBlobStore implements BlobStore {
   #keyOf(path: string): string {
     return relative(this.#root, path).split(sep).join('/');
   }
+}
+
+/** The folders from `ancestor` (excluded) down to `descendant` (included), outermost first. */
+function pathsBetween(ancestor: string, descendant: string): string[] {
+  const paths: string[] = [];
+  for (let path = descendant; path !== ancestor && path !== dirname(path); path = dirname(path))
+    paths.push(path);
+  return paths.reverse();
 }

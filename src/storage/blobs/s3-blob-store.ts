@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { insufficientStorage, isServerFault, type NuggetError, unavailable } from '../../errors.ts';
 import type { BlobListing, BlobStore, StoredBlob } from '../../packages/ports.ts';
 import type { S3StorageOptions } from './s3-storage-url.ts';
 
@@ -78,6 +79,11 @@ export class S3BlobStore implements BlobStore {
 
   /** Streams the file as a multipart upload, then removes it (the port lets a store move the source). */
   async putFile(key: string, sourcePath: string): Promise<void> {
+    await faults(() => this.#upload(key, sourcePath));
+    await rm(sourcePath, { force: true });
+  }
+
+  async #upload(key: string, sourcePath: string): Promise<void> {
     const upload = new Upload({
       client: this.#client,
       params: { Bucket: this.#bucket, Key: this.#objectKey(key), Body: createReadStream(sourcePath) },
@@ -86,17 +92,18 @@ export class S3BlobStore implements BlobStore {
       leavePartsOnError: false,
     });
     await upload.done();
-    await rm(sourcePath, { force: true });
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
-    await this.#client.send(
-      new PutObjectCommand({
-        Bucket: this.#bucket,
-        Key: this.#objectKey(key),
-        Body: bytes,
-        ContentLength: bytes.byteLength,
-      }),
+    await faults(() =>
+      this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: this.#objectKey(key),
+          Body: bytes,
+          ContentLength: bytes.byteLength,
+        }),
+      ),
     );
   }
 
@@ -108,7 +115,7 @@ export class S3BlobStore implements BlobStore {
       );
     } catch (error) {
       if (isMissing(error)) return undefined;
-      throw error;
+      throw s3Fault(error) ?? error;
     }
     const body = response.Body;
     // In Node the SDK's body is the HTTP response itself (an IncomingMessage), so it streams.
@@ -125,6 +132,10 @@ export class S3BlobStore implements BlobStore {
    * store: `a/p1` does not take `a/p10` with it.
    */
   async deletePrefix(prefix: string): Promise<void> {
+    await faults(() => this.#deletePrefix(prefix));
+  }
+
+  async #deletePrefix(prefix: string): Promise<void> {
     const folder = this.#objectKey(prefix.replace(/\/+$/, ''));
     let continuationToken: string | undefined;
     do {
@@ -146,6 +157,14 @@ export class S3BlobStore implements BlobStore {
 
   /** Every object at `prefix` or under `prefix/`, page by page (ListObjectsV2 returns at most 1000 per request). */
   async *list(prefix: string): AsyncIterable<BlobListing> {
+    try {
+      yield* this.#list(prefix);
+    } catch (error) {
+      throw s3Fault(error) ?? error;
+    }
+  }
+
+  async *#list(prefix: string): AsyncIterable<BlobListing> {
     const folder = this.#objectKey(prefix.replace(/\/+$/, ''));
     const storePrefix = this.#prefix === '' ? '' : `${this.#prefix}/`;
     let continuationToken: string | undefined;
@@ -221,6 +240,89 @@ export class S3BlobStore implements BlobStore {
       await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key }));
     }
   }
+}
+
+async function faults<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw s3Fault(error) ?? error;
+  }
+}
+
+const retrySeconds = 5;
+
+// Node's codes for a connection to the endpoint that could not be made or was cut.
+const networkCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * An S3 failure that is the server's (or its object store's), as an error kind; undefined otherwise.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
+ */
+export function s3Fault(error: unknown): NuggetError | undefined {
+  if (isServerFault(error)) return error;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  // MinIO and others answer a full disk with their own codes (XMinioStorageFull, InsufficientStorage, 507).
+  if (
+    status === 507 ||
+    (typeof name === 'string' && /StorageFull|InsufficientStorage|QuotaExceeded/.test(name))
+  ) {
+    return insufficientStorage(
+      'storage_full',
+      'The object store has no space left for this: nothing was changed; an operator must free space (or raise ' +
+        'the quota) of the bucket, then retry.',
+      { cause: error },
+    );
+  }
+  if (
+    name === 'SlowDown' ||
+    name === 'ServiceUnavailable' ||
+    name === 'InternalError' ||
+    name === 'RequestTimeout' ||
+    name === 'TimeoutError' ||
+    name === 'RequestTimeTooSkewed' ||
+    (status !== undefined && status >= 500) ||
+    (typeof code === 'string' && networkCodes.has(code))
+  ) {
+    return unavailable(
+      'storage_unavailable',
+      'The object store that holds the packages is not answering or asks to slow down: retry shortly. If it ' +
+        'persists, an operator must check that the storage endpoint is up and reachable.',
+      { cause: error, retryAfterSeconds: retrySeconds },
+    );
+  }
+  if (
+    ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken'].includes(
+      name as string,
+    ) ||
+    name === 'CredentialsProviderError'
+  ) {
+    return unavailable(
+      'storage_access_denied',
+      `The object store refuses the server's credentials (${String(name)}): an operator must check the ` +
+        "storage credentials and the bucket's permissions.",
+      { cause: error },
+    );
+  }
+  if (name === 'NoSuchBucket') {
+    return unavailable(
+      'storage_bucket_missing',
+      'The bucket configured with --storage does not exist: an operator must create it or fix --storage.',
+      { cause: error },
+    );
+  }
+  return undefined;
 }
 
 function isMissing(error: unknown): boolean {

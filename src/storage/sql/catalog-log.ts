@@ -2,31 +2,21 @@
 // disagree. Commit timestamps only ever grow (a cursor reader relies on it: catalog-resource.md, "Cursor"): a
 // commit in the same millisecond as the last one, or while a clock runs behind, gets the last one plus 1 ms.
 import { randomUUID } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { PackageVersion } from '../../protocol/package-version.ts';
 import { vulnerabilitiesOf } from '../../protocol/vulnerability-info.ts';
 import type { Database } from './schema.ts';
 import { toAdvisory } from './advisory-rows.ts';
-
-/** Serializes catalog appends across transactions where the database does not do it already. */
-export type CatalogLock = (trx: Transaction<Database>) => Promise<void>;
-
-/** SQLite runs one write transaction at a time: no lock needed. */
-export const noCatalogLock: CatalogLock = async () => {};
-
-/** PostgreSQL: a transaction-scoped advisory lock, so two nodes never read the same "last timestamp". */
-export const postgresCatalogLock: CatalogLock = async (trx) => {
-  await sql`SELECT pg_advisory_xact_lock(7464845801911276152)`.execute(trx);
-};
+import type { WriteLocks } from './write-locks.ts';
 
 export async function appendCatalogEntry(
   trx: Transaction<Database>,
-  lock: CatalogLock,
+  locks: WriteLocks,
   now: Date,
   change:
     { type: 'PackageDetails'; version: PackageVersion } | { type: 'PackageDelete'; version: PackageVersion },
 ): Promise<void> {
-  await lock(trx);
+  await locks.catalog(trx);
   const last = await trx
     .selectFrom('catalog_entries')
     .select('commit_timestamp')

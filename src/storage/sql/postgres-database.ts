@@ -2,6 +2,7 @@
 // The only module that imports `pg`, so the embedded default never loads it (compose.ts imports this lazily).
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool, types } from 'pg';
+import { withFaultTranslation } from './database-faults.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 
@@ -17,8 +18,6 @@ export interface PostgresDatabaseOptions {
   readonly requireFeed?: boolean;
 }
 
-/** How long opening one connection may take: a host that drops packets would otherwise hang a start for minutes. */
-const connectTimeoutMs = 10_000;
 
 // int8 (count(*), bigint columns) and numeric (sum()) come back as strings by default, because they can exceed
 // 2^53. Counts and byte sizes of packages stay far below that, and the SQLite dialect answers with numbers, so
@@ -45,11 +44,15 @@ export async function openPostgresDatabase(
   const pool = new Pool({
     connectionString: url,
     max: Math.max(2, options.maxConnections ?? 10),
-    connectionTimeoutMillis: connectTimeoutMs,
+    // A database that does not answer (stopped, a network cut) fails a request with 503 after this long,
+    // instead of holding it until the operating system gives up on the TCP connection minutes later; at start,
+    // one attempt of --startup-wait's retries.
+    connectionTimeoutMillis: 15_000,
+    keepAlive: true,
     types: { getTypeParser },
   });
   pool.on('error', options.onIdleConnectionError ?? (() => {}));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: withFaultTranslation(new PostgresDialect({ pool })) });
   try {
     // The lock lives on one connection while the migrator works on others: the pool always has two or more.
     await db.connection().execute(async (connection) => {

@@ -8,9 +8,10 @@ import {
 import type { AdvisoryImportSummary, AdvisoryInput, AdvisoryStore, Clock } from '../../packages/ports.ts';
 import type { VulnerabilityAdvisory } from '../../protocol/vulnerability-info.ts';
 import { toAdvisory } from './advisory-rows.ts';
-import { appendCatalogEntry, type CatalogLock, noCatalogLock } from './catalog-log.ts';
+import { appendCatalogEntry } from './catalog-log.ts';
 import type { Database } from './schema.ts';
 import { toPackageVersion } from './sql-package-store.ts';
+import { sqliteWriteLocks, type WriteLocks } from './write-locks.ts';
 
 /** Stay below SQLite's bound-parameter limit in `IN (...)` lists. */
 const chunkSize = 500;
@@ -23,12 +24,12 @@ function chunks<T>(items: readonly T[]): T[][] {
 
 export class SqlAdvisoryStore implements AdvisoryStore {
   readonly #db: Kysely<Database>;
-  readonly #catalogLock: CatalogLock;
+  readonly #locks: WriteLocks;
   readonly #clock: Clock;
 
-  constructor(db: Kysely<Database>, options: { catalogLock?: CatalogLock; clock?: Clock } = {}) {
+  constructor(db: Kysely<Database>, options: { locks?: WriteLocks; clock?: Clock } = {}) {
     this.#db = db;
-    this.#catalogLock = options.catalogLock ?? noCatalogLock;
+    this.#locks = options.locks ?? sqliteWriteLocks;
     this.#clock = options.clock ?? { now: () => new Date() };
   }
 
@@ -64,6 +65,9 @@ export class SqlAdvisoryStore implements AdvisoryStore {
   ): Promise<AdvisoryImportSummary> {
     const now = this.#clock.now();
     return this.#db.transaction().execute(async (trx) => {
+      // An import changes the catalog leaves of any id and reads the advisories it replaces: it runs alone, after
+      // every change of an id in progress (whose leaf then reflects the advisories before it) and before the next.
+      await this.#locks.allPackageIds(trx);
       const before = (await trx.selectFrom('vulnerability_advisories').selectAll().execute()).map(toAdvisory);
       const plan = planAdvisoryImport(before, advisories, {
         replace: options.replace,
@@ -93,7 +97,7 @@ export class SqlAdvisoryStore implements AdvisoryStore {
           .execute();
         const versions = rows.map(toPackageVersion);
         for (const version of versionsWithChangedVulnerabilities(versions, before, plan.after)) {
-          await appendCatalogEntry(trx, this.#catalogLock, now, { type: 'PackageDetails', version });
+          await appendCatalogEntry(trx, this.#locks, now, { type: 'PackageDetails', version });
           catalogEntries++;
         }
       }

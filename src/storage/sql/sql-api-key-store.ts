@@ -25,14 +25,8 @@ export class SqlApiKeyStore implements ApiKeyStore {
   }
 
   async insert(key: StoredApiKey): Promise<'inserted' | 'duplicate-name'> {
-    // Names are unique (schema); checked first so that the answer does not depend on driver error shapes.
-    const taken = await this.#db
-      .selectFrom('api_keys')
-      .select('key_id')
-      .where('name', '=', key.name)
-      .executeTakeFirst();
-    if (taken) return 'duplicate-name';
-    await this.#db
+    // Names are unique (schema): of two keys created with one name at once, the second finds the name taken.
+    const result = await this.#db
       .insertInto('api_keys')
       .values({
         key_id: key.keyId,
@@ -45,7 +39,9 @@ export class SqlApiKeyStore implements ApiKeyStore {
         last_used: key.lastUsed ?? null,
         revoked: key.revoked ?? null,
       })
-      .execute();
+      .onConflict((oc) => oc.column('name').doNothing())
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate-name';
     return 'inserted';
   }
 

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Clock, PackageStore } from '../../packages/ports.ts';
 import type {
@@ -6,30 +7,43 @@ import type {
   PackageMetadata,
   PackageVersion,
 } from '../../protocol/package-version.ts';
-import { appendCatalogEntry, type CatalogLock, noCatalogLock } from './catalog-log.ts';
+import { appendCatalogEntry } from './catalog-log.ts';
 import type { Database, PackageVersionsTable } from './schema.ts';
+import { sqliteWriteLocks, type WriteLocks } from './write-locks.ts';
 
 export type SearchDocumentsRefresher = (trx: Transaction<Database>, lowerId: string) => Promise<void>;
 
+/** Ids per download-count transaction: few enough locks per transaction, few enough transactions per flush. */
+const downloadIdsPerTransaction = 100;
+
 /**
  * PackageStore over Kysely. Every change refreshes the dialect-specific search documents and appends to the
- * catalog in the same transaction, so search, catalog and packages never disagree.
+ * catalog in the same transaction, so search, catalog and packages never disagree; and every change of an id
+ * takes that id's write lock first (write-locks.ts), so concurrent changes of one id happen one after the other.
  */
 export class SqlPackageStore implements PackageStore {
   readonly #db: Kysely<Database>;
   readonly #refreshSearch: SearchDocumentsRefresher;
-  readonly #catalogLock: CatalogLock;
+  readonly #locks: WriteLocks;
   readonly #clock: Clock;
 
   constructor(
     db: Kysely<Database>,
     refreshSearch: SearchDocumentsRefresher,
-    options: { catalogLock?: CatalogLock; clock?: Clock } = {},
+    options: { locks?: WriteLocks; clock?: Clock } = {},
   ) {
     this.#db = db;
     this.#refreshSearch = refreshSearch;
-    this.#catalogLock = options.catalogLock ?? noCatalogLock;
+    this.#locks = options.locks ?? sqliteWriteLocks;
     this.#clock = options.clock ?? { now: () => new Date() };
+  }
+
+  /** One transaction that changes `lowerId`, after every other change of it that has begun. */
+  #changeOf<T>(lowerId: string, change: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute(async (trx) => {
+      await this.#locks.packageIds(trx, [lowerId]);
+      return change(trx);
+    });
   }
 
   /** Re-reads a version inside the transaction and records it in the catalog as PackageDetails. */
@@ -40,7 +54,7 @@ export class SqlPackageStore implements PackageStore {
       .where('lower_id', '=', lowerId)
       .where('lower_version', '=', lowerVersion)
       .executeTakeFirstOrThrow();
-    await appendCatalogEntry(trx, this.#catalogLock, this.#clock.now(), {
+    await appendCatalogEntry(trx, this.#locks, this.#clock.now(), {
       type: 'PackageDetails',
       version: toPackageVersion(row),
     });
@@ -66,7 +80,7 @@ export class SqlPackageStore implements PackageStore {
   }
 
   async insert(version: PackageVersion): Promise<'inserted' | 'duplicate'> {
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#changeOf(version.lowerId, async (trx) => {
       const result = await trx
         .insertInto('package_versions')
         .values(toPackageVersionRow(version))
@@ -80,7 +94,7 @@ export class SqlPackageStore implements PackageStore {
   }
 
   async setListed(lowerId: string, lowerVersion: string, listed: boolean): Promise<boolean> {
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#changeOf(lowerId, async (trx) => {
       const result = await trx
         .updateTable('package_versions')
         .set({ listed: listed ? 1 : 0 })
@@ -98,22 +112,32 @@ export class SqlPackageStore implements PackageStore {
     lowerId: string,
     lowerVersion: string,
     deprecation: PackageDeprecation | undefined,
-  ): Promise<boolean> {
-    return this.#db.transaction().execute(async (trx) => {
-      const result = await trx
-        .updateTable('package_versions')
-        .set({ deprecation: deprecation ? JSON.stringify(deprecation) : null })
+  ): Promise<'changed' | 'unchanged' | 'not-found'> {
+    const stored = deprecation ? JSON.stringify(deprecation) : null;
+    return this.#changeOf(lowerId, async (trx) => {
+      // Read and compared under the id's lock: of two identical deprecations at once, one changes the version
+      // and appends to the catalog, the other finds it already done.
+      const row = await trx
+        .selectFrom('package_versions')
+        .select('deprecation')
         .where('lower_id', '=', lowerId)
         .where('lower_version', '=', lowerVersion)
         .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) return false;
+      if (!row) return 'not-found';
+      if (sameDeprecation(row.deprecation, stored)) return 'unchanged';
+      await trx
+        .updateTable('package_versions')
+        .set({ deprecation: stored })
+        .where('lower_id', '=', lowerId)
+        .where('lower_version', '=', lowerVersion)
+        .execute();
       await this.#catalogDetails(trx, lowerId, lowerVersion);
-      return true;
+      return 'changed';
     });
   }
 
   async remove(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined> {
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#changeOf(lowerId, async (trx) => {
       const row = await trx
         .deleteFrom('package_versions')
         .where('lower_id', '=', lowerId)
@@ -123,7 +147,7 @@ export class SqlPackageStore implements PackageStore {
       if (!row) return undefined;
       await this.#refreshSearch(trx, lowerId);
       const removed = toPackageVersion(row);
-      await appendCatalogEntry(trx, this.#catalogLock, this.#clock.now(), {
+      await appendCatalogEntry(trx, this.#locks, this.#clock.now(), {
         type: 'PackageDelete',
         version: removed,
       });
@@ -134,37 +158,54 @@ export class SqlPackageStore implements PackageStore {
   async addDownloads(
     counts: ReadonlyMap<string, { lowerId: string; lowerVersion: string; count: number }>,
   ): Promise<void> {
-    if (counts.size === 0) return;
-    await this.#db.transaction().execute(async (trx) => {
-      const ids = new Set<string>();
-      for (const { lowerId, lowerVersion, count } of counts.values()) {
-        ids.add(lowerId);
-        await trx
-          .updateTable('package_versions')
-          .set((eb) => ({ downloads: eb('downloads', '+', count) }))
-          .where('lower_id', '=', lowerId)
-          .where('lower_version', '=', lowerVersion)
-          .execute();
-      }
-      for (const lowerId of ids) {
-        await trx
-          .updateTable('search_documents')
-          .set((eb) => ({
-            total_downloads: eb
-              .selectFrom('package_versions')
-              .select((s) => s.fn.coalesce(s.fn.sum<number>('downloads'), s.lit(0)).as('total'))
-              .where('lower_id', '=', lowerId),
-          }))
-          .where('lower_id', '=', lowerId)
-          .execute();
-      }
-    });
+    const byId = new Map<string, { lowerVersion: string; count: number }[]>();
+    for (const { lowerId, lowerVersion, count } of counts.values()) {
+      const versions = byId.get(lowerId) ?? [];
+      versions.push({ lowerVersion, count });
+      byId.set(lowerId, versions);
+    }
+    // In id order, a bounded number of ids per transaction, each id under its write lock: two nodes flushing at
+    // once never wait for each other in a cycle, and a push that rebuilds an id's search documents never
+    // overwrites the total of a flush that committed meanwhile.
+    const ids = [...byId.keys()].sort();
+    for (let i = 0; i < ids.length; i += downloadIdsPerTransaction) {
+      const part = ids.slice(i, i + downloadIdsPerTransaction);
+      await this.#db.transaction().execute(async (trx) => {
+        await this.#locks.packageIds(trx, part);
+        for (const lowerId of part) {
+          for (const { lowerVersion, count } of byId.get(lowerId) ?? []) {
+            await trx
+              .updateTable('package_versions')
+              .set((eb) => ({ downloads: eb('downloads', '+', count) }))
+              .where('lower_id', '=', lowerId)
+              .where('lower_version', '=', lowerVersion)
+              .execute();
+          }
+          await trx
+            .updateTable('search_documents')
+            .set((eb) => ({
+              total_downloads: eb
+                .selectFrom('package_versions')
+                .select((s) => s.fn.coalesce(s.fn.sum<number>('downloads'), s.lit(0)).as('total'))
+                .where('lower_id', '=', lowerId),
+            }))
+            .where('lower_id', '=', lowerId)
+            .execute();
+        }
+      });
+    }
   }
 
   async referencedBlobPrefixes(): Promise<string[]> {
     const rows = await this.#db.selectFrom('package_versions').select('blob_prefix').execute();
     return rows.map((row) => row.blob_prefix);
   }
+}
+
+/** Deprecations are stored as JSON written by this store; compared as values, whatever the key order. */
+function sameDeprecation(a: string | null, b: string | null): boolean {
+  if (a === null || b === null) return a === b;
+  return isDeepStrictEqual(JSON.parse(a), JSON.parse(b));
 }
 
 export function toPackageVersion(row: Selectable<PackageVersionsTable>): PackageVersion {

@@ -3,6 +3,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { SymbolFile, SymbolPackage, SymbolStore } from '../../packages/ports.ts';
 import type { Database, SymbolFilesTable } from './schema.ts';
+import { sqliteWriteLocks, type WriteLocks } from './write-locks.ts';
 
 const toSymbolFile = (row: Selectable<SymbolFilesTable>): SymbolFile => ({
   fileName: row.file_name,
@@ -18,9 +19,11 @@ class FileTaken extends Error {}
 
 export class SqlSymbolStore implements SymbolStore {
   readonly #db: Kysely<Database>;
+  readonly #locks: WriteLocks;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, options: { locks?: WriteLocks } = {}) {
     this.#db = db;
+    this.#locks = options.locks ?? sqliteWriteLocks;
   }
 
   async findPackage(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined> {
@@ -62,6 +65,7 @@ export class SqlSymbolStore implements SymbolStore {
   async insert(symbols: SymbolPackage): Promise<'inserted' | 'duplicate-package' | 'duplicate-file'> {
     try {
       return await this.#db.transaction().execute(async (trx) => {
+        await this.#locks.packageIds(trx, [symbols.lowerId]);
         const inserted = await trx
           .insertInto('symbol_packages')
           .values({
@@ -100,6 +104,7 @@ export class SqlSymbolStore implements SymbolStore {
 
   async remove(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined> {
     return this.#db.transaction().execute(async (trx) => {
+      await this.#locks.packageIds(trx, [lowerId]);
       const row = await trx
         .deleteFrom('symbol_packages')
         .where('lower_id', '=', lowerId)
