@@ -18,7 +18,6 @@ export interface PostgresDatabaseOptions {
   readonly requireFeed?: boolean;
 }
 
-
 // int8 (count(*), bigint columns) and numeric (sum()) come back as strings by default, because they can exceed
 // 2^53. Counts and byte sizes of packages stay far below that, and the SQLite dialect answers with numbers, so
 // parse them as numbers here: the store code then reads alike on both databases.
