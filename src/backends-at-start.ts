@@ -50,9 +50,13 @@ export function isUnreachable(error: unknown): boolean {
   return isUnreachable(e.cause);
 }
 
-/** The first line of what went wrong, with the error's code when the message does not say it. */
+/**
+ * The first line of what went wrong at the bottom (the driver's error, not the server fault a store wraps it in
+ * for HTTP clients), with the error's code when the message does not say it.
+ */
 export function describeFailure(error: unknown): string {
   const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorLike;
+  if (typeof e.cause === 'object' && e.cause !== null) return describeFailure(e.cause);
   let message = typeof e.message === 'string' && e.message !== '' ? e.message : String(error);
   if (message === String(error) && Array.isArray(e.errors) && e.errors.length > 0) {
     message = describeFailure(e.errors[0]);
