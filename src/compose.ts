@@ -5,12 +5,15 @@ import { join, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { connectAtStart, describeFailure, redactUrl } from './backends-at-start.ts';
 import { type Config, ConfigError, StartupError } from './config/config.ts';
 import { buildApp } from './http/app.ts';
 import { defaultServerTimeouts, type ServerTimeouts } from './http/server-timeouts.ts';
 import { createReadCaches, type Feed } from './http/feed.ts';
+import { Metrics } from './http/metrics.ts';
+import { clientAddressOf, requestLogLine } from './http/request-log.ts';
+import { createLogger } from './logger.ts';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
 import { claimTempFolder, type TempFolder } from './packages/temp-folders.ts';
@@ -46,12 +49,15 @@ interface OpenOptions {
   /** false: refuse a data directory or database that holds no feed yet (admin commands without --create). */
   readonly create: boolean;
   readonly logger: Logger;
+  /** Reads the database's state at each scrape: PostgreSQL's pool, SQLite's file size. */
+  readonly metrics?: Metrics | undefined;
 }
 
 const dataDirOption = '--data-dir / NUGGET_DATA_DIR';
 
 /** The embedded default loads neither pg nor the S3 SDK: the scale-out adapters are imported only when configured. */
 async function openMetadata(config: Config, dataDir: string, options: OpenOptions): Promise<Metadata> {
+  const { metrics } = options;
   if (config.database) {
     const url = config.database;
     const { openPostgresDatabase } = await import('./storage/sql/postgres-database.ts');
@@ -59,7 +65,11 @@ async function openMetadata(config: Config, dataDir: string, options: OpenOption
       await import('./storage/sql/postgres-search-index.ts');
     const db = await connectAtStart(
       { name: `PostgreSQL at ${redactUrl(url)}`, option: '--database / NUGGET_DATABASE_URL' },
-      () => openPostgresDatabase(url, { requireFeed: !options.create }),
+      () =>
+        openPostgresDatabase(url, {
+          requireFeed: !options.create,
+          onPool: (pool) => metrics?.watchPool(pool),
+        }),
       { waitMs: config.startupWait, logger: options.logger },
     );
     return {
@@ -80,6 +90,11 @@ async function openMetadata(config: Config, dataDir: string, options: OpenOption
     );
   }
   const { db, sqlite } = opened;
+  // An embedded database has no pool to watch; how big it has grown is worth a graph (page_count * page_size).
+  const pageSize = Number(sqlite.pragma('page_size', { simple: true }));
+  metrics?.gauge('nugget_sqlite_database_bytes', 'Size of the SQLite database file (without its WAL).', () =>
+    sqlite.open ? Number(sqlite.pragma('page_count', { simple: true })) * pageSize : 0,
+  );
   return {
     db,
     refreshSearch: refreshSearchDocuments,
@@ -194,10 +209,6 @@ export interface Nugget {
   close(): Promise<void>;
 }
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel });
-}
-
 export interface ComposeOptions {
   logger?: Logger;
   downloadFlushMs?: number;
@@ -216,7 +227,7 @@ export interface ComposeOptions {
 }
 
 export async function composeNugget(config: Config, options: ComposeOptions = {}): Promise<Nugget> {
-  const logger = options.logger ?? createLogger(config);
+  const logger = options.logger ?? (await createLogger(config));
   const https = await readTlsFiles(config);
   const dataDir = resolve(config.dataDir);
   const tempRoot = join(dataDir, 'tmp');
@@ -241,9 +252,11 @@ async function composeWithTempFolder(
   temp: TempFolder,
 ): Promise<Nugget> {
   const tempDir = temp.path;
+  const metrics = new Metrics();
   const { db, refreshSearch, search, locks, stamps } = await openMetadata(config, dataDir, {
     create: options.create ?? true,
     logger,
+    metrics,
   });
   let blobs: BlobStore;
   try {
@@ -273,9 +286,10 @@ async function composeWithTempFolder(
       windowMs: config.authFailureWindow,
     }),
     stamps,
-    caches: createReadCaches(
+    caches: createReadCaches({
+      metrics,
       // A private feed authenticates every request in Fastify: no raw-HTTP fast path there.
-      config.private
+      ...(config.private
         ? {}
         : {
             front: {
@@ -283,24 +297,21 @@ async function composeWithTempFolder(
               trustProxy: config.trustProxy,
               // The request line Fastify's hook writes for the answers it gives (app.ts), for these ones too.
               onServed: logger.isLevelEnabled('info')
-                ? (request, status, startedAt) =>
+                ? ({ request, status, ms }) =>
                     logger.info(
-                      {
-                        method: request.method,
-                        url: request.url,
+                      requestLogLine(request, {
                         status,
-                        ms: Number(process.hrtime.bigint() - startedAt) / 1e6,
-                        sessionId: request.headers['x-nuget-session-id'],
-                        protocolVersion: request.headers['x-nuget-protocol-version'],
-                        client: request.headers['user-agent'],
+                        ms,
+                        address: clientAddressOf(request, config.trustProxy),
                         cached: true,
-                      },
+                      }),
                       'request',
                     )
                 : undefined,
             },
-          },
-    ),
+          }),
+    }),
+    metrics,
     options: {
       apiKey: config.apiKey,
       private: config.private,
@@ -313,6 +324,7 @@ async function composeWithTempFolder(
       packageDetailsUrl: config.packageDetailsUrl,
       reportAbuseUrl: config.reportAbuseUrl,
       redirectDownloads: config.redirectDownloads,
+      metricsToken: config.metricsToken,
     },
   };
   const timeouts: ServerTimeouts = {
@@ -358,7 +370,7 @@ export async function composeFeedMigration(
   }
   // The source must be a feed; the destination is made one.
   requireFeed(source, dataDir);
-  const logger = createLogger(source);
+  const logger = await createLogger(source);
   const { SqlFeedCopier } = await import('./storage/sql/sql-feed-copier.ts');
   const from = await openMetadata(source, dataDir, { create: false, logger });
   const to = await openMetadata({ ...source, database: destination.database }, dataDir, {

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { addConfigOptions, ConfigError, configFromFlags, StartupError } from '../config/config.ts';
 import { NuggetError } from '../errors.ts';
+import { redactSecrets } from '../redact.ts';
 import { apikeyCommand } from './commands/apikey.ts';
 import { auditCommand } from './commands/audit.ts';
 import { backupCommands } from './commands/backup.ts';
@@ -56,7 +57,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
           ? 1
           : undefined;
     if (code === undefined) throw error;
-    for (const line of (error as Error).message.split('\n')) console.error(`nugget: ${line}`);
+    for (const line of redactSecrets((error as Error).message).split('\n')) console.error(`nugget: ${line}`);
     process.exit(code);
   }
 }

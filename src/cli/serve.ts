@@ -1,6 +1,8 @@
 // `nugget serve` (the default command): load config -> compose -> listen, then run until SIGTERM/SIGINT.
-import { composeNugget, createLogger } from '../compose.ts';
+import { composeNugget } from '../compose.ts';
 import { type Config, StartupError, startedByNpm } from '../config/config.ts';
+import { createLogger } from '../logger.ts';
+import { redactSecrets } from '../redact.ts';
 import { stopOnSignals, trackRequests } from './shutdown.ts';
 import { version } from './version.ts';
 
@@ -20,7 +22,7 @@ function listenFailure(error: unknown, config: Config): Error {
 }
 
 export async function serve(config: Config): Promise<void> {
-  const logger = createLogger(config);
+  const logger = await createLogger(config);
   logger.info({ version, node: process.version }, `starting nugget ${version} on Node.js ${process.version}`);
   const nugget = await composeNugget(config, { logger });
   const requests = trackRequests(nugget.app);
@@ -37,7 +39,7 @@ export async function serve(config: Config): Promise<void> {
   const base =
     config.publicUrl ?? `${scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   // A plain line (not JSON) so people and tests can find the feed URL.
-  process.stdout.write(`Service index: ${base}/v3/index.json\n`);
+  process.stdout.write(`Service index: ${redactSecrets(base)}/v3/index.json\n`);
 
   stopOnSignals({
     app: nugget.app,

@@ -102,6 +102,7 @@ describe('secrets from files', () => {
     '/etc/nugget/key': 'key-beside-config\r\n',
     '/run/secrets/db': 'postgres://nugget:pw@db/nugget\n',
     '/run/secrets/empty': '\n',
+    '/run/secrets/token': 'a-metrics-token-of-32-characters\n',
   };
   const readSecret = (at: string) => {
     const text = secrets[at];
@@ -130,6 +131,12 @@ describe('secrets from files', () => {
       { env: { NUGGET_DATABASE_URL_FILE: '/run/secrets/db' } },
       'database',
       'postgres://nugget:pw@db/nugget',
+    ],
+    [
+      'NUGGET_METRICS_TOKEN_FILE',
+      { env: { NUGGET_METRICS_TOKEN_FILE: '/run/secrets/token' } },
+      'metricsToken',
+      'a-metrics-token-of-32-characters',
     ],
     [
       'the environment file over the config file value',

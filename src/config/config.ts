@@ -1,6 +1,6 @@
 // The one configuration schema, and where its values come from. Precedence, lowest first: the defaults below, the
 // config file (--config / NUGGET_CONFIG, TOML), NUGGET_* environment variables, command-line flags.
-// docs/configuration.md lists every option; keep the two in step. Why TOML: docs/decisions/0007-runtime-node-versions-config-and-stop.md.
+// docs/configuration.md lists every option; keep the two in step. Why TOML: docs/decisions/0009-runtime-node-versions-config-and-stop.md.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
@@ -66,6 +66,10 @@ export const configSchema = z.object({
   apiKey: z.string().min(1).optional(),
   publicUrl: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://nuget.example.com' })
+    // Every URL of every document starts with it, and documents are public: no credentials in it.
+    .refine((url) => new URL(url).username === '' && new URL(url).password === '', {
+      error: 'must not contain a user name or password: every URL the feed serves starts with it',
+    })
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
   trustProxy: booleanText.default(false),
@@ -116,6 +120,10 @@ export const configSchema = z.object({
   /** Milliseconds in which authFailureLimit spent failures are forgiven. A number is seconds. */
   authFailureWindow: duration.default(60_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** JSON lines (default, for log collectors) or pretty lines for people (docs/operations.md). */
+  logFormat: z.enum(['json', 'pretty']).default('json'),
+  /** When set, /metrics answers only `Authorization: Bearer <token>` (docs/operations.md, "Metrics"). */
+  metricsToken: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
   /** Answer nupkg downloads with 302 to a presigned object-store URL (S3 storage only; docs/deployment.md). */
   redirectDownloads: booleanText.default(false),
   /** Milliseconds to keep retrying an unreachable PostgreSQL or S3 store at start; 0 tries once. */
@@ -284,6 +292,19 @@ const options: readonly OptionSpec[] = [
     flag: '--log-level <level>',
     env: 'NUGGET_LOG_LEVEL',
     help: 'fatal, error, warn, info (default), debug, trace or silent',
+  },
+  {
+    key: 'logFormat',
+    flag: '--log-format <json|pretty>',
+    env: 'NUGGET_LOG_FORMAT',
+    help: 'json lines (default) or pretty lines for people',
+  },
+  {
+    key: 'metricsToken',
+    flag: '--metrics-token <token>',
+    env: 'NUGGET_METRICS_TOKEN',
+    help: 'the bearer token /metrics requires (default: /metrics is as open as the feed)',
+    secret: true,
   },
 ];
 

@@ -3,6 +3,7 @@ import type { ApiKeyStore, AuditLog } from '../auth/ports.ts';
 import type { DownloadCounter } from '../packages/download-counter.ts';
 import type { PackageVersion } from '../protocol/package-version.ts';
 import { FrontCache, type FrontCacheOptions } from './front-cache.ts';
+import type { Metrics } from './metrics.ts';
 import { ByteLru } from './byte-lru.ts';
 import { type CachedResponse, StampedCache } from './response-cache.ts';
 import type { DeleteBehavior } from '../packages/manage-package.ts';
@@ -27,15 +28,15 @@ export interface ReadCaches {
   readonly front?: FrontCache | undefined;
 }
 
-export function createReadCaches(
-  options: {
-    maxBytes?: number;
-    front?: { stamps: ChangeStamps; trustProxy: boolean; onServed?: FrontCacheOptions['onServed'] };
-  } = {},
-): ReadCaches {
+export function createReadCaches(options: {
+  metrics: Metrics;
+  maxBytes?: number;
+  front?: { stamps: ChangeStamps; trustProxy: boolean; onServed?: FrontCacheOptions['onServed'] };
+}): ReadCaches {
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   const sync = options.front?.stamps.sync;
-  return {
+  const { metrics } = options;
+  const caches: ReadCaches = {
     responses: new StampedCache(maxBytes),
     versions: new StampedCache(maxBytes / 8),
     files: new ByteLru(maxBytes),
@@ -44,10 +45,16 @@ export function createReadCaches(
         ? new FrontCache(sync, {
             trustProxy: options.front.trustProxy,
             maxBytes,
+            metrics: metrics.requests,
             onServed: options.front.onServed,
           })
         : undefined,
   };
+  metrics.watchCache('responses', caches.responses.stats);
+  metrics.watchCache('versions', caches.versions.stats);
+  metrics.watchCache('files', caches.files.stats);
+  if (caches.front) metrics.watchCache('front', caches.front.stats);
+  return caches;
 }
 
 /** What the HTTP layer needs; built in compose.ts. */
@@ -68,6 +75,8 @@ export interface Feed {
   /** The latest change, for the feed or one id: what validates every cached read. */
   readonly stamps: ChangeStamps;
   readonly caches: ReadCaches;
+  /** Prometheus metrics (GET /metrics). */
+  readonly metrics: Metrics;
   readonly options: FeedOptions;
 }
 
@@ -87,4 +96,8 @@ export interface FeedOptions {
   readonly reportAbuseUrl?: string | undefined;
   /** Answer .nupkg downloads with 302 to the blob store's presigned URL, when the store can sign one. */
   readonly redirectDownloads?: boolean | undefined;
+  /** The bearer token GET /metrics requires; without one, /metrics is as open as the feed (routes/operations.ts). */
+  readonly metricsToken?: string | undefined;
+  /** How long a /health/ready result is kept (default 2 s; readiness.ts). */
+  readonly readinessCacheMs?: number | undefined;
 }

@@ -17,6 +17,8 @@ export function privateFeed(app: FastifyInstance, feed: Feed): void {
 
   app.addHook('onRequest', async (request, reply) => {
     if (!reads.has(request.method)) return;
+    // Health answers need none (they say nothing about packages); /metrics with --metrics-token checks its own.
+    if (request.routeOptions.config.access !== undefined) return;
     const presented = apiKeyHeader(request) ?? basicPassword(request);
     if (!presented) {
       reply.header('www-authenticate', basicChallenge);

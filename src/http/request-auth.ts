@@ -34,6 +34,29 @@ export function basicPassword(request: FastifyRequest): string | undefined {
 }
 
 /**
+ * 429 with Retry-After while the client's address is over the failed-authentication limit; otherwise the address
+ * and the time to record a failure against.
+ */
+export function refuseWhileOverLimit(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  feed: Feed,
+): { address: string; now: Date } {
+  const address = clientAddress(request);
+  const now = feed.clock.now();
+  const wait = feed.authFailures.retryAfterSeconds(address, now);
+  if (wait !== undefined) {
+    reply.header('retry-after', String(wait));
+    throw new NuggetError(
+      'TooMany',
+      'too_many_failed_authentications',
+      `Too many requests with wrong credentials from ${address}: try again in ${wait} s with valid credentials.`,
+    );
+  }
+  return { address, now };
+}
+
+/**
  * Checks a presented key, counting a failure against the client's address: 429 with Retry-After while the
  * address is over the limit, otherwise the principal or an error of `failureKind` with the reason.
  */
@@ -44,17 +67,7 @@ export async function authenticateKey(
   presented: string,
   failureKind: 'Forbidden' | 'Unauthenticated',
 ): Promise<Principal> {
-  const address = clientAddress(request);
-  const now = feed.clock.now();
-  const wait = feed.authFailures.retryAfterSeconds(address, now);
-  if (wait !== undefined) {
-    reply.header('retry-after', String(wait));
-    throw new NuggetError(
-      'TooMany',
-      'too_many_failed_authentications',
-      `Too many requests with wrong credentials from ${address}: try again in ${wait} s with a valid key.`,
-    );
-  }
+  const { address, now } = refuseWhileOverLimit(request, reply, feed);
   const result = await authenticate(
     { apiKeys: feed.apiKeys, clock: feed.clock, bootstrapKey: feed.options.apiKey },
     presented,

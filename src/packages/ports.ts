@@ -61,8 +61,16 @@ export interface PackageSearchPorts {
 }
 
 export interface StoredBlob {
+  /** The blob's bytes, or those of the range asked for. */
   readonly stream: Readable;
+  /** The size of the whole blob, also when a range was asked for. */
   readonly size: number;
+}
+
+/** Bytes `start` to `end` of a blob, both included (as in HTTP's Content-Range). */
+export interface BlobRange {
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface BlobStore {
@@ -72,7 +80,8 @@ export interface BlobStore {
    */
   putFile(key: string, sourcePath: string): Promise<void>;
   put(key: string, bytes: Uint8Array): Promise<void>;
-  open(key: string): Promise<StoredBlob | undefined>;
+  /** The blob, or only `range` of it (a download resumed with `Range`), which must lie within the blob. */
+  open(key: string, range?: BlobRange): Promise<StoredBlob | undefined>;
   /**
    * Removes every blob whose key starts with `prefix`; nothing to remove is not an error. A store with folders
    * also removes those the removal leaves empty.

@@ -65,6 +65,19 @@ describe('which backends a composition loads', () => {
     );
   });
 
+  test('a node nobody scrapes, with JSON logs, loads neither prom-client nor pino-pretty', async () => {
+    const { urls, error } = await modulesLoadedBy({
+      dataDir: path.join(scratch, 'unscraped'),
+      logLevel: 'silent',
+    });
+    assert.equal(error, undefined);
+    assert.deepEqual(
+      urls.filter((url) => /\/node_modules\/(prom-client|pino-pretty)\//.test(url)),
+      [],
+      'prom-client is loaded at the first GET /metrics, pino-pretty only for --log-format pretty',
+    );
+  });
+
   test('--storage s3://... loads the AWS SDK (and still not pg; here it cannot connect, which is after loading)', async () => {
     const { urls, error } = await modulesLoadedBy({
       dataDir: path.join(scratch, 's3'),

@@ -12,6 +12,7 @@ import { buildVersionList } from '../../protocol/package-content.ts';
 import type { EmbeddedFileKind, PackageVersion } from '../../protocol/package-version.ts';
 import type { Feed } from '../feed.ts';
 import { sendCachedJson, type StampedValue } from '../response-cache.ts';
+import { blobEntityTag, sendStoredFile } from '../send.ts';
 
 const noSuchPackage = (id: string) =>
   notFound('package_not_found', `There is no package '${id}' on this feed.`);
@@ -102,7 +103,7 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
     found: StampedValue<PackageVersion>,
     key: string,
     contentType: string | ((bytes: Buffer) => string),
-    onHit?: () => void,
+    onDownload?: () => void,
   ) {
     const { value: pkg } = found;
     const blob = await readBlob(key);
@@ -110,24 +111,30 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
     const bytes = Buffer.isBuffer(blob);
     const type =
       typeof contentType === 'string' ? contentType : bytes ? contentType(blob) : 'application/octet-stream';
+    const etag = blobEntityTag(key);
     if (bytes) {
       // Valid while the version's stamps stand: a hard delete moves them, and the fast path stops serving it.
       feed.caches.front?.put(request.raw, {
         status: 200,
-        headers: { 'content-type': type, 'cache-control': immutable },
+        headers: { 'content-type': type, 'cache-control': immutable, 'accept-ranges': 'bytes' },
         body: blob,
+        etag,
+        ranges: true,
+        route: request.routeOptions.url ?? '',
         global: found.global,
         lowerId: pkg.lowerId,
         scoped: found.scoped,
         expiresAt: found.expiresAt,
-        onHit,
+        onHit: onDownload,
       });
     }
-    return reply
-      .header('content-type', type)
-      .header('content-length', bytes ? blob.length : blob.size)
-      .header('cache-control', immutable)
-      .send(bytes ? blob : blob.stream);
+    return sendStoredFile(request, reply, blob, {
+      etag,
+      contentType: type,
+      cacheControl: immutable,
+      openRange: (range) => feed.blobs.open(key, range),
+      onDownload,
+    });
   }
 
   app.get<{ Params: { id: string } }>('/v3/flatcontainer/:id/index.json', async (request, reply) => {
@@ -159,8 +166,9 @@ export function packageContentRoutes(app: FastifyInstance, feed: Feed): void {
           throw noSuchVersion(id, version);
         }
         const countDownload = () => feed.downloads.record(pkg.lowerId, pkg.lowerVersion);
-        if (request.method === 'GET') countDownload();
         if (feed.options.redirectDownloads && feed.blobs.presignedUrl) {
+          // The object store answers Range and If-Range itself (docs/operations.md, "Ranges").
+          if (request.method === 'GET') countDownload();
           return reply
             .header('cache-control', 'no-cache')
             .redirect(

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { deletePackage, setListed } from '../../packages/manage-package.ts';
 import { publishPackage } from '../../packages/publish-package.ts';
 import type { Feed } from '../feed.ts';
-import { receivePackage, pushBody } from '../receive-package.ts';
+import { countedPush } from '../metrics.ts';
+import { pushBody, receivePackage } from '../receive-package.ts';
 import { audited, requireAllowed, requireApiKey } from '../request-auth.ts';
 
 interface PackageParams {
@@ -20,27 +21,30 @@ export function packagePublishRoutes(app: FastifyInstance, feed: Feed): void {
   // version of an existing id push) once the nuspec is read, before anything is stored.
   // Each write is audited before it is answered: an acknowledged write always has its record.
   app.put('/v3/package', { config: { requestBody: pushBody } }, async (request, reply) => {
-    await audited(feed, request, { action: 'push' }, async (note) => {
-      const principal = await requireApiKey(request, reply, feed, ['push-new', 'push']);
-      const upload = await receivePackage(request, feed.options);
-      try {
-        const published = await publishPackage(
-          {
-            ...feed,
-            authorize: async (candidate) => {
-              note.packageId = candidate.id;
-              note.version = candidate.fullVersion;
-              const isNewId = (await feed.packages.findVersions(candidate.lowerId)).length === 0;
-              requireAllowed(principal, isNewId ? 'push-new' : 'push', candidate.id);
+    await countedPush(feed, 'package', () =>
+      audited(feed, request, { action: 'push' }, async (note) => {
+        const principal = await requireApiKey(request, reply, feed, ['push-new', 'push']);
+        const upload = await receivePackage(request, feed.options);
+        try {
+          const published = await publishPackage(
+            {
+              ...feed,
+              authorize: async (candidate) => {
+                note.packageId = candidate.id;
+                note.version = candidate.fullVersion;
+                const isNewId = (await feed.packages.findVersions(candidate.lowerId)).length === 0;
+                requireAllowed(principal, isNewId ? 'push-new' : 'push', candidate.id);
+              },
             },
-          },
-          upload,
-        );
-        request.log.info({ id: published.id, version: published.fullVersion }, 'package published');
-      } finally {
-        await upload.discard();
-      }
-    });
+            upload,
+          );
+          request.log.info({ id: published.id, version: published.fullVersion }, 'package published');
+          return upload.size;
+        } finally {
+          await upload.discard();
+        }
+      }),
+    );
     return reply.code(201).send();
   });
 

@@ -19,6 +19,8 @@ export function serviceIndexRoutes(app: FastifyInstance, feed: Feed): void {
         packageDetailsUrl: feed.options.packageDetailsUrl,
         reportAbuseUrl: feed.options.reportAbuseUrl,
       }),
+      // Clients and proxies may revalidate the index instead of fetching it again (RFC 9110 §13.1.2).
+      { etag: true },
     );
   });
 }

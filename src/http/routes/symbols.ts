@@ -6,8 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import { openSymbolFile } from '../../packages/open-symbol-file.ts';
 import { publishSymbolPackage } from '../../packages/publish-symbol-package.ts';
 import type { Feed } from '../feed.ts';
-import { receivePackage, pushBody } from '../receive-package.ts';
+import { countedPush } from '../metrics.ts';
+import { pushBody, receivePackage } from '../receive-package.ts';
 import { audited, requireAllowed, requireApiKey } from '../request-auth.ts';
+import { blobEntityTag, sendStoredFile } from '../send.ts';
 
 // A file under a given key never changes: the key is the PDB's own id.
 const immutable = 'public, max-age=31536000, immutable';
@@ -16,30 +18,33 @@ export function symbolRoutes(app: FastifyInstance, feed: Feed): void {
   // The client appends '/' to the @id (client-behaviour.md §1.5): the router ignores trailing slashes.
   // Bodies arrive as multipart, or raw application/octet-stream (parser registered by packagePublishRoutes).
   app.put('/v3/symbol-package', { config: { requestBody: pushBody } }, async (request, reply) => {
-    await audited(feed, request, { action: 'push-symbols' }, async (note) => {
-      const principal = await requireApiKey(request, reply, feed, ['push-symbols']);
-      const upload = await receivePackage(request, feed.options);
-      try {
-        const symbols = await publishSymbolPackage(
-          {
-            ...feed,
-            tempDir: feed.options.tempDir,
-            authorize: async ({ id, version }) => {
-              note.packageId = id;
-              note.version = version;
-              requireAllowed(principal, 'push-symbols', id);
+    await countedPush(feed, 'symbols', () =>
+      audited(feed, request, { action: 'push-symbols' }, async (note) => {
+        const principal = await requireApiKey(request, reply, feed, ['push-symbols']);
+        const upload = await receivePackage(request, feed.options);
+        try {
+          const symbols = await publishSymbolPackage(
+            {
+              ...feed,
+              tempDir: feed.options.tempDir,
+              authorize: async ({ id, version }) => {
+                note.packageId = id;
+                note.version = version;
+                requireAllowed(principal, 'push-symbols', id);
+              },
             },
-          },
-          upload,
-        );
-        request.log.info(
-          { id: symbols.lowerId, version: symbols.lowerVersion, files: symbols.files.length },
-          'symbol package published',
-        );
-      } finally {
-        await upload.discard();
-      }
-    });
+            upload,
+          );
+          request.log.info(
+            { id: symbols.lowerId, version: symbols.lowerVersion, files: symbols.files.length },
+            'symbol package published',
+          );
+          return upload.size;
+        } finally {
+          await upload.discard();
+        }
+      }),
+    );
     return reply.code(201).send();
   });
 
@@ -48,12 +53,14 @@ export function symbolRoutes(app: FastifyInstance, feed: Feed): void {
     '/v3/symbols/:file/:key/:file2',
     async (request, reply) => {
       const { file, key, file2 } = request.params;
-      const { blob } = await openSymbolFile(feed, { fileName: file, symbolKey: key, fileName2: file2 });
-      return reply
-        .header('content-type', 'application/octet-stream')
-        .header('content-length', blob.size)
-        .header('cache-control', immutable)
-        .send(blob.stream);
+      const symbol = await openSymbolFile(feed, { fileName: file, symbolKey: key, fileName2: file2 });
+      const { blobKey } = symbol.file;
+      return sendStoredFile(request, reply, symbol.blob, {
+        etag: blobEntityTag(blobKey),
+        contentType: 'application/octet-stream',
+        cacheControl: immutable,
+        openRange: (range) => feed.blobs.open(blobKey, range),
+      });
     },
   );
 }

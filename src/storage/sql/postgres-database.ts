@@ -16,6 +16,12 @@ export interface PostgresDatabaseOptions {
   readonly onIdleConnectionError?: (error: Error) => void;
   /** Refuse a database that holds no nugget schema yet instead of creating one (admin commands, docs/cli). */
   readonly requireFeed?: boolean;
+  /** Receives the pool, whose connection counts the metrics read (docs/operations.md, "Metrics"). */
+  readonly onPool?: (pool: {
+    readonly totalCount: number;
+    readonly idleCount: number;
+    readonly waitingCount: number;
+  }) => void;
 }
 
 // int8 (count(*), bigint columns) and numeric (sum()) come back as strings by default, because they can exceed
@@ -51,6 +57,7 @@ export async function openPostgresDatabase(
     types: { getTypeParser },
   });
   pool.on('error', options.onIdleConnectionError ?? (() => {}));
+  options.onPool?.(pool);
   const db = new Kysely<Database>({ dialect: withFaultTranslation(new PostgresDialect({ pool })) });
   try {
     // The lock lives on one connection while the migrator works on others: the pool always has two or more.
