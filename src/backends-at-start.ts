@@ -111,14 +111,3 @@ export async function connectAtStart<T>(
     );
   }
 }
-
-/** A postgres:// URL without its password, to name in messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the configured URL';
-  }
-}

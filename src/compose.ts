@@ -6,9 +6,10 @@ import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { connectAtStart, describeFailure, redactUrl } from './backends-at-start.ts';
+import { connectAtStart, describeFailure } from './backends-at-start.ts';
 import { type Config, ConfigError, StartupError } from './config/config.ts';
 import { buildApp } from './http/app.ts';
+import { redactSecrets } from './redact.ts';
 import { defaultServerTimeouts, type ServerTimeouts } from './http/server-timeouts.ts';
 import { createReadCaches, type Feed } from './http/feed.ts';
 import { Metrics } from './http/metrics.ts';
@@ -64,7 +65,7 @@ async function openMetadata(config: Config, dataDir: string, options: OpenOption
     const { PostgresSearchIndex, refreshPostgresSearchDocuments } =
       await import('./storage/sql/postgres-search-index.ts');
     const db = await connectAtStart(
-      { name: `PostgreSQL at ${redactUrl(url)}`, option: '--database / NUGGET_DATABASE_URL' },
+      { name: `PostgreSQL at ${redactSecrets(url)}`, option: '--database / NUGGET_DATABASE_URL' },
       () =>
         openPostgresDatabase(url, {
           requireFeed: !options.create,

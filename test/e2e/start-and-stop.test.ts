@@ -143,7 +143,7 @@ describe('a start that cannot succeed: one line naming what to fix, non-zero exi
         ...['--database', `postgres://nugget:secret-password@127.0.0.1:${await closedPort()}/nugget`],
       ],
       code: 1,
-      line: /cannot use PostgreSQL at postgres:\/\/nugget:\*\*\*@127\.0\.0\.1:\d+\/nugget: .*ECONNREFUSED.*--database \/ NUGGET_DATABASE_URL/,
+      line: /cannot use PostgreSQL at postgres:\/\/nugget:\[REDACTED\]@127\.0\.0\.1:\d+\/nugget: .*ECONNREFUSED.*--database \/ NUGGET_DATABASE_URL/,
     },
     {
       name: 'the S3 store cannot be reached',
