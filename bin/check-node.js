@@ -1,6 +1,6 @@
 // The Node.js versions nugget runs on, checked before any TypeScript is loaded: on an older Node the first .ts
 // import would fail with ERR_UNKNOWN_FILE_EXTENSION, which says nothing about the version. Plain JavaScript of
-// an old enough dialect that every Node with ES modules can read it. Why this version: docs/decisions/0009-runtime-node-versions-config-and-stop.md.
+// an old enough dialect that every Node with ES modules can read it. Why this version: docs/decisions/0010-runtime-node-versions-config-and-stop.md.
 // `node bin/check-node.js` (npm's prepare, run by npm ci and npm install in a checkout) prints the same message and fails the install.
 
 /** Type stripping without a flag came in 22.18.0, undici 8 needs 22.19.0; package.json's engines says the same. */

@@ -1,6 +1,6 @@
 // The one configuration schema, and where its values come from. Precedence, lowest first: the defaults below, the
 // config file (--config / NUGGET_CONFIG, TOML), NUGGET_* environment variables, command-line flags.
-// docs/configuration.md lists every option; keep the two in step. Why TOML: docs/decisions/0009-runtime-node-versions-config-and-stop.md.
+// docs/configuration.md lists every option; keep the two in step. Why TOML: docs/decisions/0010-runtime-node-versions-config-and-stop.md.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';

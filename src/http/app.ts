@@ -1,4 +1,3 @@
-import multipart from '@fastify/multipart';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, {
   type FastifyInstance,
@@ -110,7 +109,6 @@ export async function buildApp(feed: Feed, options: AppOptions = {}): Promise<Fa
   installErrorHandling(app);
   installSecurityHeaders(app);
   installRequestGuards(app, { bodyIdleMs: timeouts.bodyIdleMs });
-  await app.register(multipart, { throwFileSizeLimit: true });
 
   app.addHook('onResponse', (request, reply, done) => {
     recordAnswer(request, reply);

@@ -143,7 +143,7 @@ export interface AdvisoryStore {
   findAdvisories(lowerIds: readonly string[]): Promise<VulnerabilityAdvisory[]>;
   /** Every advisory, in no particular order. */
   listAdvisories(): Promise<VulnerabilityAdvisory[]>;
-  /** The latest `updated` of any advisory; undefined when there is none (VulnerabilityInfo is then not advertised). */
+  /** The latest `updated` of any advisory; undefined when there is none (the VulnerabilityInfo page is then empty). */
   lastUpdated(): Promise<string | undefined>;
   /**
    * Adds or changes the given advisories (with `replace`, also removes every other one) in one transaction that
@@ -181,13 +181,20 @@ export interface SymbolPackage {
 
 export interface SymbolStore {
   findPackage(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined>;
-  /** Lookup by lower-cased file name and key. */
+  /**
+   * Lookup by lower-cased file name and key. Several packages may hold the same file (one build packed under two
+   * ids): any one of them answers, since a key names one content on the feed.
+   */
   findFile(fileName: string, symbolKey: string): Promise<SymbolFile | undefined>;
   /**
-   * Adds the package and its files in one transaction: 'duplicate-package' when (lower id, lower version)
-   * already has symbols, 'duplicate-file' when another package already serves one of the (file name, key) pairs.
+   * Adds the package and its files in one transaction. With `replacing` (the blob prefix of the version's current
+   * symbol package), that package and its files go in the same transaction. 'duplicate-package' when the version
+   * has symbols other than the ones `replacing` names (none expected without it): nothing changes then.
    */
-  insert(symbols: SymbolPackage): Promise<'inserted' | 'duplicate-package' | 'duplicate-file'>;
+  insert(
+    symbols: SymbolPackage,
+    options?: { replacing?: string | undefined },
+  ): Promise<'inserted' | 'duplicate-package'>;
   /** Removes a version's symbol package and files; returns what was removed. */
   remove(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined>;
   /** The blob prefix of every stored symbol package: what `nugget gc` must keep. */

@@ -563,3 +563,84 @@ export async function writeFiles(dir: string, files: Record<string, string | Buf
     await writeFile(file, content);
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Suites of ordered steps around one server.
+
+export type FeedSuite = {
+  /** For `before`: the SDK check, a workspace, the server, and a client environment whose only source it is. */
+  setUp(): Promise<void>;
+  /** For `after`: stops the server and removes the workspace, however far setUp got. */
+  tearDown(): Promise<void>;
+  feed(): FeedServer;
+  client(): DotnetEnv;
+  /** The server's base URL, e.g. http://127.0.0.1:43121 */
+  baseUrl(): string;
+  /** The tail of the server's output, for failure messages. */
+  serverLog(): string;
+};
+
+/** One nugget server and one isolated client (source name `nugget`) for a suite of steps. */
+export function feedSuite(name: string): FeedSuite {
+  let workspace: Workspace | undefined;
+  let server: FeedServer | undefined;
+  let client: DotnetEnv | undefined;
+  const feed = () => {
+    assert.ok(server, 'the server is not running');
+    return server;
+  };
+  return {
+    async setUp() {
+      await requireDotnet();
+      workspace = await createWorkspace(`nugget-e2e-${name}-`);
+      server = await startFeed(workspace);
+      client = await createDotnetEnv(workspace, {
+        name,
+        sources: [{ name: 'nugget', url: server.serviceIndexUrl }],
+      });
+    },
+    async tearDown() {
+      await server?.stop();
+      await workspace?.dispose();
+    },
+    feed,
+    client: () => {
+      assert.ok(client, 'the client environment was not created');
+      return client;
+    },
+    baseUrl: () => feed().serviceIndexUrl.replace(/\/v3\/index\.json$/, ''),
+    serverLog: () => `--- nugget output (tail) ---\n${(server?.output() ?? '(not started)').slice(-8000)}`,
+  };
+}
+
+/** Steps that build on each other: a step fails at once, saying why, when the one before it did not complete. */
+export function orderedSteps(): { require(step: number): void; completed(step: number): void } {
+  let done = 0;
+  return {
+    require: (step) => assert.ok(done >= step, `step ${step} did not complete, so this step cannot run`),
+    completed: (step) => {
+      done = step;
+    },
+  };
+}
+
+/** Pushes package bytes over HTTP (multipart, as clients do) where the client under test is not the one pushing. */
+export async function pushNupkg(server: FeedServer, nupkg: Uint8Array): Promise<void> {
+  const body = new FormData();
+  body.append('package', new Blob([nupkg]), 'package.nupkg');
+  const response = await fetch(new URL('/v3/package', server.serviceIndexUrl), {
+    method: 'PUT',
+    headers: { 'x-nuget-apikey': server.apiKey },
+    body,
+  });
+  assert.equal(response.status, 201, `push: ${response.status} ${await response.text()}`);
+}
+
+/** Unlists a version (DELETE on PackagePublish, the server's default delete behaviour). */
+export async function unlistVersion(server: FeedServer, id: string, version: string): Promise<void> {
+  const response = await fetch(new URL(`/v3/package/${id}/${version}`, server.serviceIndexUrl), {
+    method: 'DELETE',
+    headers: { 'x-nuget-apikey': server.apiKey },
+  });
+  assert.equal(response.status, 204, `unlist: ${response.status} ${await response.text()}`);
+}

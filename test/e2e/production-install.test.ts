@@ -1,5 +1,5 @@
 // A production install as the README and docs/deployment.md describe it, on the lowest Node.js nugget claims to
-// run on (bin/check-node.js, docs/decisions/0009-runtime-node-versions-config-and-stop.md): `npm ci --omit=dev` in a copy of the project,
+// run on (bin/check-node.js, docs/decisions/0010-runtime-node-versions-config-and-stop.md): `npm ci --omit=dev` in a copy of the project,
 // `npm start` with a config file and the key from a file, then the real dotnet client pushes and restores.
 // A Node.js just below the minimum gets one clear line from the `nugget` command and from `npm ci`, and a packed
 // tarball installs globally and serves. Node.js itself comes from the npm registry (node-<os>-<arch>) into

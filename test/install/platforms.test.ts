@@ -1,5 +1,5 @@
 // `npm ci` must work on every platform people run nugget on, not only on the Linux x64 machines this project is
-// built on (docs/decisions/0009-runtime-node-versions-config-and-stop.md). npm resolves the lock file for another platform with
+// built on (docs/decisions/0010-runtime-node-versions-config-and-stop.md). npm resolves the lock file for another platform with
 // `--os`/`--cpu` without installing anything; those flags only steer optional dependencies, so a required
 // package built for one platform would still be planned for every other. This test therefore checks each package
 // in the plan against the os/cpu the lock file records for it, as npm checks them when it really installs.

@@ -5,7 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Kysely, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Pool } from 'pg';
 import type { PackageSearchPorts } from '../../src/packages/ports.ts';
 import type { PackageVersion } from '../../src/protocol/package-version.ts';
 import {
@@ -28,6 +29,7 @@ import { SqlCatalogStore } from '../../src/storage/sql/sql-catalog-store.ts';
 import { symbolStoreContract } from '../../src/storage/contracts/symbol-store-contract.ts';
 import { SqlSymbolStore } from '../../src/storage/sql/sql-symbol-store.ts';
 import { postgresWriteLocks } from '../../src/storage/sql/write-locks.ts';
+import { symbolFilesMigrationTest } from './symbol-files-migration.ts';
 
 const server = await startPostgresServer();
 const databases: Kysely<Database>[] = [];
@@ -60,6 +62,14 @@ symbolStoreContract(
   'PostgreSQL',
   async () => new SqlSymbolStore(await openPostgres(), { locks: postgresWriteLocks }),
 );
+
+symbolFilesMigrationTest('PostgreSQL', 'postgres', async () => {
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new Pool({ connectionString: await server.createDatabase() }) }),
+  });
+  databases.push(db);
+  return db as Kysely<unknown>;
+});
 
 describe('PostgreSQL migrations', () => {
   it('migrate once when several nodes open a fresh database at the same time', async () => {

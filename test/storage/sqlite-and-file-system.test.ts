@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import type { Kysely } from 'kysely';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { FileSystemBlobStore } from '../../src/storage/blobs/file-system-blob-store.ts';
 import { blobStoreContract } from '../../src/storage/contracts/blob-store-contract.ts';
 import { catalogContract } from '../../src/storage/contracts/catalog-contract.ts';
@@ -15,6 +16,7 @@ import { symbolStoreContract } from '../../src/storage/contracts/symbol-store-co
 import { SqlSymbolStore } from '../../src/storage/sql/sql-symbol-store.ts';
 import { openSqliteDatabase } from '../../src/storage/sql/sqlite-database.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from '../../src/storage/sql/sqlite-search-index.ts';
+import { symbolFilesMigrationTest } from './symbol-files-migration.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'nugget-storage-'));
 const databases: Kysely<Database>[] = [];
@@ -40,6 +42,14 @@ symbolStoreContract('SQLite', async () => {
   const db = await openSqliteDatabase(join(root, `db-${n++}.sqlite`));
   databases.push(db);
   return new SqlSymbolStore(db);
+});
+
+symbolFilesMigrationTest('SQLite', 'sqlite', async () => {
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: new BetterSqlite3(join(root, `db-${n++}.sqlite`)) }),
+  });
+  databases.push(db);
+  return db as Kysely<unknown>;
 });
 
 blobStoreContract('file system', async () => new FileSystemBlobStore(join(root, `blobs-${n++}`)));

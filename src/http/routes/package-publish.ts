@@ -14,8 +14,11 @@ interface PackageParams {
 }
 
 export function packagePublishRoutes(app: FastifyInstance, feed: Feed): void {
-  // Raw (non-multipart) pushes: the body stream goes to receivePackage untouched.
-  app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+  // Push bodies, raw or multipart, go to receivePackage as the stream they arrive as (it reads the multipart
+  // framing itself, more leniently than form parsers do: multipart-package.ts).
+  app.addContentTypeParser(['application/octet-stream', 'multipart/form-data'], (_request, payload, done) =>
+    done(null, payload),
+  );
 
   // The key is checked before the body is read; whether it may push THIS id (a new id needs push-new, a new
   // version of an existing id push) once the nuspec is read, before anything is stored.

@@ -8,14 +8,11 @@ import { sendJson } from '../send.ts';
 
 export function serviceIndexRoutes(app: FastifyInstance, feed: Feed): void {
   app.get('/v3/index.json', async (request, reply) => {
-    // One cheap MAX() query: VulnerabilityInfo is advertised only while advisories exist.
-    const vulnerabilityInfo = (await feed.advisories.lastUpdated()) !== undefined;
     const urls = resourceUrls(baseUrlOf(request, feed.options));
     return sendJson(
       request,
       reply,
       buildServiceIndex(urls, {
-        vulnerabilityInfo,
         packageDetailsUrl: feed.options.packageDetailsUrl,
         reportAbuseUrl: feed.options.reportAbuseUrl,
       }),

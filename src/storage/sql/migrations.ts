@@ -195,6 +195,40 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0006-symbol-files-per-package': {
+      async up(db: Kysely<unknown>) {
+        // One PDB may belong to several packages (one build packed under two ids): a symbol file row per package
+        // that brought it, each with its own copy, so deleting one package never takes what another serves.
+        // SQLite cannot change a primary key in place: build the new table, copy, swap. Constraint and index names
+        // are schema-wide in PostgreSQL, so the new ones differ from the old table's.
+        await db.schema
+          .createTable('symbol_files_0006')
+          .addColumn('lower_id', 'text', (c) => c.notNull())
+          .addColumn('lower_version', 'text', (c) => c.notNull())
+          .addColumn('file_name', 'text', (c) => c.notNull())
+          .addColumn('symbol_key', 'text', (c) => c.notNull())
+          .addColumn('blob_key', 'text', (c) => c.notNull())
+          .addColumn('size', bigInteger, (c) => c.notNull())
+          .addPrimaryKeyConstraint('symbol_files_package_file_pk', [
+            'lower_id',
+            'lower_version',
+            'file_name',
+            'symbol_key',
+          ])
+          .execute();
+        await sql`INSERT INTO symbol_files_0006 (lower_id, lower_version, file_name, symbol_key, blob_key, size)
+          SELECT lower_id, lower_version, file_name, symbol_key, blob_key, size FROM symbol_files`.execute(
+          db,
+        );
+        await db.schema.dropTable('symbol_files').execute();
+        await db.schema.alterTable('symbol_files_0006').renameTo('symbol_files').execute();
+        await db.schema
+          .createIndex('symbol_files_file_key')
+          .on('symbol_files')
+          .columns(['file_name', 'symbol_key'])
+          .execute();
+      },
+    },
   };
 }
 
@@ -213,6 +247,12 @@ class InCodeMigrations implements MigrationProvider {
 /** Every migration's name, in the order they apply. */
 export const migrationNames = (dialect: SqlDialect = 'sqlite'): string[] =>
   Object.keys(migrationsFor(dialect)).sort();
+
+/** Applies the migrations up to and including `name`: for tests of a migration over the data before it. */
+export async function migrateUpTo(db: Kysely<unknown>, dialect: SqlDialect, name: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider: new InCodeMigrations(dialect) }).migrateTo(name);
+  if (error) throw error;
+}
 
 /** Applies every migration not yet applied; returns the names applied now. */
 export async function migrateToLatest(

@@ -21,7 +21,7 @@ const copiedTables: Readonly<Record<string, readonly string[]>> = {
   vulnerability_advisories: ['lower_id', 'url'],
   catalog_entries: ['seq'],
   symbol_packages: ['lower_id', 'lower_version'],
-  symbol_files: ['file_name', 'symbol_key'],
+  symbol_files: ['lower_id', 'lower_version', 'file_name', 'symbol_key'],
   replication_cursors: ['source'],
   api_keys: ['key_id'],
   audit_log: ['seq'],

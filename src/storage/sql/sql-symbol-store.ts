@@ -1,5 +1,6 @@
-// SymbolStore over Kysely: the symbol_packages and symbol_files tables of migration 0002. A symbol package and
-// its files are written and removed in one transaction, so a symbol server never serves half a push.
+// SymbolStore over Kysely: the symbol_packages and symbol_files tables (migrations 0002 and 0006). A symbol package
+// and its files are written, replaced and removed in one transaction, so a symbol server never serves half a push.
+// A file row belongs to one package: the same PDB brought by two packages has two rows, each with its own blob.
 import type { Kysely, Selectable } from 'kysely';
 import type { SymbolFile, SymbolPackage, SymbolStore } from '../../packages/ports.ts';
 import type { Database, SymbolFilesTable } from './schema.ts';
@@ -13,9 +14,6 @@ const toSymbolFile = (row: Selectable<SymbolFilesTable>): SymbolFile => ({
   blobKey: row.blob_key,
   size: Number(row.size),
 });
-
-/** Thrown inside the transaction to roll it back when a file is already served by another package. */
-class FileTaken extends Error {}
 
 export class SqlSymbolStore implements SymbolStore {
   readonly #db: Kysely<Database>;
@@ -40,6 +38,7 @@ export class SqlSymbolStore implements SymbolStore {
       .where('lower_id', '=', lowerId)
       .where('lower_version', '=', lowerVersion)
       .orderBy('file_name')
+      .orderBy('symbol_key')
       .execute();
     return {
       lowerId: row.lower_id,
@@ -58,48 +57,66 @@ export class SqlSymbolStore implements SymbolStore {
       .selectAll()
       .where('file_name', '=', fileName.toLowerCase())
       .where('symbol_key', '=', symbolKey.toLowerCase())
+      .orderBy('lower_id')
+      .orderBy('lower_version')
+      .limit(1)
       .executeTakeFirst();
     return row && toSymbolFile(row);
   }
 
-  async insert(symbols: SymbolPackage): Promise<'inserted' | 'duplicate-package' | 'duplicate-file'> {
-    try {
-      return await this.#db.transaction().execute(async (trx) => {
-        await this.#locks.packageIds(trx, [symbols.lowerId]);
-        const inserted = await trx
-          .insertInto('symbol_packages')
+  async insert(
+    symbols: SymbolPackage,
+    options: { replacing?: string | undefined } = {},
+  ): Promise<'inserted' | 'duplicate-package'> {
+    return this.#db.transaction().execute(async (trx) => {
+      await this.#locks.packageIds(trx, [symbols.lowerId]);
+      const { replacing } = options;
+      if (replacing !== undefined) {
+        // Only the symbols the caller saw: a push that replaced them meanwhile wins, this one is a duplicate.
+        const removed = await trx
+          .deleteFrom('symbol_packages')
+          .where('lower_id', '=', symbols.lowerId)
+          .where('lower_version', '=', symbols.lowerVersion)
+          .where('blob_prefix', '=', replacing)
+          .executeTakeFirst();
+        if (Number(removed.numDeletedRows) === 0) return 'duplicate-package' as const;
+        await trx
+          .deleteFrom('symbol_files')
+          .where('lower_id', '=', symbols.lowerId)
+          .where('lower_version', '=', symbols.lowerVersion)
+          .execute();
+      }
+      const inserted = await trx
+        .insertInto('symbol_packages')
+        .values({
+          lower_id: symbols.lowerId,
+          lower_version: symbols.lowerVersion,
+          blob_prefix: symbols.blobPrefix,
+          package_size: symbols.packageSize,
+          package_hash: symbols.packageHash,
+          published: symbols.published,
+        })
+        .onConflict((oc) => oc.columns(['lower_id', 'lower_version']).doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate-package' as const;
+      for (const file of symbols.files) {
+        await trx
+          .insertInto('symbol_files')
           .values({
             lower_id: symbols.lowerId,
             lower_version: symbols.lowerVersion,
-            blob_prefix: symbols.blobPrefix,
-            package_size: symbols.packageSize,
-            package_hash: symbols.packageHash,
-            published: symbols.published,
+            file_name: file.fileName.toLowerCase(),
+            symbol_key: file.symbolKey.toLowerCase(),
+            blob_key: file.blobKey,
+            size: file.size,
           })
-          .onConflict((oc) => oc.columns(['lower_id', 'lower_version']).doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate-package' as const;
-        for (const file of symbols.files) {
-          const result = await trx
-            .insertInto('symbol_files')
-            .values({
-              file_name: file.fileName.toLowerCase(),
-              symbol_key: file.symbolKey.toLowerCase(),
-              lower_id: symbols.lowerId,
-              lower_version: symbols.lowerVersion,
-              blob_key: file.blobKey,
-              size: file.size,
-            })
-            .onConflict((oc) => oc.columns(['file_name', 'symbol_key']).doNothing())
-            .executeTakeFirst();
-          if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) throw new FileTaken();
-        }
-        return 'inserted' as const;
-      });
-    } catch (error) {
-      if (error instanceof FileTaken) return 'duplicate-file';
-      throw error;
-    }
+          .onConflict((oc) =>
+            oc.columns(['lower_id', 'lower_version', 'file_name', 'symbol_key']).doNothing(),
+          )
+          .execute();
+      }
+      return 'inserted' as const;
+    });
   }
 
   async remove(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined> {
