@@ -91,7 +91,7 @@ export interface BlobStore {
   put(key: string, bytes: Uint8Array): Promise<void>;
   /**
    * Makes `toKey` hold what `fromKey` holds, without the bytes passing through nugget: a hard link on a file
-   * system (stored once), a server-side copy on S3. Promotion uses it (docs/decisions/0010-feeds-data-model-urls-and-promotion.md). Returns
+   * system (stored once), a server-side copy on S3. Promotion uses it (docs/decisions/0011-feeds-data-model-urls-and-promotion.md). Returns
    * false when there is nothing at `fromKey`.
    */
   copy(fromKey: string, toKey: string): Promise<boolean>;

@@ -56,6 +56,10 @@ export type FeedServer = {
   dataDir: string;
   /** Everything the server wrote to stdout/stderr so far (the last ~1 MB). */
   output(): string;
+  /** The server process, e.g. to send it signals. */
+  process: ChildProcess;
+  /** Settles when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 };
 
@@ -70,6 +74,10 @@ export type StartFeedOptions = {
   /** A data dir made already (e.g. by an older nugget, for an upgrade); overrides dataDirName. */
   dataDir?: string;
   startupTimeoutMs?: number;
+  /** The script node runs (default src/main.ts); bin/nugget.js for the `nugget` command. */
+  entry?: string;
+  /** Called with everything the server writes, also while it starts. */
+  onOutput?: (chunk: string) => void;
 };
 
 const maxKeptOutput = 1024 * 1024;
@@ -97,7 +105,7 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
   const startupTimeoutMs = options.startupTimeoutMs ?? 30_000;
   const dataDir = options.dataDir ?? (await workspace.makeDir(options.dataDirName ?? 'feed-data'));
   const args = [
-    'src/main.ts',
+    options.entry ?? 'src/main.ts',
     ...['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--api-key', apiKey],
     ...(options.extraArgs ?? []),
   ];
@@ -110,12 +118,13 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
   const output = outputCollector();
   let stdoutLines: string | undefined = '';
   let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
+  const exitStatus = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
       exited = true;
-      resolve();
+      resolve({ code, signal });
     });
   });
+  const exit = exitStatus.then(() => {});
 
   let onEarlyExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
   const serviceIndexUrl = await new Promise<string>((resolve, reject) => {
@@ -135,6 +144,7 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
     );
     child.stdout.on('data', (chunk: Buffer) => {
       output.add(chunk);
+      options.onOutput?.(chunk.toString());
       if (stdoutLines === undefined) return;
       stdoutLines += chunk.toString();
       const match = /Service index: (http\S+)/.exec(stdoutLines);
@@ -144,7 +154,10 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
         resolve(match[1]);
       }
     });
-    child.stderr.on('data', (chunk: Buffer) => output.add(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      output.add(chunk);
+      options.onOutput?.(chunk.toString());
+    });
     child.once('error', (error) => fail(`spawn failed: ${error.message}`));
     onEarlyExit = (code, signal) => fail(`it exited early (code ${code}, signal ${signal})`);
     child.once('exit', onEarlyExit);
@@ -156,6 +169,8 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
     apiKey,
     dataDir,
     output: () => output.text(),
+    process: child,
+    exited: exitStatus,
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');

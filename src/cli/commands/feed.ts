@@ -3,8 +3,7 @@
 // Each change is audited with actor 'cli'; the same operations are on the admin API (/admin/feeds, /admin/promote).
 import type { Command } from 'commander';
 import type { Requester } from '../../auth/manage-api-keys.ts';
-import { composeNugget, type Nugget } from '../../compose.ts';
-import { addConfigOptions, configFromFlags } from '../../config/config.ts';
+import type { Nugget } from '../../compose.ts';
 import { parseFeedChange } from '../../config/feed-settings.ts';
 import {
   createFeed,
@@ -15,6 +14,7 @@ import {
   updateFeed,
 } from '../../packages/manage-feeds.ts';
 import { promotePackage } from '../../packages/promote-package.ts';
+import { feedCommand as storageCommand, openFeed } from '../open-feed.ts';
 
 const cli: Requester = { actor: 'cli', source: 'cli' };
 
@@ -22,10 +22,7 @@ async function withNugget<T>(
   flags: Record<string, unknown>,
   run: (nugget: Nugget) => Promise<T>,
 ): Promise<T> {
-  const nugget = await composeNugget(
-    { ...configFromFlags(flags), logLevel: 'warn' },
-    { keepTempFiles: true, downloadFlushMs: 0 },
-  );
+  const nugget = await openFeed(flags, { downloadFlushMs: 0 });
   try {
     return await run(nugget);
   } finally {
@@ -91,7 +88,7 @@ export function feedCommand(program: Command): void {
     .command('feed')
     .description('create, list, show, change and delete feeds (docs/feeds.md)');
 
-  addConfigOptions(
+  storageCommand(
     settingsOptions(feed.command('create').description('create a feed').argument('<name>', 'the feed name')),
   ).action(async (name: string, flags: Record<string, unknown>) => {
     const change = changeOf(flags);
@@ -101,7 +98,7 @@ export function feedCommand(program: Command): void {
     });
   });
 
-  addConfigOptions(feed.command('list').description('list the feeds').option('--json', 'print JSON')).action(
+  storageCommand(feed.command('list').description('list the feeds').option('--json', 'print JSON')).action(
     async (flags: Record<string, unknown>) => {
       await withNugget(flags, async (nugget) => {
         const feeds = await listFeeds(adminDeps(nugget));
@@ -110,7 +107,7 @@ export function feedCommand(program: Command): void {
     },
   );
 
-  addConfigOptions(
+  storageCommand(
     feed
       .command('show')
       .description("show a feed's settings")
@@ -123,7 +120,7 @@ export function feedCommand(program: Command): void {
     });
   });
 
-  addConfigOptions(
+  storageCommand(
     settingsOptions(
       feed.command('update').description("change a feed's description or settings").argument('<name>'),
     ),
@@ -135,7 +132,7 @@ export function feedCommand(program: Command): void {
     });
   });
 
-  addConfigOptions(
+  storageCommand(
     feed
       .command('delete')
       .description('delete a feed with its packages and files (a feed with packages needs --force)')
@@ -148,7 +145,7 @@ export function feedCommand(program: Command): void {
     });
   });
 
-  addConfigOptions(
+  storageCommand(
     program
       .command('promote')
       .description(
