@@ -99,6 +99,7 @@ async function measure(
         wanted.join(','),
         '--data-dir',
         dataDir,
+        '--create',
       ],
       { cwd: repoRoot, env: { ...process.env, NUGGET_LOG_LEVEL: 'warn' }, detached: true },
     );

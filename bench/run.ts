@@ -182,6 +182,25 @@ interface LoadResult {
   readonly timeouts: number;
   /** Mean size of the answers of the sampled paths, as sent (compressed when the server compressed). */
   readonly meanBodyBytes: number;
+  /**
+   * CPU time (user + system) the server process spent per request during the measured run, in microseconds.
+   * Unlike req/s it hardly moves when other work shares the machine, so two runs compare even on a busy host.
+   */
+  readonly serverCpuMicrosPerRequest: number;
+}
+
+const clockTicksPerSecond = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time a process has used so far, in microseconds (/proc/<pid>/stat fields 14 and 15, in clock ticks). */
+function cpuMicrosOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / clockTicksPerSecond;
 }
 
 async function probe(base: string, paths: readonly string[]): Promise<number> {
@@ -199,7 +218,7 @@ async function probe(base: string, paths: readonly string[]): Promise<number> {
   return bytes / sample.length;
 }
 
-async function load(name: string, base: string, paths: readonly string[]): Promise<LoadResult> {
+async function load(name: string, base: string, pid: number, paths: readonly string[]): Promise<LoadResult> {
   const meanBodyBytes = await probe(base, paths);
   const options = {
     url: base,
@@ -209,7 +228,9 @@ async function load(name: string, base: string, paths: readonly string[]): Promi
     requests: paths.map((path) => ({ method: 'GET' as const, path })),
   };
   await autocannon({ ...options, duration: settings.warmupSeconds });
+  const cpuBefore = cpuMicrosOf(pid);
   const result = await autocannon({ ...options, duration: settings.durationSeconds });
+  const serverCpuMicrosPerRequest = (cpuMicrosOf(pid) - cpuBefore) / Math.max(1, result.requests.total);
   const row: LoadResult = {
     name,
     paths: paths.length,
@@ -224,9 +245,11 @@ async function load(name: string, base: string, paths: readonly string[]): Promi
     errors: result.errors,
     timeouts: result.timeouts,
     meanBodyBytes,
+    serverCpuMicrosPerRequest,
   };
   log(
-    `  ${name}: ${row.requestsPerSecond.toFixed(0)} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms` +
+    `  ${name}: ${row.requestsPerSecond.toFixed(0)} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ` +
+      `${serverCpuMicrosPerRequest.toFixed(1)} µs server CPU per request` +
       (row.non2xx || row.errors ? ` (${row.non2xx} non-2xx, ${row.errors} errors)` : ''),
   );
   return row;
@@ -502,16 +525,21 @@ async function run(work: string): Promise<void> {
   const ceilingChild = spawnPinned(['bench/ceiling-server.ts', ceilingBody]);
   const ceilingPort = (await waitForLine(ceilingChild, /Listening: (\d+)/, 30_000))[1];
   log('load:');
-  const ceiling = await load('bare node:http ceiling', `http://127.0.0.1:${ceilingPort}`, ['/']);
+  const ceiling = await load(
+    'bare node:http ceiling',
+    `http://127.0.0.1:${ceilingPort}`,
+    ceilingChild.pid ?? 0,
+    ['/'],
+  );
   await stopChild(ceilingChild);
 
   const loaded = await startNugget(dataDir);
   const endpoints = [
-    await load('flat-container version list', loaded.base, paths.versionList),
-    await load('registration index (gz, SemVer 2)', loaded.base, paths.registrationIndex),
-    await load('small .nupkg download', loaded.base, paths.nupkg),
-    await load('search', loaded.base, paths.search),
-    await load('autocomplete', loaded.base, paths.autocomplete),
+    await load('flat-container version list', loaded.base, loaded.pid, paths.versionList),
+    await load('registration index (gz, SemVer 2)', loaded.base, loaded.pid, paths.registrationIndex),
+    await load('small .nupkg download', loaded.base, loaded.pid, paths.nupkg),
+    await load('search', loaded.base, loaded.pid, paths.search),
+    await load('autocomplete', loaded.base, loaded.pid, paths.autocomplete),
   ];
   const afterLoadMB = memoryOf(loaded.pid);
   await stopChild(loaded.child);
@@ -696,7 +724,7 @@ function markdown(results: Results, machine: Record<string, unknown>): string {
       target = 'p99 < 10 ms';
       met = yes(row.p99Ms < 10);
     }
-    return `| ${row.name} | ${row.requestsPerSecond.toFixed(0)} | ${row.p50Ms} | ${row.p99Ms} | ${ratio.toFixed(2)} | ${target} | ${met} |`;
+    return `| ${row.name} | ${row.requestsPerSecond.toFixed(0)} | ${row.p50Ms} | ${row.p99Ms} | ${row.serverCpuMicrosPerRequest.toFixed(1)} | ${ratio.toFixed(2)} | ${target} | ${met} |`;
   });
   const m = results.memory;
   const restoreText =
@@ -725,8 +753,8 @@ function markdown(results: Results, machine: Record<string, unknown>): string {
       `${machine['pinned'] ? 'server on CPU 0, load generator on CPU 1' : 'not pinned'}. ` +
       `Commit ${String(machine['commit']).slice(0, 10)}${machine['dirty'] ? ' (with uncommitted changes)' : ''}.`,
     '',
-    '| endpoint | req/s | p50 ms | p99 ms | ratio to ceiling | target | met? |',
-    '| --- | ---: | ---: | ---: | ---: | --- | --- |',
+    '| endpoint | req/s | p50 ms | p99 ms | server CPU µs/req | ratio to ceiling | target | met? |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     ...endpointRows,
     '',
     '| measure | value | target | met? |',

@@ -1,15 +1,21 @@
 // The one place that builds adapters and wires services (docs/architecture.md rule 1).
-import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import pino, { type Logger } from 'pino';
-import { type Config, ConfigError } from './config/config.ts';
+import type { Logger } from 'pino';
+import { connectAtStart, describeFailure } from './backends-at-start.ts';
+import { type Config, ConfigError, StartupError } from './config/config.ts';
 import { buildApp } from './http/app.ts';
+import { redactSecrets } from './redact.ts';
 import { defaultServerTimeouts, type ServerTimeouts } from './http/server-timeouts.ts';
 import { createReadCaches, type HttpServices } from './http/http-services.ts';
 import type { JSONWebKeySet } from 'jose';
+import { Metrics } from './http/metrics.ts';
+import { clientAddressOf, requestLogLine } from './http/request-log.ts';
+import { createLogger } from './logger.ts';
 import { FailedAuthLimiter } from './auth/failed-auth-limiter.ts';
 import { lifetimeCapFor } from './auth/key-lifetime.ts';
 import { OidcTokenVerifier } from './auth/oidc-token-verifier.ts';
@@ -45,13 +51,33 @@ interface Metadata {
   readonly feedStampOf?: ((name: string) => number | undefined) | undefined;
 }
 
+interface OpenOptions {
+  /** false: refuse a data directory or database that holds no feed yet (admin commands without --create). */
+  readonly create: boolean;
+  readonly logger: Logger;
+  /** Reads the database's state at each scrape: PostgreSQL's pool, SQLite's file size. */
+  readonly metrics?: Metrics | undefined;
+}
+
+const dataDirOption = '--data-dir / NUGGET_DATA_DIR';
+
 /** The embedded default loads neither pg nor the S3 SDK: the scale-out adapters are imported only when configured. */
-async function openMetadata(config: Config, dataDir: string): Promise<Metadata> {
+async function openMetadata(config: Config, dataDir: string, options: OpenOptions): Promise<Metadata> {
+  const { metrics } = options;
   if (config.database) {
+    const url = config.database;
     const { openPostgresDatabase } = await import('./storage/sql/postgres-database.ts');
     const { PostgresSearchIndex, refreshPostgresSearchDocuments } =
       await import('./storage/sql/postgres-search-index.ts');
-    const db = await openPostgresDatabase(config.database);
+    const db = await connectAtStart(
+      { name: `PostgreSQL at ${redactSecrets(url)}`, option: '--database / NUGGET_DATABASE_URL' },
+      () =>
+        openPostgresDatabase(url, {
+          requireFeed: !options.create,
+          onPool: (pool) => metrics?.watchPool(pool),
+        }),
+      { waitMs: config.startupWait, logger: options.logger },
+    );
     return {
       db,
       refreshSearch: refreshPostgresSearchDocuments,
@@ -61,8 +87,22 @@ async function openMetadata(config: Config, dataDir: string): Promise<Metadata> 
       stampsFor: (feed) => new SqlChangeStamps(db, feed),
     };
   }
-  const { db, sqlite } = await openSqlite(join(dataDir, 'nugget.db'));
+  let opened;
+  try {
+    opened = await openSqlite(join(dataDir, 'nugget.db'));
+  } catch (error) {
+    throw new StartupError(
+      `cannot open the SQLite database in ${dataDir}: ${describeFailure(error)}; check ${dataDirOption}`,
+      { cause: error },
+    );
+  }
+  const { db, sqlite } = opened;
   const feedStamp = sqlite.prepare<[string], number | null>('SELECT stamp FROM feeds WHERE name = ?').pluck();
+  // An embedded database has no pool to watch; how big it has grown is worth a graph (page_count * page_size).
+  const pageSize = Number(sqlite.pragma('page_size', { simple: true }));
+  metrics?.gauge('nugget_sqlite_database_bytes', 'Size of the SQLite database file (without its WAL).', () =>
+    sqlite.open ? Number(sqlite.pragma('page_count', { simple: true })) * pageSize : 0,
+  );
   return {
     db,
     refreshSearch: refreshSearchDocuments,
@@ -74,11 +114,70 @@ async function openMetadata(config: Config, dataDir: string): Promise<Metadata> 
   };
 }
 
-async function openBlobs(config: Config, dataDir: string): Promise<BlobStore> {
+/** A missing feed is refused before anything is created, so a mistyped --data-dir leaves nothing behind. */
+function requireFeed(config: Config, dataDir: string): void {
+  if (config.database === undefined && !existsSync(join(dataDir, 'nugget.db'))) {
+    throw new StartupError(
+      `no feed in ${dataDir} (it has no nugget.db): check ${dataDirOption}, ` +
+        'or add --create to start a new feed there',
+    );
+  }
+}
+
+/**
+ * The data directory, and this process's own folder for uploads under its tmp/; a path nugget cannot write stops
+ * it here, naming the flag.
+ */
+async function claimDataDir(dataDir: string, sweep: boolean): Promise<TempFolder> {
+  try {
+    await mkdir(dataDir, { recursive: true });
+    return await claimTempFolder(join(dataDir, 'tmp'), { sweep });
+  } catch (error) {
+    throw new StartupError(
+      `cannot use ${dataDir} as the data directory: ${describeFailure(error)}; check ${dataDirOption} ` +
+        '(a directory nugget may write)',
+      { cause: error },
+    );
+  }
+}
+
+/** Gives up on one attempt that hangs (a host that drops packets) so the next one can start. */
+function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error(`no answer within ${ms / 1000} s`), { code: 'ETIMEDOUT' })),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function openBlobs(config: Config, dataDir: string, logger: Logger): Promise<BlobStore> {
   if (config.storage) {
     const { parseS3StorageUrl } = await import('./storage/blobs/s3-storage-url.ts');
     const { S3BlobStore } = await import('./storage/blobs/s3-blob-store.ts');
-    return new S3BlobStore(parseS3StorageUrl(config.storage));
+    let location;
+    try {
+      location = parseS3StorageUrl(config.storage);
+    } catch (error) {
+      throw new ConfigError(`--storage / NUGGET_STORAGE: ${(error as Error).message}`, { cause: error });
+    }
+    const blobs = new S3BlobStore(location);
+    // One read of a key that is never written: answers "not there" when the bucket is reachable with these
+    // credentials, and fails like every later request would otherwise.
+    await connectAtStart(
+      {
+        name: `the S3 store ${config.storage}`,
+        option: '--storage / NUGGET_STORAGE (and the AWS_* credentials)',
+      },
+      () => withinMs(10_000, blobs.open('nugget-start-check')),
+      { waitMs: config.startupWait, logger },
+    ).catch((error: unknown) => {
+      blobs.close();
+      throw error;
+    });
+    return blobs;
   }
   return new FileSystemBlobStore(join(dataDir, 'blobs'));
 }
@@ -168,10 +267,6 @@ export interface Nugget {
   close(): Promise<void>;
 }
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel });
-}
-
 export interface ComposeOptions {
   logger?: Logger;
   downloadFlushMs?: number;
@@ -182,18 +277,23 @@ export interface ComposeOptions {
   keepTempFiles?: boolean;
   /** The server's clock (tests move it to see keys expire); default the system clock. */
   clock?: Clock;
+  /**
+   * Start a new feed when the data directory or database holds none (the default, as `serve` does); false
+   * refuses, for admin commands, so a mistyped --data-dir does not quietly make a new empty feed.
+   */
+  create?: boolean;
   /** Tests shorten the connection timeouts; a body's stall timeout is --upload-timeout. */
   serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
 }
 
 export async function composeNugget(config: Config, options: ComposeOptions = {}): Promise<Nugget> {
-  const logger = options.logger ?? createLogger(config);
+  const logger = options.logger ?? (await createLogger(config));
   const https = await readTlsFiles(config);
   const dataDir = resolve(config.dataDir);
   const tempRoot = join(dataDir, 'tmp');
-  await mkdir(dataDir, { recursive: true });
+  if (options.create === false) requireFeed(config, dataDir);
   // Uploads go to a folder of this process's own: a node sharing the data dir keeps its uploads in progress.
-  const temp = await claimTempFolder(tempRoot, { sweep: !options.keepTempFiles });
+  const temp = await claimDataDir(dataDir, !options.keepTempFiles);
   try {
     return await composeWithTempFolder(config, options, logger, https, dataDir, tempRoot, temp);
   } catch (error) {
@@ -212,7 +312,12 @@ async function composeWithTempFolder(
   temp: TempFolder,
 ): Promise<Nugget> {
   const tempDir = temp.path;
-  const metadata = await openMetadata(config, dataDir);
+  const metrics = new Metrics();
+  const metadata = await openMetadata(config, dataDir, {
+    create: options.create ?? true,
+    logger,
+    metrics,
+  });
   const { db, refreshSearch, locks } = metadata;
   const feedStore = new SqlFeedStore(db, { dialect: metadata.dialect });
   const defaults: FeedSettings = {
@@ -245,7 +350,13 @@ async function composeWithTempFolder(
       };
     },
   });
-  const blobs = await openBlobs(config, dataDir);
+  let blobs: BlobStore;
+  try {
+    blobs = await openBlobs(config, dataDir, logger);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
   const services: HttpServices = {
     feeds,
     feedStore,
@@ -264,33 +375,31 @@ async function composeWithTempFolder(
       limit: config.authFailureLimit,
       windowMs: config.authFailureWindow,
     }),
-    caches: createReadCaches(
+    caches: createReadCaches({
+      metrics,
       // The raw-HTTP fast path needs stamps it can read synchronously; it keeps only public feeds' answers.
-      metadata.dialect !== 'sqlite'
+      ...(metadata.dialect !== 'sqlite'
         ? {}
         : {
             front: {
               trustProxy: config.trustProxy,
               // The request line Fastify's hook writes for the answers it gives (app.ts), for these ones too.
               onServed: logger.isLevelEnabled('info')
-                ? (request, status, startedAt) =>
+                ? ({ request, status, ms }) =>
                     logger.info(
-                      {
-                        method: request.method,
-                        url: request.url,
+                      requestLogLine(request, {
                         status,
-                        ms: Number(process.hrtime.bigint() - startedAt) / 1e6,
-                        sessionId: request.headers['x-nuget-session-id'],
-                        protocolVersion: request.headers['x-nuget-protocol-version'],
-                        client: request.headers['user-agent'],
+                        ms,
+                        address: clientAddressOf(request, config.trustProxy),
                         cached: true,
-                      },
+                      }),
                       'request',
                     )
                 : undefined,
             },
-          },
-    ),
+          }),
+    }),
+    metrics,
     options: {
       apiKey: config.apiKey,
       publicUrl: config.publicUrl,
@@ -300,6 +409,7 @@ async function composeWithTempFolder(
       packageDetailsUrl: config.packageDetailsUrl,
       reportAbuseUrl: config.reportAbuseUrl,
       redirectDownloads: config.redirectDownloads,
+      metricsToken: config.metricsToken,
     },
   };
   const timeouts: ServerTimeouts = {
@@ -344,19 +454,23 @@ export async function composeFeedMigration(
   if (destination.database === source.database) {
     throw new ConfigError('--to names the database the feed is already in: give another database to copy to');
   }
+  // The source must be a feed; the destination is made one.
+  requireFeed(source, dataDir);
+  const logger = await createLogger(source);
   const { SqlFeedCopier } = await import('./storage/sql/sql-feed-copier.ts');
-  const from = await openMetadata(source, dataDir);
-  const to = await openMetadata({ ...source, database: destination.database }, dataDir).catch(
-    async (error: unknown) => {
-      await from.db.destroy();
-      throw error;
-    },
-  );
-  const sourceBlobs = await openBlobs(source, dataDir);
+  const from = await openMetadata(source, dataDir, { create: false, logger });
+  const to = await openMetadata({ ...source, database: destination.database }, dataDir, {
+    create: true,
+    logger,
+  }).catch(async (error: unknown) => {
+    await from.db.destroy();
+    throw error;
+  });
+  const sourceBlobs = await openBlobs(source, dataDir, logger);
   const sameBlobStore = destination.storage === undefined || destination.storage === source.storage;
   const destinationBlobs = sameBlobStore
     ? sourceBlobs
-    : await openBlobs({ ...source, storage: destination.storage }, dataDir);
+    : await openBlobs({ ...source, storage: destination.storage }, dataDir, logger);
   // Staged copies go to a folder of this process's own, like uploads: a server on the same data dir leaves it be.
   const temp = await claimTempFolder(join(dataDir, 'tmp'));
   const tempDir = temp.path;
@@ -372,4 +486,111 @@ export async function composeFeedMigration(
     },
   });
   return { copier, sourceBlobs, destinationBlobs, sameBlobStore, tempDir };
+}
+
+export interface BackupReport {
+  readonly packageVersions: number;
+  /** Package and symbol prefixes the copied database refers to, and how many of them the copied files lack. */
+  readonly referencedPrefixes: number;
+  readonly missingPrefixes: readonly string[];
+  /** Where the package files are when the backup holds none (S3 storage). */
+  readonly filesElsewhere: string | undefined;
+}
+
+const postgresBackup =
+  'the feed is in PostgreSQL: back it up with pg_dump --format=custom and restore it with pg_restore ' +
+  '(docs/deployment.md, "Backup and restore")';
+
+/** Opens a copied feed's database and checks that every package and symbol file it refers to is there. */
+async function checkCopiedFeed(dir: string, filesElsewhere: string | undefined): Promise<BackupReport> {
+  const { db } = await openSqlite(join(dir, 'nugget.db'));
+  try {
+    const prefixes: string[] = [];
+    for (const { name } of await db.selectFrom('feeds').select('name').execute()) {
+      const packages = new SqlPackageStore(db, name, refreshSearchDocuments, { locks: sqliteWriteLocks });
+      prefixes.push(
+        ...(await packages.referencedBlobPrefixes()),
+        ...(await new SqlSymbolStore(db, name, { locks: sqliteWriteLocks }).referencedBlobPrefixes()),
+      );
+    }
+    const missingPrefixes: string[] = [];
+    if (filesElsewhere === undefined) {
+      const blobs = new FileSystemBlobStore(join(dir, 'blobs'));
+      for (const prefix of prefixes) {
+        const first = await blobs.list(prefix)[Symbol.asyncIterator]().next();
+        if (first.done) missingPrefixes.push(prefix);
+      }
+    }
+    const { count } = await db
+      .selectFrom('package_versions')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
+    return {
+      packageVersions: Number(count),
+      referencedPrefixes: prefixes.length,
+      missingPrefixes,
+      filesElsewhere,
+    };
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * `nugget backup <dir>`: a consistent copy of a running or stopped embedded feed. The database first (SQLite's
+ * online backup), then the package files: a push stores its files before its row, so every file a copied row
+ * refers to already exists. Only a package deleted for good (--delete-behavior delete) while the copy runs can
+ * leave a row without its files; the check at the end reports that.
+ */
+export async function backupFeed(config: Config, target: string): Promise<BackupReport> {
+  if (config.database) throw new ConfigError(`nugget backup cannot copy this feed: ${postgresBackup}`);
+  const dataDir = resolve(config.dataDir);
+  requireFeed(config, dataDir);
+  const { backupSqliteDatabase, copyTree, isEmptyOrMissing } = await import('./storage/feed-backup.ts');
+  const dir = resolve(target);
+  if (!(await isEmptyOrMissing(dir))) {
+    throw new ConfigError(`${dir} is not empty: back up into a new or empty directory`);
+  }
+  try {
+    await mkdir(dir, { recursive: true });
+    await backupSqliteDatabase(join(dataDir, 'nugget.db'), join(dir, 'nugget.db'));
+    if (!config.storage && existsSync(join(dataDir, 'blobs'))) {
+      await copyTree(join(dataDir, 'blobs'), join(dir, 'blobs'));
+    }
+  } catch (error) {
+    throw new StartupError(`cannot back up into ${dir}: ${describeFailure(error)}`, { cause: error });
+  }
+  return checkCopiedFeed(dir, config.storage);
+}
+
+/** `nugget restore <dir>`: a backup made by backupFeed becomes the feed in the (new, empty) data directory. */
+export async function restoreFeed(source: string, config: Config): Promise<BackupReport> {
+  if (config.database) throw new ConfigError(`nugget restore cannot write this feed: ${postgresBackup}`);
+  const { copyTree, isEmptyOrMissing } = await import('./storage/feed-backup.ts');
+  const from = resolve(source);
+  if (!existsSync(join(from, 'nugget.db'))) {
+    throw new ConfigError(`${from} holds no backup (no nugget.db): give the directory nugget backup wrote`);
+  }
+  const dataDir = resolve(config.dataDir);
+  if (!(await isEmptyOrMissing(dataDir))) {
+    throw new ConfigError(
+      `${dataDir} is not empty: restore into a new or empty data directory (--data-dir / NUGGET_DATA_DIR), ` +
+        'so no feed is overwritten',
+    );
+  }
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await copyFile(join(from, 'nugget.db'), join(dataDir, 'nugget.db'));
+    if (!config.storage && existsSync(join(from, 'blobs'))) {
+      await copyTree(join(from, 'blobs'), join(dataDir, 'blobs'));
+    }
+  } catch (error) {
+    throw new StartupError(
+      `cannot restore into ${dataDir}: ${describeFailure(error)}; check ${dataDirOption}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return checkCopiedFeed(dataDir, config.storage);
 }

@@ -1,6 +1,9 @@
-// Entry point of the `nugget` command line (`npm run nugget -- <command>`); see program.ts. The compile cache makes
-// every later run start faster (src/main.ts says why).
+// Runs the `nugget` command line (bin/nugget.js, `npm start`, `npm run nugget -- <command>`); see program.ts.
+// Node's compile cache keeps the compiled code of every module (TypeScript already stripped) on disk between
+// runs, so a restart neither strips types again nor loads the stripper: it starts faster and idles in less
+// memory. The cache is an optimization only; without it everything works the same.
 import { enableCompileCache } from 'node:module';
 
 enableCompileCache();
-await import('./program.ts');
+const { runCli } = await import('./program.ts');
+await runCli(process.argv.slice(2));

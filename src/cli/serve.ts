@@ -1,26 +1,52 @@
-// Runs the feed until SIGINT/SIGTERM: the body of `npm start` and `nugget serve`.
+// `nugget serve` (the default command): load config -> compose -> listen, then run until SIGTERM/SIGINT.
 import { composeNugget } from '../compose.ts';
-import type { Config } from '../config/config.ts';
+import { type Config, StartupError, startedByNpm } from '../config/config.ts';
+import { createLogger } from '../logger.ts';
+import { redactSecrets } from '../redact.ts';
+import { stopOnSignals, trackRequests } from './shutdown.ts';
+import { version } from './version.ts';
+
+/** A failed listen as one line that names the flag to change. */
+function listenFailure(error: unknown, config: Config): Error {
+  const code = (error as { code?: string }).code;
+  const where = `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  const reasons: Record<string, string> = {
+    EADDRINUSE: `${where} is already in use (another nugget?); choose another port with --port / NUGGET_PORT`,
+    EACCES: `not allowed to listen on ${where} (ports below 1024 need privileges); choose another with --port / NUGGET_PORT`,
+    EADDRNOTAVAIL: `${config.host} is not an address of this machine; check --host / NUGGET_HOST`,
+    ENOTFOUND: `${config.host} is not a known host name; check --host / NUGGET_HOST`,
+    EAI_AGAIN: `${config.host} could not be resolved; check --host / NUGGET_HOST`,
+  };
+  const reason = code ? reasons[code] : undefined;
+  return reason ? new StartupError(`cannot listen: ${reason}`, { cause: error }) : (error as Error);
+}
 
 export async function serve(config: Config): Promise<void> {
-  const nugget = await composeNugget(config);
-  const address = await nugget.app.listen({ host: config.host, port: config.port });
+  const logger = await createLogger(config);
+  logger.info({ version, node: process.version }, `starting nugget ${version} on Node.js ${process.version}`);
+  const nugget = await composeNugget(config, { logger });
+  const requests = trackRequests(nugget.app);
+  let address: string;
+  try {
+    address = await nugget.app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await nugget.close();
+    throw listenFailure(error, config);
+  }
   const { port } = new URL(address);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const scheme = config.tlsCert === undefined ? 'http' : 'https';
   const base =
     config.publicUrl ?? `${scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   // A plain line (not JSON) so people and tests can find the feed URL.
-  process.stdout.write(`Service index: ${base}/v3/index.json\n`);
+  process.stdout.write(`Service index: ${redactSecrets(base)}/v3/index.json\n`);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    nugget.app.log.info({ signal }, 'shutting down');
-    await nugget.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  stopOnSignals({
+    app: nugget.app,
+    requests,
+    logger,
+    shutdownTimeoutMs: config.shutdownTimeout,
+    closeStores: () => nugget.close(),
+    watchParent: startedByNpm(),
+  });
 }

@@ -1,5 +1,6 @@
 // The TLS and upload-timeout options of the configuration (docs/configuration.md).
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, configFromFlags, loadConfig, parseDuration } from './config.ts';
 
@@ -48,11 +49,12 @@ describe('--tls-cert and --tls-key', () => {
     assert.equal(config.tlsKey, undefined);
   });
 
-  test('both, from flags or from the environment', () => {
+  test('both, from flags or from the environment (relative paths from the current directory)', () => {
+    const expected = [path.resolve('c.pem'), path.resolve('k.pem')];
     const fromFlags = loadConfig(['--tls-cert', 'c.pem', '--tls-key', 'k.pem'], {});
-    assert.deepEqual([fromFlags.tlsCert, fromFlags.tlsKey], ['c.pem', 'k.pem']);
+    assert.deepEqual([fromFlags.tlsCert, fromFlags.tlsKey], expected);
     const fromEnv = configFromFlags({}, { NUGGET_TLS_CERT: 'c.pem', NUGGET_TLS_KEY: 'k.pem' });
-    assert.deepEqual([fromEnv.tlsCert, fromEnv.tlsKey], ['c.pem', 'k.pem']);
+    assert.deepEqual([fromEnv.tlsCert, fromEnv.tlsKey], expected);
   });
 
   const halves: [given: Record<string, string>, env: Record<string, string>, missing: RegExp][] = [

@@ -1,6 +1,10 @@
-// The one configuration schema. Precedence: defaults < NUGGET_* environment variables < command-line flags.
-// docs/configuration.md lists every option; keep the two in step.
+// The one configuration schema, and where its values come from. Precedence, lowest first: the defaults below, the
+// config file (--config / NUGGET_CONFIG, TOML), NUGGET_* environment variables, command-line flags.
+// docs/configuration.md lists every option; keep the two in step. Why TOML: docs/decisions/0010-runtime-node-versions-config-and-stop.md.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { durationMs } from '../duration.ts';
 
@@ -52,17 +56,16 @@ const booleanText = z.union([z.boolean(), z.string()]).transform((value, ctx) =>
 });
 
 /** A duration in milliseconds, given as '90s', '5m', '500ms' ... (parseDuration), or a number of seconds. */
-const duration = z
-  .union([z.number(), z.string()])
-  .transform((value, ctx) => {
-    try {
-      return typeof value === 'number' ? value * 1000 : parseDuration(value);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.number().int().positive({ error: 'must be more than 0' }));
+const anyDuration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  try {
+    return typeof value === 'number' ? value * 1000 : parseDuration(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+const duration = anyDuration.pipe(z.number().int().positive({ error: 'must be more than 0' }));
+const durationOrZero = anyDuration.pipe(z.number().int().min(0));
 
 /** A key lifetime: hours, days or weeks ('30d', '12h', '2w'), at least an hour. */
 export const keyLifetimeSchema = z
@@ -133,11 +136,20 @@ export const defaultTrustedPublishingIssuers =
 
 export const configSchema = z.object({
   host: z.string().min(1).default('0.0.0.0'),
-  port: z.coerce.number().int().min(0).max(65535).default(5000),
+  port: z.coerce
+    .number({ error: 'must be a port number from 0 to 65535' })
+    .int()
+    .min(0)
+    .max(65535)
+    .default(5000),
   dataDir: z.string().min(1).default('./data'),
   apiKey: z.string().min(1).optional(),
   publicUrl: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://nuget.example.com' })
+    // Every URL of every document starts with it, and documents are public: no credentials in it.
+    .refine((url) => new URL(url).username === '' && new URL(url).password === '', {
+      error: 'must not contain a user name or password: every URL the feed serves starts with it',
+    })
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
   trustProxy: booleanText.default(false),
@@ -179,6 +191,10 @@ export const configSchema = z.object({
   /** Milliseconds in which authFailureLimit spent failures are forgiven. A number is seconds. */
   authFailureWindow: duration.default(60_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** JSON lines (default, for log collectors) or pretty lines for people (docs/operations.md). */
+  logFormat: z.enum(['json', 'pretty']).default('json'),
+  /** When set, /metrics answers only `Authorization: Bearer <token>` (docs/operations.md, "Metrics"). */
+  metricsToken: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
   /** Answer nupkg downloads with 302 to a presigned object-store URL (S3 storage only; docs/deployment.md). */
   redirectDownloads: booleanText.default(false),
   /** The longest lifetime of an API key on feeds that do not set their own (docs/security.md); none by default. */
@@ -189,12 +205,32 @@ export const configSchema = z.object({
   trustedPublishingKeys: issuerKeysSchema.optional(),
   /** A PEM CA bundle trusted, besides the system's, when fetching issuers' keys (a self-managed GitLab). */
   trustedPublishingCa: z.string().min(1).optional(),
+  /** Milliseconds to keep retrying an unreachable PostgreSQL or S3 store at start; 0 tries once. */
+  startupWait: durationOrZero.default(60_000),
+  /** Milliseconds requests in progress get to finish after SIGTERM/SIGINT before they are cut off. */
+  shutdownTimeout: duration.default(20_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
-/** Each option: its flag, environment variable and help text. */
-const options: { key: keyof Config; flag: string; env: string; help: string }[] = [
+/**
+ * Each option: its flag, environment variable and help text. The config file key is the flag without its dashes
+ * (`--data-dir` -> `data-dir`). `storage` options locate a feed and are taken by every command; the others only
+ * by `serve`. A `secret` can also be read from a file (`--api-key-file`, `NUGGET_API_KEY_FILE`, `api-key-file`),
+ * so it need not appear in argv (visible in `ps`) or in the environment. A `path` given relatively is taken from
+ * the shell's directory, or, in the config file, from the file's directory.
+ */
+interface OptionSpec {
+  readonly key: keyof Config;
+  readonly flag: string;
+  readonly env: string;
+  readonly help: string;
+  readonly scope?: 'storage';
+  readonly secret?: true;
+  readonly path?: true;
+}
+
+const options: readonly OptionSpec[] = [
   {
     key: 'host',
     flag: '--host <address>',
@@ -212,12 +248,15 @@ const options: { key: keyof Config; flag: string; env: string; help: string }[] 
     flag: '--data-dir <path>',
     env: 'NUGGET_DATA_DIR',
     help: 'where the database and packages live (default ./data)',
+    scope: 'storage',
+    path: true,
   },
   {
     key: 'apiKey',
     flag: '--api-key <key>',
     env: 'NUGGET_API_KEY',
-    help: 'the key that may push, unlist and delete',
+    help: 'the key that may push, unlist and delete (prefer NUGGET_API_KEY_FILE: argv is visible in ps)',
+    secret: true,
   },
   {
     key: 'publicUrl',
@@ -266,12 +305,14 @@ const options: { key: keyof Config; flag: string; env: string; help: string }[] 
     flag: '--tls-cert <file>',
     env: 'NUGGET_TLS_CERT',
     help: 'PEM certificate (chain) to serve HTTPS with; needs --tls-key',
+    path: true,
   },
   {
     key: 'tlsKey',
     flag: '--tls-key <file>',
     env: 'NUGGET_TLS_KEY',
     help: 'PEM private key of --tls-cert',
+    path: true,
   },
   {
     key: 'uploadTimeout',
@@ -302,12 +343,22 @@ const options: { key: keyof Config; flag: string; env: string; help: string }[] 
     flag: '--database <url>',
     env: 'NUGGET_DATABASE_URL',
     help: 'postgres://user:password@host:5432/db: metadata in PostgreSQL (default: SQLite in the data dir)',
+    scope: 'storage',
+    secret: true,
   },
   {
     key: 'storage',
     flag: '--storage <url>',
     env: 'NUGGET_STORAGE',
     help: 's3://bucket/prefix?endpoint=..&region=..&forcePathStyle=true (default: files in the data dir)',
+    scope: 'storage',
+  },
+  {
+    key: 'startupWait',
+    flag: '--startup-wait <duration>',
+    env: 'NUGGET_STARTUP_WAIT',
+    help: 'how long to keep retrying an unreachable PostgreSQL or S3 store at start (default 60s; 0 = once)',
+    scope: 'storage',
   },
   {
     key: 'redirectDownloads',
@@ -346,51 +397,231 @@ const options: { key: keyof Config; flag: string; env: string; help: string }[] 
     help: "PEM CA bundle trusted besides the system's when fetching issuers' keys",
   },
   {
+    key: 'shutdownTimeout',
+    flag: '--shutdown-timeout <duration>',
+    env: 'NUGGET_SHUTDOWN_TIMEOUT',
+    help: 'on SIGTERM/SIGINT, how long requests in progress get to finish before they are cut off (default 20s)',
+  },
+  {
     key: 'logLevel',
     flag: '--log-level <level>',
     env: 'NUGGET_LOG_LEVEL',
     help: 'fatal, error, warn, info (default), debug, trace or silent',
   },
+  {
+    key: 'logFormat',
+    flag: '--log-format <json|pretty>',
+    env: 'NUGGET_LOG_FORMAT',
+    help: 'json lines (default) or pretty lines for people',
+  },
+  {
+    key: 'metricsToken',
+    flag: '--metrics-token <token>',
+    env: 'NUGGET_METRICS_TOKEN',
+    help: 'the bearer token /metrics requires (default: open, or with --private a key with the read scope)',
+    secret: true,
+  },
 ];
 
+/** A value a person got wrong in the configuration; the message names the flag or variable to fix. */
 export class ConfigError extends Error {}
 
-/** Adds every configuration flag to a command (the server's, or a CLI command that opens the feed's storage). */
-export function addConfigOptions(command: Command): Command {
-  for (const option of options)
+/**
+ * nugget cannot start with the configuration it was given (the port is taken, the data directory is not
+ * writable, the database cannot be reached ...): one line that names the flag or variable to look at.
+ */
+export class StartupError extends Error {}
+
+const flagName = (option: OptionSpec) => option.flag.split(' ')[0] ?? option.flag;
+/** The config file key: `--data-dir` -> `data-dir`. */
+const fileKey = (option: OptionSpec) => flagName(option).slice(2);
+/** commander's attribute name for `--<flag>-file`: `--api-key-file` -> `apiKeyFile`. */
+const fileAttribute = (option: OptionSpec) => `${option.key}File`;
+
+/** The flag and variable of the config file itself. */
+export const configFileOption = { flag: '--config <file>', env: 'NUGGET_CONFIG' } as const;
+
+/**
+ * Adds the configuration flags to a command: every option for `serve`, the ones that locate a feed (`storage`)
+ * for the admin commands, and `--config` to both.
+ */
+export function addConfigOptions(command: Command, scope: 'serve' | 'storage' = 'serve'): Command {
+  command.addOption(
+    new Option(
+      configFileOption.flag,
+      `read options from this TOML file; environment and flags override it [env ${configFileOption.env}]`,
+    ),
+  );
+  for (const option of options) {
+    if (scope === 'storage' && option.scope !== 'storage') continue;
     command.addOption(new Option(option.flag, `${option.help} [env ${option.env}]`));
+    if (option.secret) {
+      command.addOption(
+        new Option(
+          `${flagName(option)}-file <file>`,
+          `read ${flagName(option)} from this file [env ${option.env}_FILE]`,
+        ),
+      );
+    }
+  }
   return command;
 }
 
-/** Merges parsed flags over NUGGET_* environment variables over defaults, and validates the result. */
-export function configFromFlags(
-  flags: Record<string, unknown>,
-  env: NodeJS.ProcessEnv = process.env,
-): Config {
-  const raw: Record<string, unknown> = {};
-  for (const option of options) {
-    const fromEnv = env[option.env];
-    if (fromEnv !== undefined && fromEnv !== '') raw[option.key] = fromEnv;
-    if (flags[option.key] !== undefined) raw[option.key] = flags[option.key];
+/** Where one value came from, to name it in an error: `--port`, `NUGGET_PORT`, `port in ./nugget.toml`. */
+interface Sourced {
+  readonly value: unknown;
+  readonly from: string;
+}
+
+export interface ConfigSources {
+  /** Parsed flags, by option key (commander's attribute names). */
+  readonly flags?: Record<string, unknown>;
+  readonly env?: NodeJS.ProcessEnv;
+  /** The config file's path (for messages and relative paths) and text. */
+  readonly file?: { readonly path: string; readonly text: string } | undefined;
+  /** What relative paths from flags and the environment are relative to (default: shellDirectory(env)). */
+  readonly cwd?: string;
+  /** Reads a secret file (default: fs.readFileSync). */
+  readonly readSecret?: (path: string) => string;
+}
+
+/**
+ * The directory the user's shell was in. An npm script (`npm start`, `npm run nugget`) runs in the package's
+ * root, and npm passes the shell's directory as INIT_CWD; a nugget started any other way (even by a process that
+ * npm started, which inherits INIT_CWD) runs where it was started.
+ * https://docs.npmjs.com/cli/v11/commands/npm-run-script
+ */
+export function shellDirectory(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  const initCwd = env['INIT_CWD'];
+  const packageJson = env['npm_package_json'];
+  if (initCwd && packageJson && resolve(dirname(packageJson)) === resolve(cwd)) return resolve(initCwd);
+  return cwd;
+}
+
+/** True when an npm script or npx started this process (or one of its ancestors). */
+export function startedByNpm(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env['npm_lifecycle_event'] !== undefined;
+}
+
+function readSecretFile(read: (path: string) => string, file: string, from: string): string {
+  let text: string;
+  try {
+    text = read(file);
+  } catch (error) {
+    throw new ConfigError(`${from}: cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
+  // A trailing newline (echo, most editors) is never part of a key or URL.
+  const value = text.trim();
+  if (value === '') throw new ConfigError(`${from}: ${file} is empty`);
+  return value;
+}
+
+function configFileValues(
+  file: { path: string; text: string },
+  read: (path: string) => string,
+): Map<OptionSpec, Sourced> {
+  let document: Record<string, unknown>;
+  try {
+    document = parseToml(file.text);
+  } catch (error) {
+    const where = error instanceof TomlError ? `:${error.line}:${error.column}` : '';
+    const reason = (error as Error).message.split('\n')[0]?.replace(/^Invalid TOML document: /, '');
+    throw new ConfigError(
+      `${file.path}${where}: not valid TOML (${reason}); fix the file or --config / NUGGET_CONFIG`,
+      { cause: error },
+    );
+  }
+  const values = new Map<OptionSpec, Sourced>();
+  const base = dirname(file.path);
+  for (const [key, value] of Object.entries(document)) {
+    const from = `${key} in ${file.path}`;
+    const option = options.find((o) => fileKey(o) === key || (o.secret && `${fileKey(o)}-file` === key));
+    if (!option) {
+      const known = options.map(fileKey).join(', ');
+      throw new ConfigError(`${from}: no such option; the file takes ${known}`);
+    }
+    if (key !== fileKey(option)) {
+      if (typeof value !== 'string') throw new ConfigError(`${from}: must be the path of a file, in quotes`);
+      if (document[fileKey(option)] !== undefined) {
+        throw new ConfigError(`${from}: give ${fileKey(option)} or ${key} in ${file.path}, not both`);
+      }
+      values.set(option, { value: readSecretFile(read, resolve(base, value), from), from });
+      continue;
+    }
+    values.set(option, {
+      value: option.path && typeof value === 'string' ? resolve(base, value) : value,
+      from,
+    });
+  }
+  return values;
+}
+
+/** Merges defaults < config file < NUGGET_* environment < flags, and validates the result. */
+export function resolveConfig(sources: ConfigSources): Config {
+  const env = sources.env ?? {};
+  const flags = sources.flags ?? {};
+  const cwd = sources.cwd ?? shellDirectory(env);
+  const read = sources.readSecret ?? ((path: string) => readFileSync(path, 'utf8'));
+  const merged = sources.file ? configFileValues(sources.file, read) : new Map<OptionSpec, Sourced>();
+
+  const layer = (option: OptionSpec, direct: Sourced | undefined, fromFile: Sourced | undefined) => {
+    if (direct && fromFile) {
+      throw new ConfigError(`${direct.from}: give ${direct.from} or ${fromFile.from}, not both`);
+    }
+    const given = direct ?? fromFile;
+    if (!given) return;
+    const secretFile = direct ? undefined : given;
+    merged.set(option, {
+      value: secretFile
+        ? readSecretFile(read, resolve(cwd, String(secretFile.value)), secretFile.from)
+        : option.path && typeof given.value === 'string'
+          ? resolve(cwd, given.value)
+          : given.value,
+      from: given.from,
+    });
+  };
+  for (const option of options) {
+    const text = env[option.env];
+    const fileVariable = `${option.env}_FILE`;
+    layer(
+      option,
+      text !== undefined && text !== '' ? { value: text, from: option.env } : undefined,
+      option.secret && env[fileVariable] ? { value: env[fileVariable], from: fileVariable } : undefined,
+    );
+  }
+  for (const option of options) {
+    const secretFile = option.secret ? flags[fileAttribute(option)] : undefined;
+    layer(
+      option,
+      flags[option.key] !== undefined ? { value: flags[option.key], from: flagName(option) } : undefined,
+      secretFile !== undefined ? { value: secretFile, from: `${flagName(option)}-file` } : undefined,
+    );
+  }
+
+  const raw = Object.fromEntries([...merged].map(([option, { value }]) => [option.key, value]));
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const option = options.find((o) => o.key === issue.path[0]);
-      return `  ${option ? `${option.flag.split(' ')[0]} / ${option.env}` : issue.path.join('.')}: ${issue.message}`;
+      if (!option) return `${issue.path.join('.')}: ${issue.message}`;
+      const from = merged.get(option)?.from;
+      const given = from && from !== flagName(option) && from !== option.env ? ` (set by ${from})` : '';
+      return `${flagName(option)} / ${option.env}: ${issue.message}${given}`;
     });
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(lines.join('\n'));
   }
+  // The defaults (./data) are relative too, and mean the same directory as a relative flag would.
+  result.data.dataDir = resolve(cwd, result.data.dataDir);
   if ((result.data.tlsCert === undefined) !== (result.data.tlsKey === undefined)) {
     const [given, missing] = result.data.tlsCert === undefined ? ['key', 'cert'] : ['cert', 'key'];
     throw new ConfigError(
-      `Invalid configuration:\n  --tls-${given} / NUGGET_TLS_${given.toUpperCase()}: HTTPS needs both a ` +
+      `--tls-${given} / NUGGET_TLS_${given.toUpperCase()}: HTTPS needs both a ` +
         `certificate and its key; also give --tls-${missing} (NUGGET_TLS_${missing.toUpperCase()}), or neither`,
     );
   }
   if (result.data.redirectDownloads && result.data.storage === undefined) {
     throw new ConfigError(
-      'Invalid configuration:\n  --redirect-downloads / NUGGET_REDIRECT_DOWNLOADS: redirects go to presigned URLs ' +
+      '--redirect-downloads / NUGGET_REDIRECT_DOWNLOADS: redirects go to presigned URLs ' +
         'of the object store, so it needs --storage s3://... (NUGGET_STORAGE); files in the data directory are ' +
         'always served by nugget itself',
     );
@@ -398,7 +629,35 @@ export function configFromFlags(
   return result.data;
 }
 
-/** Reads the environment and `argv` (without node and script) into a validated Config. */
+/** Reads the config file named by `--config` (flags.config) or NUGGET_CONFIG, if any. */
+function readConfigFile(
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): { path: string; text: string } | undefined {
+  const [given, from] =
+    typeof flags['config'] === 'string'
+      ? [flags['config'], '--config']
+      : env[configFileOption.env]
+        ? [env[configFileOption.env] as string, configFileOption.env]
+        : [undefined, ''];
+  if (given === undefined) return undefined;
+  const path = resolve(shellDirectory(env), given);
+  try {
+    return { path, text: readFileSync(path, 'utf8') };
+  } catch (error) {
+    throw new ConfigError(`${from} ${path}: cannot read it: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The configuration for parsed flags, from the config file, the NUGGET_* environment and the defaults. */
+export function configFromFlags(
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
+  return resolveConfig({ flags, env, file: readConfigFile(flags, env) });
+}
+
+/** Reads `argv` (without node and script), the config file and the environment into a validated Config. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
   const program = addConfigOptions(
     new Command('nugget')

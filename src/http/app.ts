@@ -1,7 +1,8 @@
-import multipart from '@fastify/multipart';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, {
   type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
   type FastifyServerFactory,
   type FastifyServerOptions,
   LogController,
@@ -13,11 +14,14 @@ import { installSecurityHeaders } from './security-headers.ts';
 import { createNodeServer, defaultServerTimeouts, type ServerTimeouts } from './server-timeouts.ts';
 import type { HttpServices } from './http-services.ts';
 import { challengeUnknownUrls, registerFeedRoutes } from './request-feed.ts';
+import { clientAddress, principalOf } from './request-auth.ts';
+import { requestLogLine } from './request-log.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminFeedRoutes } from './routes/admin-feeds.ts';
 import { adminTrustRoutes } from './routes/admin-trust.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { packageContentRoutes } from './routes/package-content.ts';
+import { operationsRoutes } from './routes/operations.ts';
 import { packagePublishRoutes } from './routes/package-publish.ts';
 import { registrationRoutes } from './routes/registration.ts';
 import { searchRoutes } from './routes/search.ts';
@@ -55,10 +59,32 @@ function serverFactory(
 
 /**
  * The Fastify application: every V3 resource of every feed under /feeds/{name}/v3/, the default feed's also under
- * /v3/ (docs/feeds.md), and the server-wide admin API under /admin/.
+ * /v3/ (docs/feeds.md), the server-wide admin API under /admin/, and health and metrics (docs/operations.md).
  */
 export async function buildApp(services: HttpServices, options: AppOptions = {}): Promise<FastifyInstance> {
   const front = services.caches.front;
+  const requests = services.metrics.requests;
+  // Every answer Fastify gives is counted by route pattern (metrics.ts: /feeds/:feed/v3/... for every named feed,
+  // so the labels stay few however many feeds there are) and, when request lines are logged at all (--log-level
+  // info or finer), logged (request-log.ts): building a log object pino then drops would still cost every
+  // request. The fast path does both for the answers it gives (front-cache.ts).
+  const logRequests =
+    options.logger !== undefined && ['trace', 'debug', 'info'].includes(options.logger.level);
+  const recordAnswer = (request: FastifyRequest, reply: FastifyReply) => {
+    const ms = reply.elapsedTime;
+    requests.cell(request.routeOptions.url, request.method, reply.statusCode).observe(ms / 1000);
+    if (logRequests) {
+      request.log.info(
+        requestLogLine(request, {
+          status: reply.statusCode,
+          ms,
+          address: clientAddress(request),
+          keyName: principalOf(request)?.name,
+        }),
+        'request',
+      );
+    }
+  };
   const timeouts = options.timeouts ?? defaultServerTimeouts;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
@@ -67,45 +93,34 @@ export async function buildApp(services: HttpServices, options: AppOptions = {})
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: true, maxParamLength: 500 },
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // --trust-proxy: the peer is the proxy in front, and request.ip the address it reports, the last
+    // X-Forwarded-For entry (earlier entries are the client's word); the fast path reads it the same way
+    // (request-log.ts, clientAddressOf).
+    trustProxy: services.options.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     // --tls-cert/--tls-key: the server speaks HTTPS itself; every URL it prints is then https (base-url.ts).
     // The raw-HTTP fast path (front-cache.ts) answers repeated reads before Fastify; everything else goes on.
     serverFactory: serverFactory(front, options.https, timeouts),
     // Errors Fastify raises before routing (a bad percent-encoding, an over-long parameter) get the same JSON shape.
     frameworkErrors: (error, request, reply) => {
-      // These replies run no hooks, so the header every response carries (security-headers.ts) is set here.
+      // These replies run no hooks, so the header every response carries (security-headers.ts) is set here,
+      // and the answer is counted and logged here.
       reply.header('x-content-type-options', 'nosniff');
       closeIfBodyUnread(request, reply);
       const status =
         error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
       void sendError(reply, status, (error.code ?? 'bad_request').toLowerCase(), error.message);
+      recordAnswer(request, reply);
     },
   });
 
   installErrorHandling(app);
   installSecurityHeaders(app);
   installRequestGuards(app, { bodyIdleMs: timeouts.bodyIdleMs });
-  await app.register(multipart, { throwFileSizeLimit: true });
 
-  // overview.md: X-NuGet-Session-Id and X-NuGet-Protocol-Version are worth recording when sent.
-  // Registered only when request lines are logged at all (--log-level info or finer): a hook that builds a log
-  // object pino then drops would still cost every request.
-  if (['trace', 'debug', 'info'].includes(app.log.level)) {
-    app.addHook('onResponse', (request, reply, done) => {
-      request.log.info(
-        {
-          method: request.method,
-          url: request.url,
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime),
-          sessionId: request.headers['x-nuget-session-id'],
-          protocolVersion: request.headers['x-nuget-protocol-version'],
-          client: request.headers['user-agent'],
-        },
-        'request',
-      );
-      done();
-    });
-  }
+  app.addHook('onResponse', (request, reply, done) => {
+    recordAnswer(request, reply);
+    done();
+  });
 
   // Each feed's routes find the feed first; on a private feed, each read then needs credentials.
   challengeUnknownUrls(app, services);
@@ -123,5 +138,7 @@ export async function buildApp(services: HttpServices, options: AppOptions = {})
   adminFeedRoutes(app, services);
   adminTrustRoutes(app, services);
   tokenRoutes(app, services);
+  // Server-wide, outside every feed: a node's health and metrics are not a feed's.
+  operationsRoutes(app, services);
   return app;
 }

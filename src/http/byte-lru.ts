@@ -1,5 +1,9 @@
+import { CacheStats } from './metrics.ts';
+
 /** A least-recently-used map bounded by bytes: the largest entries are refused, the oldest evicted. */
 export class ByteLru<T> {
+  /** Lookups that found an entry, and those that did not. */
+  readonly stats = new CacheStats();
   readonly #entries = new Map<string, { value: T; bytes: number }>();
   readonly #maxBytes: number;
   #bytes = 0;
@@ -10,7 +14,11 @@ export class ByteLru<T> {
 
   get(key: string): T | undefined {
     const entry = this.#entries.get(key);
-    if (!entry) return undefined;
+    if (!entry) {
+      this.stats.misses++;
+      return undefined;
+    }
+    this.stats.hits++;
     // Map order is insertion order: re-inserting marks the entry as recently used.
     this.#entries.delete(key);
     this.#entries.set(key, entry);

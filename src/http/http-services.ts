@@ -7,6 +7,7 @@ import type { ApiKeyStore, AuditLog, TrustPolicyStore, UsedTokenStore } from '..
 import type { FeedDirectory } from '../packages/feed-directory.ts';
 import type { PackageVersion } from '../protocol/package-version.ts';
 import { FrontCache, type FrontCacheOptions } from './front-cache.ts';
+import type { Metrics } from './metrics.ts';
 import { ByteLru } from './byte-lru.ts';
 import { type CachedResponse, StampedCache } from './response-cache.ts';
 import type { BlobStore, Clock, FeedStore } from '../packages/ports.ts';
@@ -24,15 +25,15 @@ export interface ReadCaches {
   readonly front?: FrontCache | undefined;
 }
 
-export function createReadCaches(
-  options: {
-    maxBytes?: number;
-    /** Given where stamps can be read synchronously (embedded SQLite). */
-    front?: { trustProxy: boolean; onServed?: FrontCacheOptions['onServed'] };
-  } = {},
-): ReadCaches {
+export function createReadCaches(options: {
+  metrics: Metrics;
+  maxBytes?: number;
+  /** Given where stamps can be read synchronously (embedded SQLite). */
+  front?: { trustProxy: boolean; onServed?: FrontCacheOptions['onServed'] };
+}): ReadCaches {
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-  return {
+  const { metrics } = options;
+  const caches: ReadCaches = {
     responses: new StampedCache(maxBytes),
     versions: new StampedCache(maxBytes / 8),
     files: new ByteLru(maxBytes),
@@ -40,10 +41,16 @@ export function createReadCaches(
       ? new FrontCache({
           trustProxy: options.front.trustProxy,
           maxBytes,
+          metrics: metrics.requests,
           onServed: options.front.onServed,
         })
       : undefined,
   };
+  metrics.watchCache('responses', caches.responses.stats);
+  metrics.watchCache('versions', caches.versions.stats);
+  metrics.watchCache('files', caches.files.stats);
+  if (caches.front) metrics.watchCache('front', caches.front.stats);
+  return caches;
 }
 
 /** What the HTTP layer needs; built in compose.ts. */
@@ -60,6 +67,8 @@ export interface HttpServices {
   /** Failed authentication per client address; in memory, so per node. */
   readonly authFailures: FailedAuthLimiter;
   readonly caches: ReadCaches;
+  /** Prometheus metrics (GET /metrics). */
+  readonly metrics: Metrics;
   readonly options: ServerOptions;
   /** Trusted publishing (docs/trusted-publishing.md): the policies, and the verifier of CI tokens. */
   readonly trust: TrustedPublishing;
@@ -89,4 +98,8 @@ export interface ServerOptions {
   readonly reportAbuseUrl?: string | undefined;
   /** Answer .nupkg downloads with 302 to the blob store's presigned URL, when the store can sign one. */
   readonly redirectDownloads?: boolean | undefined;
+  /** The bearer token GET /metrics requires; without one, /metrics is open, or with --private needs a read key (routes/operations.ts). */
+  readonly metricsToken?: string | undefined;
+  /** How long a /health/ready result is kept (default 2 s; readiness.ts). */
+  readonly readinessCacheMs?: number | undefined;
 }

@@ -1,18 +1,19 @@
 // Receives a push body into a temporary file: never the whole package in memory, hashed on the way,
 // cut off at the size limit. The NuGet client sends multipart/form-data with a quoted boundary, chunked,
-// without Content-Length (../shared/notes/client-behaviour.md §1.5); other clients send the raw nupkg.
+// without Content-Length (../shared/notes/client-behaviour.md §1.5), other clients other framings (read by
+// multipart-package.ts); some send the raw nupkg.
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { finished, Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { humanDuration } from '../duration.ts';
 import { fileSystemFault, invalidInput, timedOut, tooLarge } from '../errors.ts';
 import type { UploadedPackage } from '../packages/publish-package.ts';
+import { MultipartPackagePart, multipartBoundary } from './multipart-package.ts';
 import type { RequestBodyPolicy } from './request-guards.ts';
 
 export interface ReceivedPackage extends UploadedPackage {
@@ -77,45 +78,30 @@ async function receive(
       'package_too_large',
       `The package is larger than this feed's limit of ${humanSize(options.maxPackageSize)} (--max-package-size).`,
     );
+  // Room for the multipart framing and small fields around the package.
+  const maxBodyBytes = options.maxPackageSize + 64 * 1024;
   const declared = Number(request.headers['content-length'] ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > options.maxPackageSize + 64 * 1024) throw tooBig();
+  if (Number.isFinite(declared) && declared > maxBodyBytes) throw tooBig();
 
-  let source: Readable;
-  if (request.isMultipart()) {
-    let part: Awaited<ReturnType<FastifyRequest['file']>>;
-    try {
-      const nextFile = request.file({ limits: { fileSize: options.maxPackageSize, files: 1, fields: 10 } });
-      // If the client stalls before its file part, the pending parse ends (and is ignored) when the socket closes.
-      nextFile.catch(() => {});
-      part = await new Promise<typeof part>((resolve, reject) => {
-        whenStalled(() => reject(stalled()));
-        nextFile.then(resolve, reject);
-      });
-    } catch (error) {
-      if ((error as { kind?: string }).kind) throw error;
-      if ((error as { statusCode?: number }).statusCode === 413) throw tooBig();
-      throw invalidInput(
-        'push_malformed_multipart',
-        `The push body is not valid multipart/form-data (${(error as Error).message}): send the .nupkg as a file part.`,
-      );
-    }
-    if (!part) {
-      throw invalidInput(
-        'push_no_file',
-        'The push has no file part: send the .nupkg as the first multipart file.',
-      );
-    }
-    source = part.file;
-  } else {
-    source = request.body as Readable;
-    if (!source || typeof (source as Readable).pipe !== 'function') {
-      const type = String(request.headers['content-type'] ?? 'none').split(';')[0];
-      throw invalidInput(
-        'push_unsupported_content_type',
-        `A push must send the .nupkg as multipart/form-data (or application/octet-stream), not Content-Type ${type}.`,
-      );
-    }
+  const body = request.body as Readable | undefined;
+  const boundary = multipartBoundary(request.headers['content-type']);
+  if (!body || typeof body.pipe !== 'function') {
+    const type = String(request.headers['content-type'] ?? 'none').split(';')[0];
+    throw invalidInput(
+      'push_unsupported_content_type',
+      `A push must send the .nupkg as multipart/form-data (or application/octet-stream), not Content-Type ${type}.`,
+    );
   }
+  const framing =
+    boundary === undefined
+      ? []
+      : [
+          new MultipartPackagePart(boundary, {
+            maxBytes: maxBodyBytes,
+            tooLarge: tooBig,
+            onData: () => watchdog.refresh(),
+          }),
+        ];
 
   await mkdir(options.tempDir, { recursive: true });
   const path = join(options.tempDir, `push-${randomUUID()}.nupkg`);
@@ -136,12 +122,21 @@ async function receive(
   });
   whenStalled(() => meter.destroy(stalled()));
   watchdog.refresh();
+  // The request is piped in, not part of the pipeline: a refusal must not destroy the socket before the answer is
+  // written. Whatever the client still sends after a refusal is read and dropped until the connection closes after
+  // the answer (request-guards.ts), so a client that writes before it reads is never stuck.
+  const [first, ...rest] = [...framing, meter];
+  const written = pipeline([first, ...rest, createWriteStream(path)]);
+  body.pipe(first);
+  const stopWatching = finished(body, (error) => {
+    if (error) first.destroy(error);
+  });
   try {
-    await pipeline(source, meter, createWriteStream(path));
-    if ((source as { truncated?: boolean }).truncated) throw tooBig();
+    await written;
   } catch (error) {
+    body.unpipe(first);
+    body.resume();
     await discard();
-    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooBig();
     if ((error as { kind?: string }).kind) throw error;
     // A full disk or an unwritable temp folder is the server's fault (507 / 503), not an incomplete body.
     throw (
@@ -151,6 +146,8 @@ async function receive(
         `The push body could not be read completely: ${(error as Error).message}`,
       )
     );
+  } finally {
+    stopWatching();
   }
   if (size === 0) {
     await discard();

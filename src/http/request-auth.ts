@@ -35,8 +35,8 @@ export function basicPassword(request: FastifyRequest): string | undefined {
 }
 
 /**
- * 429 with Retry-After while the client's address has failed authentication too often (failed-auth-limiter.ts);
- * otherwise the address and the time its next failure is counted at.
+ * 429 with Retry-After while the client's address is over the failed-authentication limit; otherwise the address
+ * and the time to record a failure against.
  */
 export function refuseWhileOverLimit(
   request: FastifyRequest,

@@ -9,7 +9,9 @@ import { statusOfError } from './error-handler.ts';
 import type { ChangeStamps } from '../packages/ports.ts';
 import { ByteLru } from './byte-lru.ts';
 import type { FrontCache, SyncStamps } from './front-cache.ts';
-import { acceptsGzip } from './send.ts';
+import { CacheStats } from './metrics.ts';
+import { entityTag, gzipEntityTag, ifNoneMatchMatches } from './conditional.ts';
+import { acceptsGzip, sendNotModified } from './send.ts';
 
 interface Stamped<T> {
   /** The feed's stamp when the entry was last known to be current. */
@@ -46,6 +48,8 @@ export interface Freshness {
  * empty the cache.
  */
 export class StampedCache<T> {
+  /** Answers given from the cache at the current stamp, and those that had to be built. */
+  readonly stats = new CacheStats();
   readonly #lru: ByteLru<Stamped<T>>;
 
   constructor(maxBytes: number) {
@@ -79,6 +83,7 @@ export class StampedCache<T> {
         if (current) entry.global = global;
       }
       if (current) {
+        this.stats.hits++;
         // Past its max age but at the current stamp: only what stamps do not track (download counts) may have
         // moved, so answer now and rebuild behind the answer, once, instead of making this request wait.
         if (entry.expiresAt <= Date.now() && !entry.refreshing) {
@@ -90,6 +95,7 @@ export class StampedCache<T> {
         return { value: entry.value, global, scoped: entry.scoped, expiresAt: entry.expiresAt };
       }
     }
+    this.stats.misses++;
     // Stamps are read before the data: a value built now is at least as new as the stamps it is stored with.
     if (lowerId !== undefined && scoped === undefined) scoped = await stamps.latestFor(lowerId);
     return this.#build(key, freshness, global, scoped, build);
@@ -119,12 +125,15 @@ const reasonPhrase = (message: string): string =>
     .slice(0, 300)
     .trim();
 
-/** A finished answer: status, body and its gzip twin, ready to send as they are. */
+/** A finished answer: status, body and its gzip twin with their validators, ready to send as they are. */
 export interface CachedResponse {
   readonly status: number;
   readonly reason?: string | undefined;
   readonly body: Buffer;
   readonly gzip?: Buffer | undefined;
+  /** Strong ETags of the body and of its gzip twin, for 200 answers (conditional.ts). */
+  readonly etag?: string | undefined;
+  readonly gzipEtag?: string | undefined;
 }
 
 export interface CachedJsonOptions {
@@ -151,7 +160,9 @@ async function buildResponse(options: CachedJsonOptions): Promise<CachedResponse
   try {
     const body = Buffer.from(JSON.stringify(await options.build()));
     const gzip = !options.identity && body.length > 512 ? gzipSync(body) : undefined;
-    return { status: 200, body, gzip };
+    // The validators are worked out here, once per build: every later answer only compares strings.
+    const etag = entityTag(body);
+    return { status: 200, body, gzip, etag, gzipEtag: gzip && gzipEntityTag(etag) };
   } catch (error) {
     if (!isNuggetError(error) || error.kind !== 'NotFound') throw error;
     // Restores ask every source for every id: "not here" is the most common answer a feed gives.
@@ -160,6 +171,11 @@ async function buildResponse(options: CachedJsonOptions): Promise<CachedResponse
   }
 }
 
+/**
+ * Sends a JSON document from the read cache, building it when the cache has no current one: with its strong
+ * ETag, and 304 to a GET or HEAD whose If-None-Match matches it (RFC 9110 §13.1.2). The answer is also kept for
+ * the fast path, which answers the same way.
+ */
 export async function sendCachedJson(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -171,31 +187,42 @@ export async function sendCachedJson(
     return { value: built, bytes: built.body.length + (built.gzip?.length ?? 0) };
   });
   const response = stamped.value;
+  const cacheControl = options.cacheControl && response.status === 200 ? options.cacheControl : undefined;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    ...(cacheControl ? { 'cache-control': cacheControl } : {}),
+    ...(options.identity ? {} : { vary: 'Accept-Encoding' }),
+  };
   options.front?.cache.put(request.raw, {
     stamps: options.front.stamps,
     settings: options.front.settings,
     status: response.status,
     reason: response.reason && reasonPhrase(response.reason),
-    headers: {
-      'content-type': 'application/json; charset=utf-8',
-      ...(options.cacheControl && response.status === 200 ? { 'cache-control': options.cacheControl } : {}),
-      ...(options.identity ? {} : { vary: 'Accept-Encoding' }),
-    },
+    headers,
     body: response.body,
     gzip: response.gzip,
+    etag: response.etag,
+    gzipEtag: response.gzipEtag,
+    route: request.routeOptions.url ?? '',
     global: stamped.global,
     lowerId: options.freshness.lowerId,
     scoped: stamped.scoped,
     expiresAt: stamped.expiresAt,
   });
+  const gzip = response.gzip !== undefined && acceptsGzip(request);
+  const etag = gzip ? response.gzipEtag : response.etag;
+  if (etag !== undefined) {
+    reply.header('etag', etag);
+    if (ifNoneMatchMatches(request.headers['if-none-match'], etag)) {
+      return sendNotModified(reply, cacheControl, !options.identity);
+    }
+  }
   if (response.reason) reply.raw.statusMessage = reasonPhrase(response.reason);
-  reply.code(response.status).header('content-type', 'application/json; charset=utf-8');
-  if (options.cacheControl && response.status === 200) reply.header('cache-control', options.cacheControl);
-  if (!options.identity) reply.header('vary', 'Accept-Encoding');
-  if (response.gzip && acceptsGzip(request)) {
+  reply.code(response.status).headers(headers);
+  if (gzip) {
     return reply
       .header('content-encoding', 'gzip')
-      .header('content-length', response.gzip.length)
+      .header('content-length', response.gzip!.length)
       .send(response.gzip);
   }
   return reply.header('content-length', response.body.length).send(response.body);

@@ -70,8 +70,16 @@ export interface PackageSearchPorts {
 }
 
 export interface StoredBlob {
+  /** The blob's bytes, or those of the range asked for. */
   readonly stream: Readable;
+  /** The size of the whole blob, also when a range was asked for. */
   readonly size: number;
+}
+
+/** Bytes `start` to `end` of a blob, both included (as in HTTP's Content-Range). */
+export interface BlobRange {
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface BlobStore {
@@ -83,11 +91,12 @@ export interface BlobStore {
   put(key: string, bytes: Uint8Array): Promise<void>;
   /**
    * Makes `toKey` hold what `fromKey` holds, without the bytes passing through nugget: a hard link on a file
-   * system (stored once), a server-side copy on S3. Promotion uses it (docs/decisions/0009-feeds-data-model-urls-and-promotion.md). Returns
+   * system (stored once), a server-side copy on S3. Promotion uses it (docs/decisions/0011-feeds-data-model-urls-and-promotion.md). Returns
    * false when there is nothing at `fromKey`.
    */
   copy(fromKey: string, toKey: string): Promise<boolean>;
-  open(key: string): Promise<StoredBlob | undefined>;
+  /** The blob, or only `range` of it (a download resumed with `Range`), which must lie within the blob. */
+  open(key: string, range?: BlobRange): Promise<StoredBlob | undefined>;
   /**
    * Removes every blob whose key starts with `prefix`; nothing to remove is not an error. A store with folders
    * also removes those the removal leaves empty.
@@ -149,7 +158,7 @@ export interface AdvisoryStore {
   findAdvisories(lowerIds: readonly string[]): Promise<VulnerabilityAdvisory[]>;
   /** Every advisory, in no particular order. */
   listAdvisories(): Promise<VulnerabilityAdvisory[]>;
-  /** The latest `updated` of any advisory; undefined when there is none (VulnerabilityInfo is then not advertised). */
+  /** The latest `updated` of any advisory; undefined when there is none (the VulnerabilityInfo page is then empty). */
   lastUpdated(): Promise<string | undefined>;
   /**
    * Adds or changes the given advisories (with `replace`, also removes every other one) in one transaction that
@@ -187,13 +196,20 @@ export interface SymbolPackage {
 
 export interface SymbolStore {
   findPackage(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined>;
-  /** Lookup by lower-cased file name and key. */
+  /**
+   * Lookup by lower-cased file name and key. Several packages may hold the same file (one build packed under two
+   * ids): any one of them answers, since a key names one content on the feed.
+   */
   findFile(fileName: string, symbolKey: string): Promise<SymbolFile | undefined>;
   /**
-   * Adds the package and its files in one transaction: 'duplicate-package' when (lower id, lower version)
-   * already has symbols, 'duplicate-file' when another package already serves one of the (file name, key) pairs.
+   * Adds the package and its files in one transaction. With `replacing` (the blob prefix of the version's current
+   * symbol package), that package and its files go in the same transaction. 'duplicate-package' when the version
+   * has symbols other than the ones `replacing` names (none expected without it): nothing changes then.
    */
-  insert(symbols: SymbolPackage): Promise<'inserted' | 'duplicate-package' | 'duplicate-file'>;
+  insert(
+    symbols: SymbolPackage,
+    options?: { replacing?: string | undefined },
+  ): Promise<'inserted' | 'duplicate-package'>;
   /** Removes a version's symbol package and files; returns what was removed. */
   remove(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined>;
   /** The blob prefix of every stored symbol package: what `nugget gc` must keep. */

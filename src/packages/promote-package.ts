@@ -2,7 +2,7 @@
 // release`, POST /admin/promote), with its readme, icon, license, deprecation and symbols, without being uploaded
 // again. The target's blobs are copies made by the blob store (a hard link on a file system: stored once), under
 // the target feed's own prefix, so deleting the source feed later leaves the target whole
-// (docs/decisions/0009-feeds-data-model-urls-and-promotion.md). Blobs first, then the version and its symbols in one transaction that appends
+// (docs/decisions/0011-feeds-data-model-urls-and-promotion.md). Blobs first, then the version and its symbols in one transaction that appends
 // to the target's catalog (architecture rule 12).
 import { randomUUID } from 'node:crypto';
 import { conflict, tooLarge } from '../errors.ts';

@@ -57,6 +57,11 @@ export interface SymbolPublishDeps {
  * Publishes a symbol package: every PDB is a Portable PDB that matches, by PDB id (GUID and stamp), the CodeView
  * entry of the DLL or EXE at the same path in the already pushed .nupkg. Blobs first, then metadata in one
  * transaction (architecture rule 12); a refused push leaves nothing behind.
+ *
+ * The spec lets a version's symbols be pushed again ("can be submitted multiple times"): the new push replaces them.
+ * Its only 409 is a symbol package "pushed but not yet available", here one that another push of the same version
+ * replaced while this one was being checked. A PDB the feed already holds for another package (one build packed
+ * under two ids) is accepted when its bytes are the same: the key is the PDB's own id, so it names one content.
  */
 export async function publishSymbolPackage(
   deps: SymbolPublishDeps,
@@ -86,7 +91,7 @@ export async function publishSymbolPackage(
           'push pushes the .snupkg beside it right after).',
       );
     }
-    if (await deps.symbols.findPackage(lowerId, lowerVersion)) throw duplicate(pkg);
+    const previous = await deps.symbols.findPackage(lowerId, lowerVersion);
 
     const pdbs = symbolFilesOf(snupkg.entries.map((entry) => entry.path));
     nupkg = await openStoredNupkg(deps, pkg);
@@ -130,8 +135,15 @@ export async function publishSymbolPackage(
       const fileName = symbolFileNameOf(pdbPath).toLowerCase();
       const symbolKey = portablePdbSymbolKey(pdbId);
       if (files.some((file) => file.fileName === fileName && file.symbolKey === symbolKey)) continue;
-      const taken = await deps.symbols.findFile(fileName, symbolKey);
-      if (taken) throw fileTaken(fileName, symbolKey, taken);
+      const stored = await deps.symbols.findFile(fileName, symbolKey);
+      if (stored && !(await holdsBytes(deps.blobs, stored, pdbBytes))) {
+        throw invalidInput(
+          'snupkg_pdb_differs',
+          `'${pdbPath}' (key ${symbolKey}) differs from the ${fileName} with the same key that this feed already ` +
+            `serves for ${stored.lowerId} ${stored.lowerVersion}: a PDB's id must name one content. Push the ` +
+            '.snupkg made by the same build as the one already pushed, or rebuild (a new build gets a new PDB id).',
+        );
+      }
       const blobKey = symbolBlobKeys.file(blobPrefix, fileName, symbolKey);
       await deps.blobs.put(blobKey, pdbBytes);
       files.push({ fileName, symbolKey, lowerId, lowerVersion, blobKey, size: pdbBytes.length });
@@ -148,14 +160,10 @@ export async function publishSymbolPackage(
     };
     await snupkg.close();
     await deps.blobs.putFile(symbolBlobKeys.snupkg(symbols), upload.path);
-    const result = await deps.symbols.insert(symbols);
-    if (result === 'duplicate-package') throw duplicate(pkg);
-    if (result === 'duplicate-file') {
-      throw conflict(
-        'symbol_file_exists',
-        `Another symbol package pushed at the same time already serves one of the PDBs of ${label}.`,
-      );
-    }
+    const result = await deps.symbols.insert(symbols, { replacing: previous?.blobPrefix });
+    if (result === 'duplicate-package') throw pushedMeanwhile(pkg);
+    // The replaced symbols are no longer referenced; if removing them fails, `nugget gc` collects them.
+    if (previous) await deps.blobs.deletePrefix(previous.blobPrefix).catch(() => {});
     return symbols;
   } catch (error) {
     if (blobPrefix !== undefined) await deps.blobs.deletePrefix(blobPrefix);
@@ -194,18 +202,29 @@ async function openStoredNupkg(
   }
 }
 
-function duplicate(pkg: PackageVersion) {
+function pushedMeanwhile(pkg: PackageVersion) {
   return conflict(
-    'symbols_exist',
-    `${pkg.id} ${pkg.version} already has a symbol package on this feed. Symbol packages are immutable like ` +
-      'packages: push a new version of both.',
+    'symbols_pushed_meanwhile',
+    `Another symbol package for ${pkg.id} ${pkg.version} was pushed while this one was being checked; push again ` +
+      'if this one should be the one that stays.',
   );
 }
 
-function fileTaken(fileName: string, symbolKey: string, taken: SymbolFile) {
-  return conflict(
-    'symbol_file_exists',
-    `${fileName} with key ${symbolKey} is already on this feed, from the symbols of ${taken.lowerId} ` +
-      `${taken.lowerVersion}; the same PDB cannot be served for two packages.`,
-  );
+/** Whether the stored symbol file has exactly these bytes (a missing blob cannot disagree). */
+async function holdsBytes(blobs: BlobStore, file: SymbolFile, bytes: Uint8Array): Promise<boolean> {
+  if (file.size !== bytes.length) return false;
+  const blob = await blobs.open(file.blobKey);
+  if (!blob) return true;
+  let offset = 0;
+  for await (const chunk of blob.stream as AsyncIterable<Buffer>) {
+    if (
+      offset + chunk.length > bytes.length ||
+      !chunk.equals(bytes.subarray(offset, offset + chunk.length))
+    ) {
+      blob.stream.destroy();
+      return false;
+    }
+    offset += chunk.length;
+  }
+  return offset === bytes.length;
 }

@@ -16,8 +16,6 @@ export interface ServiceIndex {
 }
 
 export interface ServiceIndexOptions {
-  /** VulnerabilityInfo is listed only when the feed holds at least one advisory (vulnerability-info.md: no data, no resource). */
-  readonly vulnerabilityInfo?: boolean;
   /** An https URL template with {id} and {version}: a web page about a package (package-details-template-resource.md). */
   readonly packageDetailsUrl?: string | undefined;
   /** A URL template with {id} and {version} where users report a package (report-abuse-resource.md). */
@@ -77,13 +75,13 @@ export function buildServiceIndex(urls: ResourceUrls, options: ServiceIndexOptio
     'Autocomplete package ids and versions',
   );
   add(urls.catalogIndex, ['Catalog/3.0.0'], 'Append-only log of every package change, for replication');
-  if (options.vulnerabilityInfo) {
-    add(
-      urls.vulnerabilityIndex,
-      ['VulnerabilityInfo/6.7.0'],
-      'Known vulnerabilities, for restore audit (NuGetAudit)',
-    );
-  }
+  // Always, even without advisories (an empty page then): the client caches this index for 30 minutes, so a
+  // resource listed only once the first advisory exists would go unseen that long (vulnerability-info.ts).
+  add(
+    urls.vulnerabilityIndex,
+    ['VulnerabilityInfo/6.7.0'],
+    'Known vulnerabilities, for restore audit (NuGetAudit)',
+  );
   // ReadmeUriTemplate/6.13.0 (readme-template-resource.md): the flat container serves embedded readmes, 404 without.
   add(urls.readmeTemplate, ['ReadmeUriTemplate/6.13.0'], 'The embedded README of a package version');
   if (options.packageDetailsUrl) {

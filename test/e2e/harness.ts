@@ -56,6 +56,10 @@ export type FeedServer = {
   dataDir: string;
   /** Everything the server wrote to stdout/stderr so far (the last ~1 MB). */
   output(): string;
+  /** The server process, e.g. to send it signals. */
+  process: ChildProcess;
+  /** Settles when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 };
 
@@ -70,6 +74,10 @@ export type StartFeedOptions = {
   /** A data dir made already (e.g. by an older nugget, for an upgrade); overrides dataDirName. */
   dataDir?: string;
   startupTimeoutMs?: number;
+  /** The script node runs (default src/main.ts); bin/nugget.js for the `nugget` command. */
+  entry?: string;
+  /** Called with everything the server writes, also while it starts. */
+  onOutput?: (chunk: string) => void;
 };
 
 const maxKeptOutput = 1024 * 1024;
@@ -97,7 +105,7 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
   const startupTimeoutMs = options.startupTimeoutMs ?? 30_000;
   const dataDir = options.dataDir ?? (await workspace.makeDir(options.dataDirName ?? 'feed-data'));
   const args = [
-    'src/main.ts',
+    options.entry ?? 'src/main.ts',
     ...['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--api-key', apiKey],
     ...(options.extraArgs ?? []),
   ];
@@ -110,12 +118,13 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
   const output = outputCollector();
   let stdoutLines: string | undefined = '';
   let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
+  const exitStatus = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
       exited = true;
-      resolve();
+      resolve({ code, signal });
     });
   });
+  const exit = exitStatus.then(() => {});
 
   let onEarlyExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
   const serviceIndexUrl = await new Promise<string>((resolve, reject) => {
@@ -135,6 +144,7 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
     );
     child.stdout.on('data', (chunk: Buffer) => {
       output.add(chunk);
+      options.onOutput?.(chunk.toString());
       if (stdoutLines === undefined) return;
       stdoutLines += chunk.toString();
       const match = /Service index: (http\S+)/.exec(stdoutLines);
@@ -144,7 +154,10 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
         resolve(match[1]);
       }
     });
-    child.stderr.on('data', (chunk: Buffer) => output.add(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      output.add(chunk);
+      options.onOutput?.(chunk.toString());
+    });
     child.once('error', (error) => fail(`spawn failed: ${error.message}`));
     onEarlyExit = (code, signal) => fail(`it exited early (code ${code}, signal ${signal})`);
     child.once('exit', onEarlyExit);
@@ -156,6 +169,8 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
     apiKey,
     dataDir,
     output: () => output.text(),
+    process: child,
+    exited: exitStatus,
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');
@@ -549,4 +564,85 @@ export async function writeFiles(dir: string, files: Record<string, string | Buf
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, content);
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Suites of ordered steps around one server.
+
+export type FeedSuite = {
+  /** For `before`: the SDK check, a workspace, the server, and a client environment whose only source it is. */
+  setUp(): Promise<void>;
+  /** For `after`: stops the server and removes the workspace, however far setUp got. */
+  tearDown(): Promise<void>;
+  feed(): FeedServer;
+  client(): DotnetEnv;
+  /** The server's base URL, e.g. http://127.0.0.1:43121 */
+  baseUrl(): string;
+  /** The tail of the server's output, for failure messages. */
+  serverLog(): string;
+};
+
+/** One nugget server and one isolated client (source name `nugget`) for a suite of steps. */
+export function feedSuite(name: string): FeedSuite {
+  let workspace: Workspace | undefined;
+  let server: FeedServer | undefined;
+  let client: DotnetEnv | undefined;
+  const feed = () => {
+    assert.ok(server, 'the server is not running');
+    return server;
+  };
+  return {
+    async setUp() {
+      await requireDotnet();
+      workspace = await createWorkspace(`nugget-e2e-${name}-`);
+      server = await startFeed(workspace);
+      client = await createDotnetEnv(workspace, {
+        name,
+        sources: [{ name: 'nugget', url: server.serviceIndexUrl }],
+      });
+    },
+    async tearDown() {
+      await server?.stop();
+      await workspace?.dispose();
+    },
+    feed,
+    client: () => {
+      assert.ok(client, 'the client environment was not created');
+      return client;
+    },
+    baseUrl: () => feed().serviceIndexUrl.replace(/\/v3\/index\.json$/, ''),
+    serverLog: () => `--- nugget output (tail) ---\n${(server?.output() ?? '(not started)').slice(-8000)}`,
+  };
+}
+
+/** Steps that build on each other: a step fails at once, saying why, when the one before it did not complete. */
+export function orderedSteps(): { require(step: number): void; completed(step: number): void } {
+  let done = 0;
+  return {
+    require: (step) => assert.ok(done >= step, `step ${step} did not complete, so this step cannot run`),
+    completed: (step) => {
+      done = step;
+    },
+  };
+}
+
+/** Pushes package bytes over HTTP (multipart, as clients do) where the client under test is not the one pushing. */
+export async function pushNupkg(server: FeedServer, nupkg: Uint8Array): Promise<void> {
+  const body = new FormData();
+  body.append('package', new Blob([nupkg]), 'package.nupkg');
+  const response = await fetch(new URL('/v3/package', server.serviceIndexUrl), {
+    method: 'PUT',
+    headers: { 'x-nuget-apikey': server.apiKey },
+    body,
+  });
+  assert.equal(response.status, 201, `push: ${response.status} ${await response.text()}`);
+}
+
+/** Unlists a version (DELETE on PackagePublish, the server's default delete behaviour). */
+export async function unlistVersion(server: FeedServer, id: string, version: string): Promise<void> {
+  const response = await fetch(new URL(`/v3/package/${id}/${version}`, server.serviceIndexUrl), {
+    method: 'DELETE',
+    headers: { 'x-nuget-apikey': server.apiKey },
+  });
+  assert.equal(response.status, 204, `unlist: ${response.status} ${await response.text()}`);
 }

@@ -12,7 +12,6 @@ import { readPeDebugInfo } from '../../src/nuget/symbols/pe-debug-directory.ts';
 import { readPortablePdbId } from '../../src/nuget/symbols/portable-pdb.ts';
 import { portablePdbSymbolKey } from '../../src/nuget/symbols/symbol-key.ts';
 import {
-  assertFailed,
   assertSucceeded,
   createDotnetEnv,
   createWorkspace,
@@ -142,12 +141,69 @@ describe('symbols with the dotnet CLI', () => {
     },
   );
 
-  it('an explicit push of the same .snupkg again fails with 409', stepTimeout, async () => {
-    const again = await client.runDotnet([
-      ...['nuget', 'push', path.join(outDir, `${id}.1.0.0.snupkg`), '-s', feedName, '-k', feed().apiKey],
-      ...['--configfile', client.configFile],
-    ]);
-    assertFailed(again, serverLog);
-    assert.match(outputOf(again), /409|Conflict|already has a symbol package/, describeResult(again));
-  });
+  it(
+    'build once, pack twice: both ids and their symbols push in one command, and one PDB serves both',
+    stepTimeout,
+    async () => {
+      assert.ok(outDir, 'the first step did not build');
+      // The same build (same DLL, same PDB, same key) packed under other ids, as multi-package repos do.
+      const repackDir = await client.makeDir('repacked');
+      const ids = [`${id}.Repacked.A`, `${id}.Repacked.B`];
+      for (const packageId of ids) {
+        assertSucceeded(
+          await client.runDotnet(
+            [
+              ...[
+                'pack',
+                '--no-build',
+                '-c',
+                'Release',
+                '--include-symbols',
+                '-p:SymbolPackageFormat=snupkg',
+              ],
+              ...[`-p:PackageId=${packageId}`, '-o', repackDir, '--configfile', client.configFile],
+            ],
+            { cwd: path.join(client.root, 'src', id) },
+          ),
+        );
+      }
+      const push = await client.runDotnet([
+        ...['nuget', 'push', path.join(repackDir, '*.nupkg'), '-s', feedName, '-k', feed().apiKey],
+        ...['--configfile', client.configFile],
+      ]);
+      assertSucceeded(push, serverLog);
+      for (const packageId of ids) {
+        assert.ok(outputOf(push).includes(`${packageId}.1.0.0.snupkg`), describeResult(push));
+        const versions = await fetch(`${baseUrl()}/v3/flatcontainer/${packageId.toLowerCase()}/index.json`);
+        assert.equal(versions.status, 200, `${packageId} is not on the feed\n${describeResult(push)}`);
+        await versions.arrayBuffer();
+      }
+      const dll = (await readZipEntries(path.join(repackDir, `${ids[0]}.1.0.0.nupkg`))).get(
+        `lib/net10.0/${id}.dll`,
+      );
+      assert.ok(dll, `the repacked .nupkg has no lib/net10.0/${id}.dll`);
+      const codeView = readPeDebugInfo(dll, `${id}.dll`).codeView.find((entry) => entry.isPortable);
+      assert.ok(codeView);
+      const pdbName = `${id}.pdb`;
+      const response = await fetch(
+        `${baseUrl()}/v3/symbols/${pdbName}/${portablePdbSymbolKey(codeView)}/${pdbName}`,
+      );
+      assert.equal(response.status, 200, serverLog());
+      const built = await readFile(path.join(client.root, 'src', id, 'bin', 'Release', 'net10.0', pdbName));
+      assert.deepEqual(Buffer.from(await response.arrayBuffer()), built);
+    },
+  );
+
+  it(
+    'an explicit push of the same .snupkg again succeeds: it replaces the symbols',
+    stepTimeout,
+    async () => {
+      const again = await client.runDotnet([
+        ...['nuget', 'push', path.join(outDir, `${id}.1.0.0.snupkg`), '-s', feedName, '-k', feed().apiKey],
+        ...['--configfile', client.configFile],
+      ]);
+      assertSucceeded(again, serverLog);
+      assert.match(outputOf(again), /\.snupkg/, describeResult(again));
+    },
+  );
 });

@@ -79,6 +79,63 @@ describe('push', () => {
     assert.deepEqual(await versionsOf('push.first'), ['1.0.0']);
   });
 
+  // What clients other than the NuGet client send (client-behaviour notes; paket 12 captured on Linux): the framing
+  // varies, the package in it is valid.
+  const framings: { name: string; boundary: string; header?: string; body: (nupkg: Buffer) => Buffer }[] = [
+    {
+      name: 'paket on Linux and macOS: unquoted boundary, a bare LF before and after the close delimiter',
+      boundary: '---------------------------8df4feecebe9cec',
+      body: (nupkg) =>
+        Buffer.concat([
+          Buffer.from(
+            '-----------------------------8df4feecebe9cec\r\n' +
+              'Content-Disposition: form-data; name="package"; filename="package"\r\n' +
+              'Content-Type: application/octet-stream\r\n\r\n',
+          ),
+          nupkg,
+          Buffer.from('\n-----------------------------8df4feecebe9cec--\n'),
+        ]),
+    },
+    {
+      name: 'LF-only line endings throughout',
+      boundary: 'lf-only',
+      body: (nupkg) =>
+        Buffer.concat([
+          Buffer.from('--lf-only\nContent-Disposition: form-data; name=package; filename=x.nupkg\n\n'),
+          nupkg,
+          Buffer.from('\n--lf-only--\n'),
+        ]),
+    },
+    {
+      name: 'no line end after the close delimiter, a preamble, a field first and a part after the package',
+      boundary: 'b',
+      body: (nupkg) =>
+        Buffer.concat([
+          Buffer.from('preamble\r\n--b\r\nContent-Disposition: form-data; name=note\r\n\r\nhi\r\n'),
+          Buffer.from('--b\r\nContent-Disposition: form-data; name=package; filename=x.nupkg\r\n\r\n'),
+          nupkg,
+          Buffer.from(
+            '\r\n--b\r\nContent-Disposition: form-data; name=more; filename=y\r\n\r\nmore\r\n--b--',
+          ),
+        ]),
+    },
+  ];
+  framings.forEach((framing, i) => {
+    test(`a push framed as ${framing.name} -> 201`, async () => {
+      const id = `Push.Framing${i}`;
+      // Over a real socket, as the client sends it.
+      const response = await feed.rawRequest('PUT', '/v3/package', {
+        headers: {
+          'content-type': `multipart/form-data; boundary=${framing.boundary}`,
+          'x-nuget-apikey': testApiKey,
+        },
+        body: framing.body(await buildNupkg({ id, version: '1.0.0' })),
+      });
+      assert.equal(response.statusCode, 201, response.body.toString());
+      assert.deepEqual(await versionsOf(id.toLowerCase()), ['1.0.0']);
+    });
+  });
+
   test('no API key -> 401 with the reason in the status line; nothing stored', async () => {
     const response = await feed.push(await buildNupkg({ id: 'Push.NoKey', version: '1.0.0' }), { key: null });
     const error = assertClientError(response, 401);

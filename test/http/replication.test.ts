@@ -569,7 +569,7 @@ describe('nugget replicate from a synthetic catalog', () => {
     );
     const dataDir = await mkdtemp(join(tmpdir(), 'nugget-replicate-kill-'));
     closers.push(() => rm(dataDir, { recursive: true, force: true }));
-    const args = ['replicate', '--from', source.url, '--data-dir', dataDir];
+    const args = ['replicate', '--from', source.url, '--data-dir', dataDir, '--create'];
     const first = runCli(args, (child) => {
       victim = child;
       children.push(child);
@@ -664,7 +664,7 @@ describe('nugget replicate from a synthetic catalog', () => {
       ],
     ];
     for (const [url, message] of cases) {
-      const { done } = runCli(['replicate', '--from', url, '--data-dir', dataDir], (child) =>
+      const { done } = runCli(['replicate', '--from', url, '--data-dir', dataDir, '--create'], (child) =>
         children.push(child),
       );
       const result = await done;

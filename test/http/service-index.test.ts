@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   assertHeadLikeGet,
   type JsonObject,
+  origin,
   parseJson,
   pathOf,
   resourceId,
@@ -54,6 +55,15 @@ describe('service index', () => {
   test('advertises every @type the client matches', () => {
     const types = resourcesByType(index);
     for (const type of requiredTypes) assert.ok(types.has(type), `missing @type ${type}`);
+  });
+
+  test('lists VulnerabilityInfo/6.7.0 on a feed without advisories, its one page empty', async () => {
+    // The client caches this document for 30 minutes: a resource that appears with the first advisory would go
+    // unseen that long (issue 10, class 4).
+    const [id] = resourcesByType(index).get('VulnerabilityInfo/6.7.0') ?? [];
+    assert.equal(id, `${origin}/v3/vulnerabilities/index.json`);
+    const pages = await feed.json<JsonObject[]>(pathOf(id ?? ''));
+    assert.deepEqual(await feed.json(pathOf(pages[0]?.['@id'])), {});
   });
 
   test('every resource has an absolute http(s) @id built from the request host', () => {

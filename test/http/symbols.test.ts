@@ -19,12 +19,20 @@ import {
 
 const randomGuid = () => randomBytes(16).toString('hex');
 
-/** The .nupkg of `id` with a real PE image (whose CodeView entry names `guid` and `stamp`) as its assembly. */
-async function nupkgWithAssembly(id: string, version: string, assembly: Buffer): Promise<Buffer> {
+/**
+ * The .nupkg of `id` with a real PE image (whose CodeView entry names `guid` and `stamp`) as its assembly, named
+ * after the id unless `assemblyName` says otherwise (one build packed under another id keeps its assembly's name).
+ */
+async function nupkgWithAssembly(
+  id: string,
+  version: string,
+  assembly: Buffer,
+  assemblyName = id,
+): Promise<Buffer> {
   const dll = `lib/netstandard2.0/${id}.dll`;
   return zipEntries(
     nupkgEntries({ id, version }).map((entry) =>
-      entry.name === dll ? { ...entry, content: assembly } : entry,
+      entry.name === dll ? { name: `lib/netstandard2.0/${assemblyName}.dll`, content: assembly } : entry,
     ),
   );
 }
@@ -115,7 +123,7 @@ describe('symbol packages', () => {
     assert.deepEqual(await feed.filesUnder('tmp'), [], 'the push left no temporary file');
   });
 
-  test('a second symbol package for the same id and version -> 409', async () => {
+  test('a second symbol package for the same version replaces the first -> 201 (spec: "can be submitted multiple times")', async () => {
     const build = await publishBuild(feed, 'Sym.Twice');
     const snupkg = await buildSnupkg({
       id: 'Sym.Twice',
@@ -123,24 +131,60 @@ describe('symbol packages', () => {
       files: [{ path: build.pdbPath, content: build.pdb }],
     });
     assert.equal((await feed.pushSymbols(snupkg)).statusCode, 201);
-    const error = assertClientError(await feed.pushSymbols(snupkg), 409);
-    assert.equal(error.code, 'symbols_exist');
+    const before = await feed.filesUnder('blobs/feeds/default/symbols/sym.twice');
+    const again = await feed.pushSymbols(snupkg);
+    assert.equal(again.statusCode, 201, again.body);
+    const after = await feed.filesUnder('blobs/feeds/default/symbols/sym.twice');
+    assert.equal(after.length, before.length, `the replaced files are gone: ${after.join(', ')}`);
+    assert.notDeepEqual(after, before, 'the second push stored its own files');
+    const pdb = await feed.get(`/v3/symbols/sym.twice.pdb/${build.key}/sym.twice.pdb`);
+    assert.equal(pdb.statusCode, 200);
+    assert.deepEqual(pdb.rawPayload, build.pdb);
   });
 
-  test('the same PDB for a second package -> 409 (one file per key)', async () => {
+  test('one build packed under two ids (and another version): each symbol package -> 201, one PDB served', async () => {
     const build = await publishBuild(feed, 'Sym.Shared', '1.0.0');
+    const pe = buildPe({ codeView: [{ guid: build.guid, stamp: build.stamp }] });
+    for (const [id, version] of [
+      ['Sym.Shared', '1.0.0'],
+      ['Sym.Shared.Repacked', '1.0.0'],
+      ['Sym.Shared', '1.0.1'],
+    ] as const) {
+      if (id !== 'Sym.Shared' || version !== '1.0.0') {
+        const nupkg = await nupkgWithAssembly(id, version, pe, 'Sym.Shared');
+        assert.equal((await feed.push(nupkg)).statusCode, 201);
+      }
+      const files = [{ path: build.pdbPath, content: build.pdb }];
+      const response = await feed.pushSymbols(await buildSnupkg({ id, version, files }));
+      assert.equal(response.statusCode, 201, `${id} ${version}: ${response.body}`);
+    }
+    const pdb = await feed.get(`/v3/symbols/sym.shared.pdb/${build.key}/sym.shared.pdb`);
+    assert.equal(pdb.statusCode, 200);
+    assert.deepEqual(pdb.rawPayload, build.pdb);
+  });
+
+  test('a PDB whose key the feed already serves with other bytes -> 400 snupkg_pdb_differs, nothing stored', async () => {
+    const build = await publishBuild(feed, 'Sym.Differs', '1.0.0');
     const files = [{ path: build.pdbPath, content: build.pdb }];
     assert.equal(
-      (await feed.pushSymbols(await buildSnupkg({ id: 'Sym.Shared', version: '1.0.0', files }))).statusCode,
+      (await feed.pushSymbols(await buildSnupkg({ id: 'Sym.Differs', version: '1.0.0', files }))).statusCode,
       201,
     );
     const pe = buildPe({ codeView: [{ guid: build.guid, stamp: build.stamp }] });
-    assert.equal((await feed.push(await nupkgWithAssembly('Sym.Shared', '1.0.1', pe))).statusCode, 201);
-    const error = assertClientError(
-      await feed.pushSymbols(await buildSnupkg({ id: 'Sym.Shared', version: '1.0.1', files })),
-      409,
-    );
-    assert.equal(error.code, 'symbol_file_exists');
+    assert.equal((await feed.push(await nupkgWithAssembly('Sym.Differs', '1.0.1', pe))).statusCode, 201);
+    const altered = Buffer.from(build.pdb);
+    altered.writeUInt8(altered.readUInt8(altered.length - 1) ^ 0xff, altered.length - 1);
+    const snupkg = await buildSnupkg({
+      id: 'Sym.Differs',
+      version: '1.0.1',
+      files: [{ path: build.pdbPath, content: altered }],
+    });
+    const error = assertClientError(await feed.pushSymbols(snupkg), 400);
+    assert.equal(error.code, 'snupkg_pdb_differs');
+    assert.match(error.message, /sym\.differs 1\.0\.0/);
+    assert.deepEqual(await feed.filesUnder('blobs/feeds/default/symbols/sym.differs/1.0.1'), []);
+    const pdb = await feed.get(`/v3/symbols/sym.differs.pdb/${build.key}/sym.differs.pdb`);
+    assert.deepEqual(pdb.rawPayload, build.pdb);
   });
 
   test('no such package on the feed -> 404 "push the .nupkg first" (the spec\'s status for it)', async () => {
@@ -252,7 +296,7 @@ describe('symbol packages', () => {
       const error = assertClientError(await feed.pushSymbols(await row.snupkg(build, id)), 400, row.name);
       assert.equal(error.code, row.code, error.message);
       if (row.message) assert.match(error.message, row.message);
-      assert.deepEqual(await feed.filesUnder(`blobs/symbols/${id.toLowerCase()}`), []);
+      assert.deepEqual(await feed.filesUnder(`blobs/feeds/default/symbols/${id.toLowerCase()}`), []);
       assert.deepEqual(await feed.filesUnder('tmp'), []);
       assert.equal((await feed.get(`/v3/symbols/${id}.pdb/${build.key}/${id}.pdb`)).statusCode, 404);
     });
@@ -333,6 +377,33 @@ describe('hard delete of a package', () => {
     });
     assert.equal(deleted.statusCode, 204, deleted.body);
     assertClientError(await feed.get(url), 404);
+    assert.deepEqual(await feed.filesUnder('blobs/feeds/default/symbols'), []);
+  });
+
+  test('of one of two packages that hold the same PDB keeps it served for the other', async () => {
+    const build = await publishBuild(feed, 'Sym.Kept');
+    const pe = buildPe({ codeView: [{ guid: build.guid, stamp: build.stamp }] });
+    const repacked = await nupkgWithAssembly('Sym.Kept.Other', '1.0.0', pe, 'Sym.Kept');
+    assert.equal((await feed.push(repacked)).statusCode, 201);
+    for (const id of ['Sym.Kept', 'Sym.Kept.Other']) {
+      const files = [{ path: build.pdbPath, content: build.pdb }];
+      const response = await feed.pushSymbols(await buildSnupkg({ id, version: '1.0.0', files }));
+      assert.equal(response.statusCode, 201, response.body);
+    }
+    const url = `/v3/symbols/sym.kept.pdb/${build.key}/sym.kept.pdb`;
+    for (const id of ['Sym.Kept', 'Sym.Kept.Other']) {
+      const deleted = await feed.request('DELETE', `/v3/package/${id}/1.0.0`, {
+        headers: { 'x-nuget-apikey': feed.apiKey ?? '' },
+      });
+      assert.equal(deleted.statusCode, 204, deleted.body);
+      const pdb = await feed.get(url);
+      if (id === 'Sym.Kept') {
+        assert.equal(pdb.statusCode, 200, `still served for Sym.Kept.Other: ${pdb.body}`);
+        assert.deepEqual(pdb.rawPayload, build.pdb);
+      } else {
+        assertClientError(pdb, 404);
+      }
+    }
     assert.deepEqual(await feed.filesUnder('blobs/feeds/default/symbols'), []);
   });
 });

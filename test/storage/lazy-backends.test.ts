@@ -65,13 +65,28 @@ describe('which backends a composition loads', () => {
     );
   });
 
-  test('--storage s3://... loads the AWS SDK (and still not pg)', async () => {
+  test('a node nobody scrapes, with JSON logs, loads neither prom-client nor pino-pretty', async () => {
+    const { urls, error } = await modulesLoadedBy({
+      dataDir: path.join(scratch, 'unscraped'),
+      logLevel: 'silent',
+    });
+    assert.equal(error, undefined);
+    assert.deepEqual(
+      urls.filter((url) => /\/node_modules\/(prom-client|pino-pretty)\//.test(url)),
+      [],
+      'prom-client is loaded at the first GET /metrics, pino-pretty only for --log-format pretty',
+    );
+  });
+
+  test('--storage s3://... loads the AWS SDK (and still not pg; here it cannot connect, which is after loading)', async () => {
     const { urls, error } = await modulesLoadedBy({
       dataDir: path.join(scratch, 's3'),
       storage: 's3://bucket/prefix?endpoint=http://127.0.0.1:9&region=us-east-1&forcePathStyle=true',
       logLevel: 'silent',
+      // Start-up checks the store once (no retries) and fails: nothing listens on port 9.
+      startupWait: 0,
     });
-    assert.equal(error, undefined);
+    assert.match(String(error), /cannot use the S3 store .*ECONNREFUSED/);
     assert.ok(urls.some((url) => url.includes('/node_modules/@aws-sdk/client-s3/')));
     assert.ok(!urls.some((url) => /\/node_modules\/pg\//.test(url)));
   });
@@ -81,9 +96,14 @@ describe('which backends a composition loads', () => {
       dataDir: path.join(scratch, 'pg'),
       database: 'postgres://nobody@127.0.0.1:9/none',
       logLevel: 'silent',
+      startupWait: 0,
     });
-    // A database out of reach is the server's fault (503 to a client); the driver's own error is its cause.
-    assert.match(String(error), /cannot reach its database.*\(cause: .*(ECONNREFUSED|connect)/);
+    // At start an unreachable database is one line naming the flag, with the driver's own error (a request
+    // would get the server fault, 503, wrapped around it).
+    assert.match(
+      String(error),
+      /cannot use PostgreSQL at .*(ECONNREFUSED|connect).*--database \/ NUGGET_DATABASE_URL/,
+    );
     assert.ok(urls.some((url) => /\/node_modules\/pg\//.test(url)));
     assert.ok(!urls.some((url) => url.includes('/node_modules/@aws-sdk/')));
   });

@@ -5,7 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Kysely, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Pool } from 'pg';
 import type { PackageSearchPorts } from '../../src/packages/ports.ts';
 import type { PackageVersion } from '../../src/protocol/package-version.ts';
 import {
@@ -33,6 +34,7 @@ import { SqlReplicationCursorStore } from '../../src/storage/sql/sql-catalog-sto
 import { SqlChangeStamps } from '../../src/storage/sql/change-stamps.ts';
 import { SqlFeedStore } from '../../src/storage/sql/sql-feed-store.ts';
 import { postgresWriteLocks } from '../../src/storage/sql/write-locks.ts';
+import { symbolFilesMigrationTest } from './symbol-files-migration.ts';
 
 const server = await startPostgresServer();
 const databases: Kysely<Database>[] = [];
@@ -83,6 +85,14 @@ feedIsolationContract('PostgreSQL', async () => {
       replicationCursors: new SqlReplicationCursorStore(db, feed),
     }),
   };
+});
+
+symbolFilesMigrationTest('PostgreSQL', 'postgres', async () => {
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new Pool({ connectionString: await server.createDatabase() }) }),
+  });
+  databases.push(db);
+  return db as Kysely<unknown>;
 });
 
 describe('PostgreSQL migrations', () => {

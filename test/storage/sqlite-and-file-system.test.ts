@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import type { Kysely } from 'kysely';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { FileSystemBlobStore } from '../../src/storage/blobs/file-system-blob-store.ts';
 import { blobStoreContract } from '../../src/storage/contracts/blob-store-contract.ts';
 import { catalogContract } from '../../src/storage/contracts/catalog-contract.ts';
@@ -20,6 +21,7 @@ import { SqlReplicationCursorStore } from '../../src/storage/sql/sql-catalog-sto
 import { SqlChangeStamps } from '../../src/storage/sql/change-stamps.ts';
 import { SqlFeedStore } from '../../src/storage/sql/sql-feed-store.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from '../../src/storage/sql/sqlite-search-index.ts';
+import { symbolFilesMigrationTest } from './symbol-files-migration.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'nugget-storage-'));
 const databases: Kysely<Database>[] = [];
@@ -68,6 +70,14 @@ symbolStoreContract('SQLite', async () => {
   const db = await openSqliteDatabase(join(root, `db-${n++}.sqlite`));
   databases.push(db);
   return new SqlSymbolStore(db, 'default');
+});
+
+symbolFilesMigrationTest('SQLite', 'sqlite', async () => {
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: new BetterSqlite3(join(root, `db-${n++}.sqlite`)) }),
+  });
+  databases.push(db);
+  return db as Kysely<unknown>;
 });
 
 blobStoreContract('file system', async () => new FileSystemBlobStore(join(root, `blobs-${n++}`)));

@@ -1,4 +1,4 @@
-// The upgrade to feeds (migration 0006): a data dir and a PostgreSQL database written by nugget as it was before
+// The upgrade to feeds (migration 0007): a data dir and a PostgreSQL database written by nugget as it was before
 // feeds (commit c0285ad, its own code, taken from git) are opened by the current code, and nothing is lost: every
 // row keeps every value (versions, hashes, download counts, deprecations, advisories, symbols, catalog commit ids
 // and timestamps, keys, audit entries, replication cursors), all of it now in the feed `default`, and a client of

@@ -1,4 +1,4 @@
-// nugget as it was before feeds (commit c0285ad): its own code, taken from git, to make the data dirs and databases
+// nugget as it was before feeds (main before feeds were merged): its own code, taken from git, to make the data dirs and databases
 // every existing installation has, for the upgrade tests (test/storage/upgrade-to-feeds.test.ts, test/e2e/feeds.test.ts).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -13,8 +13,8 @@ import { packageWithSymbols } from '../fixtures/package-with-symbols.ts';
 import { multipartBody } from '../http/feed-fixture.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
-/** The last commit before feeds: the layout every existing installation has. */
-const preFeedsCommit = 'c0285ad';
+/** The last commit of main before feeds: the layout every existing installation has. */
+const preFeedsCommit = 'eb06df70bb73beb738500f6fba2f612e8fe1b93d';
 export const bootstrapKey = 'upgrade-bootstrap-key-0123456789';
 
 /** The pre-feeds source tree, from git, beside this repository's node_modules. */

@@ -8,10 +8,10 @@ import { lifetimeCapFor } from '../../auth/key-lifetime.ts';
 import { parseIdPatterns } from '../../auth/id-pattern.ts';
 import { createApiKey, listApiKeys, revokeApiKey, type Requester } from '../../auth/manage-api-keys.ts';
 import type { ApiKey } from '../../auth/ports.ts';
-import { composeNugget, type Nugget } from '../../compose.ts';
-import { addConfigOptions, configFromFlags } from '../../config/config.ts';
+import type { Nugget } from '../../compose.ts';
 import { invalidInput } from '../../errors.ts';
 import { feedNameProblem } from '../../packages/feed.ts';
+import { feedCommand, openFeed } from '../open-feed.ts';
 
 /** 'ci, nightly' -> ['ci', 'nightly']; '*' -> ['*'] (every feed). */
 function parseFeedList(text: string): string[] {
@@ -39,10 +39,7 @@ const cli: Requester = { actor: 'cli', source: 'cli' };
 const defaultLifetimeMs = 365 * 24 * 3_600_000;
 
 async function withFeed<T>(flags: Record<string, unknown>, run: (nugget: Nugget) => Promise<T>): Promise<T> {
-  const nugget = await composeNugget(
-    { ...configFromFlags(flags), logLevel: 'warn' },
-    { keepTempFiles: true },
-  );
+  const nugget = await openFeed(flags);
   try {
     return await run(nugget);
   } finally {
@@ -72,7 +69,7 @@ function status(key: ApiKey, now: Date): string {
 export function apikeyCommand(program: Command): void {
   const apikey = program.command('apikey').description('create, list and revoke API keys (docs/security.md)');
 
-  addConfigOptions(
+  feedCommand(
     apikey
       .command('create')
       .description('create an API key and print it once; only a hash of it is stored')
@@ -118,7 +115,7 @@ export function apikeyCommand(program: Command): void {
     });
   });
 
-  addConfigOptions(
+  feedCommand(
     apikey
       .command('list')
       .description('list API keys (never the keys themselves)')
@@ -163,7 +160,7 @@ export function apikeyCommand(program: Command): void {
     });
   });
 
-  addConfigOptions(
+  feedCommand(
     apikey
       .command('revoke')
       .description('revoke an API key at once; its name stays taken')

@@ -2,12 +2,11 @@
 // are served to admin keys at GET /admin/audit, and one feed's at GET /feeds/{name}/v3/admin/audit.
 import type { Command } from 'commander';
 import { parseSince } from '../../auth/expiry.ts';
-import { composeNugget } from '../../compose.ts';
-import { addConfigOptions, configFromFlags } from '../../config/config.ts';
 import { invalidInput } from '../../errors.ts';
+import { feedCommand, openFeed } from '../open-feed.ts';
 
 export function auditCommand(program: Command): void {
-  addConfigOptions(
+  feedCommand(
     program
       .command('audit')
       .description(
@@ -25,10 +24,7 @@ export function auditCommand(program: Command): void {
         `--limit must be a whole number of 1 or more, not '${String(flags['limit'])}'.`,
       );
     }
-    const nugget = await composeNugget(
-      { ...configFromFlags(flags), logLevel: 'warn' },
-      { keepTempFiles: true },
-    );
+    const nugget = await openFeed(flags);
     try {
       const { services } = nugget;
       const since =

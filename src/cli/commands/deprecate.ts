@@ -1,8 +1,6 @@
 // `nugget deprecate` and `nugget undeprecate`: set or clear the deprecation of package versions, working on the
 // configured storage directly (the server need not run). The HTTP API does the same: docs/deprecation.md.
 import type { Command } from 'commander';
-import { composeNugget } from '../../compose.ts';
-import { addConfigOptions, configFromFlags } from '../../config/config.ts';
 import {
   deprecatePackage,
   deprecationReasons,
@@ -10,6 +8,7 @@ import {
   parseDeprecation,
 } from '../../packages/deprecate-package.ts';
 import type { PackageDeprecation } from '../../protocol/package-version.ts';
+import { feedCommand, openFeed } from '../open-feed.ts';
 
 const collect = (value: string, previous: string[] = []) => [
   ...previous,
@@ -20,7 +19,7 @@ async function run(
   flags: Record<string, unknown>,
   input: { id: string; versions: string; deprecation: PackageDeprecation | undefined },
 ): Promise<void> {
-  const nugget = await composeNugget({ ...configFromFlags(flags), logLevel: 'warn' });
+  const nugget = await openFeed(flags);
   try {
     const { feed, stores } = await nugget.openFeed(String(flags['feed']));
     const { changed, unchanged } = await deprecatePackage(stores, input);
@@ -45,7 +44,7 @@ async function run(
 }
 
 export function deprecateCommand(program: Command): void {
-  addConfigOptions(
+  feedCommand(
     program
       .command('deprecate')
       .description('deprecate versions of a package (a version, a range such as "[1.0.0, 2.0.0)", or "*")')
@@ -73,7 +72,7 @@ export function deprecateCommand(program: Command): void {
     await run(flags, { id, versions, deprecation });
   });
 
-  addConfigOptions(
+  feedCommand(
     program
       .command('undeprecate')
       .description('remove the deprecation of versions of a package')

@@ -4,8 +4,7 @@
 import type { Command } from 'commander';
 import { describeLifetime } from '../../auth/key-lifetime.ts';
 import type { Requester } from '../../auth/manage-api-keys.ts';
-import { composeNugget, type Nugget } from '../../compose.ts';
-import { addConfigOptions, configFromFlags } from '../../config/config.ts';
+import type { Nugget } from '../../compose.ts';
 import { parseFeedChange } from '../../config/feed-settings.ts';
 import {
   createFeed,
@@ -16,6 +15,7 @@ import {
   updateFeed,
 } from '../../packages/manage-feeds.ts';
 import { promotePackage } from '../../packages/promote-package.ts';
+import { feedCommand as storageCommand, openFeed } from '../open-feed.ts';
 
 const cli: Requester = { actor: 'cli', source: 'cli' };
 
@@ -23,10 +23,7 @@ async function withNugget<T>(
   flags: Record<string, unknown>,
   run: (nugget: Nugget) => Promise<T>,
 ): Promise<T> {
-  const nugget = await composeNugget(
-    { ...configFromFlags(flags), logLevel: 'warn' },
-    { keepTempFiles: true, downloadFlushMs: 0 },
-  );
+  const nugget = await openFeed(flags, { downloadFlushMs: 0 });
   try {
     return await run(nugget);
   } finally {
@@ -94,7 +91,7 @@ export function feedCommand(program: Command): void {
     .command('feed')
     .description('create, list, show, change and delete feeds (docs/feeds.md)');
 
-  addConfigOptions(
+  storageCommand(
     settingsOptions(feed.command('create').description('create a feed').argument('<name>', 'the feed name')),
   ).action(async (name: string, flags: Record<string, unknown>) => {
     const change = changeOf(flags);
@@ -104,7 +101,7 @@ export function feedCommand(program: Command): void {
     });
   });
 
-  addConfigOptions(feed.command('list').description('list the feeds').option('--json', 'print JSON')).action(
+  storageCommand(feed.command('list').description('list the feeds').option('--json', 'print JSON')).action(
     async (flags: Record<string, unknown>) => {
       await withNugget(flags, async (nugget) => {
         const feeds = await listFeeds(adminDeps(nugget));
@@ -113,7 +110,7 @@ export function feedCommand(program: Command): void {
     },
   );
 
-  addConfigOptions(
+  storageCommand(
     feed
       .command('show')
       .description("show a feed's settings")
@@ -126,7 +123,7 @@ export function feedCommand(program: Command): void {
     });
   });
 
-  addConfigOptions(
+  storageCommand(
     settingsOptions(
       feed.command('update').description("change a feed's description or settings").argument('<name>'),
     ),
@@ -138,7 +135,7 @@ export function feedCommand(program: Command): void {
     });
   });
 
-  addConfigOptions(
+  storageCommand(
     feed
       .command('delete')
       .description('delete a feed with its packages and files (a feed with packages needs --force)')
@@ -151,7 +148,7 @@ export function feedCommand(program: Command): void {
     });
   });
 
-  addConfigOptions(
+  storageCommand(
     program
       .command('promote')
       .description(

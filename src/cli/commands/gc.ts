@@ -3,12 +3,12 @@
 // than the grace period goes, so a push in progress on any node is never touched. Run it from cron. It works on
 // every feed at once: feeds share one blob store.
 import type { Command } from 'commander';
-import { composeNugget } from '../../compose.ts';
-import { addConfigOptions, ConfigError, configFromFlags, parseDuration } from '../../config/config.ts';
+import { ConfigError, parseDuration } from '../../config/config.ts';
 import { collectGarbage, defaultGracePeriodMs } from '../../packages/collect-garbage.ts';
+import { feedCommand, openFeed } from '../open-feed.ts';
 
 export function gcCommand(program: Command): void {
-  addConfigOptions(
+  feedCommand(
     program
       .command('gc')
       .description(
@@ -26,11 +26,8 @@ export function gcCommand(program: Command): void {
       }
     }
     const dryRun = flags['dryRun'] === true;
-    // keepTempFiles: the sweep is this command's own work, reported below.
-    const nugget = await composeNugget(
-      { ...configFromFlags(flags), logLevel: 'warn' },
-      { keepTempFiles: true, downloadFlushMs: 0 },
-    );
+    // openFeed keeps temp files: the sweep is this command's own work, reported below.
+    const nugget = await openFeed(flags, { downloadFlushMs: 0 });
     try {
       const report = await collectGarbage(
         {

@@ -1,13 +1,11 @@
 // `nugget replicate --from <service index URL>`: copy another V3 feed into this one, incrementally.
-import { join, resolve } from 'node:path';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
-import { composeNugget } from '../../compose.ts';
-import { addConfigOptions, configFromFlags } from '../../config/config.ts';
 import { invalidInput } from '../../errors.ts';
 import { RemoteFeedError } from '../../packages/remote-feed.ts';
 import { replicateFeed } from '../../packages/replicate-feed.ts';
 import { HttpRemoteFeed } from '../../storage/remote/http-remote-feed.ts';
+import { feedCommand, openFeed } from '../open-feed.ts';
 
 const wholeNumber = (name: string, least: number) => (text: string) => {
   const value = Number(text);
@@ -33,7 +31,7 @@ function headersOf(values: readonly string[]): Record<string, string> {
 }
 
 export function replicateCommand(program: Command): void {
-  addConfigOptions(
+  feedCommand(
     program
       .command('replicate')
       .description(
@@ -59,10 +57,17 @@ export function replicateCommand(program: Command): void {
         5,
       ),
   ).action(async (flags: Record<string, unknown>) => {
-    const config = configFromFlags(flags);
     const headers = headersOf((flags['sourceHeader'] as string[] | undefined) ?? []);
     const source = String(flags['from']);
-    const nugget = await composeNugget({ ...config, logLevel: 'warn' });
+    const nugget = await openFeed(flags);
+    let opened;
+    try {
+      opened = await nugget.openFeed(String(flags['feed']));
+    } catch (error) {
+      await nugget.close();
+      throw error;
+    }
+    const { feed, stores } = opened;
     // A MultiBar of one bar, for its log(): warnings and retries go above the bar without breaking its redrawing.
     const bars = new MultiBar({
       format: 'replicating [{bar}] {value}/{total} {unit} {what}',
@@ -81,16 +86,15 @@ export function replicateCommand(program: Command): void {
       bar = undefined;
     };
     const remote = new HttpRemoteFeed({
-      tempDir: join(resolve(config.dataDir), 'tmp'),
+      tempDir: nugget.services.options.tempDir,
       headers,
       timeoutMs: Number(flags['timeout']) * 1000,
       retry: { attempts: Number(flags['retries']) + 1 },
-      maxPackageBytes: config.maxPackageSize,
+      maxPackageBytes: feed.settings.maxPackageSize,
       onRetry: ({ url, reason, retry, retries, delayMs }) =>
         log(`GET ${url} ${reason}; retry ${retry} of ${retries} in ${(delayMs / 1000).toFixed(1)} s`),
     });
     try {
-      const { feed, stores } = await nugget.openFeed(String(flags['feed']));
       const summary = await replicateFeed(
         {
           feed,

@@ -3,8 +3,6 @@
 // The file format, and the HTTP API that does the same: docs/vulnerabilities.md.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { composeNugget } from '../../compose.ts';
-import { addConfigOptions, configFromFlags } from '../../config/config.ts';
 import { invalidInput } from '../../errors.ts';
 import {
   type FetchJson,
@@ -12,6 +10,7 @@ import {
   readUpstreamAdvisories,
 } from '../../packages/import-vulnerabilities.ts';
 import type { AdvisoryInput } from '../../packages/ports.ts';
+import { feedCommand, openFeed } from '../open-feed.ts';
 
 const fetchJson: FetchJson = async (url) => {
   const response = await fetch(url, { headers: { accept: 'application/json' } });
@@ -33,7 +32,7 @@ export function vulnerabilitiesCommand(program: Command): void {
   const vulnerabilities = program
     .command('vulnerabilities')
     .description('manage the known vulnerabilities this feed reports (VulnerabilityInfo, restore audit)');
-  addConfigOptions(
+  feedCommand(
     vulnerabilities
       .command('import')
       .description('import advisories from a JSON file (docs/vulnerabilities.md) or another feed (--from)')
@@ -48,7 +47,7 @@ export function vulnerabilitiesCommand(program: Command): void {
     const from = typeof flags['from'] === 'string' ? flags['from'] : undefined;
     if (!file === !from)
       throw invalidInput('invalid_arguments', 'Give either an advisory file or --from <service index URL>.');
-    const nugget = await composeNugget({ ...configFromFlags(flags), logLevel: 'warn' });
+    const nugget = await openFeed(flags);
     try {
       const { feed, stores } = await nugget.openFeed(String(flags['feed']));
       let summary;

@@ -13,6 +13,7 @@ import type { EmbeddedFileKind, PackageVersion } from '../../protocol/package-ve
 import { feedOf, frontOf, type RequestFeed } from '../feed-of-request.ts';
 import type { HttpServices } from '../http-services.ts';
 import { sendCachedJson, type StampedValue } from '../response-cache.ts';
+import { blobEntityTag, sendStoredFile } from '../send.ts';
 
 const noSuchPackage = (id: string) =>
   notFound('package_not_found', `There is no package '${id}' on this feed.`);
@@ -107,7 +108,7 @@ export function packageContentRoutes(app: FastifyInstance, services: HttpService
     found: StampedValue<PackageVersion>,
     key: string,
     contentType: string | ((bytes: Buffer) => string),
-    onHit?: () => void,
+    onDownload?: () => void,
   ) {
     const { value: pkg } = found;
     const blob = await readBlob(key);
@@ -115,6 +116,7 @@ export function packageContentRoutes(app: FastifyInstance, services: HttpService
     const bytes = Buffer.isBuffer(blob);
     const type =
       typeof contentType === 'string' ? contentType : bytes ? contentType(blob) : 'application/octet-stream';
+    const etag = blobEntityTag(key);
     const front = bytes ? frontOf(request, services) : undefined;
     if (bytes && front) {
       // Valid while the version's stamps stand: a hard delete moves them, and the fast path stops serving it.
@@ -122,20 +124,25 @@ export function packageContentRoutes(app: FastifyInstance, services: HttpService
         stamps: front.stamps,
         settings: front.settings,
         status: 200,
-        headers: { 'content-type': type, 'cache-control': immutable },
+        headers: { 'content-type': type, 'cache-control': immutable, 'accept-ranges': 'bytes' },
         body: blob,
+        etag,
+        ranges: true,
+        route: request.routeOptions.url ?? '',
         global: found.global,
         lowerId: pkg.lowerId,
         scoped: found.scoped,
         expiresAt: found.expiresAt,
-        onHit,
+        onHit: onDownload,
       });
     }
-    return reply
-      .header('content-type', type)
-      .header('content-length', bytes ? blob.length : blob.size)
-      .header('cache-control', immutable)
-      .send(bytes ? blob : blob.stream);
+    return sendStoredFile(request, reply, blob, {
+      etag,
+      contentType: type,
+      cacheControl: immutable,
+      openRange: (range) => services.blobs.open(key, range),
+      onDownload,
+    });
   }
 
   app.get<{ Params: { id: string } }>('/v3/flatcontainer/:id/index.json', async (request, reply) => {
@@ -170,9 +177,10 @@ export function packageContentRoutes(app: FastifyInstance, services: HttpService
         }
         const { downloads } = requestFeed;
         const countDownload = () => downloads.record(pkg.lowerId, pkg.lowerVersion);
-        if (request.method === 'GET') countDownload();
         const { blobs } = services;
         if (services.options.redirectDownloads && blobs.presignedUrl) {
+          // The object store answers Range and If-Range itself (docs/operations.md, "Ranges").
+          if (request.method === 'GET') countDownload();
           return reply
             .header('cache-control', 'no-cache')
             .redirect(

@@ -5,6 +5,7 @@ import { deletePackage, setListed } from '../../packages/manage-package.ts';
 import { publishPackage } from '../../packages/publish-package.ts';
 import { feedOf } from '../feed-of-request.ts';
 import type { HttpServices } from '../http-services.ts';
+import { countedPush } from '../metrics.ts';
 import { pushBody, receivePackage } from '../receive-package.ts';
 import { audited, requireAllowed, requireApiKey } from '../request-auth.ts';
 
@@ -14,44 +15,50 @@ interface PackageParams {
 }
 
 export function packagePublishRoutes(app: FastifyInstance, services: HttpServices): void {
-  // Raw (non-multipart) pushes: the body stream goes to receivePackage untouched.
-  app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+  // Push bodies, raw or multipart, go to receivePackage as the stream they arrive as (it reads the multipart
+  // framing itself, more leniently than form parsers do: multipart-package.ts).
+  app.addContentTypeParser(['application/octet-stream', 'multipart/form-data'], (_request, payload, done) =>
+    done(null, payload),
+  );
 
   // The key is checked before the body is read (valid for this feed, with a push scope); whether it may push THIS
   // id (a new id needs push-new, a new version of an existing id push) once the nuspec is read, before anything
   // is stored. Each write is audited before it is answered: an acknowledged write always has its record.
   app.put('/v3/package', { config: { requestBody: pushBody } }, async (request, reply) => {
     const { feed, stores } = feedOf(request);
-    await audited(services, request, { action: 'push' }, async (note) => {
-      const principal = await requireApiKey(request, reply, services, ['push-new', 'push'], feed.name);
-      const upload = await receivePackage(request, {
-        ...services.options,
-        maxPackageSize: feed.settings.maxPackageSize,
-      });
-      try {
-        const published = await publishPackage(
-          {
-            feed,
-            packages: stores.packages,
-            blobs: services.blobs,
-            clock: services.clock,
-            authorize: async (candidate) => {
-              note.packageId = candidate.id;
-              note.version = candidate.fullVersion;
-              const isNewId = (await stores.packages.findVersions(candidate.lowerId)).length === 0;
-              requireAllowed(principal, isNewId ? 'push-new' : 'push', feed.name, candidate.id);
+    await countedPush(services, 'package', () =>
+      audited(services, request, { action: 'push' }, async (note) => {
+        const principal = await requireApiKey(request, reply, services, ['push-new', 'push'], feed.name);
+        const upload = await receivePackage(request, {
+          ...services.options,
+          maxPackageSize: feed.settings.maxPackageSize,
+        });
+        try {
+          const published = await publishPackage(
+            {
+              feed,
+              packages: stores.packages,
+              blobs: services.blobs,
+              clock: services.clock,
+              authorize: async (candidate) => {
+                note.packageId = candidate.id;
+                note.version = candidate.fullVersion;
+                const isNewId = (await stores.packages.findVersions(candidate.lowerId)).length === 0;
+                requireAllowed(principal, isNewId ? 'push-new' : 'push', feed.name, candidate.id);
+              },
             },
-          },
-          upload,
-        );
-        request.log.info(
-          { feed: feed.name, id: published.id, version: published.fullVersion },
-          'package published',
-        );
-      } finally {
-        await upload.discard();
-      }
-    });
+            upload,
+          );
+          request.log.info(
+            { feed: feed.name, id: published.id, version: published.fullVersion },
+            'package published',
+          );
+          return upload.size;
+        } finally {
+          await upload.discard();
+        }
+      }),
+    );
     return reply.code(201).send();
   });
 

@@ -1,23 +1,21 @@
 // @type: the service index itself, one per feed. Spec: ../shared/spec/nuget-api/service-index.md
 import type { FastifyInstance } from 'fastify';
 import { buildServiceIndex } from '../../protocol/service-index.ts';
-import { feedOf, urlsOf } from '../feed-of-request.ts';
+import { urlsOf } from '../feed-of-request.ts';
 import type { HttpServices } from '../http-services.ts';
 import { sendJson } from '../send.ts';
 
 export function serviceIndexRoutes(app: FastifyInstance, services: HttpServices): void {
   app.get('/v3/index.json', async (request, reply) => {
-    const { stores } = feedOf(request);
-    // One cheap MAX() query: VulnerabilityInfo is advertised only while advisories exist.
-    const vulnerabilityInfo = (await stores.advisories.lastUpdated()) !== undefined;
     return sendJson(
       request,
       reply,
       buildServiceIndex(urlsOf(request, services), {
-        vulnerabilityInfo,
         packageDetailsUrl: services.options.packageDetailsUrl,
         reportAbuseUrl: services.options.reportAbuseUrl,
       }),
+      // Clients and proxies may revalidate the index instead of fetching it again (RFC 9110 §13.1.2).
+      { etag: true },
     );
   });
 }

@@ -7,8 +7,10 @@ import { openSymbolFile } from '../../packages/open-symbol-file.ts';
 import { publishSymbolPackage } from '../../packages/publish-symbol-package.ts';
 import { feedOf } from '../feed-of-request.ts';
 import type { HttpServices } from '../http-services.ts';
+import { countedPush } from '../metrics.ts';
 import { pushBody, receivePackage } from '../receive-package.ts';
 import { audited, requireAllowed, requireApiKey } from '../request-auth.ts';
+import { blobEntityTag, sendStoredFile } from '../send.ts';
 
 // A file under a given key never changes: the key is the PDB's own id.
 const immutable = 'public, max-age=31536000, immutable';
@@ -18,37 +20,40 @@ export function symbolRoutes(app: FastifyInstance, services: HttpServices): void
   // Bodies arrive as multipart, or raw application/octet-stream (parser registered by packagePublishRoutes).
   app.put('/v3/symbol-package', { config: { requestBody: pushBody } }, async (request, reply) => {
     const { feed, stores } = feedOf(request);
-    await audited(services, request, { action: 'push-symbols' }, async (note) => {
-      const principal = await requireApiKey(request, reply, services, ['push-symbols'], feed.name);
-      const upload = await receivePackage(request, {
-        ...services.options,
-        maxPackageSize: feed.settings.maxPackageSize,
-      });
-      try {
-        const symbols = await publishSymbolPackage(
-          {
-            feed: feed.name,
-            packages: stores.packages,
-            symbols: stores.symbols,
-            blobs: services.blobs,
-            clock: services.clock,
-            tempDir: services.options.tempDir,
-            authorize: async ({ id, version }) => {
-              note.packageId = id;
-              note.version = version;
-              requireAllowed(principal, 'push-symbols', feed.name, id);
+    await countedPush(services, 'symbols', () =>
+      audited(services, request, { action: 'push-symbols' }, async (note) => {
+        const principal = await requireApiKey(request, reply, services, ['push-symbols'], feed.name);
+        const upload = await receivePackage(request, {
+          ...services.options,
+          maxPackageSize: feed.settings.maxPackageSize,
+        });
+        try {
+          const symbols = await publishSymbolPackage(
+            {
+              feed: feed.name,
+              packages: stores.packages,
+              symbols: stores.symbols,
+              blobs: services.blobs,
+              clock: services.clock,
+              tempDir: services.options.tempDir,
+              authorize: async ({ id, version }) => {
+                note.packageId = id;
+                note.version = version;
+                requireAllowed(principal, 'push-symbols', feed.name, id);
+              },
             },
-          },
-          upload,
-        );
-        request.log.info(
-          { id: symbols.lowerId, version: symbols.lowerVersion, files: symbols.files.length },
-          'symbol package published',
-        );
-      } finally {
-        await upload.discard();
-      }
-    });
+            upload,
+          );
+          request.log.info(
+            { id: symbols.lowerId, version: symbols.lowerVersion, files: symbols.files.length },
+            'symbol package published',
+          );
+          return upload.size;
+        } finally {
+          await upload.discard();
+        }
+      }),
+    );
     return reply.code(201).send();
   });
 
@@ -57,15 +62,17 @@ export function symbolRoutes(app: FastifyInstance, services: HttpServices): void
     '/v3/symbols/:file/:key/:file2',
     async (request, reply) => {
       const { file, key, file2 } = request.params;
-      const { blob } = await openSymbolFile(
+      const symbol = await openSymbolFile(
         { symbols: feedOf(request).stores.symbols, blobs: services.blobs },
         { fileName: file, symbolKey: key, fileName2: file2 },
       );
-      return reply
-        .header('content-type', 'application/octet-stream')
-        .header('content-length', blob.size)
-        .header('cache-control', immutable)
-        .send(blob.stream);
+      const { blobKey } = symbol.file;
+      return sendStoredFile(request, reply, symbol.blob, {
+        etag: blobEntityTag(blobKey),
+        contentType: 'application/octet-stream',
+        cacheControl: immutable,
+        openRange: (range) => services.blobs.open(blobKey, range),
+      });
     },
   );
 }

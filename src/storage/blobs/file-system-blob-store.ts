@@ -1,7 +1,7 @@
 import { copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileSystemFault } from '../../errors.ts';
-import type { BlobListing, BlobStore, StoredBlob } from '../../packages/ports.ts';
+import type { BlobListing, BlobRange, BlobStore, StoredBlob } from '../../packages/ports.ts';
 
 /** How often a write retries when `gc` removed the (empty) folder it had just created. */
 const folderAttempts = 5;
@@ -167,7 +167,7 @@ export class FileSystemBlobStore implements BlobStore {
     return true;
   }
 
-  async open(key: string): Promise<StoredBlob | undefined> {
+  async open(key: string, range?: BlobRange): Promise<StoredBlob | undefined> {
     const path = this.#path(key);
     let handle: Awaited<ReturnType<typeof open>>;
     try {
@@ -178,7 +178,7 @@ export class FileSystemBlobStore implements BlobStore {
     }
     const { size } = await handle.stat();
     // The stream owns the handle and closes it when it ends or is destroyed.
-    return { size, stream: handle.createReadStream() };
+    return { size, stream: handle.createReadStream(range && { start: range.start, end: range.end }) };
   }
 
   async deletePrefix(prefix: string): Promise<void> {

@@ -82,4 +82,19 @@ describe('parseS3StorageUrl', () => {
       );
     });
   }
+
+  it('never quotes a secret it was given in its messages (they are printed at start)', () => {
+    for (const text of [
+      's3://AKIAEXAMPLE:wJalrSECRET@bucket name/prefix',
+      's3://AKIAEXAMPLE:wJalrSECRET@bucket:9000/prefix',
+      's3://bucket/p?endpoint=http://user:wJalrSECRET@minio:9000',
+      's3://bucket/%zz?token=wJalrSECRET',
+    ]) {
+      assert.throws(
+        () => parseS3StorageUrl(text),
+        (error: Error) => isNuggetError(error) && !error.message.includes('wJalrSECRET'),
+        text,
+      );
+    }
+  });
 });

@@ -3,6 +3,7 @@
 // Credentials are deliberately not part of the URL: URLs end up in logs and process lists. They come from
 // the AWS SDK's standard chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, instance role).
 import { invalidInput, type NuggetError } from '../../errors.ts';
+import { redactSecrets } from '../../redact.ts';
 
 export interface S3StorageOptions {
   readonly bucket: string;
@@ -25,8 +26,9 @@ const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ipAddress = /^\d+\.\d+\.\d+\.\d+$/;
 const regionName = /^[A-Za-z0-9-]+$/;
 
+// Messages quote what was given, which may hold a secret (`s3://KEY:SECRET@bucket`): it is printed at start.
 const invalid = (message: string): NuggetError =>
-  invalidInput('InvalidS3StorageUrl', `${message}. Expected e.g. ${example}`);
+  invalidInput('InvalidS3StorageUrl', `${redactSecrets(message)}. Expected e.g. ${example}`);
 
 export function parseS3StorageUrl(text: string): S3StorageOptions {
   let url: URL;

@@ -52,6 +52,26 @@ export function blobStoreContract(name: string, create: () => Promise<BlobStore>
       assert.equal(await store.open('feeds/release/none'), undefined);
     });
 
+    it('opens a range of a blob: exactly those bytes, with the size of the whole blob', async () => {
+      const store = await create();
+      const bytes = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
+      await store.put('packages/r/1.0.0/p1/r.1.0.0.nupkg', bytes);
+      for (const [start, end] of [
+        [0, 0],
+        [10, 19],
+        [4000, 4999],
+        [0, 4999],
+      ] as const) {
+        const blob = await store.open('packages/r/1.0.0/p1/r.1.0.0.nupkg', { start, end });
+        assert.ok(blob);
+        const chunks: Buffer[] = [];
+        for await (const chunk of blob.stream) chunks.push(chunk as Buffer);
+        assert.deepEqual(Buffer.concat(chunks), bytes.subarray(start, end + 1), `bytes ${start}-${end}`);
+        assert.equal(blob.size, bytes.length, `size with range ${start}-${end}`);
+      }
+      assert.equal(await store.open('packages/r/1.0.0/p1/none', { start: 0, end: 1 }), undefined);
+    });
+
     it('answers undefined for a key it does not hold', async () => {
       const store = await create();
       assert.equal(await store.open('packages/none/1.0.0/x/none.1.0.0.nupkg'), undefined);

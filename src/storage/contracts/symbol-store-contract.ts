@@ -46,14 +46,43 @@ export function symbolStoreContract(name: string, create: () => Promise<SymbolSt
       assert.equal(await symbols.findFile('dup.pdb', key(9)), undefined);
     });
 
-    it("a file another package serves is 'duplicate-file', and nothing of the push is kept", async () => {
+    it('the same file for two packages: each keeps its own row, and removing one leaves the other', async () => {
       const symbols = await create();
-      assert.equal(await symbols.insert(sampleSymbolPackage('same', '1.0.0', [key(1)])), 'inserted');
-      const second = sampleSymbolPackage('same', '1.0.1', [key(2), key(1)]);
-      assert.equal(await symbols.insert(second), 'duplicate-file');
-      assert.equal(await symbols.findPackage('same', '1.0.1'), undefined);
-      assert.equal(await symbols.findFile('same.pdb', key(2)), undefined);
-      assert.equal((await symbols.findFile('same.pdb', key(1)))?.lowerVersion, '1.0.0');
+      const first = sampleSymbolPackage('same', '1.0.0', [key(1)]);
+      const second = sampleSymbolPackage('same', '1.0.1', [key(1), key(2)]);
+      assert.equal(await symbols.insert(first), 'inserted');
+      assert.equal(await symbols.insert(second), 'inserted');
+      assert.deepEqual(await symbols.findPackage('same', '1.0.1'), second);
+      assert.ok(await symbols.findFile('same.pdb', key(1)));
+      await symbols.remove('same', '1.0.0');
+      assert.deepEqual(
+        await symbols.findFile('same.pdb', key(1)),
+        second.files.find((file) => file.symbolKey === key(1)),
+      );
+      await symbols.remove('same', '1.0.1');
+      assert.equal(await symbols.findFile('same.pdb', key(1)), undefined);
+    });
+
+    it("replacing swaps a version's symbols in one step; replacing symbols that changed meanwhile changes nothing", async () => {
+      const symbols = await create();
+      const first = sampleSymbolPackage('again', '1.0.0', [key(1), key(2)]);
+      assert.equal(await symbols.insert(first), 'inserted');
+      const next = {
+        ...sampleSymbolPackage('again', '1.0.0', [key(3)]),
+        blobPrefix: 'symbols/again/1.0.0/t',
+      };
+      const stale = {
+        ...sampleSymbolPackage('again', '1.0.0', [key(4)]),
+        blobPrefix: 'symbols/again/1.0.0/u',
+      };
+      assert.equal(await symbols.insert(next, { replacing: first.blobPrefix }), 'inserted');
+      assert.deepEqual(await symbols.findPackage('again', '1.0.0'), next);
+      assert.equal(await symbols.findFile('again.pdb', key(1)), undefined);
+      assert.equal(await symbols.insert(stale, { replacing: first.blobPrefix }), 'duplicate-package');
+      assert.deepEqual(await symbols.findPackage('again', '1.0.0'), next);
+      assert.equal(await symbols.findFile('again.pdb', key(4)), undefined);
+      assert.ok((await symbols.referencedBlobPrefixes()).includes(next.blobPrefix));
+      assert.ok(!(await symbols.referencedBlobPrefixes()).includes(first.blobPrefix));
     });
 
     it('remove returns the package and its files, and they are gone', async () => {

@@ -195,7 +195,41 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
-    '0006-feeds': {
+    '0006-symbol-files-per-package': {
+      async up(db: Kysely<unknown>) {
+        // One PDB may belong to several packages (one build packed under two ids): a symbol file row per package
+        // that brought it, each with its own copy, so deleting one package never takes what another serves.
+        // SQLite cannot change a primary key in place: build the new table, copy, swap. Constraint and index names
+        // are schema-wide in PostgreSQL, so the new ones differ from the old table's.
+        await db.schema
+          .createTable('symbol_files_0006')
+          .addColumn('lower_id', 'text', (c) => c.notNull())
+          .addColumn('lower_version', 'text', (c) => c.notNull())
+          .addColumn('file_name', 'text', (c) => c.notNull())
+          .addColumn('symbol_key', 'text', (c) => c.notNull())
+          .addColumn('blob_key', 'text', (c) => c.notNull())
+          .addColumn('size', bigInteger, (c) => c.notNull())
+          .addPrimaryKeyConstraint('symbol_files_package_file_pk', [
+            'lower_id',
+            'lower_version',
+            'file_name',
+            'symbol_key',
+          ])
+          .execute();
+        await sql`INSERT INTO symbol_files_0006 (lower_id, lower_version, file_name, symbol_key, blob_key, size)
+          SELECT lower_id, lower_version, file_name, symbol_key, blob_key, size FROM symbol_files`.execute(
+          db,
+        );
+        await db.schema.dropTable('symbol_files').execute();
+        await db.schema.alterTable('symbol_files_0006').renameTo('symbol_files').execute();
+        await db.schema
+          .createIndex('symbol_files_file_key')
+          .on('symbol_files')
+          .columns(['file_name', 'symbol_key'])
+          .execute();
+      },
+    },
+    '0007-feeds': {
       async up(db: Kysely<unknown>) {
         // Several feeds on one server (docs/feeds.md): every row belongs to a feed, and what was the one feed
         // becomes the feed named 'default', row for row (nothing is rewritten but the new columns). Keys that
@@ -295,9 +329,10 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
                 .execute(),
           },
           {
+            // Keyed per package since 0006.
             table: 'symbol_files',
-            key: 'symbol_files_pk',
-            columns: ['file_name', 'symbol_key'],
+            key: 'symbol_files_package_file_pk',
+            columns: ['lower_id', 'lower_version', 'file_name', 'symbol_key'],
             define: () =>
               db.schema
                 .createTable('symbol_files')
@@ -308,7 +343,13 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
                 .addColumn('lower_version', 'text', (c) => c.notNull())
                 .addColumn('blob_key', 'text', (c) => c.notNull())
                 .addColumn('size', bigInteger, (c) => c.notNull())
-                .addPrimaryKeyConstraint('symbol_files_pk', ['feed', 'file_name', 'symbol_key'])
+                .addPrimaryKeyConstraint('symbol_files_package_file_pk', [
+                  'feed',
+                  'lower_id',
+                  'lower_version',
+                  'file_name',
+                  'symbol_key',
+                ])
                 .execute(),
           },
           {
@@ -355,10 +396,10 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
         }
         if (!postgres) {
           await db.schema.dropIndex('search_documents_level_downloads').ifExists().execute();
-          await db.schema.dropIndex('symbol_files_package').ifExists().execute();
+          await db.schema.dropIndex('symbol_files_file_key').ifExists().execute();
         } else {
           await db.schema.dropIndex('search_documents_level_downloads').execute();
-          await db.schema.dropIndex('symbol_files_package').execute();
+          await db.schema.dropIndex('symbol_files_file_key').execute();
         }
         await db.schema
           .createIndex('search_documents_level_downloads')
@@ -366,9 +407,9 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
           .columns(['feed', 'level', 'total_downloads'])
           .execute();
         await db.schema
-          .createIndex('symbol_files_package')
+          .createIndex('symbol_files_file_key')
           .on('symbol_files')
-          .columns(['feed', 'lower_id', 'lower_version'])
+          .columns(['feed', 'file_name', 'symbol_key'])
           .execute();
 
         // The catalog: each feed numbers its own entries (its pages and leaf URLs count them); `seq` stays the
@@ -407,7 +448,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex('audit_log_feed_at').on('audit_log').columns(['feed', 'at']).execute();
       },
     },
-    '0007-trusted-publishing': {
+    '0008-trusted-publishing': {
       async up(db: Kysely<unknown>) {
         // Trust policies (docs/trusted-publishing.md): which CI identity may exchange its OpenID Connect token
         // for a short-lived key on a feed. The criteria are JSON so that another CI platform needs no new columns.
@@ -460,6 +501,12 @@ class InCodeMigrations implements MigrationProvider {
 /** Every migration's name, in the order they apply. */
 export const migrationNames = (dialect: SqlDialect = 'sqlite'): string[] =>
   Object.keys(migrationsFor(dialect)).sort();
+
+/** Applies the migrations up to and including `name`: for tests of a migration over the data before it. */
+export async function migrateUpTo(db: Kysely<unknown>, dialect: SqlDialect, name: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider: new InCodeMigrations(dialect) }).migrateTo(name);
+  if (error) throw error;
+}
 
 /** Applies every migration not yet applied; returns the names applied now. */
 export async function migrateToLatest(

@@ -14,6 +14,14 @@ export interface PostgresDatabaseOptions {
    * and opens a new one on the next query; without a listener the pool's 'error' event would end the process.
    */
   readonly onIdleConnectionError?: (error: Error) => void;
+  /** Refuse a database that holds no nugget schema yet instead of creating one (admin commands, docs/cli). */
+  readonly requireFeed?: boolean;
+  /** Receives the pool, whose connection counts the metrics read (docs/operations.md, "Metrics"). */
+  readonly onPool?: (pool: {
+    readonly totalCount: number;
+    readonly idleCount: number;
+    readonly waitingCount: number;
+  }) => void;
 }
 
 // int8 (count(*), bigint columns) and numeric (sum()) come back as strings by default, because they can exceed
@@ -42,16 +50,27 @@ export async function openPostgresDatabase(
     connectionString: url,
     max: Math.max(2, options.maxConnections ?? 10),
     // A database that does not answer (stopped, a network cut) fails a request with 503 after this long,
-    // instead of holding it until the operating system gives up on the TCP connection minutes later.
+    // instead of holding it until the operating system gives up on the TCP connection minutes later; at start,
+    // one attempt of --startup-wait's retries.
     connectionTimeoutMillis: 15_000,
     keepAlive: true,
     types: { getTypeParser },
   });
   pool.on('error', options.onIdleConnectionError ?? (() => {}));
+  options.onPool?.(pool);
   const db = new Kysely<Database>({ dialect: withFaultTranslation(new PostgresDialect({ pool })) });
   try {
     // The lock lives on one connection while the migrator works on others: the pool always has two or more.
     await db.connection().execute(async (connection) => {
+      if (options.requireFeed) {
+        // Kysely's migrator records every applied migration in this table: no table, no feed.
+        const { rows } = await sql<{
+          found: string | null;
+        }>`SELECT to_regclass('kysely_migration')::text AS found`.execute(connection);
+        if (!rows[0]?.found) {
+          throw new Error('this database holds no nugget feed; add --create to start a new feed there');
+        }
+      }
       await sql`SELECT pg_advisory_lock(${migrationAdvisoryLock})`.execute(connection);
       try {
         await migrateToLatest(db as Kysely<unknown>, 'postgres');

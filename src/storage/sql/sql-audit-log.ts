@@ -1,6 +1,7 @@
 // AuditLog over Kysely: the append-only audit_log table (migration 0004), indexed by time.
 import type { Kysely, Selectable } from 'kysely';
 import type { AuditAction, AuditEntry, AuditLog, AuditRecord } from '../../auth/ports.ts';
+import { redactFields } from '../../redact.ts';
 import type { AuditLogTable, Database } from './schema.ts';
 
 function toRecord(row: Selectable<AuditLogTable>): AuditRecord {
@@ -41,7 +42,8 @@ export class SqlAuditLog implements AuditLog {
         version: entry.version ?? null,
         source: entry.source ?? null,
         outcome: entry.outcome,
-        detail: entry.detail ? JSON.stringify(entry.detail) : null,
+        // A detail may quote what a person typed (an advisory source URL with a token in it): no secret is kept.
+        detail: entry.detail ? JSON.stringify(redactFields(entry.detail)) : null,
       })
       .execute();
   }

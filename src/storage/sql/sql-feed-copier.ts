@@ -22,7 +22,7 @@ const copiedTables: Readonly<Record<string, readonly string[]>> = {
   vulnerability_advisories: ['feed', 'lower_id', 'url'],
   catalog_entries: ['seq'],
   symbol_packages: ['feed', 'lower_id', 'lower_version'],
-  symbol_files: ['feed', 'file_name', 'symbol_key'],
+  symbol_files: ['feed', 'lower_id', 'lower_version', 'file_name', 'symbol_key'],
   replication_cursors: ['feed', 'source'],
   trust_policies: ['id'],
   api_keys: ['key_id'],

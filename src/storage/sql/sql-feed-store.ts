@@ -1,4 +1,4 @@
-// FeedStore over Kysely: the feeds table of migration 0006. A feed's settings are JSON overrides of the server's
+// FeedStore over Kysely: the feeds table of migration 0007. A feed's settings are JSON overrides of the server's
 // defaults. Every change moves the feed's stamp (catalog-log.ts, bumpFeedStamp), so cached reads of the feed, on
 // every node, are checked against the new settings at once (a feed made private stops being served from caches).
 import { type Kysely, type Selectable, sql } from 'kysely';

@@ -1,5 +1,7 @@
-// SymbolStore over Kysely: the symbol_packages and symbol_files tables of migration 0002. A symbol package and
-// its files are written and removed in one transaction, so a symbol server never serves half a push.
+// SymbolStore over Kysely: the symbol_packages and symbol_files tables (migrations 0002 and 0006), per feed. A
+// symbol package and its files are written, replaced and removed in one transaction, so a symbol server never serves
+// half a push. A file row belongs to one package: the same PDB brought by two packages has two rows, each with its
+// own blob.
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { SymbolFile, SymbolPackage, SymbolStore } from '../../packages/ports.ts';
 import type { Database, SymbolFilesTable } from './schema.ts';
@@ -14,13 +16,9 @@ const toSymbolFile = (row: Selectable<SymbolFilesTable>): SymbolFile => ({
   size: Number(row.size),
 });
 
-/** Thrown inside the transaction to roll it back when a file is already served by another package. */
-export class FileTaken extends Error {}
-
 /**
  * Writes a symbol package's rows inside a transaction (which holds the id's write lock): 'duplicate-package' when
- * the version already has symbols; throws FileTaken (to roll the transaction back) when another package of the
- * feed serves one of its files.
+ * the version already has symbols in the feed. Promotion writes them with the version (sql-package-store.ts).
  */
 export async function insertSymbolRows(
   trx: Transaction<Database>,
@@ -42,20 +40,21 @@ export async function insertSymbolRows(
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate-package';
   for (const file of symbols.files) {
-    const result = await trx
+    await trx
       .insertInto('symbol_files')
       .values({
         feed,
-        file_name: file.fileName.toLowerCase(),
-        symbol_key: file.symbolKey.toLowerCase(),
         lower_id: symbols.lowerId,
         lower_version: symbols.lowerVersion,
+        file_name: file.fileName.toLowerCase(),
+        symbol_key: file.symbolKey.toLowerCase(),
         blob_key: file.blobKey,
         size: file.size,
       })
-      .onConflict((oc) => oc.columns(['feed', 'file_name', 'symbol_key']).doNothing())
-      .executeTakeFirst();
-    if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) throw new FileTaken();
+      .onConflict((oc) =>
+        oc.columns(['feed', 'lower_id', 'lower_version', 'file_name', 'symbol_key']).doNothing(),
+      )
+      .execute();
   }
   return 'inserted';
 }
@@ -87,6 +86,7 @@ export class SqlSymbolStore implements SymbolStore {
       .where('lower_id', '=', lowerId)
       .where('lower_version', '=', lowerVersion)
       .orderBy('file_name')
+      .orderBy('symbol_key')
       .execute();
     return {
       lowerId: row.lower_id,
@@ -106,20 +106,39 @@ export class SqlSymbolStore implements SymbolStore {
       .selectAll()
       .where('file_name', '=', fileName.toLowerCase())
       .where('symbol_key', '=', symbolKey.toLowerCase())
+      .orderBy('lower_id')
+      .orderBy('lower_version')
+      .limit(1)
       .executeTakeFirst();
     return row && toSymbolFile(row);
   }
 
-  async insert(symbols: SymbolPackage): Promise<'inserted' | 'duplicate-package' | 'duplicate-file'> {
-    try {
-      return await this.#db.transaction().execute(async (trx) => {
-        await this.#locks.packageIds(trx, [symbols.lowerId]);
-        return insertSymbolRows(trx, this.#feed, symbols);
-      });
-    } catch (error) {
-      if (error instanceof FileTaken) return 'duplicate-file';
-      throw error;
-    }
+  async insert(
+    symbols: SymbolPackage,
+    options: { replacing?: string | undefined } = {},
+  ): Promise<'inserted' | 'duplicate-package'> {
+    return this.#db.transaction().execute(async (trx) => {
+      await this.#locks.packageIds(trx, [symbols.lowerId]);
+      const { replacing } = options;
+      if (replacing !== undefined) {
+        // Only the symbols the caller saw: a push that replaced them meanwhile wins, this one is a duplicate.
+        const removed = await trx
+          .deleteFrom('symbol_packages')
+          .where('feed', '=', this.#feed)
+          .where('lower_id', '=', symbols.lowerId)
+          .where('lower_version', '=', symbols.lowerVersion)
+          .where('blob_prefix', '=', replacing)
+          .executeTakeFirst();
+        if (Number(removed.numDeletedRows) === 0) return 'duplicate-package' as const;
+        await trx
+          .deleteFrom('symbol_files')
+          .where('feed', '=', this.#feed)
+          .where('lower_id', '=', symbols.lowerId)
+          .where('lower_version', '=', symbols.lowerVersion)
+          .execute();
+      }
+      return insertSymbolRows(trx, this.#feed, symbols);
+    });
   }
 
   async remove(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined> {

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// The `nugget` command (package.json "bin"). It checks the Node.js version first (check-node.js), then runs the
+// TypeScript sources directly; Node refuses to strip types under node_modules, so a packed install (npm pack,
+// npm install -g <tarball>) runs the JavaScript that `npm pack` compiled into dist/ instead.
+import { existsSync } from 'node:fs';
+import { sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { unsupportedNodeMessage } from './check-node.js';
+
+const message = unsupportedNodeMessage(process.versions.node, process.execPath);
+if (message) {
+  console.error(message);
+  process.exit(1);
+}
+const packed = fileURLToPath(import.meta.url)
+  .split(sep)
+  .includes('node_modules');
+const compiled = new URL('../dist/cli/main.js', import.meta.url);
+if (packed && !existsSync(compiled)) {
+  console.error(
+    'nugget: this install has neither runnable sources nor dist/: install it from `npm pack` output',
+  );
+  process.exit(1);
+}
+import(packed ? compiled.href : new URL('../src/cli/main.ts', import.meta.url).href);

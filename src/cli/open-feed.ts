@@ -1,0 +1,28 @@
+// What every admin command shares: the flags that locate a feed, and opening it. An admin command works on an
+// existing feed only, unless --create says to start one: a mistyped --data-dir or database URL must not quietly
+// become a new empty feed (with a new key printed for it).
+import type { Command } from 'commander';
+import { composeNugget, type Nugget } from '../compose.ts';
+import { addConfigOptions, configFromFlags } from '../config/config.ts';
+
+/** Adds --config, the storage flags (--data-dir, --database, --storage, --startup-wait) and --create. */
+export function feedCommand(command: Command): Command {
+  return addConfigOptions(command, 'storage').option(
+    '--create',
+    'start a new feed when the data directory or database holds none (without it: refuse)',
+  );
+}
+
+/**
+ * Opens the feed the flags, config file and environment name. Never empties tmp/: a server may be receiving
+ * uploads into it right now.
+ */
+export function openFeed(
+  flags: Record<string, unknown>,
+  options: { downloadFlushMs?: number } = {},
+): Promise<Nugget> {
+  return composeNugget(
+    { ...configFromFlags(flags), logLevel: 'warn' },
+    { keepTempFiles: true, create: flags['create'] === true, ...options },
+  );
+}

@@ -1,0 +1,247 @@
+// Prometheus metrics at /metrics (routes/operations.ts; docs/operations.md lists every name). prom-client keeps
+// the registry, the process metrics and the counters and gauges read at scrape time, loaded at the first scrape;
+// the request histogram is kept here in plain numbers, because the raw-HTTP fast path (front-cache.ts) records into it and must stay as fast as
+// a counter increment: each cell (route, method, status) is looked up once and then only incremented, with no
+// label objects or hashing per request. Labels are bounded: the route is the pattern a route was registered with
+// (never the URL), the method one of a fixed few, the status a number.
+import type { Registry } from 'prom-client';
+import { isNuggetError } from '../errors.ts';
+
+/** Seconds; from a memory answer (well under a millisecond) to a long push. */
+export const latencyBuckets = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+] as const;
+
+/** The label a request that matched no route carries (404s of unknown paths, probes, scanners). */
+export const unmatchedRoute = 'unmatched';
+
+const knownMethods = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH']);
+
+/** One series of the request histogram. */
+export class RequestCell {
+  count = 0;
+  sum = 0;
+  /** Observations per bucket (not cumulative); the last one is +Inf. */
+  readonly buckets = new Float64Array(latencyBuckets.length + 1);
+
+  observe(seconds: number): void {
+    this.count++;
+    this.sum += seconds;
+    let i = 0;
+    while (i < latencyBuckets.length && seconds > latencyBuckets[i]!) i++;
+    this.buckets[i]!++;
+  }
+}
+
+const escapeLabel = (value: string): string =>
+  value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+/** Requests by route, method and status, with their latency: both paths record here. */
+export class RequestMetrics {
+  readonly #cells = new Map<string, Map<string, Map<number, RequestCell>>>();
+
+  cell(route: string | undefined, method: string | undefined, status: number): RequestCell {
+    const routeLabel = route || unmatchedRoute;
+    const methodLabel = method && knownMethods.has(method) ? method : 'other';
+    let byMethod = this.#cells.get(routeLabel);
+    if (!byMethod) this.#cells.set(routeLabel, (byMethod = new Map()));
+    let byStatus = byMethod.get(methodLabel);
+    if (!byStatus) byMethod.set(methodLabel, (byStatus = new Map()));
+    let cell = byStatus.get(status);
+    if (!cell) byStatus.set(status, (cell = new RequestCell()));
+    return cell;
+  }
+
+  /** The two families in the Prometheus text format (0.0.4). */
+  exposition(): string {
+    const total: string[] = [
+      '# HELP nugget_http_requests_total HTTP requests answered, by route pattern, method and status.',
+      '# TYPE nugget_http_requests_total counter',
+    ];
+    const histogram: string[] = [
+      '# HELP nugget_http_request_duration_seconds Time from the arrival of a request to its answer handed to the socket.',
+      '# TYPE nugget_http_request_duration_seconds histogram',
+    ];
+    for (const [route, byMethod] of this.#cells) {
+      for (const [method, byStatus] of byMethod) {
+        for (const [status, cell] of byStatus) {
+          const labels = `route="${escapeLabel(route)}",method="${method}",status="${status}"`;
+          total.push(`nugget_http_requests_total{${labels}} ${cell.count}`);
+          let cumulative = 0;
+          latencyBuckets.forEach((bound, i) => {
+            cumulative += cell.buckets[i]!;
+            histogram.push(
+              `nugget_http_request_duration_seconds_bucket{${labels},le="${bound}"} ${cumulative}`,
+            );
+          });
+          histogram.push(`nugget_http_request_duration_seconds_bucket{${labels},le="+Inf"} ${cell.count}`);
+          histogram.push(`nugget_http_request_duration_seconds_sum{${labels}} ${cell.sum}`);
+          histogram.push(`nugget_http_request_duration_seconds_count{${labels}} ${cell.count}`);
+        }
+      }
+    }
+    return `${total.join('\n')}\n\n${histogram.join('\n')}\n`;
+  }
+}
+
+/** Hits and misses of one read cache, counted where the cache decides (response-cache.ts, front-cache.ts). */
+export class CacheStats {
+  hits = 0;
+  misses = 0;
+}
+
+/** What a database pool reports (pg's Pool has these three). */
+export interface PoolStats {
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+}
+
+export type PushKind = 'package' | 'symbols';
+
+/**
+ * Every metric of one server; built in compose.ts, read by GET /metrics. What the server counts is kept in plain
+ * numbers; prom-client (its registry, the process metrics) is loaded at the first scrape, so a node nobody scrapes,
+ * and every CLI command, neither loads it nor pays its memory.
+ */
+export class Metrics {
+  readonly requests = new RequestMetrics();
+  readonly #caches = new Map<string, CacheStats>();
+  readonly #pushes = new Map<string, { readonly kind: PushKind; readonly outcome: string; count: number }>();
+  readonly #pushedBytes = new Map<PushKind, number>();
+  readonly #gauges: { readonly name: string; readonly help: string; readonly read: () => number }[] = [];
+  readonly #processMetrics: boolean;
+  #registry: Promise<Registry> | undefined;
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    this.#processMetrics = options.processMetrics ?? true;
+  }
+
+  /** Counts a push's outcome; `bytes` only for one that was stored. */
+  push(kind: PushKind, outcome: string, bytes?: number): void {
+    const key = `${kind} ${outcome}`;
+    const entry = this.#pushes.get(key);
+    if (entry) entry.count++;
+    else this.#pushes.set(key, { kind, outcome, count: 1 });
+    if (bytes !== undefined) this.#pushedBytes.set(kind, (this.#pushedBytes.get(kind) ?? 0) + bytes);
+  }
+
+  /** Makes a read cache's hits and misses part of the metrics. */
+  watchCache(name: string, stats: CacheStats): void {
+    this.#caches.set(name, stats);
+  }
+
+  /** The database pool's connections, read at each scrape. */
+  watchPool(pool: PoolStats): void {
+    this.gauge('nugget_db_pool_connections', 'Connections the database pool holds.', () => pool.totalCount);
+    this.gauge(
+      'nugget_db_pool_idle_connections',
+      'Connections of the pool not in use.',
+      () => pool.idleCount,
+    );
+    this.gauge(
+      'nugget_db_pool_waiting_requests',
+      'Queries waiting for a connection of the pool: above zero for long, the pool is too small.',
+      () => pool.waitingCount,
+    );
+  }
+
+  /** A gauge read at each scrape. */
+  gauge(name: string, help: string, read: () => number): void {
+    this.#gauges.push({ name, help, read });
+  }
+
+  /** Everything, in the Prometheus text format, with its content type. */
+  async exposition(): Promise<{ contentType: string; text: string }> {
+    this.#registry ??= this.#loadRegistry();
+    const registry = await this.#registry;
+    return {
+      contentType: registry.contentType,
+      text: `${await registry.metrics()}\n${this.requests.exposition()}`,
+    };
+  }
+
+  async #loadRegistry(): Promise<Registry> {
+    const { collectDefaultMetrics, Counter, Gauge, Registry } = await import('prom-client');
+    const registry = new Registry();
+    if (this.#processMetrics) collectDefaultMetrics({ register: registry });
+    const registers = [registry];
+    const pushes = this.#pushes;
+    const pushedBytes = this.#pushedBytes;
+    const caches = this.#caches;
+    // The counts live in plain numbers; each scrape copies them over (reset, then the totals).
+    new Counter({
+      name: 'nugget_pushes_total',
+      help: 'Pushes of packages and symbol packages, by outcome: created, or the error code the client got.',
+      labelNames: ['kind', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { kind, outcome, count } of pushes.values()) this.inc({ kind, outcome }, count);
+      },
+    });
+    new Counter({
+      name: 'nugget_pushed_bytes_total',
+      help: 'Bytes of the packages and symbol packages pushed and stored.',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [kind, bytes] of pushedBytes) this.inc({ kind }, bytes);
+      },
+    });
+    for (const [name, help, read] of [
+      ['nugget_cache_hits_total', 'Reads answered from a read cache, by cache.', (s: CacheStats) => s.hits],
+      [
+        'nugget_cache_misses_total',
+        'Reads a read cache could not answer, by cache.',
+        (s: CacheStats) => s.misses,
+      ],
+    ] as const) {
+      new Counter({
+        name,
+        help,
+        labelNames: ['cache'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [cache, stats] of caches) this.inc({ cache }, read(stats));
+        },
+      });
+    }
+    for (const { name, help, read } of this.#gauges) {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    }
+    return registry;
+  }
+}
+
+/** The error's code (NuggetError codes, Fastify's FST_ codes, system codes such as ENOSPC): finite sets. */
+function outcomeOf(error: unknown): string {
+  if (isNuggetError(error)) return error.code;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(code) ? code : 'internal_error';
+}
+
+/** Runs a push and counts it: 'created' with the bytes stored, or the error code the client got. */
+export async function countedPush(
+  feed: { readonly metrics: Metrics },
+  kind: PushKind,
+  push: () => Promise<number>,
+): Promise<void> {
+  let bytes: number;
+  try {
+    bytes = await push();
+  } catch (error) {
+    feed.metrics.push(kind, outcomeOf(error));
+    throw error;
+  }
+  feed.metrics.push(kind, 'created', bytes);
+}
