@@ -59,7 +59,8 @@ async function snapshot(db: Kysely<never>): Promise<Rows> {
 
 /** What the rows of one table become: the same values, in the feed 'default' (and the catalog numbered in it). */
 function upgraded(table: string, row: Record<string, unknown>): Record<string, unknown> {
-  if (table === 'api_keys') return { ...row, feeds: '["*"]' };
+  // Later migrations add columns with their defaults (0008: keys issued by a trust policy).
+  if (table === 'api_keys') return { ...row, feeds: '["*"]', trust_policy: null };
   if (table === 'audit_log') {
     const serverWide = row['action'] === 'create-api-key' || row['action'] === 'revoke-api-key';
     return { ...row, feed: serverWide ? null : 'default' };
