@@ -15,6 +15,7 @@ import { migrateCommand } from './commands/migrate.ts';
 import { vulnerabilitiesCommand } from './commands/vulnerabilities.ts';
 import { replicateCommand } from './commands/replicate.ts';
 import { trustCommand } from './commands/trust.ts';
+import { upstreamCommand } from './commands/upstream.ts';
 import { serve } from './serve.ts';
 import { version } from './version.ts';
 
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   auditCommand(program);
   backupCommands(program);
   feedCommand(program);
+  upstreamCommand(program);
   trustCommand(program);
   // Every command stops at its first usage error instead of printing help for it.
   for (const command of program.commands) command.exitOverride();

@@ -55,6 +55,8 @@ describe('upstream and virtual feeds', () => {
       { id: 'Up.Concurrent', version: '1.0.0' },
       { id: 'Up.Later', version: '1.0.0' },
       { id: 'Contoso.Core', version: '99.0.0', description: 'a public package squatting a private name' },
+      // More than 128 versions: the upstream keeps its registration pages outside the index.
+      ...Array.from({ length: 130 }, (_, i) => ({ id: 'Up.Many', version: `1.0.${i}` })),
     ];
     for (const spec of packages) {
       const bytes = await buildNupkg(spec);
@@ -90,13 +92,13 @@ describe('upstream and virtual feeds', () => {
           kind: 'upstream',
           source: proxy.serviceIndex,
           metadataTtl: '1h',
-          metadataTimeout: '2s',
           breakerFailures: 2,
           breakerCooldown: '1h',
           deny: ['Denied.*'],
         },
       ],
       ['company', { kind: 'virtual', members: ['internal', 'up'] }],
+      ['cool', { kind: 'virtual', members: ['up'], cooldown: '1d' }],
     ] as const) {
       const created = await adminRequest('PUT', `/admin/feeds/${name}`, body);
       assert.equal(created.statusCode, 201, created.body);
@@ -283,15 +285,15 @@ describe('upstream and virtual feeds', () => {
     const all = await server.json('/feeds/company/v3/search?take=100');
     const ids = (all['data'] as JsonObject[]).map((d) => d['id']);
     assert.equal(ids[0], 'Contoso.Core');
-    assert.deepEqual([...ids].slice(1).sort(), ['Up.Concurrent', 'Up.Dep', 'Up.Later', 'Up.Lib']);
-    assert.equal(all['totalHits'], 5);
+    assert.deepEqual([...ids].slice(1).sort(), ['Up.Concurrent', 'Up.Dep', 'Up.Later', 'Up.Lib', 'Up.Many']);
+    assert.equal(all['totalHits'], 6);
     const page = await server.json('/feeds/company/v3/search?skip=1&take=2');
     assert.deepEqual(
       (page['data'] as JsonObject[]).map((d) => d['id']),
       ids.slice(1, 3),
     );
     const auto = await server.json('/feeds/company/v3/autocomplete?q=up&take=100');
-    assert.deepEqual([...auto['data']].sort(), ['Up.Concurrent', 'Up.Dep', 'Up.Later', 'Up.Lib']);
+    assert.deepEqual([...auto['data']].sort(), ['Up.Concurrent', 'Up.Dep', 'Up.Later', 'Up.Lib', 'Up.Many']);
   });
 
   test('denied ids are never asked of the upstream', async () => {
@@ -366,6 +368,69 @@ describe('upstream and virtual feeds', () => {
     }
   });
 
+  test("ids with more than 128 versions: the upstream's outside pages are read, nugget serves its own pages", async () => {
+    const versions = await server.json('/feeds/company/v3/flatcontainer/up.many/index.json');
+    assert.equal(versions['versions'].length, 130);
+    assert.ok(
+      proxy.seen.some((p) => /\/up\.many\/page\//.test(p)),
+      'the upstream pages were fetched',
+    );
+    const index = await server.json('/feeds/company/v3/registration-gz-semver2/up.many/index.json');
+    assert.equal(index['count'], 3);
+    let leaves = 0;
+    for (const page of index['items'] as JsonObject[]) {
+      assert.equal(page['items'], undefined, 'pages are not inline above 128 versions');
+      assert.ok(String(page['@id']).startsWith('http://localhost:80/feeds/company/v3/'), page['@id']);
+      const fetched = await server.json(new URL(page['@id']).pathname);
+      leaves += fetched['items'].length;
+    }
+    assert.equal(leaves, 130);
+  });
+
+  test("cooldown: upstream versions younger than it are not offered, by the upstream's published date", async () => {
+    const versions = await server.get('/feeds/cool/v3/flatcontainer/up.dep/index.json');
+    assert.equal(versions.statusCode, 404, 'every version was published moments ago');
+    const download = await server.get('/feeds/cool/v3/flatcontainer/up.dep/1.0.0/up.dep.1.0.0.nupkg');
+    assert.equal(download.statusCode, 404);
+    const patched = await adminRequest('PATCH', '/admin/feeds/cool', { cooldown: '0' });
+    assert.equal(patched.statusCode, 200);
+    const after = await server.json('/feeds/cool/v3/flatcontainer/up.dep/index.json');
+    assert.deepEqual(after['versions'], ['1.0.0']);
+  });
+
+  test('a slow or trickling upstream is cut off at metadataTimeout: a 404 marked stale, not a 5xx', async () => {
+    const slow = await startUpstreamProxy(upstream.app);
+    try {
+      const created = await adminRequest('PUT', '/admin/feeds/slow', {
+        kind: 'upstream',
+        source: slow.serviceIndex,
+        metadataTimeout: '300ms',
+        breakerFailures: 100,
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      slow.mode = 'hang';
+      const hung = await server.get('/feeds/slow/v3/flatcontainer/up.lib/index.json');
+      assert.equal(hung.statusCode, 404);
+      assert.equal(hung.headers['x-nugget-stale'], 'slow');
+      slow.mode = 'up';
+      const timers: NodeJS.Timeout[] = [];
+      slow.hostile = (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"resources": [');
+        timers.push(setInterval(() => res.write(' '), 50));
+        return true;
+      };
+      try {
+        const trickled = await server.get('/feeds/slow/v3/flatcontainer/up.dep/index.json');
+        assert.equal(trickled.statusCode, 404);
+      } finally {
+        for (const timer of timers) clearInterval(timer);
+      }
+    } finally {
+      await slow.close();
+    }
+  });
+
   test('with the upstream down: cached packages keep working, stale answers are marked, uncached ones are 404s, the breaker stops asking', async () => {
     proxy.mode = 'down';
     try {
@@ -397,6 +462,11 @@ describe('upstream and virtual feeds', () => {
       assert.equal(proxy.seen.length, asked, 'the open breaker kept every request away from the upstream');
       const status = server.services.upstreams?.() ?? [];
       assert.equal(status.find((s) => s.feed === 'up')?.breaker, 'open');
+      const report = parseJson(await adminRequest('GET', '/admin/upstreams'))['upstreams'] as JsonObject[];
+      const up = report.find((r) => r['feed'] === 'up');
+      assert.equal(up?.['breaker'], 'open');
+      assert.ok(up?.['cachedPackages'] >= 3, JSON.stringify(up));
+      assert.match(up?.['lastError']['message'], /503/);
       const metrics = await server.get('/metrics');
       assert.match(metrics.body, /nugget_upstream_breaker_state\{upstream="up"\} 2/);
       assert.match(
