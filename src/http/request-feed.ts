@@ -67,7 +67,7 @@ export async function registerFeedRoutes(
           `Feed '${open.feed.name}' is ${kind === 'upstream' ? 'an upstream' : 'a virtual'} feed and takes no ` +
             `pushes or changes` +
             (members.length > 0
-              ? `: push to one of its hosted members (${members.join(', ')}) instead.`
+              ? `: push to a hosted feed instead (its members are ${members.join(', ')}).`
               : ': push to a hosted feed instead.'),
         );
       }
