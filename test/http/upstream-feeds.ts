@@ -463,6 +463,26 @@ export function upstreamFeedsSuite(
       }
     });
 
+    test('a virtual feed with a private member is private: anonymous reads get 401', async () => {
+      assert.equal(
+        (await server.get('/feeds/company/v3/flatcontainer/contoso.core/index.json')).statusCode,
+        200,
+      );
+      assert.equal((await adminRequest('PATCH', '/admin/feeds/internal', { private: true })).statusCode, 200);
+      try {
+        const anonymous = await server.get('/feeds/company/v3/flatcontainer/contoso.core/index.json');
+        assert.equal(anonymous.statusCode, 401);
+        assert.match(String(anonymous.headers['www-authenticate']), /Basic realm="nugget feed company"/);
+        const withKey = await server.get('/feeds/company/v3/flatcontainer/contoso.core/index.json', admin);
+        assert.equal(withKey.statusCode, 200);
+      } finally {
+        assert.equal(
+          (await adminRequest('PATCH', '/admin/feeds/internal', { private: null })).statusCode,
+          200,
+        );
+      }
+    });
+
     test('with the upstream down: cached packages keep working, stale answers are marked, uncached ones are 404s, the breaker stops asking', async () => {
       proxy.mode = 'down';
       try {
