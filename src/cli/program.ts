@@ -12,6 +12,7 @@ import { feedCommand } from './commands/feed.ts';
 import { gcCommand } from './commands/gc.ts';
 import { migrateDataCommand } from './commands/migrate-data.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { prefetchCommand } from './commands/prefetch.ts';
 import { vulnerabilitiesCommand } from './commands/vulnerabilities.ts';
 import { replicateCommand } from './commands/replicate.ts';
 import { trustCommand } from './commands/trust.ts';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   backupCommands(program);
   feedCommand(program);
   trustCommand(program);
+  prefetchCommand(program);
   // Every command stops at its first usage error instead of printing help for it.
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -61,11 +61,10 @@ function memorySource(feed: Record<string, Record<string, PrefetchDependencyGrou
   const registrations: string[] = [];
   const source: PrefetchSource = {
     versions: async (lowerId) => (feed[lowerId] ? Object.keys(feed[lowerId]) : undefined),
-    dependencyGroups: async (lowerId, lowerVersion) => feed[lowerId]?.[lowerVersion] ?? [],
-    download: async (lowerId, lowerVersion) => {
+    fetchPackage: async (lowerId, lowerVersion) => {
       if (lowerId === 'broken') throw new Error('404 from the feed');
       downloads.push(`${lowerId}/${lowerVersion}`);
-      return 10;
+      return { bytes: 10, dependencyGroups: feed[lowerId]?.[lowerVersion] ?? [] };
     },
     registration: async (lowerId) => {
       registrations.push(lowerId);
@@ -123,7 +122,7 @@ describe('prefetchPackages', () => {
     assert.equal(summary.missing.length, 3, summary.missing.join('\n'));
     assert.match(summary.missing.join('\n'), /Gone: the feed has no such package \(needed by App 1\.0\.0\)/);
     assert.match(summary.missing.join('\n'), /Old: no version in \[5\.0\.0, \)/);
-    assert.match(summary.missing.join('\n'), /broken 1\.0\.0: 404 from the feed/);
+    assert.match(summary.missing.join('\n'), /Broken 1\.0\.0: 404 from the feed/);
   });
 
   it('ends on a dependency cycle', async () => {

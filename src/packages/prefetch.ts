@@ -34,17 +34,18 @@ export interface PrefetchDependencyGroup {
 export interface PrefetchSource {
   /** The versions of an id (lower-case, normalized), or undefined when the feed has no such id. */
   versions(lowerId: string): Promise<readonly string[] | undefined>;
-  dependencyGroups(lowerId: string, lowerVersion: string): Promise<readonly PrefetchDependencyGroup[]>;
-  /** Downloads the .nupkg (so the feed keeps it); resolves with its size in bytes. */
-  download(lowerId: string, lowerVersion: string): Promise<number>;
+  /** Downloads the .nupkg (so the feed keeps it): its size and the dependency groups of its nuspec. */
+  fetchPackage(
+    lowerId: string,
+    lowerVersion: string,
+  ): Promise<{ readonly bytes: number; readonly dependencyGroups: readonly PrefetchDependencyGroup[] }>;
   /** Reads the registration of an id (so the feed keeps its metadata for `dotnet list package` offline). */
   registration(lowerId: string): Promise<void>;
 }
 
 export interface PrefetchProgress {
-  resolving?(what: string): void;
-  /** Called once the graph is known, before the downloads. */
-  downloading?(total: number): void;
+  /** The graph grew: `total` packages are known so far. */
+  found?(total: number): void;
   downloaded?(lowerId: string, lowerVersion: string, bytes: number): void;
   warn?(line: string): void;
 }
@@ -143,87 +144,88 @@ export function chooseVersion(range: string, available: readonly string[]): stri
   return versions.find((v) => rangeSatisfies(parsed, v.version))?.text;
 }
 
-/** Resolves the graph of `requests` through `source` and downloads every package in it, `concurrency` at a time. */
+/** A bound on how many requests run at once. */
+function limiter(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (running >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** Resolves the graph of `requests` through `source`, downloading every package in it, `concurrency` at a time. */
 export async function prefetchPackages(
   source: PrefetchSource,
   input: { requests: readonly PackageRequest[]; frameworks: readonly string[]; concurrency?: number },
   progress: PrefetchProgress = {},
 ): Promise<PrefetchSummary> {
+  const limit = limiter(Math.max(1, input.concurrency ?? 4));
   const versionLists = new Map<string, Promise<readonly string[] | undefined>>();
   const versionsOf = (lowerId: string) => {
     let list = versionLists.get(lowerId);
     if (!list) {
-      list = source.versions(lowerId);
+      list = limit(() => source.versions(lowerId));
       versionLists.set(lowerId, list);
     }
     return list;
   };
-  const packages = new Map<string, { lowerId: string; lowerVersion: string }>();
+  const packages = new Set<string>();
+  const downloaded: string[] = [];
   const missing: string[] = [];
   const seen = new Set<string>();
-  let pending: { id: string; range: string; from: string }[] = [...input.requests];
-  while (pending.length > 0) {
-    const next: typeof pending = [];
-    // One level of the graph at a time; version lists and nuspecs of a level are read together.
-    await Promise.all(
-      pending.map(async (request) => {
-        const lowerId = request.id.toLowerCase();
-        const key = `${lowerId} ${request.range}`;
-        if (seen.has(key)) return;
-        seen.add(key);
-        progress.resolving?.(`${request.id} ${request.range}`);
-        const versions = await versionsOf(lowerId);
-        if (!versions) {
-          missing.push(`${request.id}: the feed has no such package (needed by ${request.from})`);
-          return;
-        }
-        const lowerVersion = chooseVersion(request.range, versions)?.toLowerCase();
-        if (!lowerVersion) {
-          missing.push(`${request.id}: no version in ${request.range} (needed by ${request.from})`);
-          return;
-        }
-        const packageKey = `${lowerId}/${lowerVersion}`;
-        if (packages.has(packageKey)) return;
-        packages.set(packageKey, { lowerId, lowerVersion });
-        const groups = groupsForFrameworks(
-          await source.dependencyGroups(lowerId, lowerVersion),
-          input.frameworks,
-        );
-        for (const group of groups)
-          for (const dependency of group.dependencies)
-            next.push({ id: dependency.id, range: dependency.range, from: `${request.id} ${lowerVersion}` });
-      }),
-    );
-    pending = next;
-  }
-
-  const work = [...packages.values()].sort((a, b) =>
-    `${a.lowerId}/${a.lowerVersion}`.localeCompare(`${b.lowerId}/${b.lowerVersion}`),
-  );
-  progress.downloading?.(work.length);
   let bytes = 0;
-  let index = 0;
-  const worker = async () => {
-    while (index < work.length) {
-      const item = work[index++] as (typeof work)[number];
-      try {
-        const size = await source.download(item.lowerId, item.lowerVersion);
-        bytes += size;
-        progress.downloaded?.(item.lowerId, item.lowerVersion, size);
-      } catch (error) {
-        const line = `${item.lowerId} ${item.lowerVersion}: ${(error as Error).message}`;
-        missing.push(line);
-        progress.warn?.(line);
-      }
+
+  const visit = async (request: { id: string; range: string; from: string }): Promise<void> => {
+    const lowerId = request.id.toLowerCase();
+    const key = `${lowerId} ${request.range}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const versions = await versionsOf(lowerId);
+    if (!versions) {
+      missing.push(`${request.id}: the feed has no such package (needed by ${request.from})`);
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, input.concurrency ?? 4) }, worker));
-  for (const lowerId of new Set(work.map((w) => w.lowerId))) {
+    const lowerVersion = chooseVersion(request.range, versions)?.toLowerCase();
+    if (!lowerVersion) {
+      missing.push(`${request.id}: no version in ${request.range} (needed by ${request.from})`);
+      return;
+    }
+    const packageKey = `${lowerId}/${lowerVersion}`;
+    if (packages.has(packageKey)) return;
+    packages.add(packageKey);
+    progress.found?.(packages.size);
+    let fetched;
     try {
-      await source.registration(lowerId);
+      fetched = await limit(() => source.fetchPackage(lowerId, lowerVersion));
+    } catch (error) {
+      const line = `${request.id} ${lowerVersion}: ${(error as Error).message}`;
+      missing.push(line);
+      progress.warn?.(line);
+      return;
+    }
+    bytes += fetched.bytes;
+    downloaded.push(packageKey);
+    progress.downloaded?.(lowerId, lowerVersion, fetched.bytes);
+    const next = groupsForFrameworks(fetched.dependencyGroups, input.frameworks).flatMap((group) =>
+      group.dependencies.map((d) => ({ id: d.id, range: d.range, from: `${request.id} ${lowerVersion}` })),
+    );
+    await Promise.all(next.map(visit));
+  };
+  await Promise.all(input.requests.map(visit));
+
+  for (const lowerId of new Set(downloaded.map((key) => key.split('/')[0] as string))) {
+    try {
+      await limit(() => source.registration(lowerId));
     } catch (error) {
       progress.warn?.(`${lowerId}: registration: ${(error as Error).message}`);
     }
   }
-  return { packages: work.map((w) => `${w.lowerId}/${w.lowerVersion}`), bytes, missing: missing.sort() };
+  return { packages: downloaded.sort(), bytes, missing: missing.sort() };
 }
