@@ -3,8 +3,8 @@
 // a private feed challenges anonymous reads with a realm that names the feed (../shared/notes/client-behaviour.md
 // §3.7: the NuGet client sends packageSourceCredentials only after a 401 with `WWW-Authenticate: Basic`).
 import type { FastifyInstance } from 'fastify';
-import { NuggetError, unauthenticated } from '../errors.ts';
-import { defaultFeedName } from '../packages/feed.ts';
+import { forbidden, NuggetError, unauthenticated } from '../errors.ts';
+import { defaultFeedName, kindOf } from '../packages/feed.ts';
 import { noSuchFeed } from '../packages/feed-directory.ts';
 import { maybeFeedOf, setFeedOf } from './feed-of-request.ts';
 import type { HttpServices } from './http-services.ts';
@@ -57,6 +57,20 @@ export async function registerFeedRoutes(
       }
       const settingsStamp = open.stores.stamps.sync?.settings();
       setFeedOf(request, { ...open, named, settingsStamp });
+      const kind = kindOf(open.feed);
+      if (kind !== 'hosted' && !reads.has(request.method)) {
+        // Every write of the protocol (push, delete, relist, symbols, token exchange) on one place: an upstream
+        // or virtual feed holds nothing a client may change (docs/upstreams.md).
+        const members = open.feed.kind?.kind === 'virtual' ? open.feed.kind.members : [];
+        throw forbidden(
+          'feed_read_only',
+          `Feed '${open.feed.name}' is ${kind === 'upstream' ? 'an upstream' : 'a virtual'} feed and takes no ` +
+            `pushes or changes` +
+            (members.length > 0
+              ? `: push to one of its hosted members (${members.join(', ')}) instead.`
+              : ': push to a hosted feed instead.'),
+        );
+      }
       if (!open.feed.settings.private || !reads.has(request.method)) return;
       const challenge = challengeFor(open.feed.name);
       const presented = apiKeyHeader(request) ?? basicPassword(request);

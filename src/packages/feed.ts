@@ -26,6 +26,75 @@ export interface FeedSettings {
 /** What a feed sets for itself; undefined follows the server default. */
 export type FeedOverrides = { readonly [K in keyof FeedSettings]?: FeedSettings[K] | undefined };
 
+/**
+ * What a feed is (docs/upstreams.md): `hosted` holds what is pushed to it (every feed before upstreams existed);
+ * `upstream` stands for another V3 feed and keeps what it fetched from there; `virtual` merges member feeds under
+ * one URL. The kind is chosen at creation and never changes.
+ */
+export type FeedKind = 'hosted' | 'upstream' | 'virtual';
+
+export const feedKinds: readonly FeedKind[] = ['hosted', 'upstream', 'virtual'];
+
+/** What an upstream feed sets for itself (docs/upstreams.md, "Interface"); times in ms. */
+export interface UpstreamOverrides {
+  readonly metadataTtl?: number | undefined;
+  readonly metadataTimeout?: number | undefined;
+  readonly packageTimeout?: number | undefined;
+  readonly allow?: readonly string[] | undefined;
+  readonly deny?: readonly string[] | undefined;
+  readonly breakerFailures?: number | undefined;
+  readonly breakerCooldown?: number | undefined;
+}
+
+/** An upstream feed's settings in effect. */
+export interface UpstreamSettings {
+  /** The V3 service index the upstream is read through. */
+  readonly source: string;
+  readonly metadataTtl: number;
+  readonly metadataTimeout: number;
+  readonly packageTimeout: number;
+  /** Id patterns (auth/id-pattern.ts) the upstream is asked for; deny wins. */
+  readonly allow: readonly string[];
+  readonly deny: readonly string[];
+  readonly breakerFailures: number;
+  readonly breakerCooldown: number;
+}
+
+export const upstreamDefaults: Omit<UpstreamSettings, 'source'> = {
+  metadataTtl: 10 * 60_000,
+  metadataTimeout: 10_000,
+  packageTimeout: 60_000,
+  allow: ['*'],
+  deny: [],
+  breakerFailures: 5,
+  breakerCooldown: 30_000,
+};
+
+/** An upstream member that may offer ids matching `pattern` even where a hosted member has the id. */
+export interface UpstreamAllowance {
+  readonly feed: string;
+  readonly pattern: string;
+}
+
+export interface VirtualOverrides {
+  readonly cooldown?: number | undefined;
+  readonly upstreamAllowed?: readonly UpstreamAllowance[] | undefined;
+}
+
+export interface VirtualSettings {
+  /** Hosted and upstream feeds, in the order their versions win. */
+  readonly members: readonly string[];
+  /** Upstream versions published less than this many ms ago are not offered (0: off). */
+  readonly cooldown: number;
+  readonly upstreamAllowed: readonly UpstreamAllowance[];
+}
+
+/** What a feed of each kind stores beside the common settings. */
+export type KindRecord =
+  | { readonly kind: 'hosted' }
+  | { readonly kind: 'upstream'; readonly source: string; readonly overrides: UpstreamOverrides }
+  | { readonly kind: 'virtual'; readonly members: readonly string[]; readonly overrides: VirtualOverrides };
+
 /** A feed as stored: its name, description and the settings it overrides. */
 export interface FeedRecord {
   readonly name: string;
@@ -33,6 +102,25 @@ export interface FeedRecord {
   readonly overrides: FeedOverrides;
   /** ISO 8601. */
   readonly created: string;
+  /** Absent: hosted (rows written before kinds existed). */
+  readonly kind?: KindRecord | undefined;
+}
+
+export const kindOf = (record: Pick<FeedRecord, 'kind'>): FeedKind => record.kind?.kind ?? 'hosted';
+
+export function upstreamSettingsOf(kind: KindRecord | undefined): UpstreamSettings | undefined {
+  if (kind?.kind !== 'upstream') return undefined;
+  const set = Object.fromEntries(Object.entries(kind.overrides).filter(([, value]) => value !== undefined));
+  return { ...upstreamDefaults, ...set, source: kind.source };
+}
+
+export function virtualSettingsOf(kind: KindRecord | undefined): VirtualSettings | undefined {
+  if (kind?.kind !== 'virtual') return undefined;
+  return {
+    members: kind.members,
+    cooldown: kind.overrides.cooldown ?? 0,
+    upstreamAllowed: kind.overrides.upstreamAllowed ?? [],
+  };
 }
 
 /** A feed as a request or command addresses it: its record with the settings in effect. */

@@ -7,9 +7,19 @@ import {
   defaultFeedName,
   type Feed,
   feedBlobRoot,
+  type FeedKind,
   type FeedOverrides,
+  type FeedRecord,
+  kindOf,
+  type KindRecord,
   requireFeedName,
   resolveFeed,
+  type UpstreamOverrides,
+  type UpstreamSettings,
+  upstreamSettingsOf,
+  type VirtualOverrides,
+  type VirtualSettings,
+  virtualSettingsOf,
 } from './feed.ts';
 import { type FeedDirectory, noSuchFeed } from './feed-directory.ts';
 import type { BlobStore, Clock, FeedStore } from './ports.ts';
@@ -32,6 +42,70 @@ export interface FeedView {
   /** The settings the feed sets itself (the others follow the server's defaults). */
   readonly overrides: FeedOverrides;
   readonly versions: number;
+  readonly kind: FeedKind;
+  /** An upstream feed's source and settings in effect. */
+  readonly upstream?: UpstreamSettings | undefined;
+  /** A virtual feed's members and settings in effect. */
+  readonly virtual?: VirtualSettings | undefined;
+}
+
+/** What create and update are given about the kind (config/feed-settings.ts parses it). */
+export interface KindChange {
+  readonly kind?: FeedKind | undefined;
+  readonly source?: string | undefined;
+  readonly members?: readonly string[] | undefined;
+  readonly upstream?: UpstreamOverrides | undefined;
+  readonly virtual?: VirtualOverrides | undefined;
+}
+
+const given = (overrides: object | undefined): string[] => Object.keys(overrides ?? {});
+
+function refuse(message: string): never {
+  throw invalidInput('feed_kind_settings_invalid', message);
+}
+
+/** Checks that a change only sets what the feed's kind has (docs/upstreams.md, "Interface"). */
+function checkKindChange(kind: FeedKind, change: KindChange, name: string): void {
+  if (kind !== 'upstream') {
+    if (change.source !== undefined) refuse(`Only upstream feeds have a source; '${name}' is ${kind}.`);
+    const set = given(change.upstream);
+    if (set.length > 0)
+      refuse(`${set.join(', ')}: only upstream feeds have these settings; '${name}' is ${kind}.`);
+  }
+  if (kind !== 'virtual') {
+    if (change.members !== undefined) refuse(`Only virtual feeds have members; '${name}' is ${kind}.`);
+    const set = given(change.virtual);
+    if (set.length > 0)
+      refuse(`${set.join(', ')}: only virtual feeds have these settings; '${name}' is ${kind}.`);
+  }
+}
+
+/** Members must be hosted or upstream feeds that exist, each once, and not the virtual feed itself. */
+async function checkMembers(
+  deps: Pick<FeedAdminDeps, 'feeds'>,
+  name: string,
+  members: readonly string[],
+  allowed: VirtualOverrides['upstreamAllowed'],
+): Promise<void> {
+  if (new Set(members).size !== members.length) refuse(`A feed may be a member of '${name}' only once.`);
+  const kinds = new Map<string, FeedKind>();
+  for (const member of members) {
+    if (member === name) refuse(`A virtual feed cannot be a member of itself.`);
+    const record = await deps.feeds.find(member);
+    if (!record) refuse(`There is no feed '${member}' to be a member of '${name}': create it first.`);
+    const kind = kindOf(record);
+    if (kind === 'virtual') {
+      refuse(
+        `'${member}' is a virtual feed: members are hosted or upstream feeds (name its members instead).`,
+      );
+    }
+    kinds.set(member, kind);
+  }
+  for (const allowance of allowed ?? []) {
+    if (kinds.get(allowance.feed) !== 'upstream') {
+      refuse(`upstreamAllowed names '${allowance.feed}', which is not an upstream member of '${name}'.`);
+    }
+  }
 }
 
 const maxDescription = 4000;
@@ -68,6 +142,9 @@ async function viewOf(deps: Pick<FeedAdminDeps, 'feeds' | 'directory'>, feed: Fe
     settings: feed.settings,
     overrides: feed.overrides,
     versions: await deps.feeds.countVersions(feed.name),
+    kind: kindOf(feed),
+    upstream: upstreamSettingsOf(feed.kind),
+    virtual: virtualSettingsOf(feed.kind),
   };
 }
 
@@ -87,12 +164,37 @@ export async function showFeed(
 export async function createFeed(
   deps: FeedAdminDeps,
   requester: Requester,
-  input: { name: string; description?: string | undefined; overrides?: FeedOverrides | undefined },
+  input: {
+    name: string;
+    description?: string | undefined;
+    overrides?: FeedOverrides | undefined;
+  } & KindChange,
 ): Promise<FeedView> {
   const name = requireFeedName(input.name);
   checkDescription(input.description);
+  const kind = input.kind ?? 'hosted';
+  checkKindChange(kind, input, name);
+  let kindRecord: KindRecord = { kind: 'hosted' };
+  if (kind === 'upstream') {
+    if (input.source === undefined) {
+      refuse(
+        `An upstream feed needs a source: --source https://api.nuget.org/v3/index.json (JSON: "source").`,
+      );
+    }
+    kindRecord = { kind, source: input.source, overrides: input.upstream ?? {} };
+  } else if (kind === 'virtual') {
+    if (input.members === undefined) refuse(`A virtual feed needs members: --members internal,nuget-org.`);
+    await checkMembers(deps, name, input.members, input.virtual?.upstreamAllowed);
+    kindRecord = { kind, members: input.members, overrides: input.virtual ?? {} };
+  }
   const created = deps.clock.now().toISOString();
-  const record = { name, description: input.description ?? '', overrides: input.overrides ?? {}, created };
+  const record: FeedRecord = {
+    name,
+    description: input.description ?? '',
+    overrides: input.overrides ?? {},
+    created,
+    kind: kindRecord,
+  };
   if ((await deps.feeds.create(record)) === 'duplicate') {
     throw conflict('feed_exists', `A feed named '${name}' already exists: choose another name.`);
   }
@@ -100,7 +202,7 @@ export async function createFeed(
     feed: name,
     at: created,
     action: 'create-feed',
-    detail: { description: record.description, settings: record.overrides },
+    detail: { description: record.description, settings: record.overrides, kind: kindRecord },
   });
   return viewOf(deps, resolveFeed(record, deps.directory.defaults));
 }
@@ -109,10 +211,41 @@ export async function updateFeed(
   deps: FeedAdminDeps,
   requester: Requester,
   name: string,
-  change: { description?: string | undefined; overrides?: FeedOverrides | undefined },
+  change: { description?: string | undefined; overrides?: FeedOverrides | undefined } & KindChange,
 ): Promise<FeedView> {
   checkDescription(change.description);
-  const updated = await deps.feeds.update(name, change);
+  const existing = await deps.feeds.find(name);
+  if (!existing) throw noSuchFeed(name);
+  const kind = kindOf(existing);
+  if (change.kind !== undefined && change.kind !== kind) {
+    refuse(`'${name}' is ${kind}; a feed's kind never changes (create another feed of kind ${change.kind}).`);
+  }
+  checkKindChange(kind, change, name);
+  if (kind === 'virtual' && existing.kind?.kind === 'virtual') {
+    const upstreamAllowed = change.virtual?.upstreamAllowed ?? existing.kind.overrides.upstreamAllowed;
+    await checkMembers(deps, name, change.members ?? existing.kind.members, upstreamAllowed);
+  }
+  const updated = await deps.feeds.update(name, {
+    description: change.description,
+    overrides: change.overrides,
+    kind: (current) => {
+      if (current?.kind === 'upstream') {
+        return {
+          kind: 'upstream',
+          source: change.source ?? current.source,
+          overrides: { ...current.overrides, ...change.upstream },
+        };
+      }
+      if (current?.kind === 'virtual') {
+        return {
+          kind: 'virtual',
+          members: change.members ?? current.members,
+          overrides: { ...current.overrides, ...change.virtual },
+        };
+      }
+      return { kind: 'hosted' };
+    },
+  });
   if (!updated) throw noSuchFeed(name);
   await auditFeedChange(deps, requester, {
     feed: name,
@@ -122,8 +255,13 @@ export async function updateFeed(
     detail: {
       description: change.description,
       settings: Object.fromEntries(
-        Object.entries(change.overrides ?? {}).map(([key, value]) => [key, value ?? null]),
+        Object.entries({ ...change.overrides, ...change.upstream, ...change.virtual }).map(([key, value]) => [
+          key,
+          value ?? null,
+        ]),
       ),
+      ...(change.source !== undefined ? { source: change.source } : {}),
+      ...(change.members !== undefined ? { members: change.members } : {}),
     },
   });
   return viewOf(deps, resolveFeed(updated, deps.directory.defaults));
@@ -146,6 +284,16 @@ export async function deleteFeed(
     );
   }
   if (!(await deps.feeds.find(name))) throw noSuchFeed(name);
+  const including = (await deps.feeds.list())
+    .filter((feed) => feed.kind?.kind === 'virtual' && feed.kind.members.includes(name))
+    .map((feed) => feed.name);
+  if (including.length > 0) {
+    throw conflict(
+      'feed_is_member',
+      `Feed '${name}' is a member of ${including.map((n) => `'${n}'`).join(', ')}: remove it from their ` +
+        `members first (nugget feed update ${including[0]} --members ...).`,
+    );
+  }
   const versions = await deps.feeds.countVersions(name);
   if (versions > 0 && !options.force) {
     throw conflict(

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { CatalogEntry, CatalogPageSummary } from '../protocol/catalog.ts';
 import type { PackageDeprecation, PackageVersion } from '../protocol/package-version.ts';
 import type { VulnerabilityAdvisory } from '../protocol/vulnerability-info.ts';
-import type { FeedOverrides, FeedRecord } from './feed.ts';
+import type { FeedOverrides, FeedRecord, KindRecord } from './feed.ts';
 
 export interface PackageStore {
   /** Every version of an id, listed and unlisted, in no particular order. */
@@ -296,7 +296,12 @@ export interface FeedStore {
   /** Changes the description and the overrides given (undefined in `overrides` follows the server default). */
   update(
     name: string,
-    change: { description?: string | undefined; overrides?: FeedOverrides | undefined },
+    change: {
+      description?: string | undefined;
+      overrides?: FeedOverrides | undefined;
+      /** The new kind record from the current one, in the same transaction. */
+      kind?: ((current: KindRecord | undefined) => KindRecord) | undefined;
+    },
   ): Promise<FeedRecord | undefined>;
   /** How many versions the feed holds. */
   countVersions(name: string): Promise<number>;
@@ -310,4 +315,15 @@ export interface FeedStore {
 
 export interface Clock {
   now(): Date;
+}
+
+/** What an upstream feed learnt from its upstream, by key (JSON text), kept past its TTL for offline answers. */
+export interface UpstreamDocumentStore {
+  get(key: string): Promise<{ body: string; fetchedAt: number } | undefined>;
+  /** Stores the body; its change time moves only when the body differs from the one stored. */
+  put(key: string, body: string, fetchedAt: number): Promise<void>;
+  /** The latest change time of any document of the feed (0: none): part of the change stamps of what shows them. */
+  latestChange(): Promise<number>;
+  /** The change time of one document (0: none). */
+  changedAt(key: string): Promise<number>;
 }

@@ -81,6 +81,17 @@ export interface PackageVersion {
   readonly embeddedFiles: readonly EmbeddedFileKind[];
   readonly metadata: PackageMetadata;
   readonly deprecation?: PackageDeprecation | undefined;
+  /** Where a version an upstream feed cached came from (docs/upstreams.md); shown in its registration leaf. */
+  readonly provenance?: PackageProvenance | undefined;
+}
+
+export interface PackageProvenance {
+  /** The upstream feed's name. */
+  readonly upstream: string;
+  /** Its service index URL. */
+  readonly source: string;
+  /** ISO 8601: when nugget fetched and stored the package. */
+  readonly cachedAt: string;
 }
 
 export const nupkgFileName = (lowerId: string, lowerVersion: string): string =>

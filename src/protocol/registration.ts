@@ -123,6 +123,8 @@ export function buildCatalogEntry(
       vulnerabilities.length > 0
         ? vulnerabilities.map((x) => ({ advisoryUrl: x.advisoryUrl, severity: String(x.severity) }))
         : undefined,
+    // Not NuGet's: where an upstream feed got this package, and when (docs/upstreams.md). Clients ignore it.
+    nuggetProvenance: v.provenance ? { ...v.provenance } : undefined,
   });
 }
 
@@ -226,5 +228,6 @@ export function buildRegistrationLeaf(urls: ResourceUrls, hive: RegistrationHive
     packageContent: urls.nupkg(v.lowerId, v.lowerVersion),
     published: v.published,
     registration: urls.registrationIndex(hive, v.lowerId),
+    ...(v.provenance ? { nuggetProvenance: { ...v.provenance } } : {}),
   };
 }

@@ -50,17 +50,26 @@ function settingsOptions(command: Command): Command {
   return command
     .option('--description <text>', 'what the feed is for')
     .option(
+      '--source <url>',
+      "an upstream feed's V3 service index, e.g. https://api.nuget.org/v3/index.json (docs/upstreams.md)",
+    )
+    .option('--members <feeds>', "a virtual feed's member feeds, in order, e.g. internal,nuget-org")
+    .option(
       '--set <setting=value>',
       'private=true|false, deleteBehavior=unlist|delete, maxPackageSize=50MB, allowRepushAfterDelete=true|false, ' +
-        'maxApiKeyLifetime=30d; ' +
-        'a value of inherit follows the server default (repeat --set for several)',
+        'maxApiKeyLifetime=30d; upstream feeds: metadataTtl=10m, metadataTimeout=10s, packageTimeout=60s, ' +
+        "allow='Contoso.*', deny='Contoso.*', breakerFailures=5, breakerCooldown=30s; virtual feeds: cooldown=3d, " +
+        "upstreamAllowed='nuget-org:Contoso.Public.*'; " +
+        'a value of inherit follows the default (repeat --set for several)',
       collect,
     );
 }
 
 function changeOf(flags: Record<string, unknown>) {
   const body: Record<string, unknown> = {};
-  if (typeof flags['description'] === 'string') body['description'] = flags['description'];
+  for (const flag of ['description', 'kind', 'source', 'members']) {
+    if (typeof flags[flag] === 'string') body[flag] = flags[flag];
+  }
   for (const setting of (flags['set'] as string[] | undefined) ?? []) {
     const at = setting.indexOf('=');
     const key = at < 0 ? setting : setting.slice(0, at).trim();
@@ -82,6 +91,23 @@ function describe(feed: FeedView): string {
     `  max package size           ${s.maxPackageSize} bytes${own('maxPackageSize')}`,
     `  allow re-push after delete ${s.allowRepushAfterDelete}${own('allowRepushAfterDelete')}`,
     `  max API key lifetime       ${s.maxApiKeyLifetime === undefined ? 'no limit' : describeLifetime(s.maxApiKeyLifetime)}${own('maxApiKeyLifetime')}`,
+    `  kind                       ${feed.kind}`,
+    ...(feed.upstream
+      ? [
+          `  source                     ${feed.upstream.source}`,
+          `  metadata TTL               ${feed.upstream.metadataTtl} ms`,
+          `  timeouts                   metadata ${feed.upstream.metadataTimeout} ms, package ${feed.upstream.packageTimeout} ms`,
+          `  allow / deny               ${feed.upstream.allow.join(',')} / ${feed.upstream.deny.join(',') || '(none)'}`,
+          `  breaker                    opens after ${feed.upstream.breakerFailures} failures, for ${feed.upstream.breakerCooldown} ms`,
+        ]
+      : []),
+    ...(feed.virtual
+      ? [
+          `  members                    ${feed.virtual.members.join(', ')}`,
+          `  cooldown                   ${feed.virtual.cooldown === 0 ? 'off' : `${feed.virtual.cooldown} ms`}`,
+          `  upstream allowed           ${feed.virtual.upstreamAllowed.map((a) => `${a.feed}:${a.pattern}`).join(', ') || '(none)'}`,
+        ]
+      : []),
     `  service index              /feeds/${feed.name}/v3/index.json${feed.name === 'default' ? ' (and /v3/index.json)' : ''}`,
   ].join('\n');
 }
@@ -92,7 +118,13 @@ export function feedCommand(program: Command): void {
     .description('create, list, show, change and delete feeds (docs/feeds.md)');
 
   storageCommand(
-    settingsOptions(feed.command('create').description('create a feed').argument('<name>', 'the feed name')),
+    settingsOptions(
+      feed
+        .command('create')
+        .description('create a feed')
+        .argument('<name>', 'the feed name')
+        .option('--kind <kind>', 'hosted (default), upstream or virtual (docs/upstreams.md)'),
+    ),
   ).action(async (name: string, flags: Record<string, unknown>) => {
     const change = changeOf(flags);
     await withNugget(flags, async (nugget) => {

@@ -74,11 +74,7 @@ export function adminFeedRoutes(app: FastifyInstance, services: HttpServices): v
     { ...manage('create-feed'), config: jsonBody },
     async (request, reply) => {
       const change = parseFeedChange(request.body);
-      const feed = await createFeed(deps, requesterOf(request), {
-        name: request.params.name,
-        description: change.description,
-        overrides: change.overrides,
-      });
+      const feed = await createFeed(deps, requesterOf(request), { name: request.params.name, ...change });
       return reply.code(201).send(feed);
     },
   );

@@ -40,6 +40,13 @@ export interface HttpRemoteFeedOptions {
   readonly headers?: Record<string, string>;
   /** For connecting, for the answer's headers, and for each pause in a body. Default 60 s. */
   readonly timeoutMs?: number;
+  /**
+   * The longest one request may take in all, body included: a source that trickles a byte now and then
+   * (slowloris) is cut off here. Default: none.
+   */
+  readonly deadlineMs?: number;
+  /** The User-Agent sent; default nugget-replicate. */
+  readonly userAgent?: string;
   readonly retry?: Partial<RetryPolicy>;
   /** Downloads larger than this stop and fail (the feed would refuse the package anyway). */
   readonly maxPackageBytes?: number;
@@ -180,8 +187,11 @@ export class HttpRemoteFeed implements RemoteFeed {
       const response = await fetch(current, {
         dispatcher: this.#agent,
         redirect: 'manual',
+        ...(this.#options.deadlineMs !== undefined
+          ? { signal: AbortSignal.timeout(this.#options.deadlineMs) }
+          : {}),
         headers: {
-          'user-agent': 'nugget-replicate',
+          'user-agent': this.#options.userAgent ?? 'nugget-replicate',
           ...(this.#trusted.has(current.origin) ? this.#options.headers : {}),
         },
       });
@@ -259,6 +269,9 @@ export class HttpRemoteFeed implements RemoteFeed {
         return `stopped sending its body for ${timeout}`;
       case 'ECONNREFUSED':
         return 'refused the connection';
+      case 'ABORT_ERR':
+      case 'TimeoutError':
+        return `did not finish within ${describeSeconds(this.#options.deadlineMs ?? this.#timeoutMs)}`;
       case 'ECONNRESET':
       case 'UND_ERR_SOCKET':
       case 'UND_ERR_CLOSED':

@@ -483,6 +483,30 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex('api_keys_trust_policy').on('api_keys').column('trust_policy').execute();
       },
     },
+    '0009-upstream-feeds': {
+      async up(db: Kysely<unknown>) {
+        // Feed kinds (docs/upstreams.md): every feed so far is hosted. `kind` holds the kind and what it sets for
+        // itself (an upstream's source and timeouts, a virtual feed's members), as JSON beside `settings`.
+        await sql`ALTER TABLE feeds ADD COLUMN kind text NOT NULL DEFAULT '{"kind":"hosted"}'`.execute(db);
+        // What upstream feeds learnt from their upstream (registrations, search answers, provenance of cached
+        // packages), kept for the metadata TTL and, after it, for answering while the upstream is away.
+        await db.schema
+          .createTable('upstream_documents')
+          .addColumn('feed', 'text', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('fetched_at', 'bigint', (c) => c.notNull())
+          // When the body last changed (ms): moves the change stamps of the virtual feeds that show it.
+          .addColumn('changed_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('upstream_documents_pk', ['feed', 'key'])
+          .execute();
+        await db.schema
+          .createIndex('upstream_documents_changed')
+          .on('upstream_documents')
+          .columns(['feed', 'changed_at'])
+          .execute();
+      },
+    },
   };
 }
 

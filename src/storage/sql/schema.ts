@@ -172,6 +172,19 @@ export interface FeedsTable {
   stamp: number;
   /** The stamp of the latest change of the feed itself (created, settings): what the raw-HTTP fast path checks. */
   settings_stamp: number;
+  /** JSON KindRecord (packages/feed.ts): hosted, or an upstream's source and settings, or a virtual feed's members. */
+  kind: Generated<string>;
+}
+
+/** What an upstream feed learnt from its upstream, by key (upstream-documents.ts). */
+export interface UpstreamDocumentsTable {
+  feed: string;
+  key: string;
+  /** JSON. */
+  body: string;
+  /** ms since the epoch. */
+  fetched_at: number;
+  changed_at: number;
 }
 
 export interface Database {
@@ -187,4 +200,5 @@ export interface Database {
   audit_log: AuditLogTable;
   trust_policies: TrustPoliciesTable;
   used_oidc_tokens: UsedOidcTokensTable;
+  upstream_documents: UpstreamDocumentsTable;
 }

@@ -2,7 +2,7 @@
 // defaults. Every change moves the feed's stamp (catalog-log.ts, bumpFeedStamp), so cached reads of the feed, on
 // every node, are checked against the new settings at once (a feed made private stops being served from caches).
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { FeedOverrides, FeedRecord } from '../../packages/feed.ts';
+import type { FeedOverrides, FeedRecord, KindRecord } from '../../packages/feed.ts';
 import type { FeedStore } from '../../packages/ports.ts';
 import { bumpFeedStamp } from './catalog-log.ts';
 import type { Database, FeedsTable } from './schema.ts';
@@ -12,7 +12,17 @@ const toFeedRecord = (row: Selectable<FeedsTable>): FeedRecord => ({
   description: row.description,
   overrides: JSON.parse(row.settings) as FeedOverrides,
   created: row.created,
+  kind: JSON.parse(row.kind) as KindRecord,
 });
+
+/** The kind as stored: settings left at their default are not written. */
+const storedKind = (kind: KindRecord | undefined): string => {
+  if (!kind || kind.kind === 'hosted') return JSON.stringify({ kind: 'hosted' });
+  const overrides = Object.fromEntries(
+    Object.entries(kind.overrides).filter(([, value]) => value !== undefined),
+  );
+  return JSON.stringify({ ...kind, overrides });
+};
 
 /** The overrides as stored: only the settings a feed sets. */
 const storedOverrides = (overrides: FeedOverrides): string =>
@@ -29,6 +39,8 @@ const feedTables = [
   'replication_cursors',
   // Trust policies go with their feed; keys they issued are valid for that feed name only, for at most an hour.
   'trust_policies',
+  // What an upstream feed learnt from its upstream.
+  'upstream_documents',
 ] as const;
 
 export class SqlFeedStore implements FeedStore {
@@ -67,6 +79,7 @@ export class SqlFeedStore implements FeedStore {
         name: feed.name,
         description: feed.description,
         settings: storedOverrides(feed.overrides),
+        kind: storedKind(feed.kind),
         created: feed.created,
         // A time in ms: later than any stamp an earlier feed of the same name had (bumpFeedStamp).
         stamp: Date.parse(feed.created) + 1,
@@ -79,18 +92,24 @@ export class SqlFeedStore implements FeedStore {
 
   async update(
     name: string,
-    change: { description?: string | undefined; overrides?: FeedOverrides | undefined },
+    change: {
+      description?: string | undefined;
+      overrides?: FeedOverrides | undefined;
+      kind?: ((current: KindRecord | undefined) => KindRecord) | undefined;
+    },
   ): Promise<FeedRecord | undefined> {
     return this.#db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('feeds').selectAll().where('name', '=', name).executeTakeFirst();
       if (!row) return undefined;
       const current = toFeedRecord(row);
       const overrides = change.overrides ? { ...current.overrides, ...change.overrides } : current.overrides;
+      const kind = change.kind ? change.kind(current.kind) : current.kind;
       await trx
         .updateTable('feeds')
         .set({
           description: change.description ?? current.description,
           settings: storedOverrides(overrides),
+          kind: storedKind(kind),
         })
         .where('name', '=', name)
         .execute();
@@ -100,7 +119,12 @@ export class SqlFeedStore implements FeedStore {
         .set((eb) => ({ settings_stamp: eb.ref('stamp') }))
         .where('name', '=', name)
         .execute();
-      return { ...current, description: change.description ?? current.description, overrides };
+      return {
+        ...current,
+        description: change.description ?? current.description,
+        overrides,
+        kind: JSON.parse(storedKind(kind)) as KindRecord,
+      };
     });
   }
 
