@@ -77,34 +77,34 @@ export async function manyVersions(id: string, count: number): Promise<Buffer[]>
   return nupkgs;
 }
 
-/** A real dotnet tool (`dotnet pack` of a console app with PackAsTool) that prints `<marker> <args>`. */
-export async function packDotnetTool(
+/**
+ * `dotnet pack` of a project made of `files` (the .csproj named `<id>.csproj` is written from `properties`), with
+ * no package source at all (a net10.0 project packs from the SDK alone); resolves with the .nupkg path.
+ */
+export async function packProject(
   workspace: Workspace,
-  tool: { id: string; version: string; command: string; marker: string },
+  project: { id: string; version: string; properties: Record<string, string>; files: Record<string, string> },
 ): Promise<string> {
-  const dir = await workspace.makeDir(`tool-src-${tool.id}`);
+  const dir = await workspace.makeDir(`pack-${project.id}`);
+  const properties = Object.entries({
+    TargetFramework: 'net10.0',
+    PackageId: project.id,
+    Version: project.version,
+    Authors: 'nugget tests',
+    Description: `${project.id}, packed by the upstream tests`,
+    NuGetAudit: 'false',
+    ...project.properties,
+  })
+    .map(([name, value]) => `    <${name}>${value}</${name}>`)
+    .join('\n');
   await writeFiles(dir, {
-    [`${tool.id}.csproj`]: `<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <OutputType>Exe</OutputType>
-    <TargetFramework>net10.0</TargetFramework>
-    <PackAsTool>true</PackAsTool>
-    <ToolCommandName>${tool.command}</ToolCommandName>
-    <PackageId>${tool.id}</PackageId>
-    <Version>${tool.version}</Version>
-    <Authors>upstream</Authors>
-    <Description>A tool from the upstream</Description>
-    <NuGetAudit>false</NuGetAudit>
-  </PropertyGroup>
-</Project>
-`,
-    'Program.cs': `System.Console.WriteLine("${tool.marker} " + string.Join(",", args));\n`,
-    // No package source at all: packing a net10.0 tool needs nothing from a feed.
+    ...project.files,
+    [`${project.id}.csproj`]: `<Project Sdk="Microsoft.NET.Sdk">\n  <PropertyGroup>\n${properties}\n  </PropertyGroup>\n</Project>\n`,
     'NuGet.Config':
       '<?xml version="1.0" encoding="utf-8"?>\n<configuration><packageSources><clear /></packageSources></configuration>\n',
   });
   const out = path.join(dir, 'out');
-  const home = await workspace.makeDir(`tool-src-${tool.id}/home`);
+  const home = await workspace.makeDir(`pack-${project.id}/home`);
   const pack = await runCommand('dotnet', ['pack', '-c', 'Release', '-o', out], {
     cwd: dir,
     env: {
@@ -121,7 +121,20 @@ export async function packDotnetTool(
     },
   });
   assertSucceeded(pack);
-  return path.join(out, `${tool.id}.${tool.version}.nupkg`);
+  return path.join(out, `${project.id}.${project.version}.nupkg`);
+}
+
+/** A real dotnet tool (a console app packed with PackAsTool) that prints `<marker> <args>`. */
+export function packDotnetTool(
+  workspace: Workspace,
+  tool: { id: string; version: string; command: string; marker: string },
+): Promise<string> {
+  return packProject(workspace, {
+    id: tool.id,
+    version: tool.version,
+    properties: { OutputType: 'Exe', PackAsTool: 'true', ToolCommandName: tool.command },
+    files: { 'Program.cs': `System.Console.WriteLine("${tool.marker} " + string.Join(",", args));\n` },
+  });
 }
 
 async function send(url: string, apiKey: string, method: string, body: unknown): Promise<void> {
