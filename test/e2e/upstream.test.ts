@@ -95,6 +95,7 @@ ${Object.entries(references)
 </Project>
 `;
 
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const sha512 = (bytes: Uint8Array) => createHash('sha512').update(bytes).digest('base64');
 
 describe('upstream and virtual feeds with the dotnet client', { timeout: 1_800_000 }, () => {
@@ -290,6 +291,24 @@ describe('upstream and virtual feeds with the dotnet client', { timeout: 1_800_0
     stepTimeout,
     async () => {
       steps.require(4);
+      assert.ok(server);
+      // On demand, as the server's own schedule would (every 6 hours): the upstream's VulnerabilityInfo, copied.
+      const mirror = await runCommand(
+        process.execPath,
+        [
+          'bin/nugget.js',
+          'vulnerabilities',
+          'import',
+          '--feed',
+          'public',
+          '--from-upstream',
+          '--data-dir',
+          server.dataDir,
+        ],
+        { cwd: repoRoot, env: process.env },
+      );
+      assertSucceeded(mirror);
+      assert.match(mirror.stdout, /Advisories of feed 'public': 1 added/);
       const client = await freshClient();
       const app = await projectIn(client, 'app', { 'app.csproj': appProject, 'Program.cs': appProgram });
       const restore = await client.runDotnet(['restore', '--configfile', client.configFile], { cwd: app });
@@ -382,7 +401,7 @@ describe('upstream and virtual feeds with the dotnet client', { timeout: 1_800_0
     const prefetch = await runCommand(
       process.execPath,
       ['bin/nugget.js', 'prefetch', 'team', '--project', path.join(dir, 'tests.csproj'), '--server', base],
-      { cwd: path.resolve(import.meta.dirname, '..', '..'), env: process.env },
+      { cwd: repoRoot, env: process.env },
     );
     assertSucceeded(prefetch, serverLog);
     assert.match(prefetch.stdout, /Feed 'team' holds \d+ packages/);
