@@ -21,9 +21,29 @@ import { lifetimeCapFor } from './auth/key-lifetime.ts';
 import { OidcTokenVerifier } from './auth/oidc-token-verifier.ts';
 import { DownloadCounter } from './packages/download-counter.ts';
 import { claimTempFolder, type TempFolder } from './packages/temp-folders.ts';
-import { defaultFeedName, type FeedSettings } from './packages/feed.ts';
+import {
+  defaultFeedName,
+  type Feed,
+  type FeedSettings,
+  kindOf,
+  upstreamSettingsOf,
+  virtualSettingsOf,
+} from './packages/feed.ts';
 import { FeedDirectory, type OpenFeed } from './packages/feed-directory.ts';
-import type { BlobStore, ChangeStamps, Clock, FeedCopier, SearchIndex } from './packages/ports.ts';
+import type {
+  BlobStore,
+  ChangeStamps,
+  Clock,
+  FeedCopier,
+  FeedStores,
+  SearchIndex,
+} from './packages/ports.ts';
+import { UpstreamMember, type UpstreamStatus } from './packages/upstream-member.ts';
+import { VirtualFeed, type VirtualMember } from './packages/virtual-feed.ts';
+import type { AuditLog } from './auth/ports.ts';
+import { readUpstreamCredentials } from './config/upstream-credentials.ts';
+import { HttpUpstreamSource } from './storage/remote/http-upstream-source.ts';
+import { SqlUpstreamDocumentStore } from './storage/sql/sql-upstream-document-store.ts';
 import { issuerKeyFetch } from './storage/remote/issuer-key-fetch.ts';
 import { SqlTrustPolicyStore, SqlUsedTokenStore } from './storage/sql/sql-trust-policy-store.ts';
 import { SqlFeedStore } from './storage/sql/sql-feed-store.ts';
@@ -327,10 +347,33 @@ async function composeWithTempFolder(
     allowRepushAfterDelete: config.allowRepushAfterDelete,
     maxApiKeyLifetime: config.maxApiKeyLifetime,
   };
+  const clock: Clock = options.clock ?? { now: () => new Date() };
+  const audit = new SqlAuditLog(db);
+  // Upstream feeds store what they fetch in the blob store, which is opened below (after the database).
+  const opened: { blobs?: BlobStore } = {};
+  const upstreams = new UpstreamMembers({
+    db,
+    headers: config.upstreamCredentials
+      ? readUpstreamCredentials(config.upstreamCredentials)
+      : new Map<string, Record<string, string>>(),
+    tempDir,
+    blobs: () => {
+      if (!opened.blobs) throw new Error('upstream used before the blob store was opened');
+      return opened.blobs;
+    },
+    clock,
+    audit,
+    metrics,
+    logger,
+  });
+  metrics.watchBreakers(() =>
+    upstreams.statuses().map((status) => ({ upstream: status.feed, state: status.breaker })),
+  );
   const feeds = new FeedDirectory({
     feeds: feedStore,
     defaults,
     stampOf: metadata.feedStampOf,
+    viewFor: (feed, own, directory) => upstreams.viewFor(feed, own.stores, directory),
     storesFor: (name) => {
       const packages = new SqlPackageStore(db, name, refreshSearch, { locks });
       return {
@@ -350,18 +393,20 @@ async function composeWithTempFolder(
       };
     },
   });
-  let blobs: BlobStore;
+  let openedBlobs: BlobStore;
   try {
-    blobs = await openBlobs(config, dataDir, logger);
+    openedBlobs = await openBlobs(config, dataDir, logger);
   } catch (error) {
     await db.destroy();
     throw error;
   }
+  opened.blobs = openedBlobs;
   const services: HttpServices = {
     feeds,
     feedStore,
-    blobs,
-    clock: options.clock ?? { now: () => new Date() },
+    blobs: openedBlobs,
+    clock,
+    upstreams: () => upstreams.statuses(),
     trust: {
       policies: new SqlTrustPolicyStore(db),
       usedTokens: new SqlUsedTokenStore(db),
@@ -370,7 +415,7 @@ async function composeWithTempFolder(
     },
     lifetimeCap: (names) => lifetimeCapFor(feeds, names),
     apiKeys: new SqlApiKeyStore(db),
-    audit: new SqlAuditLog(db),
+    audit,
     authFailures: new FailedAuthLimiter({
       limit: config.authFailureLimit,
       windowMs: config.authFailureWindow,
@@ -428,10 +473,11 @@ async function composeWithTempFolder(
     async close() {
       await app.close();
       await feeds.close();
+      await upstreams.close();
       await db.destroy();
       await temp.release();
       // The S3 client's keep-alive sockets would hold a CLI command's process open.
-      (blobs as { close?: () => void }).close?.();
+      (openedBlobs as { close?: () => void }).close?.();
     },
   };
 }
@@ -593,4 +639,115 @@ export async function restoreFeed(source: string, config: Config): Promise<Backu
     );
   }
   return checkCopiedFeed(dataDir, config.storage);
+}
+
+/**
+ * The upstream feeds of a server (docs/upstreams.md): one UpstreamMember per upstream feed, kept across requests
+ * (its breaker, its connections and its downloads under way are per process) and built again only when the feed's
+ * upstream settings change; and the read side of every upstream and virtual feed (packages/virtual-feed.ts).
+ */
+interface UpstreamMembersDeps {
+  readonly db: Kysely<Database>;
+  readonly headers: ReadonlyMap<string, Record<string, string>>;
+  readonly tempDir: string;
+  readonly blobs: () => BlobStore;
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
+class UpstreamMembers {
+  readonly #deps: UpstreamMembersDeps;
+  readonly #members = new Map<string, { key: string; member: UpstreamMember }>();
+
+  constructor(deps: UpstreamMembersDeps) {
+    this.#deps = deps;
+  }
+
+  memberOf(feed: Feed, stores: FeedStores): UpstreamMember {
+    const settings = upstreamSettingsOf(feed.kind);
+    if (!settings) throw new Error(`feed '${feed.name}' is not an upstream feed`);
+    const key = JSON.stringify([settings, feed.settings.maxPackageSize]);
+    const known = this.#members.get(feed.name);
+    if (known?.key === key) return known.member;
+    if (known) void known.member.source.close();
+    const { metrics, logger } = this.#deps;
+    const source = new HttpUpstreamSource({
+      settings,
+      headers: this.#deps.headers.get(feed.name),
+      tempDir: this.#deps.tempDir,
+      maxPackageBytes: feed.settings.maxPackageSize,
+      onCall: (call) => metrics.upstreamLatency(feed.name, call.kind, call.ms / 1000),
+    });
+    const member = new UpstreamMember({
+      feed,
+      settings,
+      source,
+      documents: new SqlUpstreamDocumentStore(this.#deps.db, feed.name),
+      stores,
+      blobs: this.#deps.blobs(),
+      clock: this.#deps.clock,
+      audit: this.#deps.audit,
+      onOutcome: (kind, outcome) => metrics.upstream(feed.name, kind, outcome),
+      onError: (message) => logger.warn({ upstream: feed.name }, `upstream failed: ${message}`),
+    });
+    this.#members.set(feed.name, { key, member });
+    return member;
+  }
+
+  viewFor(feed: Feed, own: FeedStores, directory: FeedDirectory) {
+    if (kindOf(feed) === 'upstream') {
+      const member = this.memberOf(feed, own);
+      const members: VirtualMember[] = [{ name: feed.name, kind: 'upstream', stores: own, upstream: member }];
+      const view = new VirtualFeed({
+        name: feed.name,
+        own,
+        rules: { cooldown: 0, upstreamAllowed: [] },
+        members: async () => members,
+        clock: this.#deps.clock,
+        ownIsMember: true,
+        maxAgeMs: () => Math.max(member.settings.metadataTtl, 1000),
+      });
+      return { stores: view.stores, content: view.content };
+    }
+    const settings = virtualSettingsOf(feed.kind);
+    if (!settings) throw new Error(`feed '${feed.name}' is neither upstream nor virtual`);
+    let maxAgeMs: number | undefined;
+    const view = new VirtualFeed({
+      name: feed.name,
+      own,
+      rules: settings,
+      members: async () => {
+        const members: VirtualMember[] = [];
+        let shortest: number | undefined;
+        for (const name of settings.members) {
+          const open = await directory.find(name);
+          if (!open) continue;
+          const stores = directory.storesOf(name).stores;
+          if (kindOf(open.feed) === 'hosted') members.push({ name, kind: 'hosted', stores });
+          else if (kindOf(open.feed) === 'upstream') {
+            const upstream = this.memberOf(open.feed, stores);
+            shortest = Math.min(shortest ?? Number.POSITIVE_INFINITY, upstream.settings.metadataTtl);
+            members.push({ name, kind: 'upstream', stores, upstream });
+          }
+        }
+        maxAgeMs = shortest === undefined ? undefined : Math.max(shortest, 1000);
+        return members;
+      },
+      clock: this.#deps.clock,
+      ownIsMember: false,
+      maxAgeMs: () => maxAgeMs,
+    });
+    return { stores: view.stores, content: view.content };
+  }
+
+  statuses(): UpstreamStatus[] {
+    return [...this.#members.values()].map(({ member }) => member.status());
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#members.values()].map(({ member }) => member.source.close()));
+    this.#members.clear();
+  }
 }

@@ -84,6 +84,8 @@ export const auditActions = [
   'create-trust-policy',
   'delete-trust-policy',
   'exchange-token',
+  // A package an upstream feed fetched from its upstream and stored (docs/upstreams.md).
+  'ingest-upstream',
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

@@ -179,6 +179,8 @@ export const configSchema = z.object({
       'must be a URL template such as https://example.com/report?id={id}&version={version}',
     )
     .optional(),
+  /** A TOML file with the credentials of upstream feeds, one table per feed (docs/upstreams.md, "Credentials"). */
+  upstreamCredentials: z.string().min(1).optional(),
   /** PEM files: both set -> the server speaks HTTPS itself (checked together in configFromFlags). */
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
@@ -299,6 +301,14 @@ const options: readonly OptionSpec[] = [
     flag: '--report-abuse-url <template>',
     env: 'NUGGET_REPORT_ABUSE_URL',
     help: 'URL where users report a package, with {id} and {version}',
+  },
+  {
+    key: 'upstreamCredentials',
+    flag: '--upstream-credentials <file>',
+    env: 'NUGGET_UPSTREAM_CREDENTIALS',
+    help: 'TOML file with the credentials of upstream feeds, a [table] per feed (docs/upstreams.md)',
+    scope: 'storage',
+    path: true,
   },
   {
     key: 'tlsCert',

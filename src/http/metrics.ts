@@ -110,6 +110,16 @@ export class Metrics {
   readonly #pushes = new Map<string, { readonly kind: PushKind; readonly outcome: string; count: number }>();
   readonly #pushedBytes = new Map<PushKind, number>();
   readonly #gauges: { readonly name: string; readonly help: string; readonly read: () => number }[] = [];
+  readonly #upstreamCounts = new Map<
+    string,
+    { upstream: string; kind: string; outcome: string; count: number }
+  >();
+  readonly #upstreamLatency = new Map<
+    string,
+    { upstream: string; kind: string; buckets: Float64Array; sum: number; count: number }
+  >();
+  #breakers: () => readonly { readonly upstream: string; readonly state: 'closed' | 'half-open' | 'open' }[] =
+    () => [];
   readonly #processMetrics: boolean;
   #registry: Promise<Registry> | undefined;
 
@@ -124,6 +134,79 @@ export class Metrics {
     if (entry) entry.count++;
     else this.#pushes.set(key, { kind, outcome, count: 1 });
     if (bytes !== undefined) this.#pushedBytes.set(kind, (this.#pushedBytes.get(kind) ?? 0) + bytes);
+  }
+
+  /** Counts an answer about an upstream feed (docs/upstreams.md): hit, miss, stale or error. */
+  upstream(
+    upstream: string,
+    kind: 'metadata' | 'package',
+    outcome: 'hit' | 'miss' | 'stale' | 'error',
+  ): void {
+    const key = `${upstream} ${kind} ${outcome}`;
+    const entry = this.#upstreamCounts.get(key);
+    if (entry) entry.count++;
+    else this.#upstreamCounts.set(key, { upstream, kind, outcome, count: 1 });
+  }
+
+  /** Records how long one request to an upstream took. */
+  upstreamLatency(upstream: string, kind: 'metadata' | 'package', seconds: number): void {
+    const key = `${upstream} ${kind}`;
+    let cell = this.#upstreamLatency.get(key);
+    if (!cell) {
+      cell = { upstream, kind, buckets: new Float64Array(latencyBuckets.length + 1), sum: 0, count: 0 };
+      this.#upstreamLatency.set(key, cell);
+    }
+    let i = 0;
+    while (i < latencyBuckets.length && seconds > latencyBuckets[i]!) i++;
+    cell.buckets[i]! += 1;
+    cell.sum += seconds;
+    cell.count += 1;
+  }
+
+  /** The upstreams' breaker states, read at each scrape. */
+  watchBreakers(
+    read: () => readonly { readonly upstream: string; readonly state: 'closed' | 'half-open' | 'open' }[],
+  ): void {
+    this.#breakers = read;
+  }
+
+  #upstreamExposition(): string {
+    const escape = (text: string) => text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    const lines: string[] = [];
+    lines.push(
+      '# HELP nugget_upstream_requests_total Answers about upstream feeds: hit (kept, fresh), miss (asked the upstream), stale (answered from what was kept), error (the upstream failed).',
+      '# TYPE nugget_upstream_requests_total counter',
+    );
+    for (const { upstream, kind, outcome, count } of this.#upstreamCounts.values()) {
+      lines.push(
+        `nugget_upstream_requests_total{upstream="${escape(upstream)}",kind="${kind}",outcome="${outcome}"} ${count}`,
+      );
+    }
+    lines.push(
+      '# HELP nugget_upstream_breaker_state The circuit breaker of each upstream feed: 0 closed, 1 half-open, 2 open.',
+      '# TYPE nugget_upstream_breaker_state gauge',
+    );
+    for (const { upstream, state } of this.#breakers()) {
+      lines.push(
+        `nugget_upstream_breaker_state{upstream="${escape(upstream)}"} ${state === 'closed' ? 0 : state === 'half-open' ? 1 : 2}`,
+      );
+    }
+    lines.push(
+      '# HELP nugget_upstream_request_duration_seconds How long requests to upstream feeds took.',
+      '# TYPE nugget_upstream_request_duration_seconds histogram',
+    );
+    for (const { upstream, kind, buckets, sum, count } of this.#upstreamLatency.values()) {
+      const labels = `upstream="${escape(upstream)}",kind="${kind}"`;
+      let cumulative = 0;
+      latencyBuckets.forEach((le, i) => {
+        cumulative += buckets[i]!;
+        lines.push(`nugget_upstream_request_duration_seconds_bucket{${labels},le="${le}"} ${cumulative}`);
+      });
+      lines.push(`nugget_upstream_request_duration_seconds_bucket{${labels},le="+Inf"} ${count}`);
+      lines.push(`nugget_upstream_request_duration_seconds_sum{${labels}} ${sum}`);
+      lines.push(`nugget_upstream_request_duration_seconds_count{${labels}} ${count}`);
+    }
+    return `${lines.join('\n')}\n`;
   }
 
   /** Makes a read cache's hits and misses part of the metrics. */
@@ -157,7 +240,7 @@ export class Metrics {
     const registry = await this.#registry;
     return {
       contentType: registry.contentType,
-      text: `${await registry.metrics()}\n${this.requests.exposition()}`,
+      text: `${await registry.metrics()}\n${this.requests.exposition()}${this.#upstreamExposition()}`,
     };
   }
 

@@ -4,9 +4,10 @@
 // answer faster, never older. A byte budget bounds memory; the least recently used entries go first.
 import { gzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isNuggetError } from '../errors.ts';
+import { isNuggetError, type NuggetError } from '../errors.ts';
 import { statusOfError } from './error-handler.ts';
 import type { ChangeStamps } from '../packages/ports.ts';
+import { collectStaleMarks } from '../packages/stale-marks.ts';
 import { ByteLru } from './byte-lru.ts';
 import type { FrontCache, SyncStamps } from './front-cache.ts';
 import { CacheStats } from './metrics.ts';
@@ -68,7 +69,7 @@ export class StampedCache<T> {
   async getOrBuildStamped(
     name: string,
     freshness: Freshness,
-    build: () => Promise<{ value: T; bytes: number }>,
+    build: () => Promise<{ value: T; bytes: number; maxAgeMs?: number | undefined }>,
   ): Promise<StampedValue<T>> {
     const { stamps, lowerId } = freshness;
     const key = `${freshness.feed}\n${name}`;
@@ -106,10 +107,15 @@ export class StampedCache<T> {
     freshness: Freshness,
     global: number,
     scoped: number | undefined,
-    build: () => Promise<{ value: T; bytes: number }>,
+    build: () => Promise<{ value: T; bytes: number; maxAgeMs?: number | undefined }>,
   ): Promise<StampedValue<T>> {
     const built = await build();
-    const expiresAt = Date.now() + (freshness.maxAgeMs ?? Number.POSITIVE_INFINITY);
+    const maxAgeMs = Math.min(
+      freshness.maxAgeMs ?? Number.POSITIVE_INFINITY,
+      freshness.stamps.maxAgeMs ?? Number.POSITIVE_INFINITY,
+      built.maxAgeMs ?? Number.POSITIVE_INFINITY,
+    );
+    const expiresAt = Date.now() + maxAgeMs;
     this.#lru.set(
       key,
       { global, scoped, value: built.value, expiresAt, refreshing: false },
@@ -134,7 +140,12 @@ export interface CachedResponse {
   /** Strong ETags of the body and of its gzip twin, for 200 answers (conditional.ts). */
   readonly etag?: string | undefined;
   readonly gzipEtag?: string | undefined;
+  /** The upstream feeds this answer had to be made without (X-Nugget-Stale, docs/upstreams.md). */
+  readonly stale?: string | undefined;
 }
+
+/** A stale answer is rebuilt this soon, so that it is current again shortly after the upstream is back. */
+const staleMaxAgeMs = 15_000;
 
 export interface CachedJsonOptions {
   readonly key: string;
@@ -157,18 +168,28 @@ export interface FrontPlacement {
 }
 
 async function buildResponse(options: CachedJsonOptions): Promise<CachedResponse> {
-  try {
-    const body = Buffer.from(JSON.stringify(await options.build()));
-    const gzip = !options.identity && body.length > 512 ? gzipSync(body) : undefined;
-    // The validators are worked out here, once per build: every later answer only compares strings.
-    const etag = entityTag(body);
-    return { status: 200, body, gzip, etag, gzipEtag: gzip && gzipEntityTag(etag) };
-  } catch (error) {
-    if (!isNuggetError(error) || error.kind !== 'NotFound') throw error;
+  const { value, stale } = await collectStaleMarks(
+    async (): Promise<{ document: unknown; notFound?: undefined } | { notFound: NuggetError }> => {
+      try {
+        return { document: await options.build() };
+      } catch (error) {
+        if (!isNuggetError(error) || error.kind !== 'NotFound') throw error;
+        return { notFound: error };
+      }
+    },
+  );
+  const staleHeader = stale.length > 0 ? stale.join(', ') : undefined;
+  if (value.notFound) {
+    const error = value.notFound;
     // Restores ask every source for every id: "not here" is the most common answer a feed gives.
     const body = Buffer.from(JSON.stringify({ error: { code: error.code, message: error.message } }));
-    return { status: statusOfError(error), reason: error.message, body };
+    return { status: statusOfError(error), reason: error.message, body, stale: staleHeader };
   }
+  const body = Buffer.from(JSON.stringify(value.document));
+  const gzip = !options.identity && body.length > 512 ? gzipSync(body) : undefined;
+  // The validators are worked out here, once per build: every later answer only compares strings.
+  const etag = entityTag(body);
+  return { status: 200, body, gzip, etag, gzipEtag: gzip && gzipEntityTag(etag), stale: staleHeader };
 }
 
 /**
@@ -184,7 +205,11 @@ export async function sendCachedJson(
 ): Promise<FastifyReply> {
   const stamped = await cache.getOrBuildStamped(options.key, options.freshness, async () => {
     const built = await buildResponse(options);
-    return { value: built, bytes: built.body.length + (built.gzip?.length ?? 0) };
+    return {
+      value: built,
+      bytes: built.body.length + (built.gzip?.length ?? 0),
+      maxAgeMs: built.stale ? staleMaxAgeMs : undefined,
+    };
   });
   const response = stamped.value;
   const cacheControl = options.cacheControl && response.status === 200 ? options.cacheControl : undefined;
@@ -192,6 +217,7 @@ export async function sendCachedJson(
     'content-type': 'application/json; charset=utf-8',
     ...(cacheControl ? { 'cache-control': cacheControl } : {}),
     ...(options.identity ? {} : { vary: 'Accept-Encoding' }),
+    ...(response.stale ? { 'x-nugget-stale': response.stale } : {}),
   };
   options.front?.cache.put(request.raw, {
     stamps: options.front.stamps,

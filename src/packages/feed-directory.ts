@@ -4,8 +4,9 @@
 // the feed's settings only when the stamp moved).
 import { notFound } from '../errors.ts';
 import type { DownloadCounter } from './download-counter.ts';
-import { couldBeFeedName, type Feed, type FeedSettings, resolveFeed } from './feed.ts';
+import { couldBeFeedName, type Feed, type FeedSettings, kindOf, resolveFeed } from './feed.ts';
 import type { FeedStore, FeedStores } from './ports.ts';
+import type { PackageContentSource } from './virtual-feed.ts';
 
 /** A feed with the stores that read and write its rows. */
 export interface OpenFeed {
@@ -13,6 +14,11 @@ export interface OpenFeed {
   readonly stores: FeedStores;
   /** Counts .nupkg downloads of this feed and writes them in batches. */
   readonly downloads: DownloadCounter;
+  /**
+   * Upstream and virtual feeds: where a download gets the stored package (fetching it from an upstream first).
+   * Their `stores` are then the merged read side (virtual-feed.ts); their own rows are in `storesOf(name)`.
+   */
+  readonly content?: PackageContentSource | undefined;
 }
 
 export interface FeedDirectoryDeps {
@@ -23,6 +29,14 @@ export interface FeedDirectoryDeps {
   readonly storesFor: (name: string) => { stores: FeedStores; downloads: DownloadCounter };
   /** A faster stamp lookup than feeds.stampOf, where the database allows one. */
   readonly stampOf?: ((name: string) => number | undefined) | undefined;
+  /** The read side of an upstream or virtual feed (built each time the feed's record is read again). */
+  readonly viewFor?:
+    | ((
+        feed: Feed,
+        own: { stores: FeedStores; downloads: DownloadCounter },
+        directory: FeedDirectory,
+      ) => { stores: FeedStores; content: PackageContentSource })
+    | undefined;
 }
 
 export const noSuchFeed = (name: string) =>
@@ -66,7 +80,10 @@ export class FeedDirectory {
     if (known && known.stamp === stamp) return known.open;
     const record = await this.#deps.feeds.find(name);
     if (!record) return undefined;
-    const open: OpenFeed = { feed: resolveFeed(record, this.#deps.defaults), ...this.storesOf(name) };
+    const feed = resolveFeed(record, this.#deps.defaults);
+    const own = this.storesOf(name);
+    const view = kindOf(feed) !== 'hosted' ? this.#deps.viewFor?.(feed, own, this) : undefined;
+    const open: OpenFeed = { feed, ...own, ...view };
     this.#known.set(name, { stamp, open });
     return open;
   }

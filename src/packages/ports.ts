@@ -224,6 +224,11 @@ export interface SymbolStore {
 export interface ChangeStamps {
   latest(): Promise<number>;
   latestFor(lowerId: string): Promise<number>;
+  /**
+   * Values built from data that stamps do not track (an upstream's metadata) are rebuilt, behind the answer, once
+   * they are this old (ms); undefined: never.
+   */
+  readonly maxAgeMs?: number | undefined;
   /** The same, synchronously, where the database allows it (embedded SQLite): enables the raw-HTTP fast path. */
   readonly sync?:
     | {

@@ -108,3 +108,17 @@ test('paging drops duplicates and hidden ids from the page and from the total', 
   const keep = async (item: string, kept: readonly string[]) => !kept.includes(item) && item !== 'secret';
   assert.deepEqual(await pageAcross(members, 0, 10, keep), { totalHits: 3, items: ['a', 'b', 'c'] });
 });
+
+test('a page with dropped items is filled from further on, and the next page starts where it ended', async () => {
+  const upstream = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? 'secret' : `u${i}`));
+  const members = [member(['h1']), member(upstream)];
+  const keep = async (item: string) => item !== 'secret';
+  const visible = ['h1', ...upstream.filter((id) => id !== 'secret')];
+  const pages: string[] = [];
+  for (let skip = 0; skip < visible.length; skip += 7) {
+    const page = await pageAcross(members, skip, 7, keep);
+    assert.equal(page.items.length, Math.min(7, visible.length - skip));
+    pages.push(...page.items);
+  }
+  assert.deepEqual(pages, visible);
+});

@@ -68,11 +68,16 @@ export interface MemberPage<T> {
   readonly items: readonly T[];
 }
 
+/** How many items one member is asked for at a time while a page is filled (at most what search allows). */
+const maxChunk = 1000;
+/** Members are not asked past this offset (nuget.org's and nugget's largest `skip`). */
+const maxOffset = 3000;
+
 /**
  * Pages a merged result: the members' results one after another (in the order given: hosted first), `skip` and
- * `take` counted over the whole. Each member is asked only for the part of the page that falls on it (and, past
- * the page, with take 0 for its total). `keep` drops items (a duplicate id, an id a hosted member hides); the total
- * is the members' totals less what was dropped.
+ * `take` counted over what is kept. `keep` drops items (a duplicate id, an id a hosted member hides); a member is
+ * asked again further on when it dropped some, so a page is full whenever there is more, and a page begins where
+ * the one before it ended. The total is the members' totals less what was dropped among the items seen.
  */
 export async function pageAcross<T>(
   members: readonly ((skip: number, take: number) => Promise<MemberPage<T>>)[],
@@ -80,20 +85,26 @@ export async function pageAcross<T>(
   take: number,
   keep: (item: T, kept: readonly T[]) => Promise<boolean>,
 ): Promise<{ totalHits: number; items: T[] }> {
-  let remainingSkip = skip;
-  let remainingTake = take;
+  const kept: T[] = [];
   let totalHits = 0;
-  const items: T[] = [];
   for (const ask of members) {
-    const page = await ask(remainingTake > 0 ? remainingSkip : 0, Math.max(remainingTake, 0));
-    totalHits += page.totalHits;
-    const answered = page.items.slice(0, Math.max(remainingTake, 0));
-    for (const item of answered) {
-      if (await keep(item, items)) items.push(item);
-      else totalHits -= 1;
+    let offset = 0;
+    let total: number | undefined;
+    while (kept.length < skip + take && offset <= maxOffset) {
+      const chunk = Math.min(Math.max(skip + take - kept.length, 20), maxChunk);
+      const page = await ask(offset, chunk);
+      total = page.totalHits;
+      const answered = page.items.slice(0, chunk);
+      for (const item of answered) {
+        if (await keep(item, kept)) kept.push(item);
+        else totalHits -= 1;
+      }
+      offset += answered.length;
+      if (answered.length < chunk || offset >= page.totalHits) break;
     }
-    remainingSkip = Math.max(0, remainingSkip - page.totalHits);
-    remainingTake -= answered.length;
+    // Past the page: the member's total only.
+    total ??= (await ask(0, 0)).totalHits;
+    totalHits += total;
   }
-  return { totalHits: Math.max(totalHits, items.length), items };
+  return { totalHits: Math.max(totalHits, kept.length), items: kept.slice(skip, skip + take) };
 }

@@ -1,7 +1,7 @@
 // Registration (package metadata) documents: ../shared/spec/nuget-api/registration-base-url-resource.md
 import { tryParseVersion } from '../nuget/versioning/index.ts';
 import { metadataUrl } from './metadata-url.ts';
-import type { PackageDeprecation, PackageVersion } from './package-version.ts';
+import type { PackageDeprecation, PackageProvenance, PackageVersion } from './package-version.ts';
 import type { RegistrationHive, ResourceUrls } from './resource-urls.ts';
 import {
   type PackageVulnerability,
@@ -46,6 +46,8 @@ export function readmeUrl(urls: ResourceUrls, v: PackageVersion): string | undef
 }
 
 export { licenseUrl };
+
+const provenanceDocument = (p: PackageProvenance) => ({ upstream: p.upstream, cachedAt: p.cachedAt });
 
 /** Drops undefined members so documents carry only what is known (clients treat absent and empty alike). */
 function compact<T extends Record<string, unknown>>(value: T): T {
@@ -123,8 +125,9 @@ export function buildCatalogEntry(
       vulnerabilities.length > 0
         ? vulnerabilities.map((x) => ({ advisoryUrl: x.advisoryUrl, severity: String(x.severity) }))
         : undefined,
-    // Not NuGet's: where an upstream feed got this package, and when (docs/upstreams.md). Clients ignore it.
-    nuggetProvenance: v.provenance ? { ...v.provenance } : undefined,
+    // Not NuGet's: which upstream feed got this package, and when (docs/upstreams.md). Clients ignore it. The
+    // upstream's URL stays out: no document names an upstream.
+    nuggetProvenance: v.provenance ? provenanceDocument(v.provenance) : undefined,
   });
 }
 
@@ -228,6 +231,6 @@ export function buildRegistrationLeaf(urls: ResourceUrls, hive: RegistrationHive
     packageContent: urls.nupkg(v.lowerId, v.lowerVersion),
     published: v.published,
     registration: urls.registrationIndex(hive, v.lowerId),
-    ...(v.provenance ? { nuggetProvenance: { ...v.provenance } } : {}),
+    ...(v.provenance ? { nuggetProvenance: provenanceDocument(v.provenance) } : {}),
   };
 }

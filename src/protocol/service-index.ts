@@ -20,6 +20,11 @@ export interface ServiceIndexOptions {
   readonly packageDetailsUrl?: string | undefined;
   /** A URL template with {id} and {version} where users report a package (report-abuse-resource.md). */
   readonly reportAbuseUrl?: string | undefined;
+  /**
+   * An upstream or virtual feed (docs/upstreams.md): no push, no symbol push, no catalog (a merged feed has no
+   * append-only log of its own).
+   */
+  readonly readOnly?: boolean | undefined;
 }
 
 export function buildServiceIndex(urls: ResourceUrls, options: ServiceIndexOptions = {}): ServiceIndex {
@@ -27,12 +32,14 @@ export function buildServiceIndex(urls: ResourceUrls, options: ServiceIndexOptio
   const add = (id: string, types: string[], comment: string) => {
     for (const type of types) resources.push({ '@id': id, '@type': type, comment });
   };
-  add(urls.packagePublish, ['PackagePublish/2.0.0'], 'Push, unlist (DELETE) and relist (POST) packages');
-  add(
-    urls.symbolPackagePublish,
-    ['SymbolPackagePublish/4.9.0'],
-    `Push symbol packages (.snupkg); symbol server: ${urls.symbolServer}`,
-  );
+  if (!options.readOnly) {
+    add(urls.packagePublish, ['PackagePublish/2.0.0'], 'Push, unlist (DELETE) and relist (POST) packages');
+    add(
+      urls.symbolPackagePublish,
+      ['SymbolPackagePublish/4.9.0'],
+      `Push symbol packages (.snupkg); symbol server: ${urls.symbolServer}`,
+    );
+  }
   add(
     urls.packageBaseAddress,
     ['PackageBaseAddress/3.0.0'],
@@ -74,7 +81,9 @@ export function buildServiceIndex(urls: ResourceUrls, options: ServiceIndexOptio
     ],
     'Autocomplete package ids and versions',
   );
-  add(urls.catalogIndex, ['Catalog/3.0.0'], 'Append-only log of every package change, for replication');
+  if (!options.readOnly) {
+    add(urls.catalogIndex, ['Catalog/3.0.0'], 'Append-only log of every package change, for replication');
+  }
   // Always, even without advisories (an empty page then): the client caches this index for 30 minutes, so a
   // resource listed only once the first advisory exists would go unseen that long (vulnerability-info.ts).
   add(

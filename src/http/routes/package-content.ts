@@ -167,7 +167,15 @@ export function packageContentRoutes(app: FastifyInstance, services: HttpService
     async (request, reply) => {
       const { id, version, file } = request.params;
       const requestFeed = feedOf(request);
-      const found = await findVersion(requestFeed, id, version);
+      let found = await findVersion(requestFeed, id, version);
+      if (requestFeed.content) {
+        // An upstream or virtual feed: the package from the member that offers it, fetched from its upstream and
+        // stored on its first download; one the upstream cannot give now is not here (404 at once, never a 5xx:
+        // the client would retry that; docs/upstreams.md).
+        const stored = await requestFeed.content.materialize(found.value);
+        if (!stored) throw noSuchVersion(id, version);
+        found = { ...found, value: stored };
+      }
       const pkg = found.value;
       const name = file.toLowerCase();
       const prefix = `${pkg.lowerId}.`;
