@@ -207,19 +207,11 @@ describe('upstream and virtual feeds with the dotnet client', { timeout: 1_800_0
     stepTimeout,
     async () => {
       const client = await freshClient();
-      const hosted = await client.runDotnet([
-        'package',
-        'search',
-        'Contoso',
-        '--configfile',
-        client.configFile,
-      ]);
+      const hosted = await client.runDotnet([...searchArgs('Contoso'), '--configfile', client.configFile]);
       assertSucceeded(hosted, serverLog);
       assert.match(hosted.stdout, /"id": "Contoso\.Private"/);
       const upstreamHits = await client.runDotnet([
-        'package',
-        'search',
-        'xunit',
+        ...searchArgs('xunit'),
         '--configfile',
         client.configFile,
       ]);
@@ -261,8 +253,16 @@ describe('upstream and virtual feeds with the dotnet client', { timeout: 1_800_0
       );
       const vulnerable = await list('--vulnerable');
       assertSucceeded(vulnerable, serverLog);
-      assert.match(vulnerable.stdout, /Newtonsoft\.Json\s+13\.0\.3\s+High/, describeResult(vulnerable));
-      assert.ok(vulnerable.stdout.includes(advisoryUrl), describeResult(vulnerable));
+      assert.match(
+        vulnerable.stdout,
+        /Newtonsoft\.Json\s+13\.0\.3\s+13\.0\.3\s+High/,
+        describeResult(vulnerable),
+      );
+      // Once: the mirrored advisory and the one in the upstream's registration leaf are the same advisory.
+      const table = vulnerable.stdout.slice(
+        vulnerable.stdout.indexOf('has the following vulnerable packages'),
+      );
+      assert.equal(table.split(advisoryUrl).length - 1, 1, describeResult(vulnerable));
     },
   );
 
@@ -302,7 +302,11 @@ describe('upstream and virtual feeds with the dotnet client', { timeout: 1_800_0
         { cwd: repoRoot, env: process.env },
       );
       assertSucceeded(mirror);
-      assert.match(mirror.stdout, /Advisories of feed 'public': 1 added/);
+      // The server's own schedule (10 s after its start) has usually copied it already: then it is unchanged.
+      assert.match(
+        mirror.stdout,
+        /Advisories of feed 'public': (1 added, 0 changed|0 added, 0 changed, 0 removed, 1 unchanged)/,
+      );
       const client = await freshClient();
       const app = await projectIn(client, 'app', { 'app.csproj': appProject, 'Program.cs': appProgram });
       const restore = await client.runDotnet(['restore', '--configfile', client.configFile], { cwd: app });
@@ -361,8 +365,8 @@ describe('upstream and virtual feeds with the dotnet client', { timeout: 1_800_0
 
   it('7. 100 concurrent first downloads of one package make one upstream request', stepTimeout, async () => {
     assert.ok(upstream);
-    const file = 'microsoft.codecoverage.18.0.1.nupkg';
-    const url = `${base}/feeds/team/v3/flatcontainer/microsoft.codecoverage/18.0.1/${file}`;
+    const file = 'xunit.analyzers.1.26.0.nupkg';
+    const url = `${base}/feeds/team/v3/flatcontainer/xunit.analyzers/1.26.0/${file}`;
     const before = upstream.proxy.count((r) => r.url.endsWith(file));
     assert.equal(before, 0, 'nothing fetched it yet');
     const answers = await Promise.all(
