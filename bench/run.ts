@@ -15,6 +15,7 @@ import { buildNupkg, buildNuspecXml } from '../test/fixtures/build-nupkg.ts';
 import { type BulkImportReport, bulkImport, markerFile } from './bulk-import.ts';
 import { seededRandom } from '../src/storage/contracts/seeded-random.ts';
 import { type SyntheticPackage, syntheticFeed, words } from './synthetic-feed.ts';
+import { upstreamReadScenario } from './upstream-read.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
@@ -637,6 +638,9 @@ async function run(work: string): Promise<void> {
     restore,
     profile,
   });
+
+  // 9. Restore-like reads through a virtual feed with a warm upstream cache vs a hosted feed (its own file).
+  await upstreamReadScenario({ work, quick });
 }
 
 async function measureRestore(base: string): Promise<{ seconds: number[]; medianSeconds: number }> {

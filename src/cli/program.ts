@@ -12,6 +12,7 @@ import { feedCommand } from './commands/feed.ts';
 import { gcCommand } from './commands/gc.ts';
 import { migrateDataCommand } from './commands/migrate-data.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { prefetchCommand } from './commands/prefetch.ts';
 import { vulnerabilitiesCommand } from './commands/vulnerabilities.ts';
 import { replicateCommand } from './commands/replicate.ts';
 import { trustCommand } from './commands/trust.ts';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   feedCommand(program);
   upstreamCommand(program);
   trustCommand(program);
+  prefetchCommand(program);
   // Every command stops at its first usage error instead of printing help for it.
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -2,7 +2,10 @@
 import { composeNugget } from '../compose.ts';
 import { type Config, StartupError, startedByNpm } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
+import { kindOf, upstreamSettingsOf } from '../packages/feed.ts';
+import { startAdvisoryMirror } from '../packages/mirror-upstream-advisories.ts';
 import { redactSecrets } from '../redact.ts';
+import { fetchJson } from './commands/vulnerabilities.ts';
 import { stopOnSignals, trackRequests } from './shutdown.ts';
 import { version } from './version.ts';
 
@@ -41,12 +44,40 @@ export async function serve(config: Config): Promise<void> {
   // A plain line (not JSON) so people and tests can find the feed URL.
   process.stdout.write(`Service index: ${redactSecrets(base)}/v3/index.json\n`);
 
+  // Audit data offline: each upstream feed's advisories mirrored from its source (docs/upstreams.md).
+  const advisoryMirror = startAdvisoryMirror(
+    {
+      listUpstreams: async () => {
+        const upstreams = (await nugget.feeds.list()).filter((feed) => kindOf(feed) === 'upstream');
+        return Promise.all(
+          upstreams.map(async (feed) => ({
+            feed: feed.name,
+            source: upstreamSettingsOf(feed.kind)?.source ?? '',
+            advisories: (await nugget.openFeed(feed.name)).stores.advisories,
+          })),
+        );
+      },
+      fetchJson,
+      report: (feed, outcome) =>
+        'error' in outcome
+          ? logger.warn(
+              { feed, err: outcome.error },
+              `mirroring the advisories of upstream feed ${feed} failed`,
+            )
+          : logger.info({ feed, ...outcome.summary }, `mirrored the advisories of upstream feed ${feed}`),
+    },
+    { intervalMs: 6 * 3600_000, firstDelayMs: 10_000 },
+  );
+
   stopOnSignals({
     app: nugget.app,
     requests,
     logger,
     shutdownTimeoutMs: config.shutdownTimeout,
-    closeStores: () => nugget.close(),
+    closeStores: () => {
+      advisoryMirror.stop();
+      return nugget.close();
+    },
     watchParent: startedByNpm(),
   });
 }

@@ -243,6 +243,32 @@ describe('readUpstreamAdvisories', () => {
       },
     ]);
   });
+  test("a later page overrides an earlier one for the same advisory (nuget.org's update page)", async () => {
+    const documents: Record<string, unknown> = {
+      'https://up/v3/index.json': {
+        version: '3.0.0',
+        resources: [{ '@id': 'https://up/vuln/index.json', '@type': 'VulnerabilityInfo/6.7.0' }],
+      },
+      'https://up/vuln/index.json': [
+        { '@name': 'base', '@id': 'https://up/vuln/base.json', '@updated': '2024-01-01T00:00:00Z' },
+        { '@name': 'update', '@id': 'https://up/vuln/update.json', '@updated': '2024-02-01T00:00:00Z' },
+      ],
+      'https://up/vuln/base.json': {
+        'contoso.lib': [{ url: 'https://x/1', severity: 1, versions: '(, 1.0.0)' }],
+      },
+      'https://up/vuln/update.json': {
+        'contoso.lib': [{ url: 'https://x/1', severity: 3, versions: '(, 1.1.0)' }],
+      },
+    };
+    const advisories = await readUpstreamAdvisories(
+      async (url) => documents[url],
+      'https://up/v3/index.json',
+    );
+    assert.deepEqual(
+      advisories.map((a) => [a.lowerId, a.url, a.severity, a.versions, a.updated]),
+      [['contoso.lib', 'https://x/1', 3, '(, 1.1.0)', '2024-02-01T00:00:00.000Z']],
+    );
+  });
   test('a feed without VulnerabilityInfo says so', async () => {
     await assert.rejects(
       readUpstreamAdvisories(async () => ({ version: '3.0.0', resources: [] }), 'https://up/v3/index.json'),

@@ -286,7 +286,9 @@ export async function readUpstreamAdvisories(
   const pages = await fetchJson(resource['@id']);
   if (!Array.isArray(pages))
     throw invalidInput('invalid_advisory', `${resource['@id']} is not a VulnerabilityInfo index (an array).`);
-  const advisories: AdvisoryInput[] = [];
+  // Pages add up, and a later page overrides an earlier one for the same advisory and package (nuget.org's
+  // `update` page holds what changed since its `base` page was written).
+  const merged = new Map<string, AdvisoryInput>();
   for (const [index, page] of pages.entries()) {
     if (!isObject(page) || typeof page['@id'] !== 'string')
       throw bad(`${resource['@id']}[${index}]`, 'a page entry needs an @id');
@@ -294,6 +296,7 @@ export async function readUpstreamAdvisories(
     const data = await fetchJson(page['@id']);
     if (!isObject(data))
       throw invalidInput('invalid_advisory', `${page['@id']} is not a VulnerabilityInfo page (an object).`);
+    const advisories: AdvisoryInput[] = [];
     for (const [id, list] of Object.entries(data)) {
       if (!Array.isArray(list)) throw bad(`${page['@id']} ${id}`, 'each package must map to an array');
       list.forEach((entry: unknown, i) => {
@@ -302,6 +305,8 @@ export async function readUpstreamAdvisories(
         advisories.push({ ...flatAdvisory({ ...entry, packageId: id }, at), updated });
       });
     }
+    for (const advisory of withoutDuplicates(advisories))
+      merged.set(`${advisory.lowerId}\n${advisory.url}`, advisory);
   }
-  return withoutDuplicates(advisories);
+  return [...merged.values()];
 }

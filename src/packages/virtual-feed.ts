@@ -253,12 +253,16 @@ export class VirtualFeed {
         const found = (
           await Promise.all((await this.#advisorySources()).map((s) => s.findAdvisories(lowerIds)))
         ).flat();
-        // What the upstreams said about the versions they list (registration `vulnerabilities`), as kept.
+        // What the upstreams said about the versions they list (registration `vulnerabilities`), as kept, for
+        // the advisories no store holds: one that a store holds (e.g. mirrored from the upstream's
+        // VulnerabilityInfo, with its real range) is listed once, not once more per version.
         const updated = this.#deps.clock.now().toISOString();
+        const stored = new Set(found.map((a) => `${a.lowerId}\n${a.url}`));
         for (const m of await this.#deps.members()) {
           if (m.kind !== 'upstream') continue;
           for (const lowerId of lowerIds)
-            found.push(...advisoriesOfEntries(await m.upstream.keptEntries(lowerId), updated));
+            for (const kept of advisoriesOfEntries(await m.upstream.keptEntries(lowerId), updated))
+              if (!stored.has(`${kept.lowerId}\n${kept.url}`)) found.push(kept);
         }
         return unique(found);
       },

@@ -78,6 +78,11 @@ export type StartFeedOptions = {
   entry?: string;
   /** Called with everything the server writes, also while it starts. */
   onOutput?: (chunk: string) => void;
+  /**
+   * Runs the server in a process group of its own, which stop() (and the end of the test process, however it
+   * ends) signals as a whole, so nothing it started outlives the test.
+   */
+  processGroup?: boolean;
 };
 
 const maxKeptOutput = 1024 * 1024;
@@ -114,13 +119,26 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_ENV: 'test', ...options.env },
+    detached: options.processGroup === true,
   });
+  const signal = (name: NodeJS.Signals) => {
+    if (options.processGroup && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, name);
+      } catch {
+        // the group is gone already
+      }
+    } else child.kill(name);
+  };
+  const killGroupAtExit = () => signal('SIGKILL');
+  if (options.processGroup) process.once('exit', killGroupAtExit);
   const output = outputCollector();
   let stdoutLines: string | undefined = '';
   let exited = false;
   const exitStatus = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       exited = true;
+      process.off('exit', killGroupAtExit);
       resolve({ code, signal });
     });
   });
@@ -130,7 +148,7 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
   const serviceIndexUrl = await new Promise<string>((resolve, reject) => {
     const fail = (why: string) => {
       clearTimeout(timer);
-      if (!exited) child.kill('SIGKILL');
+      if (!exited) signal('SIGKILL');
       reject(
         new Error(
           `nugget did not start: ${why}\ncommand: ${process.execPath} ${args.join(' ')}\n` +
@@ -172,11 +190,14 @@ export async function startFeed(workspace: Workspace, options: StartFeedOptions 
     process: child,
     exited: exitStatus,
     async stop() {
-      if (exited) return;
-      child.kill('SIGTERM');
+      if (exited) {
+        if (options.processGroup) signal('SIGKILL');
+        return;
+      }
+      signal('SIGTERM');
       const stopped = await Promise.race([exit.then(() => true), delay(10_000).then(() => false)]);
       if (!stopped) {
-        child.kill('SIGKILL');
+        signal('SIGKILL');
         await exit;
       }
     },

@@ -4,16 +4,16 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.ts';
-import {
-  type FetchJson,
-  importVulnerabilities,
-  readUpstreamAdvisories,
-} from '../../packages/import-vulnerabilities.ts';
-import type { AdvisoryInput } from '../../packages/ports.ts';
+import { upstreamSettingsOf } from '../../packages/feed.ts';
+import { type FetchJson, importVulnerabilities } from '../../packages/import-vulnerabilities.ts';
+import { mirrorUpstreamAdvisories } from '../../packages/mirror-upstream-advisories.ts';
 import { feedCommand, openFeed } from '../open-feed.ts';
 
-const fetchJson: FetchJson = async (url) => {
-  const response = await fetch(url, { headers: { accept: 'application/json' } });
+export const fetchJson: FetchJson = async (url) => {
+  const response = await fetch(url, {
+    headers: { accept: 'application/json' },
+    signal: AbortSignal.timeout(120_000),
+  });
   if (!response.ok)
     throw invalidInput('upstream_failed', `GET ${url} answered ${response.status} ${response.statusText}.`);
   return response.json();
@@ -41,19 +41,35 @@ export function vulnerabilitiesCommand(program: Command): void {
         '--from <url>',
         "another feed's service index: replicate its VulnerabilityInfo (implies --replace)",
       )
+      .option(
+        '--from-upstream',
+        "for an upstream feed: mirror its source's VulnerabilityInfo now (the server also does every 6 hours)",
+      )
       .option('--replace', 'remove every advisory the import does not name')
       .option('--feed <name>', 'the feed whose advisories these are', 'default'),
   ).action(async (file: string | undefined, flags: Record<string, unknown>) => {
-    const from = typeof flags['from'] === 'string' ? flags['from'] : undefined;
-    if (!file === !from)
-      throw invalidInput('invalid_arguments', 'Give either an advisory file or --from <service index URL>.');
+    const fromUpstream = flags['fromUpstream'] === true;
+    if ([file, flags['from'], fromUpstream || undefined].filter((given) => given !== undefined).length !== 1)
+      throw invalidInput(
+        'invalid_arguments',
+        'Give one of: an advisory file, --from <service index URL>, or --from-upstream (for an upstream feed).',
+      );
     const nugget = await openFeed(flags);
     try {
       const { feed, stores } = await nugget.openFeed(String(flags['feed']));
+      const upstream = upstreamSettingsOf(feed.kind);
+      if (fromUpstream && !upstream)
+        throw invalidInput(
+          'not_an_upstream_feed',
+          `Feed '${feed.name}' is not an upstream feed: --from-upstream mirrors an upstream feed's source.`,
+        );
+      const from = typeof flags['from'] === 'string' ? flags['from'] : upstream?.source;
       let summary;
       if (from) {
-        const advisories: AdvisoryInput[] = await readUpstreamAdvisories(fetchJson, from);
-        summary = await stores.advisories.importAdvisories(advisories, { replace: true });
+        summary = await mirrorUpstreamAdvisories(
+          { advisories: stores.advisories, fetchJson },
+          { serviceIndexUrl: from },
+        );
       } else {
         const document = await readAdvisoryFile(file as string);
         summary = await importVulnerabilities(stores, { document, replace: flags['replace'] === true });
