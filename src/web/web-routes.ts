@@ -20,6 +20,7 @@ import { feedBaseUrl, resourceUrls } from '../protocol/resource-urls.ts';
 import type { Html } from './html.ts';
 import { layout, type NavItem, type PageContext } from './layout.ts';
 import { pageUrls } from './page-urls.ts';
+import { gettingStartedPage } from './pages/getting-started.ts';
 import { homePage } from './pages/home.ts';
 import { defaultVersion, packagePage } from './pages/package.ts';
 import { readmeBaseOf, renderReadme } from './readme.ts';
@@ -67,6 +68,10 @@ export async function webRoutes(
 ): Promise<void> {
   const assets: StaticAssets = await loadStaticAssets();
   const sources = [...(options.principalSources ?? []), apiKeyPrincipalSource(services)];
+
+  /** The feed's service index as clients configure it: absolute, from the public base URL (base-url.ts). */
+  const serviceIndexOf = (request: FastifyRequest, feed: string): string =>
+    resourceUrls(feedBaseUrl(baseUrlOf(request, services.options), feed)).serviceIndex;
 
   async function readableFeeds(reader: Reader): Promise<string[]> {
     return (await services.feeds.list()).filter((feed) => mayRead(reader, feed)).map((feed) => feed.name);
@@ -152,9 +157,7 @@ export async function webRoutes(
       stores.symbols.findPackage(lowerId, shown.lowerVersion),
       readmeOf(shown),
     ]);
-    const serviceIndex = resourceUrls(
-      feedBaseUrl(baseUrlOf(request, services.options), feed.name),
-    ).serviceIndex;
+    const serviceIndex = serviceIndexOf(request, feed.name);
     return sendPage(
       reply,
       page.context,
@@ -188,6 +191,17 @@ export async function webRoutes(
 
     scope.get('/', async (_request, reply) => reply.redirect(pageUrls.feedHome(defaultFeedName)));
 
+    scope.get<{ Params: { feed: string } }>('/feeds/:feed/getting-started', async (request, reply) => {
+      const page = await feedPage(request, reply, request.params.feed);
+      const { feed } = page.open;
+      const serviceIndex = serviceIndexOf(request, feed.name);
+      return sendPage(
+        reply,
+        page.context,
+        gettingStartedPage({ feed: feed.name, serviceIndex, private: feed.settings.private }),
+      );
+    });
+
     scope.get<{ Params: { feed: string; id: string } }>('/feeds/:feed/packages/:id', (request, reply) =>
       packageRoute(request, reply, request.params),
     );
@@ -213,9 +227,7 @@ export async function webRoutes(
         skip: (pageNumber - 1) * pageSize,
         take: pageSize,
       });
-      const serviceIndex = resourceUrls(
-        feedBaseUrl(baseUrlOf(request, services.options), page.open.feed.name),
-      ).serviceIndex;
+      const serviceIndex = serviceIndexOf(request, page.open.feed.name);
       return sendPage(
         reply,
         page.context,

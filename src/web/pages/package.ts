@@ -362,8 +362,10 @@ export function packagePage(context: PageContext, view: PackageView): { title: s
                 <div class="release-notes">${m.releaseNotes}</div>`
             : ''
         }
-        <h2>Dependencies</h2>
-        ${dependencies(view)}
+        <section class="dependencies">
+          <h2>Dependencies</h2>
+          ${dependencies(view)}
+        </section>
         ${
           view.downloads
             ? html`<h2>Downloads over time</h2>
