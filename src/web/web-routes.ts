@@ -17,7 +17,8 @@ import { ByteLru } from '../http/byte-lru.ts';
 import { toLowerId } from '../nuget/packaging/index.ts';
 import { tryParseVersion, toNormalizedString } from '../nuget/versioning/index.ts';
 import { feedBaseUrl, resourceUrls } from '../protocol/resource-urls.ts';
-import type { Html } from './html.ts';
+import { chartDays, dailyTotals, downloadsChart, lastDays } from './downloads-chart.ts';
+import { type Html, html } from './html.ts';
 import { layout, type NavItem, type PageContext } from './layout.ts';
 import { pageUrls } from './page-urls.ts';
 import { gettingStartedPage } from './pages/getting-started.ts';
@@ -152,11 +153,29 @@ export async function webRoutes(
       if (!shown) throw noSuchVersion(params.id, params.version);
     }
     if (!shown) throw noSuchPackage(params.id);
-    const [advisories, symbols, readme] = await Promise.all([
+    const days = lastDays(services.clock.now(), chartDays);
+    const [advisories, symbols, readme, daily] = await Promise.all([
       stores.advisories.findAdvisories([lowerId]),
       stores.symbols.findPackage(lowerId, shown.lowerVersion),
       readmeOf(shown),
+      stores.packages.downloadsPerDay(lowerId, days[0] ?? ''),
     ]);
+    const shownVersion = shown.lowerVersion;
+    // Only the versions this reader may see count: an unlisted version's downloads are not shown to others.
+    const visibleVersions = new Set(visible.map((v) => v.lowerVersion));
+    const downloads =
+      daily.length === 0
+        ? undefined
+        : html`${downloadsChart(
+            'All versions',
+            days,
+            dailyTotals(daily, days, (r) => visibleVersions.has(r.lowerVersion)),
+          )}
+          ${downloadsChart(
+            `Version ${shown.fullVersion}`,
+            days,
+            dailyTotals(daily, days, (r) => r.lowerVersion === shownVersion),
+          )}`;
     const serviceIndex = serviceIndexOf(request, feed.name);
     return sendPage(
       reply,
@@ -171,6 +190,7 @@ export async function webRoutes(
         advisories,
         readme,
         hasSymbols: symbols !== undefined,
+        downloads,
       }),
     );
   }

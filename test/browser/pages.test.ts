@@ -221,6 +221,25 @@ describe('web UI pages in Chromium', () => {
     assert.doesNotMatch((await other.locator('main').textContent()) ?? '', /Partner\.Secret|Only partners/);
   });
 
+  it('draws downloads over time for the package and for the version shown', async () => {
+    for (const version of ['2.0.0', '2.0.0', '3.0.0']) {
+      const download = await suite.feed.get(
+        `/v3/flatcontainer/fabrikam.logging/${version}/fabrikam.logging.${version}.nupkg`,
+      );
+      assert.equal(download.statusCode, 200);
+    }
+    await suite.feed.feed.downloads.flush();
+    const page = await suite.newPage();
+    await page.goto('/feeds/default/packages/Fabrikam.Logging/3.0.0/');
+    const charts = page.locator('figure.downloads svg[role="img"]');
+    assert.match(
+      (await charts.nth(0).getAttribute('aria-label')) ?? '',
+      /^All versions: 3 downloads in the last 90 days/,
+    );
+    assert.match((await charts.nth(1).getAttribute('aria-label')) ?? '', /^Version 3\.0\.0: 1 download in/);
+    assert.equal(await charts.nth(0).locator('rect.bar').count(), 90);
+  });
+
   it('has no serious accessibility violations on the main pages, light and dark', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       const page = await suite.newPage({ colorScheme });
