@@ -507,6 +507,21 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0010-webui-downloads-per-day': {
+      async up(db: Kysely<unknown>) {
+        // Downloads over time (the web UI's chart): one row per version and UTC day, added to by the same batched
+        // flush that adds to package_versions.downloads, so a download costs no extra write.
+        await db.schema
+          .createTable('package_downloads_daily')
+          .addColumn('feed', 'text', (c) => c.notNull())
+          .addColumn('lower_id', 'text', (c) => c.notNull())
+          .addColumn('lower_version', 'text', (c) => c.notNull())
+          .addColumn('day', 'text', (c) => c.notNull())
+          .addColumn('downloads', bigInteger, (c) => c.notNull())
+          .addPrimaryKeyConstraint('package_downloads_daily_pk', ['feed', 'lower_id', 'day', 'lower_version'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -187,9 +187,20 @@ export interface UpstreamDocumentsTable {
   changed_at: number;
 }
 
+/** Downloads of one version on one UTC day, written with the version's total by each flush of the counter. */
+export interface PackageDownloadsDailyTable {
+  feed: string;
+  lower_id: string;
+  lower_version: string;
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  downloads: number;
+}
+
 export interface Database {
   feeds: FeedsTable;
   package_versions: PackageVersionsTable;
+  package_downloads_daily: PackageDownloadsDailyTable;
   search_documents: SearchDocumentsTable;
   catalog_entries: CatalogEntriesTable;
   vulnerability_advisories: VulnerabilityAdvisoriesTable;
