@@ -29,6 +29,7 @@ import { serviceIndexRoutes } from './routes/service-index.ts';
 import { symbolRoutes } from './routes/symbols.ts';
 import { tokenRoutes } from './routes/token.ts';
 import { vulnerabilityInfoRoutes } from './routes/vulnerability-info.ts';
+import { webAdminRoutes } from '../web/web-admin.ts';
 
 export interface AppOptions {
   readonly logger?: FastifyServerOptions['loggerInstance'];
@@ -138,6 +139,8 @@ export async function buildApp(services: HttpServices, options: AppOptions = {})
   adminFeedRoutes(app, services);
   adminTrustRoutes(app, services);
   tokenRoutes(app, services);
+  // The web UI's sign-in and admin pages (src/web/, docs/web-ui.md).
+  await webAdminRoutes(app, services);
   // Server-wide, outside every feed: a node's health and metrics are not a feed's.
   operationsRoutes(app, services);
   return app;

@@ -174,6 +174,22 @@ export interface FeedsTable {
   settings_stamp: number;
 }
 
+/** Sessions of the web UI (migration 0009, src/auth/web-sessions.ts). */
+export interface WebSessionsTable {
+  id: string;
+  secret_hash: string;
+  method: string;
+  name: string;
+  key_id: string | null;
+  subject: string | null;
+  /** JSON: the values of the claims the SSO role rules read. */
+  claims: string | null;
+  csrf_token: string;
+  created: string;
+  expires: string;
+  revoked: string | null;
+}
+
 export interface Database {
   feeds: FeedsTable;
   package_versions: PackageVersionsTable;
@@ -187,4 +203,5 @@ export interface Database {
   audit_log: AuditLogTable;
   trust_policies: TrustPoliciesTable;
   used_oidc_tokens: UsedOidcTokensTable;
+  web_sessions: WebSessionsTable;
 }
