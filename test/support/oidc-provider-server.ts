@@ -74,7 +74,7 @@ export async function startOidcProvider(options: { redirectUri: string }): Promi
   const callback = provider.callback();
   server.on('request', (request, response) => {
     if (!request.url?.startsWith('/interaction/')) {
-      callback(request, response);
+      void callback(request, response);
       return;
     }
     void (async () => {
