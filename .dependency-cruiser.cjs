@@ -52,8 +52,9 @@ module.exports = {
     },
     {
       name: 'only-compose-builds-adapters',
+      comment: 'The web UI, like the API, reads through ports: no SQL in a page (docs/architecture.md).',
       severity: 'error',
-      from: { path: '^src/(http|cli)/', pathNot: '^src/cli/main' },
+      from: { path: '^src/(http|cli|web)/', pathNot: '^src/cli/main' },
       to: { path: '^src/storage/(sql|blobs)/' },
     },
     {

@@ -38,6 +38,22 @@ export default tseslint.config(
     },
   },
   {
+    // The web UI's browser script (served as it is, outside the TypeScript program).
+    files: ['src/web/assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: {
+        document: 'readonly',
+        navigator: 'readonly',
+        window: 'readonly',
+        setTimeout: 'readonly',
+        Intl: 'readonly',
+      },
+    },
+  },
+  {
     files: ['**/*.cjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {

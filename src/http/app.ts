@@ -30,12 +30,15 @@ import { symbolRoutes } from './routes/symbols.ts';
 import { tokenRoutes } from './routes/token.ts';
 import { vulnerabilityInfoRoutes } from './routes/vulnerability-info.ts';
 import { webAdminRoutes } from '../web/web-admin.ts';
+import { type WebOptions, webRoutes } from '../web/web-routes.ts';
 
 export interface AppOptions {
   readonly logger?: FastifyServerOptions['loggerInstance'];
   readonly https?: { key: Buffer; cert: Buffer } | undefined;
   /** Default {@link defaultServerTimeouts}; `bodyIdleMs` is --upload-timeout. */
   readonly timeouts?: ServerTimeouts | undefined;
+  /** The web UI's hooks (src/web/web-routes.ts): where pages learn who reads them, and more navigation. */
+  readonly web?: WebOptions | undefined;
 }
 
 /**
@@ -143,5 +146,7 @@ export async function buildApp(services: HttpServices, options: AppOptions = {})
   await webAdminRoutes(app, services);
   // Server-wide, outside every feed: a node's health and metrics are not a feed's.
   operationsRoutes(app, services);
+  // The web UI: pages of each feed beside its API (docs/web-ui.md).
+  await webRoutes(app, services, options.web);
   return app;
 }

@@ -9,7 +9,8 @@ export const htmlContentSecurityPolicy = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  // Icons and readme images are on their authors' hosts, as on nuget.org; an image runs nothing.
+  "img-src 'self' data: https:",
   "font-src 'self'",
   "connect-src 'self'",
   "base-uri 'none'",

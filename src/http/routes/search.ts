@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { invalidInput } from '../../errors.ts';
 import { toLowerId } from '../../nuget/packaging/index.ts';
 import { isVisibleAtLevel, parseSemVerLevel, searchLevel } from '../../packages/search-filter.ts';
+import { searchPackages } from '../../packages/search-packages.ts';
 import { sortByVersion } from '../../packages/version-order.ts';
 import { buildAutocompleteResponse, buildSearchResponse } from '../../protocol/search.ts';
 import { baseUrlOf } from '../base-url.ts';
@@ -19,7 +20,7 @@ const searchCacheMaxAgeMs = 60_000;
 
 export const searchLimits = { maxSkip: 3000, maxTake: 1000, maxQueryLength: 1000, defaultTake: 20 };
 
-type Query = Record<string, string | string[] | undefined>;
+export type Query = Record<string, string | string[] | undefined>;
 
 function single(query: Query, name: string): string | undefined {
   const value = query[name];
@@ -45,7 +46,8 @@ function boolean(query: Query, name: string): boolean {
   throw invalidInput('invalid_query', `'${name}' must be true or false, not '${text.slice(0, 40)}'.`);
 }
 
-function searchQuery(query: Query) {
+/** The parameters of a search request, checked: 400 with what is wrong. The web UI's search reads them too. */
+export function searchQuery(query: Query) {
   const q = single(query, 'q') ?? '';
   if (q.length > searchLimits.maxQueryLength) {
     throw invalidInput('invalid_query', `'q' is longer than ${searchLimits.maxQueryLength} characters.`);
@@ -71,13 +73,8 @@ export function searchRoutes(app: FastifyInstance, services: HttpServices): void
       front: frontOf(request, services),
       cacheControl: 'no-cache',
       build: async () => {
-        const { totalHits, hits } = await stores.search.search(query);
-        // One query for the advisories of every id on the page: results carry the latest version's vulnerabilities.
-        const advisories = await stores.advisories.findAdvisories(hits.map((hit) => hit.lowerId));
-        const results = hits.map((hit) => ({
-          ...hit,
-          advisories: advisories.filter((a) => a.lowerId === hit.lowerId),
-        }));
+        // Results carry the latest version's vulnerabilities (search-packages.ts).
+        const { totalHits, results } = await searchPackages(stores, query);
         return buildSearchResponse(urlsOf(request, services), query.semVer2, totalHits, results);
       },
     });

@@ -1,0 +1,173 @@
+// The web UI (docs/web-ui.md): server-rendered pages of each feed beside its API, built from the same use cases
+// and stores the API reads, under the same authorization (auth/authorize.ts through reader.ts). No page runs SQL
+// of its own.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authorize } from '../auth/authorize.ts';
+import { forbidden, invalidInput, notFound, unauthenticated } from '../errors.ts';
+import { baseUrlOf } from '../http/base-url.ts';
+import type { HttpServices } from '../http/http-services.ts';
+import { type Query, searchLimits, searchQuery } from '../http/routes/search.ts';
+import { defaultFeedName } from '../packages/feed.ts';
+import { noSuchFeed, type OpenFeed } from '../packages/feed-directory.ts';
+import { searchPackages } from '../packages/search-packages.ts';
+import { feedBaseUrl, resourceUrls } from '../protocol/resource-urls.ts';
+import type { Html } from './html.ts';
+import { layout, type NavItem, type PageContext } from './layout.ts';
+import { pageUrls } from './page-urls.ts';
+import { homePage } from './pages/home.ts';
+import { apiKeyPrincipalSource, mayRead, type PrincipalSource, type Reader, readerOf } from './reader.ts';
+import { loadStaticAssets, type StaticAssets, staticPathPrefix } from './static-assets.ts';
+import { installWebErrorPages } from './web-errors.ts';
+
+export interface WebOptions {
+  /**
+   * Where a page learns who reads it, asked in order before the request's API key (reader.ts): sign-in adds its
+   * session here.
+   */
+  readonly principalSources?: readonly PrincipalSource[] | undefined;
+  /** More navigation for a reader (the admin pages add theirs). */
+  readonly nav?: ((reader: Reader) => readonly NavItem[]) | undefined;
+}
+
+/** What a page handler gets: the request's reader, the feed it may read, and the context of its layout. */
+export interface FeedPage {
+  readonly open: OpenFeed;
+  readonly reader: Reader;
+  readonly context: PageContext;
+  /** The feed's API URLs as the browser reaches them (same origin, paths only). */
+  readonly urls: ReturnType<typeof resourceUrls>;
+}
+
+const pageSize = 20;
+
+export function sendPage(reply: FastifyReply, context: PageContext, page: { title: string; main: Html }) {
+  return (
+    reply
+      .type('text/html; charset=utf-8')
+      // A page shows what its reader may see: never kept by a shared cache, checked again on every visit.
+      .header('cache-control', 'private, no-cache')
+      .header('vary', 'Authorization, Cookie, X-NuGet-ApiKey')
+      .send(layout(context, page).markup)
+  );
+}
+
+export async function webRoutes(
+  app: FastifyInstance,
+  services: HttpServices,
+  options: WebOptions = {},
+): Promise<void> {
+  const assets: StaticAssets = await loadStaticAssets();
+  const sources = [...(options.principalSources ?? []), apiKeyPrincipalSource(services)];
+
+  async function readableFeeds(reader: Reader): Promise<string[]> {
+    return (await services.feeds.list()).filter((feed) => mayRead(reader, feed)).map((feed) => feed.name);
+  }
+
+  /** The feed named in the URL, when the reader may read it: otherwise 401 (anonymous), 403 or 404. */
+  async function feedPage(request: FastifyRequest, reply: FastifyReply, name: string): Promise<FeedPage> {
+    const reader = await readerOf(request, reply, sources);
+    const open = await services.feeds.find(name);
+    if (!open) {
+      // On a server whose feeds are private by default, an anonymous reader learns nothing, not which feeds exist.
+      if (services.feeds.defaults.private && !reader.principal) throw signInFirst();
+      throw noSuchFeed(name);
+    }
+    if (!mayRead(reader, open.feed)) {
+      if (!reader.principal) throw signInFirst();
+      const decision = authorize(reader.principal, 'read', undefined, open.feed.name);
+      throw forbidden(
+        decision.allowed ? 'forbidden' : decision.code,
+        decision.allowed ? '' : decision.reason,
+      );
+    }
+    const context: PageContext = {
+      assets,
+      reader,
+      feeds: await readableFeeds(reader),
+      feed: open.feed.name,
+      path: request.url,
+      nav: options.nav?.(reader),
+    };
+    return { open, reader, context, urls: resourceUrls(feedBaseUrl('', open.feed.name)) };
+  }
+
+  await app.register(async (scope) => {
+    installWebErrorPages(scope, () => ({ assets, reader: { principal: undefined }, feeds: [] }));
+
+    scope.get<{ Params: { '*': string } }>(`${staticPathPrefix}*`, async (request, reply) => {
+      const asset = assets.find(request.url.split('?')[0] ?? '');
+      if (!asset) throw noStaticAsset();
+      reply
+        .type(asset.contentType)
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .header('etag', asset.etag);
+      if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+      return reply.send(asset.body);
+    });
+
+    scope.get('/', async (_request, reply) => reply.redirect(pageUrls.feedHome(defaultFeedName)));
+
+    scope.get<{ Params: { feed: string }; Querystring: Query }>('/feeds/:feed', async (request, reply) => {
+      const page = await feedPage(request, reply, request.params.feed);
+      const parameters = request.query;
+      const searched = 'q' in parameters;
+      const query = searchQuery({
+        q: parameters.q,
+        // The home page lists prereleases too; a submitted search follows its checkbox.
+        prerelease: searched ? (parameters.prerelease ?? 'false') : 'true',
+        semVerLevel: '2.0.0',
+        packageType: parameters.packageType,
+      });
+      const pageNumber = pageNumberOf(parameters.page);
+      const { totalHits, results } = await searchPackages(page.open.stores, {
+        ...query,
+        skip: (pageNumber - 1) * pageSize,
+        take: pageSize,
+      });
+      const serviceIndex = resourceUrls(
+        feedBaseUrl(baseUrlOf(request, services.options), page.open.feed.name),
+      ).serviceIndex;
+      return sendPage(
+        reply,
+        page.context,
+        homePage(page.context, {
+          feed: page.open.feed.name,
+          urls: page.urls,
+          search: {
+            q: query.q,
+            prerelease: query.prerelease,
+            page: pageNumber,
+            ...(query.packageType ? { packageType: query.packageType } : {}),
+          },
+          pageSize,
+          totalHits,
+          results,
+          pushCommand: `dotnet nuget push MyPackage.1.0.0.nupkg --source ${serviceIndex} --api-key <your key>`,
+        }),
+      );
+    });
+  });
+}
+
+const signInFirst = () =>
+  unauthenticated('sign_in_required', 'This feed is private: sign in with an account that may read it.');
+
+const noStaticAsset = () =>
+  notFound(
+    'no_such_asset',
+    'There is no such file: reload the page to get the current stylesheet and script.',
+  );
+
+/** ?page=N, 1 up to the last page search may reach (searchLimits.maxSkip). */
+function pageNumberOf(value: string | string[] | undefined): number {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text === '') return 1;
+  const last = Math.floor(searchLimits.maxSkip / pageSize) + 1;
+  if (!/^\d{1,6}$/.test(text) || Number(text) < 1 || Number(text) > last) {
+    throw invalidInput(
+      'invalid_page',
+      `'page' must be a page number from 1 to ${last}, not '${text.slice(0, 20)}'.`,
+    );
+  }
+  return Number(text);
+}
