@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { authorizeGrants } from './grants.ts';
-import { claimsForRules, grantsOfClaims, parseSsoRoleRules } from './sso-roles.ts';
+import { authorize } from './authorize.ts';
+import { claimsForRules, principalOfClaims, parseSsoRoleRules } from './sso-roles.ts';
 
 describe('SSO role rules', () => {
   test('rules parse from text and from a list', () => {
@@ -33,18 +33,23 @@ describe('SSO role rules', () => {
   );
 
   test('a list claim matches any of its values; a * prefix matches an ending, case-insensitively', () => {
-    assert.equal(grantsOfClaims(rules, { groups: ['x', 'nuget-admins'] }, 'a').length, 1);
-    assert.equal(grantsOfClaims(rules, { groups: 'team-a' }, 'a').length, 2);
-    assert.equal(grantsOfClaims(rules, { email: 'Bob@Partner.Example' }, 'a').length, 1);
-    assert.equal(grantsOfClaims(rules, { email: 'bob@partner.example.evil' }, 'a').length, 0);
-    assert.equal(grantsOfClaims(rules, { groups: ['NUGET-ADMINS'] }, 'a').length, 0, 'group names are exact');
-    assert.equal(grantsOfClaims(rules, { groups: 42 }, 'a').length, 0);
+    assert.deepEqual(principalOfClaims(rules, { groups: ['x', 'nuget-admins'] }, 'a')?.scopes, ['admin']);
+    assert.equal(principalOfClaims(rules, { groups: 'team-a' }, 'a')?.alsoGrants?.length, 1);
+    assert.deepEqual(principalOfClaims(rules, { email: 'Bob@Partner.Example' }, 'a')?.feeds, ['partner']);
+    assert.equal(principalOfClaims(rules, { email: 'bob@partner.example.evil' }, 'a'), undefined);
+    assert.equal(
+      principalOfClaims(rules, { groups: ['NUGET-ADMINS'] }, 'a'),
+      undefined,
+      'group names are exact',
+    );
+    assert.equal(principalOfClaims(rules, { groups: 42 }, 'a'), undefined);
   });
 
   test('roles decide through authorize(): publisher on ci, reader on release, nothing elsewhere', () => {
-    const grants = grantsOfClaims(rules, { groups: ['team-a'] }, 'sso:alice');
-    const may = (action: Parameters<typeof authorizeGrants>[1], feed?: string, id?: string) =>
-      authorizeGrants(grants, action, id, feed).allowed;
+    const principal = principalOfClaims(rules, { groups: ['team-a'] }, 'sso:alice');
+    assert.ok(principal);
+    const may = (action: Parameters<typeof authorize>[1], feed?: string, id?: string) =>
+      authorize(principal, action, id, feed).allowed;
     assert.equal(may('push-new', 'ci', 'Any.Id'), true);
     assert.equal(may('unlist', 'ci', 'Any.Id'), true);
     assert.equal(may('deprecate', 'ci', 'Any.Id'), false);
@@ -52,11 +57,11 @@ describe('SSO role rules', () => {
     assert.equal(may('push', 'release', 'Any.Id'), false);
     assert.equal(may('read', 'partner'), false);
     assert.equal(may('manage-feeds'), false);
-    const refusal = authorizeGrants(grants, 'push', 'Any.Id', 'release');
+    const refusal = authorize(principal, 'push', 'Any.Id', 'release');
     assert.match(refusal.allowed ? '' : refusal.reason, /needs the push scope/);
-    const admin = grantsOfClaims(rules, { groups: ['nuget-admins'] }, 'sso:root');
-    assert.equal(authorizeGrants(admin, 'manage-api-keys').allowed, true);
-    assert.equal(authorizeGrants([], 'read', undefined, 'ci').allowed, false);
+    const admin = principalOfClaims(rules, { groups: ['nuget-admins'] }, 'sso:root');
+    assert.ok(admin);
+    assert.equal(authorize(admin, 'manage-api-keys').allowed, true);
   });
 
   test('only the claims the rules read are kept with a session', () => {

@@ -74,13 +74,22 @@ export function claimsForRules(
   return kept;
 }
 
-/** One principal per matching rule, named after the person: authorize() allows what any of them allows. */
-export function grantsOfClaims(
+/**
+ * The person as a principal: one grant per matching rule, named after the person (authorize() allows what any of
+ * them allows); undefined when no rule matches.
+ */
+export function principalOfClaims(
   rules: readonly SsoRoleRule[],
   claims: Readonly<Record<string, unknown>>,
   name: string,
-): Principal[] {
-  return rules
+): Principal | undefined {
+  const [first, ...more] = rules
     .filter((rule) => claimValues(claims, rule.claim).some((value) => matches(rule.value, value)))
-    .map((rule) => ({ name, scopes: scopesOfRole[rule.role], packages: ['*'], feeds: rule.feeds }));
+    .map((rule): Principal => ({
+      name,
+      scopes: scopesOfRole[rule.role],
+      packages: ['*'],
+      feeds: rule.feeds,
+    }));
+  return first && (more.length > 0 ? { ...first, alsoGrants: more } : first);
 }

@@ -101,7 +101,7 @@ describe('web sessions', () => {
     assert.match(token, /^nus_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/);
     assert.equal(signedIn.name, 'ci');
     assert.deepEqual(
-      signedIn.grants.map((g) => [g.scopes, g.packages, g.feeds]),
+      [signedIn.principal].map((g) => [g.scopes, g.packages, g.feeds]),
       [[['push'], ['A.*'], ['ci']]],
     );
     assert.ok(await resumeSession(deps, token));
@@ -175,7 +175,7 @@ describe('web sessions', () => {
     });
     const { token, signedIn } = await signInWithSso(deps, { ...identity, claims: { groups: ['readers'] } });
     assert.equal(signedIn.name, 'sso:alice@example.com');
-    assert.deepEqual(signedIn.grants[0]?.feeds, ['ci']);
+    assert.deepEqual(signedIn.principal.feeds, ['ci']);
     const changed = { ...deps, ssoRules: parseSsoRoleRules('groups:admins=admin') };
     assert.equal(await resumeSession(changed, token), undefined, 'the group lost its role');
   });

@@ -9,9 +9,9 @@ import { forbidden } from '../errors.ts';
 import type { Clock } from '../packages/ports.ts';
 import { hashSecret, secretMatches } from './api-key.ts';
 import { authenticate } from './authenticate.ts';
-import type { Principal } from './authorize.ts';
+import { bootstrapPrincipal, type Principal } from './authorize.ts';
 import type { ApiKeyStore } from './ports.ts';
-import { claimsForRules, grantsOfClaims, type SsoRoleRule } from './sso-roles.ts';
+import { claimsForRules, principalOfClaims, type SsoRoleRule } from './sso-roles.ts';
 
 export type SignInMethod = 'api-key' | 'bootstrap' | 'sso';
 
@@ -76,13 +76,13 @@ export interface WebSignInServices {
   readonly sso?: SsoSettings | undefined;
 }
 
-/** Someone signed in: who, what they may do (each grant through authorize()), and their forms' CSRF token. */
+/** Someone signed in: who, what they may do (through authorize(), as a key would), and their forms' CSRF token. */
 export interface SignedIn {
   readonly sessionId: string;
   readonly method: SignInMethod;
   readonly name: string;
   readonly keyId?: string | undefined;
-  readonly grants: readonly Principal[];
+  readonly principal: Principal;
   readonly csrfToken: string;
   readonly expires: string;
 }
@@ -179,7 +179,7 @@ export async function signInWithSso(
   identity: SsoIdentity,
 ): Promise<{ token: string; signedIn: SignedIn }> {
   const name = `sso:${identity.name}`;
-  if (grantsOfClaims(deps.ssoRules, identity.claims, name).length === 0) {
+  if (!principalOfClaims(deps.ssoRules, identity.claims, name)) {
     throw forbidden(
       'sso_no_role',
       `You signed in as ${identity.name}, but none of your groups or claims gives you a role on this server. ` +
@@ -194,31 +194,33 @@ export async function signInWithSso(
   });
 }
 
-/** The grants a session has now, or undefined when what it was made with no longer lets it in. */
-async function grantsOf(
+/** What a session may do now, or undefined when what it was made with no longer lets it in. */
+async function principalOf(
   deps: WebSessionDeps,
   session: WebSession,
   secret: string,
-): Promise<Principal[] | undefined> {
+): Promise<Principal | undefined> {
   const now = deps.clock.now().getTime();
   switch (session.method) {
     case 'bootstrap':
       return deps.bootstrapKey !== undefined &&
         session.subject !== undefined &&
         sameText(session.subject, bootstrapDigest(secret, deps.bootstrapKey))
-        ? [{ name: 'bootstrap', scopes: ['admin'], packages: ['*'], feeds: ['*'] }]
+        ? bootstrapPrincipal
         : undefined;
     case 'api-key': {
       const key = session.keyId === undefined ? undefined : await deps.apiKeys.find(session.keyId);
       if (!key || key.revoked || (key.expires && Date.parse(key.expires) <= now)) return undefined;
-      return [
-        { name: key.name, keyId: key.keyId, scopes: key.scopes, packages: key.packages, feeds: key.feeds },
-      ];
+      return {
+        name: key.name,
+        keyId: key.keyId,
+        scopes: key.scopes,
+        packages: key.packages,
+        feeds: key.feeds,
+      };
     }
-    case 'sso': {
-      const grants = grantsOfClaims(deps.ssoRules, session.claims ?? {}, session.name);
-      return grants.length > 0 ? grants : undefined;
-    }
+    case 'sso':
+      return principalOfClaims(deps.ssoRules, session.claims ?? {}, session.name);
   }
 }
 
@@ -229,14 +231,14 @@ export async function resumeSession(deps: WebSessionDeps, token: string): Promis
   const session = await deps.sessions.find(match[1]);
   if (!session || !secretMatches(match[2], session.secretHash)) return undefined;
   if (session.revoked || Date.parse(session.expires) <= deps.clock.now().getTime()) return undefined;
-  const grants = await grantsOf(deps, session, match[2]);
-  if (!grants) return undefined;
+  const principal = await principalOf(deps, session, match[2]);
+  if (!principal) return undefined;
   return {
     sessionId: session.id,
     method: session.method,
     name: session.name,
     keyId: session.keyId,
-    grants,
+    principal,
     csrfToken: session.csrfToken,
     expires: session.expires,
   };

@@ -143,10 +143,14 @@ export async function buildApp(services: HttpServices, options: AppOptions = {})
   adminTrustRoutes(app, services);
   tokenRoutes(app, services);
   // The web UI's sign-in and admin pages (src/web/, docs/web-ui.md).
-  await webAdminRoutes(app, services);
+  const web = await webAdminRoutes(app, services);
   // Server-wide, outside every feed: a node's health and metrics are not a feed's.
   operationsRoutes(app, services);
   // The web UI: pages of each feed beside its API (docs/web-ui.md).
-  await webRoutes(app, services, options.web);
+  await webRoutes(app, services, {
+    ...options.web,
+    principalSources: [...web.principalSources, ...(options.web?.principalSources ?? [])],
+    nav: (reader) => [...web.nav(reader), ...(options.web?.nav?.(reader) ?? [])],
+  });
   return app;
 }

@@ -5,7 +5,6 @@
 // authorize() gives (the same words the API would answer).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { apiKeyScopes, isApiKeyScope, type ApiKeyScope } from '../auth/api-key-scope.ts';
-import { mayGrants } from '../auth/grants.ts';
 import { parseExpiry, parseSince } from '../auth/expiry.ts';
 import { createApiKey, listApiKeys, type Requester, revokeApiKey } from '../auth/manage-api-keys.ts';
 import { auditActions, type AuditAction, type AuditRecord } from '../auth/ports.ts';
@@ -19,9 +18,17 @@ import { deprecatePackage, deprecationReasons, parseDeprecation } from '../packa
 import { listFeeds, updateFeed } from '../packages/manage-feeds.ts';
 import { deletePackage, packageKey, setListed } from '../packages/manage-package.ts';
 import { publishPackage } from '../packages/publish-package.ts';
-import { adminPage, csrfInput, type Html, html } from './admin-html.ts';
+import { type AdminPages, csrfInput } from './admin-html.ts';
+import { type Html, html } from './html.ts';
 import { formBody } from './sign-in-routes.ts';
-import { csrfField, requireCsrfToken, requireGrant, signedInOf, toSignIn } from './web-session-request.ts';
+import {
+  csrfField,
+  mayDo,
+  requireCsrfToken,
+  requireGrant,
+  signedInOf,
+  toSignIn,
+} from './web-session-request.ts';
 
 type Form = Record<string, string | string[] | undefined>;
 const text = (body: unknown, name: string): string => {
@@ -37,9 +44,6 @@ const commaList = (value: string): string[] =>
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
-
-const page = (reply: FastifyReply, title: string, signedIn: SignedIn, body: Html) =>
-  reply.type('text/html; charset=utf-8').send(adminPage(title, signedIn, body));
 
 /** The signed-in person, or undefined after answering with the way to the sign-in page. */
 async function signedInOrSent(
@@ -62,8 +66,7 @@ async function formOf(request: FastifyRequest, services: HttpServices, token: un
     throw invalidInput('signed_out', 'You are not signed in (any more): sign in and send the form again.');
   }
   requireCsrfToken(request, services, signedIn, token);
-  const [grant] = signedIn.grants;
-  if (grant) setPrincipalOf(request, grant);
+  setPrincipalOf(request, signedIn.principal);
   return signedIn;
 }
 
@@ -79,7 +82,14 @@ interface VersionParams {
   version: string;
 }
 
-export function adminRoutes(app: FastifyInstance, services: HttpServices): void {
+export function adminRoutes(app: FastifyInstance, services: HttpServices, pages: AdminPages): void {
+  const page = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    title: string,
+    signedIn: SignedIn,
+    body: Html,
+  ) => pages.send(request, reply, { title, signedIn, body });
   const feedDeps = {
     feeds: services.feedStore,
     directory: services.feeds,
@@ -99,15 +109,16 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
     if (!signedIn) return reply;
     const feeds = (await services.feeds.list()).filter(
       (feed) =>
-        mayGrants(signedIn.grants, 'unlist', undefined, feed.name) ||
-        mayGrants(signedIn.grants, 'push', undefined, feed.name) ||
-        mayGrants(signedIn.grants, 'read-audit-log', undefined, feed.name),
+        mayDo(signedIn, 'unlist', undefined, feed.name) ||
+        mayDo(signedIn, 'push', undefined, feed.name) ||
+        mayDo(signedIn, 'read-audit-log', undefined, feed.name),
     );
-    const serverAdmin = mayGrants(signedIn.grants, 'manage-feeds');
+    const serverAdmin = mayDo(signedIn, 'manage-feeds');
     if (feeds.length === 0 && !serverAdmin) {
       requireGrant(signedIn, 'read-audit-log');
     }
     return page(
+      request,
       reply,
       'Admin',
       signedIn,
@@ -127,8 +138,8 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
             (feed) =>
               html`<li>
                 <strong>${feed.name}</strong>
-                ${mayGrants(signedIn.grants, 'push', undefined, feed.name) ? html` <a href="/ui/admin/feeds/${feed.name}/upload">Upload a package</a>` : ''}
-                ${mayGrants(signedIn.grants, 'read-audit-log', undefined, feed.name) ? html` <a href="/ui/admin/audit?feed=${feed.name}">Audit log</a>` : ''}
+                ${mayDo(signedIn, 'push', undefined, feed.name) ? html` <a href="/ui/admin/feeds/${feed.name}/upload">Upload a package</a>` : ''}
+                ${mayDo(signedIn, 'read-audit-log', undefined, feed.name) ? html` <a href="/ui/admin/audit?feed=${feed.name}">Audit log</a>` : ''}
                 <form method="get" action="/ui/admin/feeds/${feed.name}/version" class="find-version">
                   <label>Package id <input name="id" required /></label>
                   <label>Version <input name="version" required /></label>
@@ -147,6 +158,7 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
     requireGrant(signedIn, 'manage-feeds');
     const feeds = await listFeeds(feedDeps);
     return page(
+      request,
       reply,
       'Feeds',
       signedIn,
@@ -264,6 +276,7 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
     requireGrant(signedIn, 'manage-feeds');
     const feeds = await services.feeds.list();
     return page(
+      request,
       reply,
       'Upstreams',
       signedIn,
@@ -276,6 +289,7 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
 
   // API keys: server-wide, as `nugget apikey` (manage-api-keys.ts).
   const keysPage = async (
+    request: FastifyRequest,
     reply: FastifyReply,
     signedIn: SignedIn,
     created?: { key: string; name: string },
@@ -283,6 +297,7 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
     const keys = await listApiKeys(services);
     const feeds = await services.feeds.list();
     return page(
+      request,
       reply,
       'API keys',
       signedIn,
@@ -364,7 +379,7 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
     const signedIn = await signedInOrSent(request, reply, services);
     if (!signedIn) return reply;
     requireGrant(signedIn, 'manage-api-keys');
-    return keysPage(reply, signedIn);
+    return keysPage(request, reply, signedIn);
   });
 
   app.post('/ui/admin/keys', { config: formBody }, async (request, reply) => {
@@ -384,7 +399,7 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
       expires,
     });
     // The secret is in this answer only: never cached, never in a URL.
-    return keysPage(reply, signedIn, { key: created.key, name: created.apiKey.name });
+    return keysPage(request, reply, signedIn, { key: created.key, name: created.apiKey.name });
   });
 
   app.post<{ Params: { keyId: string } }>(
@@ -423,6 +438,7 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
         (packageId === undefined || entry.packageId?.toLowerCase() === packageId),
     );
     return page(
+      request,
       reply,
       feed ? `Audit log of ${feed}` : 'Audit log',
       signedIn,
@@ -483,7 +499,7 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
     // A private feed the person may neither read nor change is one that does not exist for them (the API lets a
     // push key push to a private feed it may not read, so such a key sees the feed here too).
     const visible = (['read', 'push-new', 'push', 'unlist', 'deprecate'] as const).some((action) =>
-      mayGrants(signedIn.grants, action, undefined, name),
+      mayDo(signedIn, action, undefined, name),
     );
     if (!feed || (feed.feed.settings.private && !visible)) {
       throw notFound('feed_not_found', `There is no feed '${name}'.`);
@@ -505,11 +521,12 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
       if (!found)
         throw notFound('package_not_found', `There is no package ${id} ${version} on feed ${feed.name}.`);
       const may = (action: 'unlist' | 'relist' | 'delete' | 'deprecate') =>
-        mayGrants(signedIn.grants, action, found.id, feed.name);
+        mayDo(signedIn, action, found.id, feed.name);
       if (!may('unlist') && !may('deprecate')) requireGrant(signedIn, 'unlist', feed.name, found.id);
       const action = (verb: string) =>
         `/ui/admin/feeds/${feed.name}/packages/${found.id}/${found.version}/${verb}`;
       return page(
+        request,
         reply,
         `${found.id} ${found.fullVersion}`,
         signedIn,
@@ -644,9 +661,9 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
     const signedIn = await signedInOrSent(request, reply, services);
     if (!signedIn) return reply;
     const { feed } = await openFeed(signedIn, request.params.feed);
-    if (!mayGrants(signedIn.grants, 'push-new', undefined, feed.name))
-      requireGrant(signedIn, 'push', feed.name);
+    if (!mayDo(signedIn, 'push-new', undefined, feed.name)) requireGrant(signedIn, 'push', feed.name);
     return page(
+      request,
       reply,
       `Upload to ${feed.name}`,
       signedIn,
@@ -674,8 +691,7 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
         request,
         { action: 'push', feed: feed.name },
         async (note) => {
-          if (!mayGrants(signedIn.grants, 'push-new', undefined, feed.name))
-            requireGrant(signedIn, 'push', feed.name);
+          if (!mayDo(signedIn, 'push-new', undefined, feed.name)) requireGrant(signedIn, 'push', feed.name);
           const upload = await receivePackage(request, {
             ...services.options,
             maxPackageSize: feed.settings.maxPackageSize,

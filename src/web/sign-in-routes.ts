@@ -7,7 +7,8 @@ import { baseUrlOf } from '../http/base-url.ts';
 import type { HttpServices } from '../http/http-services.ts';
 import { refuseWhileOverLimit } from '../http/request-auth.ts';
 import { NuggetError } from '../errors.ts';
-import { adminPage, html } from './admin-html.ts';
+import { type AdminPages, csrfInput } from './admin-html.ts';
+import { html } from './html.ts';
 import type { PendingSignIn, SsoClient } from './sso-client.ts';
 import {
   clearCookie,
@@ -34,7 +35,12 @@ const field = (body: unknown, name: string): string | undefined => {
 /** How long the browser may take at the provider before its sign-in is forgotten. */
 const pendingSeconds = 600;
 
-export function signInRoutes(app: FastifyInstance, services: HttpServices, sso: SsoClient | undefined): void {
+export function signInRoutes(
+  app: FastifyInstance,
+  services: HttpServices,
+  sso: SsoClient | undefined,
+  pages: AdminPages,
+): void {
   const sessionSeconds = Math.floor(services.webSignIn.lifetimeMs / 1000);
 
   app.get<{ Querystring: { next?: string } }>('/ui/sign-in', async (request, reply) => {
@@ -62,7 +68,7 @@ export function signInRoutes(app: FastifyInstance, services: HttpServices, sso: 
             </p>`
           : ''
       }`;
-    return reply.type('text/html; charset=utf-8').send(adminPage('Sign in', signedIn, body));
+    return pages.send(request, reply, { title: 'Sign in', signedIn, body });
   });
 
   app.post('/ui/sign-in', { config: formBody }, async (request, reply) => {
@@ -80,6 +86,18 @@ export function signInRoutes(app: FastifyInstance, services: HttpServices, sso: 
     if (old) await signOut(sessionDeps(services), old.sessionId);
     setCookie(request, reply, services, 'session', token, { maxAgeSeconds: sessionSeconds });
     return reply.redirect(localPath(field(request.body, 'next')), 303);
+  });
+
+  // Signing out changes something, so it is a form (with the session's token); this page holds it.
+  app.get('/ui/sign-out', async (request, reply) => {
+    const signedIn = await signedInOf(request, services);
+    if (!signedIn) return reply.redirect('/ui/sign-in', 303);
+    const body = html`<form method="post" action="/ui/sign-out" class="sign-out">
+      ${csrfInput(signedIn)}
+      <p>Signed in as <strong>${signedIn.name}</strong> until ${signedIn.expires}.</p>
+      <button type="submit">Sign out</button>
+    </form>`;
+    return pages.send(request, reply, { title: 'Sign out', signedIn, body });
   });
 
   app.post('/ui/sign-out', { config: formBody }, async (request, reply) => {

@@ -3,11 +3,10 @@
 // X-Forwarded-Proto), the person it stands for (web-sessions.ts), and the CSRF checks of every form that changes
 // something: the request must come from this site (Sec-Fetch-Site / Origin), and carry the session's
 // synchronizer token (OWASP CSRF Prevention Cheat Sheet). docs/web-ui.md, decision 0013.
-import type {} from '@fastify/cookie';
+import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { authorizeGrants } from '../auth/grants.ts';
-import type { Action } from '../auth/authorize.ts';
+import { type Action, authorize, type Principal } from '../auth/authorize.ts';
 import { resumeSession, type SignedIn, type WebSessionDeps } from '../auth/web-sessions.ts';
 import { forbidden, NuggetError } from '../errors.ts';
 import { baseUrlOf } from '../http/base-url.ts';
@@ -31,7 +30,9 @@ export function readCookie(
   services: HttpServices,
   name: string,
 ): string | undefined {
-  return request.cookies[cookieName(request, services, name)];
+  // Pages outside the sign-in and admin scope (the reading pages) do not parse cookies for every request.
+  const cookies = request.cookies ?? fastifyCookie.parse(request.headers.cookie ?? '');
+  return cookies[cookieName(request, services, name)];
 }
 
 export function setCookie(
@@ -86,6 +87,15 @@ export function signedInOf(request: FastifyRequest, services: HttpServices): Pro
   return found;
 }
 
+/**
+ * The web UI's principal source (reader.ts) for a signed-in session: the reading pages then show what the
+ * session's key or SSO roles may read.
+ */
+export const sessionPrincipalSource =
+  (services: HttpServices) =>
+  async (request: FastifyRequest): Promise<Principal | undefined> =>
+    (await signedInOf(request, services))?.principal;
+
 /** Where to go after signing in: a path on this site only, never another host (no open redirect). */
 export function localPath(next: unknown, fallback = '/ui/admin'): string {
   if (typeof next !== 'string' || !/^\/(?![/\\])[^\s]*$/.test(next)) return fallback;
@@ -97,9 +107,13 @@ export function toSignIn(request: FastifyRequest, reply: FastifyReply): FastifyR
   return reply.redirect(`/ui/sign-in?next=${encodeURIComponent(localPath(request.url))}`, 303);
 }
 
+/** Whether the signed-in person may do `action` (authorize(), as the API decides). */
+export const mayDo = (signedIn: SignedIn, action: Action, id?: string, feed?: string): boolean =>
+  authorize(signedIn.principal, action, id, feed).allowed;
+
 /** 403 unless a grant of the signed-in person allows `action` (authorize(), as the API decides). */
 export function requireGrant(signedIn: SignedIn, action: Action, feed?: string, id?: string): void {
-  const decision = authorizeGrants(signedIn.grants, action, id, feed);
+  const decision = authorize(signedIn.principal, action, id, feed);
   if (!decision.allowed) throw forbidden(decision.code, decision.reason);
 }
 

@@ -174,7 +174,7 @@ describe('web UI single sign-on through an OpenID Connect provider', () => {
 
   test('signing out of an SSO session ends it', async () => {
     const { browser } = await ssoSignIn(feed, provider, alice);
-    const page = await browser.get('/ui/admin');
+    const page = await browser.get('/ui/sign-out');
     const session = browser.cookies.get('nugget-session') ?? '';
     const out = await browser.post('/ui/sign-out', {
       csrf_token: WebFormClient.csrfOf(page, '/ui/sign-out'),
