@@ -22,7 +22,13 @@ export interface TestOidcProvider {
   close(): Promise<void>;
 }
 
-export async function startOidcProvider(options: { redirectUri: string }): Promise<TestOidcProvider> {
+/**
+ * `redirectUri` may be a function: read at the provider's first request (a browser suite learns its server's
+ * port after the provider must be named in its configuration).
+ */
+export async function startOidcProvider(options: {
+  redirectUri: string | (() => string);
+}): Promise<TestOidcProvider> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -30,49 +36,57 @@ export async function startOidcProvider(options: { redirectUri: string }): Promi
   const clientSecret = 'nugget-test-client-secret-0123456789';
   const accounts = new Map<string, TestAccount>();
   let next: TestAccount | undefined;
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: clientId,
-        client_secret: clientSecret,
-        redirect_uris: [options.redirectUri],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      },
-    ],
-    pkce: { required: () => true },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
-    findAccount: async (_ctx, sub) => {
-      const account = accounts.get(sub);
-      return account
-        ? {
-            accountId: sub,
-            claims: async () => ({
-              sub,
-              email: account.email,
-              email_verified: true,
-              groups: [...account.groups],
-            }),
-          }
-        : undefined;
-    },
-    features: { devInteractions: { enabled: false } },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    cookies: { keys: ['nugget-test-cookie-key-0123456789'] },
-    jwks: {
-      keys: [
+  const makeProvider = () =>
+    new Provider(issuer, {
+      clients: [
         {
-          ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
-          kid: 'test',
-          use: 'sig',
+          client_id: clientId,
+          client_secret: clientSecret,
+          redirect_uris: [
+            typeof options.redirectUri === 'string' ? options.redirectUri : options.redirectUri(),
+          ],
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+          token_endpoint_auth_method: 'client_secret_post',
         },
       ],
-    },
-    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
-  });
-  const callback = provider.callback();
+      pkce: { required: () => true },
+      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
+      findAccount: async (_ctx, sub) => {
+        const account = accounts.get(sub);
+        return account
+          ? {
+              accountId: sub,
+              claims: async () => ({
+                sub,
+                email: account.email,
+                email_verified: true,
+                groups: [...account.groups],
+              }),
+            }
+          : undefined;
+      },
+      features: { devInteractions: { enabled: false } },
+      interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+      cookies: { keys: ['nugget-test-cookie-key-0123456789'] },
+      jwks: {
+        keys: [
+          {
+            ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
+            kid: 'test',
+            use: 'sig',
+          },
+        ],
+      },
+      ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
+    });
+  let made: { provider: Provider; callback: ReturnType<Provider['callback']> } | undefined;
   server.on('request', (request, response) => {
+    if (!made) {
+      const provider = makeProvider();
+      made = { provider, callback: provider.callback() };
+    }
+    const { provider, callback } = made;
     if (!request.url?.startsWith('/interaction/')) {
       void callback(request, response);
       return;
