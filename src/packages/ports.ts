@@ -33,10 +33,22 @@ export interface PackageStore {
   addDownloads(
     counts: ReadonlyMap<string, { lowerId: string; lowerVersion: string; count: number }>,
   ): Promise<void>;
+  /**
+   * Downloads per version and UTC day of an id, from `since` (YYYY-MM-DD) on, in no particular order: what
+   * addDownloads added, by the day each batch was written.
+   */
+  downloadsPerDay(lowerId: string, since: string): Promise<DailyDownloads[]>;
   /** The blob prefix of every stored version: what `nugget gc` must keep. */
   referencedBlobPrefixes(): Promise<string[]>;
   /** Whether the version was deleted for good (its catalog has a PackageDelete for it). */
   wasDeleted(lowerId: string, lowerVersion: string): Promise<boolean>;
+}
+
+export interface DailyDownloads {
+  readonly lowerVersion: string;
+  /** YYYY-MM-DD, UTC. */
+  readonly day: string;
+  readonly downloads: number;
 }
 
 export interface SearchFilter {

@@ -9,12 +9,23 @@ import type { HttpServices } from '../http/http-services.ts';
 import { type Query, searchLimits, searchQuery } from '../http/routes/search.ts';
 import { defaultFeedName } from '../packages/feed.ts';
 import { noSuchFeed, type OpenFeed } from '../packages/feed-directory.ts';
+import { blobKeys } from '../packages/publish-package.ts';
 import { searchPackages } from '../packages/search-packages.ts';
+import { sortByVersion } from '../packages/version-order.ts';
+import type { PackageVersion } from '../protocol/package-version.ts';
+import { ByteLru } from '../http/byte-lru.ts';
+import { toLowerId } from '../nuget/packaging/index.ts';
+import { tryParseVersion, toNormalizedString } from '../nuget/versioning/index.ts';
 import { feedBaseUrl, resourceUrls } from '../protocol/resource-urls.ts';
-import type { Html } from './html.ts';
+import { chartDays, dailyTotals, downloadsChart, lastDays } from './downloads-chart.ts';
+import { type Html, html } from './html.ts';
 import { layout, type NavItem, type PageContext } from './layout.ts';
 import { pageUrls } from './page-urls.ts';
+import { gettingStartedPage } from './pages/getting-started.ts';
 import { homePage } from './pages/home.ts';
+import { defaultVersion, packagePage } from './pages/package.ts';
+import { readmeBaseOf, renderReadme } from './readme.ts';
+import { maySeeUnlisted } from './reader.ts';
 import { apiKeyPrincipalSource, mayRead, type PrincipalSource, type Reader, readerOf } from './reader.ts';
 import { loadStaticAssets, type StaticAssets, staticPathPrefix } from './static-assets.ts';
 import { installWebErrorPages } from './web-errors.ts';
@@ -59,6 +70,10 @@ export async function webRoutes(
   const assets: StaticAssets = await loadStaticAssets();
   const sources = [...(options.principalSources ?? []), apiKeyPrincipalSource(services)];
 
+  /** The feed's service index as clients configure it: absolute, from the public base URL (base-url.ts). */
+  const serviceIndexOf = (request: FastifyRequest, feed: string): string =>
+    resourceUrls(feedBaseUrl(baseUrlOf(request, services.options), feed)).serviceIndex;
+
   async function readableFeeds(reader: Reader): Promise<string[]> {
     return (await services.feeds.list()).filter((feed) => mayRead(reader, feed)).map((feed) => feed.name);
   }
@@ -91,6 +106,95 @@ export async function webRoutes(
     return { open, reader, context, urls: resourceUrls(feedBaseUrl('', open.feed.name)) };
   }
 
+  // Rendered readmes by blob key: a key names one push's bytes forever, so an entry never goes stale.
+  const readmes = new ByteLru<Html>(16 * 1024 * 1024);
+
+  async function readmeOf(version: PackageVersion): Promise<Html | undefined> {
+    if (!version.embeddedFiles.includes('readme')) return undefined;
+    const key = blobKeys.embedded(version, 'readme');
+    const cached = readmes.get(key);
+    if (cached) return cached;
+    const blob = await services.blobs.open(key);
+    if (!blob) return undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of blob.stream) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size > maxReadmeBytes) {
+        blob.stream.destroy();
+        break;
+      }
+    }
+    const source = Buffer.concat(chunks).subarray(0, maxReadmeBytes).toString('utf8');
+    const rendered = renderReadme(source, readmeBaseOf(version.metadata));
+    readmes.set(key, rendered, rendered.markup.length * 2);
+    return rendered;
+  }
+
+  async function packageRoute(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    params: { feed: string; id: string; version?: string | undefined },
+  ) {
+    const page = await feedPage(request, reply, params.feed);
+    const { stores, feed } = page.open;
+    const lowerId = toLowerId(params.id);
+    const all = sortByVersion(await stores.packages.findVersions(lowerId)).reverse();
+    const visible = maySeeUnlisted(page.reader, feed, lowerId) ? all : all.filter((v) => v.listed);
+    let shown: PackageVersion | undefined;
+    if (params.version === undefined) shown = defaultVersion(visible);
+    else {
+      const parsed = tryParseVersion(params.version);
+      const lowerVersion = parsed ? toNormalizedString(parsed).toLowerCase() : undefined;
+      shown = visible.find((v) => v.lowerVersion === lowerVersion);
+      // An unlisted version is still restorable by its exact name: its page says so, to anyone who names it.
+      shown ??= all.find((v) => v.lowerVersion === lowerVersion);
+      if (!shown) throw noSuchVersion(params.id, params.version);
+    }
+    if (!shown) throw noSuchPackage(params.id);
+    const days = lastDays(services.clock.now(), chartDays);
+    const [advisories, symbols, readme, daily] = await Promise.all([
+      stores.advisories.findAdvisories([lowerId]),
+      stores.symbols.findPackage(lowerId, shown.lowerVersion),
+      readmeOf(shown),
+      stores.packages.downloadsPerDay(lowerId, days[0] ?? ''),
+    ]);
+    const shownVersion = shown.lowerVersion;
+    // Only the versions this reader may see count: an unlisted version's downloads are not shown to others.
+    const visibleVersions = new Set(visible.map((v) => v.lowerVersion));
+    const downloads =
+      daily.length === 0
+        ? undefined
+        : html`${downloadsChart(
+            'All versions',
+            days,
+            dailyTotals(daily, days, (r) => visibleVersions.has(r.lowerVersion)),
+          )}
+          ${downloadsChart(
+            `Version ${shown.fullVersion}`,
+            days,
+            dailyTotals(daily, days, (r) => r.lowerVersion === shownVersion),
+          )}`;
+    const serviceIndex = serviceIndexOf(request, feed.name);
+    return sendPage(
+      reply,
+      page.context,
+      packagePage(page.context, {
+        feed: feed.name,
+        urls: page.urls,
+        serviceIndex,
+        shown,
+        versionPage: params.version !== undefined,
+        versions: visible.some((v) => v.lowerVersion === shown.lowerVersion) ? visible : [shown, ...visible],
+        advisories,
+        readme,
+        hasSymbols: symbols !== undefined,
+        downloads,
+      }),
+    );
+  }
+
   await app.register(async (scope) => {
     installWebErrorPages(scope, () => ({ assets, reader: { principal: undefined }, feeds: [] }));
 
@@ -106,6 +210,25 @@ export async function webRoutes(
     });
 
     scope.get('/', async (_request, reply) => reply.redirect(pageUrls.feedHome(defaultFeedName)));
+
+    scope.get<{ Params: { feed: string } }>('/feeds/:feed/getting-started', async (request, reply) => {
+      const page = await feedPage(request, reply, request.params.feed);
+      const { feed } = page.open;
+      const serviceIndex = serviceIndexOf(request, feed.name);
+      return sendPage(
+        reply,
+        page.context,
+        gettingStartedPage({ feed: feed.name, serviceIndex, private: feed.settings.private }),
+      );
+    });
+
+    scope.get<{ Params: { feed: string; id: string } }>('/feeds/:feed/packages/:id', (request, reply) =>
+      packageRoute(request, reply, request.params),
+    );
+    scope.get<{ Params: { feed: string; id: string; version: string } }>(
+      '/feeds/:feed/packages/:id/:version',
+      (request, reply) => packageRoute(request, reply, request.params),
+    );
 
     scope.get<{ Params: { feed: string }; Querystring: Query }>('/feeds/:feed', async (request, reply) => {
       const page = await feedPage(request, reply, request.params.feed);
@@ -124,9 +247,7 @@ export async function webRoutes(
         skip: (pageNumber - 1) * pageSize,
         take: pageSize,
       });
-      const serviceIndex = resourceUrls(
-        feedBaseUrl(baseUrlOf(request, services.options), page.open.feed.name),
-      ).serviceIndex;
+      const serviceIndex = serviceIndexOf(request, page.open.feed.name);
       return sendPage(
         reply,
         page.context,
@@ -148,6 +269,17 @@ export async function webRoutes(
     });
   });
 }
+
+/** A readme larger than this is shown cut (nuget.org refuses readmes over 1 MB). */
+const maxReadmeBytes = 1024 * 1024;
+
+const noSuchPackage = (id: string) =>
+  notFound('package_not_found', `There is no package '${id.slice(0, 100)}' in this feed.`);
+const noSuchVersion = (id: string, version: string) =>
+  notFound(
+    'version_not_found',
+    `There is no version '${version.slice(0, 60)}' of '${id.slice(0, 100)}' in this feed.`,
+  );
 
 const signInFirst = () =>
   unauthenticated('sign_in_required', 'This feed is private: sign in with an account that may read it.');

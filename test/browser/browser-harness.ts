@@ -28,7 +28,12 @@ export interface BrowserSuite {
   /** http://127.0.0.1:{port} */
   readonly origin: string;
   /** A fresh context (own cookies, clipboard permission), closed with the suite. */
-  newPage(options?: { colorScheme?: 'light' | 'dark'; headers?: Record<string, string> }): Promise<Page>;
+  newPage(options?: {
+    colorScheme?: 'light' | 'dark';
+    headers?: Record<string, string>;
+    /** Switch the page's Content-Security-Policy off, to test what holds without it. */
+    bypassCsp?: boolean;
+  }): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -53,6 +58,7 @@ export async function startBrowserSuite(settings: FeedSettings = {}): Promise<Br
           colorScheme: options.colorScheme ?? 'light',
           permissions: ['clipboard-read', 'clipboard-write'],
           extraHTTPHeaders: options.headers ?? {},
+          bypassCSP: options.bypassCsp ?? false,
         });
         contexts.push(context);
         return context.newPage();

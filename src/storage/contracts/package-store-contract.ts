@@ -87,6 +87,44 @@ export function packageStoreContract(name: string, create: () => Promise<Package
       assert.equal((await search.search({ ...query, q: 'Contoso.Gone' })).totalHits, 0);
     });
 
+    it('keeps downloads per version and day, added to by every batch and gone with the version', async () => {
+      const { packages } = await create();
+      await packages.insert(samplePackageVersion('Contoso.Daily', '1.0.0'));
+      await packages.insert(samplePackageVersion('Contoso.Daily', '2.0.0'));
+      await packages.insert(samplePackageVersion('Contoso.Other', '1.0.0'));
+      const batch = (entries: [string, string, number][]) =>
+        packages.addDownloads(
+          new Map(
+            entries.map(([lowerId, lowerVersion, count]) => [
+              `${lowerId}/${lowerVersion}`,
+              { lowerId, lowerVersion, count },
+            ]),
+          ),
+        );
+      await batch([
+        ['contoso.daily', '1.0.0', 3],
+        ['contoso.other', '1.0.0', 7],
+      ]);
+      await batch([
+        ['contoso.daily', '1.0.0', 2],
+        ['contoso.daily', '2.0.0', 1],
+      ]);
+      // Summed over days, so the test holds across midnight; the batches' day is the store clock's.
+      const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+      const perVersion = async () => {
+        const totals = new Map<string, number>();
+        for (const row of await packages.downloadsPerDay('contoso.daily', yesterday)) {
+          assert.match(row.day, /^\d{4}-\d\d-\d\d$/);
+          totals.set(row.lowerVersion, (totals.get(row.lowerVersion) ?? 0) + row.downloads);
+        }
+        return Object.fromEntries([...totals].sort());
+      };
+      assert.deepEqual(await perVersion(), { '1.0.0': 5, '2.0.0': 1 });
+      assert.deepEqual(await packages.downloadsPerDay('contoso.daily', '9999-01-01'), []);
+      await packages.remove('contoso.daily', '1.0.0');
+      assert.deepEqual(await perVersion(), { '2.0.0': 1 });
+    });
+
     it('adds downloads per version and totals them in search', async () => {
       const { packages, search } = await create();
       await packages.insert(samplePackageVersion('Contoso.Counted', '1.0.0'));

@@ -483,7 +483,22 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex('api_keys_trust_policy').on('api_keys').column('trust_policy').execute();
       },
     },
-    '0009-webui-admin-web-sessions': {
+    '0009-webui-downloads-per-day': {
+      async up(db: Kysely<unknown>) {
+        // Downloads over time (the web UI's chart): one row per version and UTC day, added to by the same batched
+        // flush that adds to package_versions.downloads, so a download costs no extra write.
+        await db.schema
+          .createTable('package_downloads_daily')
+          .addColumn('feed', 'text', (c) => c.notNull())
+          .addColumn('lower_id', 'text', (c) => c.notNull())
+          .addColumn('lower_version', 'text', (c) => c.notNull())
+          .addColumn('day', 'text', (c) => c.notNull())
+          .addColumn('downloads', bigInteger, (c) => c.notNull())
+          .addPrimaryKeyConstraint('package_downloads_daily_pk', ['feed', 'lower_id', 'day', 'lower_version'])
+          .execute();
+      },
+    },
+    '0010-webui-admin-web-sessions': {
       async up(db: Kysely<unknown>) {
         // Sessions of the web UI (src/auth/web-sessions.ts): on the server, so that signing out ends one on every
         // node; the cookie holds the id and a secret whose hash only is stored here.

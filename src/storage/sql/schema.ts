@@ -174,7 +174,7 @@ export interface FeedsTable {
   settings_stamp: number;
 }
 
-/** Sessions of the web UI (migration 0009, src/auth/web-sessions.ts). */
+/** Sessions of the web UI (migration 0010, src/auth/web-sessions.ts). */
 export interface WebSessionsTable {
   id: string;
   secret_hash: string;
@@ -190,9 +190,20 @@ export interface WebSessionsTable {
   revoked: string | null;
 }
 
+/** Downloads of one version on one UTC day, written with the version's total by each flush of the counter. */
+export interface PackageDownloadsDailyTable {
+  feed: string;
+  lower_id: string;
+  lower_version: string;
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  downloads: number;
+}
+
 export interface Database {
   feeds: FeedsTable;
   package_versions: PackageVersionsTable;
+  package_downloads_daily: PackageDownloadsDailyTable;
   search_documents: SearchDocumentsTable;
   catalog_entries: CatalogEntriesTable;
   vulnerability_advisories: VulnerabilityAdvisoriesTable;

@@ -19,6 +19,7 @@ type Row = Record<string, unknown>;
 const copiedTables: Readonly<Record<string, readonly string[]>> = {
   feeds: ['name'],
   package_versions: ['feed', 'lower_id', 'lower_version'],
+  package_downloads_daily: ['feed', 'lower_id', 'day', 'lower_version'],
   vulnerability_advisories: ['feed', 'lower_id', 'url'],
   catalog_entries: ['seq'],
   symbol_packages: ['feed', 'lower_id', 'lower_version'],

@@ -21,6 +21,7 @@ const storedOverrides = (overrides: FeedOverrides): string =>
 /** The tables whose rows belong to a feed and go with it (audit_log keeps its history). */
 const feedTables = [
   'package_versions',
+  'package_downloads_daily',
   'search_documents',
   'catalog_entries',
   'vulnerability_advisories',

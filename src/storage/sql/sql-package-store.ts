@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Clock, PackageStore, SymbolPackage } from '../../packages/ports.ts';
+import type { Clock, DailyDownloads, PackageStore, SymbolPackage } from '../../packages/ports.ts';
 import type {
   EmbeddedFileKind,
   PackageDeprecation,
@@ -164,6 +164,12 @@ export class SqlPackageStore implements PackageStore {
         .returningAll()
         .executeTakeFirst();
       if (!row) return undefined;
+      await trx
+        .deleteFrom('package_downloads_daily')
+        .where('feed', '=', this.#feed)
+        .where('lower_id', '=', lowerId)
+        .where('lower_version', '=', lowerVersion)
+        .execute();
       await this.#refreshSearch(trx, this.#feed, lowerId);
       const removed = toPackageVersion(row);
       await appendCatalogEntry(trx, this.#locks, this.#clock.now(), this.#feed, {
@@ -187,6 +193,9 @@ export class SqlPackageStore implements PackageStore {
     // once never wait for each other in a cycle, and a push that rebuilds an id's search documents never
     // overwrites the total of a flush that committed meanwhile.
     const ids = [...byId.keys()].sort();
+    // The day of the flush: the counter flushes every second, so a count lands on the day it happened (but for
+    // the last second before midnight).
+    const day = this.#clock.now().toISOString().slice(0, 10);
     for (let i = 0; i < ids.length; i += downloadIdsPerTransaction) {
       const part = ids.slice(i, i + downloadIdsPerTransaction);
       await this.#db.transaction().execute(async (trx) => {
@@ -199,6 +208,21 @@ export class SqlPackageStore implements PackageStore {
               .set((eb) => ({ downloads: eb('downloads', '+', count) }))
               .where('lower_id', '=', lowerId)
               .where('lower_version', '=', lowerVersion)
+              .execute();
+            await trx
+              .insertInto('package_downloads_daily')
+              .values({
+                feed: this.#feed,
+                lower_id: lowerId,
+                lower_version: lowerVersion,
+                day,
+                downloads: count,
+              })
+              .onConflict((oc) =>
+                oc.columns(['feed', 'lower_id', 'day', 'lower_version']).doUpdateSet((eb) => ({
+                  downloads: eb('package_downloads_daily.downloads', '+', eb.ref('excluded.downloads')),
+                })),
+              )
               .execute();
           }
           await trx
@@ -216,6 +240,21 @@ export class SqlPackageStore implements PackageStore {
         }
       });
     }
+  }
+
+  async downloadsPerDay(lowerId: string, since: string): Promise<DailyDownloads[]> {
+    const rows = await this.#db
+      .selectFrom('package_downloads_daily')
+      .select(['lower_version', 'day', 'downloads'])
+      .where('feed', '=', this.#feed)
+      .where('lower_id', '=', lowerId)
+      .where('day', '>=', since)
+      .execute();
+    return rows.map((row) => ({
+      lowerVersion: row.lower_version,
+      day: row.day,
+      downloads: Number(row.downloads),
+    }));
   }
 
   async wasDeleted(lowerId: string, lowerVersion: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-// WebSessionStore over Kysely: the web_sessions table (migration 0009).
+// WebSessionStore over Kysely: the web_sessions table (migration 0010).
 import type { Kysely, Selectable } from 'kysely';
 import type { SignInMethod, WebSession, WebSessionStore } from '../../auth/web-sessions.ts';
 import type { Database, WebSessionsTable } from './schema.ts';
