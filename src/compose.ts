@@ -61,6 +61,9 @@ import { SqlPackageStore, type SearchDocumentsRefresher } from './storage/sql/sq
 import { SqlSymbolStore } from './storage/sql/sql-symbol-store.ts';
 import { SqlApiKeyStore } from './storage/sql/sql-api-key-store.ts';
 import { SqlAuditLog } from './storage/sql/sql-audit-log.ts';
+import { SqlWebSessionStore } from './storage/sql/sql-web-session-store.ts';
+import { parseSsoRoleRules, type SsoRoleRule } from './auth/sso-roles.ts';
+import type { SsoSettings } from './auth/web-sessions.ts';
 import { openSqlite } from './storage/sql/sqlite-database.ts';
 import { SqlChangeStamps, SqliteChangeStamps } from './storage/sql/change-stamps.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from './storage/sql/sqlite-search-index.ts';
@@ -239,6 +242,43 @@ async function readTlsFiles(config: Config): Promise<{ cert: Buffer; key: Buffer
  * The verifier of trusted publishing's CI tokens, when an audience is configured: the issuers, their keys given by
  * hand (read now, so a wrong path stops the start), and the CA bundle to fetch the others' with.
  */
+/** Single sign-on for the web UI (docs/web-ui.md): all of issuer, client id and role rules, or none. */
+function webSingleSignOn(config: Config): { sso: SsoSettings | undefined; ssoRules: SsoRoleRule[] } {
+  let ssoRules: SsoRoleRule[];
+  try {
+    ssoRules = config.ssoRoles === undefined ? [] : parseSsoRoleRules(config.ssoRoles);
+  } catch (error) {
+    throw new ConfigError(`--sso-roles / NUGGET_SSO_ROLES: ${(error as Error).message}`, { cause: error });
+  }
+  if (config.ssoIssuer === undefined) {
+    if (config.ssoClientId !== undefined) {
+      throw new ConfigError(
+        '--sso-client-id is set but --sso-issuer is not: give the OpenID Connect issuer too',
+      );
+    }
+    return { sso: undefined, ssoRules };
+  }
+  if (config.ssoClientId === undefined) {
+    throw new ConfigError(
+      '--sso-issuer is set but --sso-client-id is not: give the client id registered at the provider',
+    );
+  }
+  if (ssoRules.length === 0) {
+    throw new ConfigError(
+      '--sso-issuer is set but --sso-roles is not: without role rules nobody could sign in; e.g. --sso-roles "groups:nuget-admins=admin"',
+    );
+  }
+  return {
+    sso: {
+      issuer: config.ssoIssuer,
+      clientId: config.ssoClientId,
+      clientSecret: config.ssoClientSecret,
+      nameClaim: config.ssoNameClaim,
+    },
+    ssoRules,
+  };
+}
+
 async function trustedPublishingVerifier(config: Config): Promise<OidcTokenVerifier | undefined> {
   const audiences =
     config.trustedPublishingAudience ?? (config.publicUrl === undefined ? [] : [config.publicUrl]);
@@ -423,6 +463,11 @@ async function composeWithTempFolder(
     lifetimeCap: (names) => lifetimeCapFor(feeds, names),
     apiKeys: new SqlApiKeyStore(db),
     audit,
+    webSignIn: {
+      sessions: new SqlWebSessionStore(db),
+      lifetimeMs: config.sessionLifetime,
+      ...webSingleSignOn(config),
+    },
     authFailures: new FailedAuthLimiter({
       limit: config.authFailureLimit,
       windowMs: config.authFailureWindow,

@@ -11,6 +11,12 @@ export interface Principal {
   readonly packages: readonly string[];
   /** The feeds the key is valid for; ['*'] for every feed. */
   readonly feeds: readonly string[];
+  /**
+   * More grants of the same person, each with its own scopes, ids and feeds: a web UI sign-in through single
+   * sign-on holds one per role (publisher on one feed, reader on another; auth/sso-roles.ts). An action is allowed
+   * when the principal or any of these allows it. Keys never have them.
+   */
+  readonly alsoGrants?: readonly Principal[] | undefined;
 }
 
 /** The single --api-key (NUGGET_API_KEY) of the server: admin on every id of every feed. */
@@ -38,7 +44,8 @@ export type Action =
   | 'read-audit-log'
   | 'promote'
   | 'manage-feeds'
-  | 'manage-trust-policies';
+  | 'manage-trust-policies'
+  | 'manage-api-keys';
 
 /** `perId`: the verb of the refusal when the id does not match the key's patterns; undefined = feed-wide. */
 const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; perId: string | undefined }>> =
@@ -58,6 +65,8 @@ const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; p
     promote: { scope: 'push', verb: 'promote packages', perId: 'promote' },
     'manage-feeds': { scope: 'admin', verb: 'create, change or delete feeds', perId: undefined },
     'manage-trust-policies': { scope: 'admin', verb: 'manage trust policies', perId: undefined },
+    // Keys are server-wide (nugget apikey): creating one is for an admin valid for every feed.
+    'manage-api-keys': { scope: 'admin', verb: 'create or revoke API keys', perId: undefined },
   };
 
 /** The scope an action needs. */
@@ -76,6 +85,18 @@ export type Decision =
  * is server-wide (managing feeds, reading every feed's audit log) and needs a key valid for every feed.
  */
 export function authorize(principal: Principal, action: Action, id?: string, feed?: string): Decision {
+  const first = authorizeGrant(principal, action, id, feed);
+  if (first.allowed || !principal.alsoGrants?.length) return first;
+  const decisions = [first, ...principal.alsoGrants.map((grant) => authorizeGrant(grant, action, id, feed))];
+  // The refusal worth reading is that of a grant valid for the feed (it names the scope or ids missing).
+  return (
+    decisions.find((decision) => decision.allowed) ??
+    decisions.find((decision) => !decision.allowed && decision.code !== 'api_key_wrong_feed') ??
+    first
+  );
+}
+
+function authorizeGrant(principal: Principal, action: Action, id?: string, feed?: string): Decision {
   const rule = actionRules[action];
   if (!validForFeed(principal, feed)) {
     return {

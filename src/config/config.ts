@@ -207,6 +207,22 @@ export const configSchema = z.object({
   trustedPublishingKeys: issuerKeysSchema.optional(),
   /** A PEM CA bundle trusted, besides the system's, when fetching issuers' keys (a self-managed GitLab). */
   trustedPublishingCa: z.string().min(1).optional(),
+  /** Single sign-on for the web UI through an OpenID Connect provider (docs/web-ui.md); off without an issuer. */
+  ssoIssuer: z
+    .string()
+    .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), {
+      error:
+        'must be the https URL of an OpenID Connect issuer, e.g. https://login.microsoftonline.com/TENANT/v2.0',
+    })
+    .optional(),
+  ssoClientId: z.string().min(1).optional(),
+  ssoClientSecret: z.string().min(1).optional(),
+  /** `claim:value=role[@feed+feed]` rules, `;`-separated (or a list in the config file); src/auth/sso-roles.ts. */
+  ssoRoles: z.union([z.string(), z.array(z.string())]).optional(),
+  /** The claim the pages and the audit log name a person by (default: email, else preferred_username, else sub). */
+  ssoNameClaim: z.string().min(1).optional(),
+  /** How long a web UI session lasts at most (docs/web-ui.md). */
+  sessionLifetime: duration.default(8 * 3_600_000),
   /** Milliseconds to keep retrying an unreachable PostgreSQL or S3 store at start; 0 tries once. */
   startupWait: durationOrZero.default(60_000),
   /** Milliseconds requests in progress get to finish after SIGTERM/SIGINT before they are cut off. */
@@ -405,6 +421,43 @@ const options: readonly OptionSpec[] = [
     flag: '--trusted-publishing-ca <file>',
     env: 'NUGGET_TRUSTED_PUBLISHING_CA',
     help: "PEM CA bundle trusted besides the system's when fetching issuers' keys",
+  },
+  {
+    key: 'ssoIssuer',
+    flag: '--sso-issuer <url>',
+    env: 'NUGGET_SSO_ISSUER',
+    help: 'the OpenID Connect issuer people sign in to the web UI with (default: no single sign-on)',
+  },
+  {
+    key: 'ssoClientId',
+    flag: '--sso-client-id <id>',
+    env: 'NUGGET_SSO_CLIENT_ID',
+    help: "nugget's client id at the OpenID Connect provider",
+  },
+  {
+    key: 'ssoClientSecret',
+    flag: '--sso-client-secret <secret>',
+    env: 'NUGGET_SSO_CLIENT_SECRET',
+    help: "nugget's client secret at the provider (prefer NUGGET_SSO_CLIENT_SECRET_FILE)",
+    secret: true,
+  },
+  {
+    key: 'ssoRoles',
+    flag: '--sso-roles <rules>',
+    env: 'NUGGET_SSO_ROLES',
+    help: 'claim:value=role[@feed+feed] rules separated by ;, e.g. groups:nuget-admins=admin (roles: reader, publisher, admin)',
+  },
+  {
+    key: 'ssoNameClaim',
+    flag: '--sso-name-claim <claim>',
+    env: 'NUGGET_SSO_NAME_CLAIM',
+    help: 'the claim that names a person signed in with SSO (default email, else preferred_username, else sub)',
+  },
+  {
+    key: 'sessionLifetime',
+    flag: '--session-lifetime <duration>',
+    env: 'NUGGET_SESSION_LIFETIME',
+    help: 'how long a web UI sign-in lasts at most (default 8h)',
   },
   {
     key: 'shutdownTimeout',

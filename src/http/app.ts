@@ -29,6 +29,7 @@ import { serviceIndexRoutes } from './routes/service-index.ts';
 import { symbolRoutes } from './routes/symbols.ts';
 import { tokenRoutes } from './routes/token.ts';
 import { vulnerabilityInfoRoutes } from './routes/vulnerability-info.ts';
+import { webAdminRoutes } from '../web/web-admin.ts';
 import { type WebOptions, webRoutes } from '../web/web-routes.ts';
 
 export interface AppOptions {
@@ -141,9 +142,15 @@ export async function buildApp(services: HttpServices, options: AppOptions = {})
   adminFeedRoutes(app, services);
   adminTrustRoutes(app, services);
   tokenRoutes(app, services);
+  // The web UI's sign-in and admin pages (src/web/, docs/web-ui.md).
+  const web = await webAdminRoutes(app, services);
   // Server-wide, outside every feed: a node's health and metrics are not a feed's.
   operationsRoutes(app, services);
   // The web UI: pages of each feed beside its API (docs/web-ui.md).
-  await webRoutes(app, services, options.web);
+  await webRoutes(app, services, {
+    ...options.web,
+    principalSources: [...web.principalSources, ...(options.web?.principalSources ?? [])],
+    nav: (reader) => [...web.nav(reader), ...(options.web?.nav?.(reader) ?? [])],
+  });
   return app;
 }

@@ -4,6 +4,7 @@ import type { FailedAuthLimiter } from '../auth/failed-auth-limiter.ts';
 import type { LifetimeCap } from '../auth/key-lifetime.ts';
 import type { OidcIssuerConfig, OidcTokenVerifier } from '../auth/oidc-token-verifier.ts';
 import type { ApiKeyStore, AuditLog, TrustPolicyStore, UsedTokenStore } from '../auth/ports.ts';
+import type { WebSignInServices } from '../auth/web-sessions.ts';
 import type { FeedDirectory } from '../packages/feed-directory.ts';
 import type { UpstreamReport, UpstreamStatus } from '../packages/upstream-member.ts';
 import type { PackageVersion } from '../protocol/package-version.ts';
@@ -79,6 +80,8 @@ export interface HttpServices {
   readonly trust: TrustedPublishing;
   /** The strictest cap on the lifetime of a key valid for these feeds (a feed's maxApiKeyLifetime). */
   readonly lifetimeCap: (feeds: readonly string[]) => Promise<LifetimeCap | undefined>;
+  /** Sign-in to the web UI: sessions, and single sign-on when configured (docs/web-ui.md). */
+  readonly webSignIn: WebSignInServices;
 }
 
 export interface TrustedPublishing {

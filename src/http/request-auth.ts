@@ -14,6 +14,11 @@ const principals = new WeakMap<FastifyRequest, Principal>();
 /** The principal a request authenticated as, if it did. */
 export const principalOf = (request: FastifyRequest): Principal | undefined => principals.get(request);
 
+/** Records who a request acts for when it authenticated otherwise than by a key header (a web UI session). */
+export const setPrincipalOf = (request: FastifyRequest, principal: Principal): void => {
+  principals.set(request, principal);
+};
+
 /** The address failures are counted against and the audit log records (Fastify's request.ip). */
 export const clientAddress = (request: FastifyRequest): string => request.ip;
 

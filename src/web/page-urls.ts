@@ -22,6 +22,6 @@ export const pageUrls = {
   package: (feed: string, id: string, version?: string): string =>
     `/feeds/${seg(feed)}/packages/${seg(id)}/${version === undefined ? '' : `${seg(version)}/`}`,
   gettingStarted: (feed: string): string => `/feeds/${seg(feed)}/getting-started`,
-  /** Sign-in lives beside the admin pages (another part of the UI fills it in). */
-  signIn: (returnTo: string): string => `/login?returnTo=${seg(returnTo)}`,
+  /** Sign-in lives beside the admin pages (sign-in-routes.ts). */
+  signIn: (returnTo: string): string => `/ui/sign-in?next=${seg(returnTo)}`,
 };

@@ -522,6 +522,27 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0011-webui-admin-web-sessions': {
+      async up(db: Kysely<unknown>) {
+        // Sessions of the web UI (src/auth/web-sessions.ts): on the server, so that signing out ends one on every
+        // node; the cookie holds the id and a secret whose hash only is stored here.
+        await db.schema
+          .createTable('web_sessions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('secret_hash', 'text', (c) => c.notNull())
+          .addColumn('method', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('key_id', 'text')
+          .addColumn('subject', 'text')
+          .addColumn('claims', 'text')
+          .addColumn('csrf_token', 'text', (c) => c.notNull())
+          .addColumn('created', 'text', (c) => c.notNull())
+          .addColumn('expires', 'text', (c) => c.notNull())
+          .addColumn('revoked', 'text')
+          .execute();
+        await db.schema.createIndex('web_sessions_expires').on('web_sessions').column('expires').execute();
+      },
+    },
   };
 }
 

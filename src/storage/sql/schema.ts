@@ -187,6 +187,22 @@ export interface UpstreamDocumentsTable {
   changed_at: number;
 }
 
+/** Sessions of the web UI (migration 0011, src/auth/web-sessions.ts). */
+export interface WebSessionsTable {
+  id: string;
+  secret_hash: string;
+  method: string;
+  name: string;
+  key_id: string | null;
+  subject: string | null;
+  /** JSON: the values of the claims the SSO role rules read. */
+  claims: string | null;
+  csrf_token: string;
+  created: string;
+  expires: string;
+  revoked: string | null;
+}
+
 /** Downloads of one version on one UTC day, written with the version's total by each flush of the counter. */
 export interface PackageDownloadsDailyTable {
   feed: string;
@@ -212,4 +228,5 @@ export interface Database {
   trust_policies: TrustPoliciesTable;
   used_oidc_tokens: UsedOidcTokensTable;
   upstream_documents: UpstreamDocumentsTable;
+  web_sessions: WebSessionsTable;
 }
