@@ -39,6 +39,12 @@ import { openSqlite } from './storage/sql/sqlite-database.ts';
 import { SqlChangeStamps, SqliteChangeStamps } from './storage/sql/change-stamps.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from './storage/sql/sqlite-search-index.ts';
 import { postgresWriteLocks, sqliteWriteLocks, type WriteLocks } from './storage/sql/write-locks.ts';
+import type { RetentionLock } from './packages/run-retention.ts';
+import {
+  postgresRetentionLock,
+  SqlRetentionPolicyStore,
+  sqliteRetentionLock,
+} from './storage/sql/sql-retention-store.ts';
 
 interface Metadata {
   readonly db: Kysely<Database>;
@@ -47,6 +53,8 @@ interface Metadata {
   readonly searchFor: (feed: string) => SearchIndex;
   readonly locks: WriteLocks;
   readonly stampsFor: (feed: string) => ChangeStamps;
+  /** One retention run per feed at a time, on every node. */
+  readonly retentionLock: RetentionLock;
   /** A synchronous feed stamp lookup, where the database allows one (embedded SQLite). */
   readonly feedStampOf?: ((name: string) => number | undefined) | undefined;
 }
@@ -85,6 +93,7 @@ async function openMetadata(config: Config, dataDir: string, options: OpenOption
       searchFor: (feed) => new PostgresSearchIndex(db, feed),
       locks: postgresWriteLocks,
       stampsFor: (feed) => new SqlChangeStamps(db, feed),
+      retentionLock: postgresRetentionLock(db),
     };
   }
   let opened;
@@ -110,6 +119,7 @@ async function openMetadata(config: Config, dataDir: string, options: OpenOption
     searchFor: (feed) => new SqliteSearchIndex(db, feed),
     locks: sqliteWriteLocks,
     stampsFor: (feed) => new SqliteChangeStamps(sqlite, feed),
+    retentionLock: sqliteRetentionLock(db),
     feedStampOf: (name) => feedStamp.get(name) ?? undefined,
   };
 }
@@ -369,6 +379,7 @@ async function composeWithTempFolder(
       verifier: await trustedPublishingVerifier(config),
     },
     lifetimeCap: (names) => lifetimeCapFor(feeds, names),
+    retention: { policies: new SqlRetentionPolicyStore(db), lock: metadata.retentionLock },
     apiKeys: new SqlApiKeyStore(db),
     audit: new SqlAuditLog(db),
     authFailures: new FailedAuthLimiter({

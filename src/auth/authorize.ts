@@ -38,7 +38,8 @@ export type Action =
   | 'read-audit-log'
   | 'promote'
   | 'manage-feeds'
-  | 'manage-trust-policies';
+  | 'manage-trust-policies'
+  | 'manage-retention';
 
 /** `perId`: the verb of the refusal when the id does not match the key's patterns; undefined = feed-wide. */
 const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; perId: string | undefined }>> =
@@ -58,6 +59,7 @@ const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; p
     promote: { scope: 'push', verb: 'promote packages', perId: 'promote' },
     'manage-feeds': { scope: 'admin', verb: 'create, change or delete feeds', perId: undefined },
     'manage-trust-policies': { scope: 'admin', verb: 'manage trust policies', perId: undefined },
+    'manage-retention': { scope: 'admin', verb: 'manage and run retention', perId: undefined },
   };
 
 /** The scope an action needs. */

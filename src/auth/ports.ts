@@ -84,6 +84,9 @@ export const auditActions = [
   'create-trust-policy',
   'delete-trust-policy',
   'exchange-token',
+  'set-retention-policy',
+  'remove-retention-policy',
+  'run-retention',
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

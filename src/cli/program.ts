@@ -14,6 +14,7 @@ import { migrateDataCommand } from './commands/migrate-data.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { vulnerabilitiesCommand } from './commands/vulnerabilities.ts';
 import { replicateCommand } from './commands/replicate.ts';
+import { retentionCommand } from './commands/retention.ts';
 import { trustCommand } from './commands/trust.ts';
 import { serve } from './serve.ts';
 import { version } from './version.ts';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   backupCommands(program);
   feedCommand(program);
   trustCommand(program);
+  retentionCommand(program);
   // Every command stops at its first usage error instead of printing help for it.
   for (const command of program.commands) command.exitOverride();
   return program;

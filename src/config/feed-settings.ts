@@ -19,6 +19,8 @@ export const feedChangeSchema = z
     maxPackageSize: sizeSchema.nullable().optional(),
     allowRepushAfterDelete: flag.nullable().optional(),
     maxApiKeyLifetime: keyLifetimeSchema.nullable().optional(),
+    maxFeedSize: sizeSchema.nullable().optional(),
+    maxVersionsPerId: z.coerce.number().int().min(1).max(1_000_000).nullable().optional(),
   })
   .strict();
 
@@ -37,7 +39,7 @@ export function parseFeedChange(input: unknown): FeedChange {
     throw invalidInput(
       'feed_settings_invalid',
       `${field}: ${issue?.message ?? 'invalid'}. Settings: description, private (true/false), deleteBehavior ` +
-        '(unlist/delete), maxPackageSize (bytes or e.g. 250MB), allowRepushAfterDelete (true/false), maxApiKeyLifetime (e.g. 1d, 8d, 30d); null (on the command line: inherit) follows the server default again.',
+        '(unlist/delete), maxPackageSize (bytes or e.g. 250MB), allowRepushAfterDelete (true/false), maxApiKeyLifetime (e.g. 1d, 8d, 30d), maxFeedSize (e.g. 10GB), maxVersionsPerId (a number); null (on the command line: inherit) follows the server default again.',
     );
   }
   const { description, ...settings } = parsed.data;

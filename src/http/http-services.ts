@@ -1,5 +1,6 @@
 // What the HTTP layer is given (built in compose.ts): the server's services, shared by every feed. The feed a
 // request addresses, with its settings and stores, is found per request (request-feed.ts).
+import type { RetentionLock, RetentionPolicyStore } from '../packages/run-retention.ts';
 import type { FailedAuthLimiter } from '../auth/failed-auth-limiter.ts';
 import type { LifetimeCap } from '../auth/key-lifetime.ts';
 import type { OidcIssuerConfig, OidcTokenVerifier } from '../auth/oidc-token-verifier.ts';
@@ -74,6 +75,11 @@ export interface HttpServices {
   readonly trust: TrustedPublishing;
   /** The strictest cap on the lifetime of a key valid for these feeds (a feed's maxApiKeyLifetime). */
   readonly lifetimeCap: (feeds: readonly string[]) => Promise<LifetimeCap | undefined>;
+  /** Retention (docs/retention.md): each feed's policy, and the lock of a feed's run. */
+  readonly retention: {
+    readonly policies: RetentionPolicyStore;
+    readonly lock: RetentionLock;
+  };
 }
 
 export interface TrustedPublishing {

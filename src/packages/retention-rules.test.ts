@@ -38,7 +38,7 @@ function v(
 }
 
 const policy = (
-  rules: RetentionRule[],
+  rules: readonly RetentionRule[],
   protectedList: RetentionPolicy['protected'] = [],
 ): RetentionPolicy => ({
   rules,

@@ -52,7 +52,7 @@ function settingsOptions(command: Command): Command {
     .option(
       '--set <setting=value>',
       'private=true|false, deleteBehavior=unlist|delete, maxPackageSize=50MB, allowRepushAfterDelete=true|false, ' +
-        'maxApiKeyLifetime=30d; ' +
+        'maxApiKeyLifetime=30d, maxFeedSize=10GB, maxVersionsPerId=200; ' +
         'a value of inherit follows the server default (repeat --set for several)',
       collect,
     );
@@ -82,6 +82,8 @@ function describe(feed: FeedView): string {
     `  max package size           ${s.maxPackageSize} bytes${own('maxPackageSize')}`,
     `  allow re-push after delete ${s.allowRepushAfterDelete}${own('allowRepushAfterDelete')}`,
     `  max API key lifetime       ${s.maxApiKeyLifetime === undefined ? 'no limit' : describeLifetime(s.maxApiKeyLifetime)}${own('maxApiKeyLifetime')}`,
+    `  max feed size              ${s.maxFeedSize === undefined ? 'no limit' : `${s.maxFeedSize} bytes`}${own('maxFeedSize')}`,
+    `  max versions per id        ${s.maxVersionsPerId ?? 'no limit'}${own('maxVersionsPerId')}`,
     `  service index              /feeds/${feed.name}/v3/index.json${feed.name === 'default' ? ' (and /v3/index.json)' : ''}`,
   ].join('\n');
 }

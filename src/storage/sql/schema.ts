@@ -23,6 +23,11 @@ export interface PackageVersionsTable {
   metadata: string;
   /** JSON PackageDeprecation, or null when the version is not deprecated. */
   deprecation: string | null;
+  /**
+   * When the version was last downloaded (ISO 8601, to the download counter's flush interval), written with the
+   * counts; null when never (or before migration 0009). Retention's keep-downloaded rule reads it.
+   */
+  last_downloaded?: string | null;
 }
 
 export interface CatalogEntriesTable {
@@ -174,6 +179,25 @@ export interface FeedsTable {
   settings_stamp: number;
 }
 
+/** A feed's retention policy (docs/retention.md): JSON RetentionPolicy. */
+export interface RetentionPoliciesTable {
+  feed: string;
+  policy: string;
+  updated: string;
+  updated_by: string;
+}
+
+/** On SQLite, the lock that lets one retention run per feed at a time (PostgreSQL uses an advisory lock). */
+export interface RetentionLocksTable {
+  feed: string;
+  /** Random per run. */
+  owner: string;
+  host: string;
+  pid: number;
+  /** The lease ends here unless the run renews it (ISO 8601). */
+  expires: string;
+}
+
 export interface Database {
   feeds: FeedsTable;
   package_versions: PackageVersionsTable;
@@ -187,4 +211,6 @@ export interface Database {
   audit_log: AuditLogTable;
   trust_policies: TrustPoliciesTable;
   used_oidc_tokens: UsedOidcTokensTable;
+  retention_policies: RetentionPoliciesTable;
+  retention_locks: RetentionLocksTable;
 }

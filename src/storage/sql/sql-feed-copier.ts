@@ -27,6 +27,7 @@ const copiedTables: Readonly<Record<string, readonly string[]>> = {
   trust_policies: ['id'],
   api_keys: ['key_id'],
   used_oidc_tokens: ['token_key'],
+  retention_policies: ['feed'],
   audit_log: ['seq'],
 };
 /**

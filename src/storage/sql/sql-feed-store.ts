@@ -29,6 +29,7 @@ const feedTables = [
   'replication_cursors',
   // Trust policies go with their feed; keys they issued are valid for that feed name only, for at most an hour.
   'trust_policies',
+  'retention_policies',
 ] as const;
 
 export class SqlFeedStore implements FeedStore {

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Clock, PackageStore, SymbolPackage } from '../../packages/ports.ts';
+import type { Clock, FeedUsage, PackageStore, SymbolPackage } from '../../packages/ports.ts';
 import type {
   EmbeddedFileKind,
   PackageDeprecation,
@@ -92,20 +92,44 @@ export class SqlPackageStore implements PackageStore {
 
   async insert(
     version: PackageVersion,
-    options: { symbols?: SymbolPackage | undefined } = {},
+    options: {
+      symbols?: SymbolPackage | undefined;
+      admit?: ((usage: FeedUsage) => void) | undefined;
+    } = {},
   ): Promise<'inserted' | 'duplicate'> {
     return this.#changeOf(version.lowerId, async (trx) => {
+      if (options.admit) await this.#locks.feed(trx, this.#feed);
       const result = await trx
         .insertInto('package_versions')
         .values(toPackageVersionRow(this.#feed, version))
         .onConflict((oc) => oc.columns(['feed', 'lower_id', 'lower_version']).doNothing())
         .executeTakeFirst();
       if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate';
+      if (options.admit) {
+        // Counted with the new row, which a refusal rolls back: a duplicate stays a 409, never a quota error.
+        const usage = await this.#usage(trx, version.lowerId);
+        options.admit({
+          totalBytes: usage.totalBytes - version.packageSize,
+          idVersions: usage.idVersions - 1,
+        });
+      }
       if (options.symbols) await insertSymbolRows(trx, this.#feed, options.symbols);
       await this.#refreshSearch(trx, this.#feed, version.lowerId);
       await this.#catalogDetails(trx, version.lowerId, version.lowerVersion);
       return 'inserted';
     });
+  }
+
+  async #usage(trx: Transaction<Database>, lowerId: string): Promise<FeedUsage> {
+    const row = await trx
+      .selectFrom('package_versions')
+      .where('feed', '=', this.#feed)
+      .select((eb) => [
+        eb.fn.coalesce(eb.fn.sum<number>('package_size'), eb.lit(0)).as('bytes'),
+        eb.fn.sum<number>(eb.case().when('lower_id', '=', lowerId).then(1).else(0).end()).as('versions'),
+      ])
+      .executeTakeFirst();
+    return { totalBytes: Number(row?.bytes ?? 0), idVersions: Number(row?.versions ?? 0) };
   }
 
   async setListed(lowerId: string, lowerVersion: string, listed: boolean): Promise<boolean> {
@@ -187,6 +211,7 @@ export class SqlPackageStore implements PackageStore {
     // once never wait for each other in a cycle, and a push that rebuilds an id's search documents never
     // overwrites the total of a flush that committed meanwhile.
     const ids = [...byId.keys()].sort();
+    const flushedAt = this.#clock.now().toISOString();
     for (let i = 0; i < ids.length; i += downloadIdsPerTransaction) {
       const part = ids.slice(i, i + downloadIdsPerTransaction);
       await this.#db.transaction().execute(async (trx) => {
@@ -196,7 +221,7 @@ export class SqlPackageStore implements PackageStore {
             await trx
               .updateTable('package_versions')
               .where('feed', '=', this.#feed)
-              .set((eb) => ({ downloads: eb('downloads', '+', count) }))
+              .set((eb) => ({ downloads: eb('downloads', '+', count), last_downloaded: flushedAt }))
               .where('lower_id', '=', lowerId)
               .where('lower_version', '=', lowerVersion)
               .execute();
@@ -216,6 +241,18 @@ export class SqlPackageStore implements PackageStore {
         }
       });
     }
+  }
+
+  async listWithActivity(): Promise<{ version: PackageVersion; lastDownloaded: string | undefined }[]> {
+    const rows = await this.#db
+      .selectFrom('package_versions')
+      .where('feed', '=', this.#feed)
+      .selectAll()
+      .execute();
+    return rows.map((row) => ({
+      version: toPackageVersion(row),
+      lastDownloaded: row.last_downloaded ?? undefined,
+    }));
   }
 
   async wasDeleted(lowerId: string, lowerVersion: string): Promise<boolean> {
