@@ -355,6 +355,7 @@ async function composeWithTempFolder(
         },
         downloads: new DownloadCounter(packages, {
           intervalMs: options.downloadFlushMs ?? 1000,
+          clock: options.clock,
           onError: (error) => logger.error({ err: error, feed: name }, 'could not record download counts'),
         }),
       };

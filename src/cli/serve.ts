@@ -2,6 +2,7 @@
 import { composeNugget } from '../compose.ts';
 import { type Config, StartupError, startedByNpm } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
+import { startRetentionSchedule } from '../packages/retention-schedule.ts';
 import { redactSecrets } from '../redact.ts';
 import { stopOnSignals, trackRequests } from './shutdown.ts';
 import { version } from './version.ts';
@@ -41,12 +42,21 @@ export async function serve(config: Config): Promise<void> {
   // A plain line (not JSON) so people and tests can find the feed URL.
   process.stdout.write(`Service index: ${redactSecrets(base)}/v3/index.json\n`);
 
+  const { services } = nugget;
+  const schedule =
+    config.retentionInterval === undefined
+      ? undefined
+      : startRetentionSchedule({ ...services, feeds: nugget.feeds, log: logger }, config.retentionInterval);
+  if (schedule) logger.info({ intervalMs: config.retentionInterval }, 'retention schedule started');
   stopOnSignals({
     app: nugget.app,
     requests,
     logger,
     shutdownTimeoutMs: config.shutdownTimeout,
-    closeStores: () => nugget.close(),
+    closeStores: async () => {
+      await schedule?.stop();
+      await nugget.close();
+    },
     watchParent: startedByNpm(),
   });
 }

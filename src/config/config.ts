@@ -209,6 +209,8 @@ export const configSchema = z.object({
   startupWait: durationOrZero.default(60_000),
   /** Milliseconds requests in progress get to finish after SIGTERM/SIGINT before they are cut off. */
   shutdownTimeout: duration.default(20_000),
+  /** Run every feed's retention policy this often (docs/retention.md); off unless set. */
+  retentionInterval: duration.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -395,6 +397,12 @@ const options: readonly OptionSpec[] = [
     flag: '--trusted-publishing-ca <file>',
     env: 'NUGGET_TRUSTED_PUBLISHING_CA',
     help: "PEM CA bundle trusted besides the system's when fetching issuers' keys",
+  },
+  {
+    key: 'retentionInterval',
+    flag: '--retention-interval <duration>',
+    env: 'NUGGET_RETENTION_INTERVAL',
+    help: "run every feed's retention policy this often, e.g. 6h (default: never; docs/retention.md)",
   },
   {
     key: 'shutdownTimeout',

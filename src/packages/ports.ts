@@ -38,8 +38,10 @@ export interface PackageStore {
   ): Promise<'changed' | 'unchanged' | 'not-found'>;
   /** Removes a version's row; returns what was removed. */
   remove(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined>;
+  /** Adds to the download counts, and records `at` (default now) as the versions' last download. */
   addDownloads(
     counts: ReadonlyMap<string, { lowerId: string; lowerVersion: string; count: number }>,
+    at?: Date,
   ): Promise<void>;
   /** The blob prefix of every stored version: what `nugget gc` must keep. */
   referencedBlobPrefixes(): Promise<string[]>;

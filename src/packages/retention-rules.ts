@@ -251,7 +251,7 @@ function keepers(
       for (const rule of policy.rules) {
         if (rule.kind !== 'keep-downloaded' || !appliesTo(rule, v.id)) continue;
         if (v.lastDownloaded !== undefined && !olderThan(v.lastDownloaded, rule.days, now)) {
-          keep(v, describeRule(rule).replace('keep versions', 'downloaded'));
+          keep(v, describeRule(rule).replace('keep versions ', ''));
         }
       }
     }

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
+import { configSchema } from '../../src/config/config.ts';
+import { runScheduledRetention } from '../../src/packages/retention-schedule.ts';
 import { buildNupkg } from '../fixtures/build-nupkg.ts';
 import { assertFeedInvariant, injectReader } from '../support/feed-invariant.ts';
 import { assertClientError, type JsonObject, parseJson, startFeed, type TestFeed } from './feed-fixture.ts';
@@ -176,6 +178,83 @@ describe('retention over the admin API (SQLite)', () => {
     assert.deepEqual(again['plan']['decisions'], [], 'a second run has nothing to do');
     const report = await assertFeedInvariant([feedReader(feed, 'ci')]);
     assert.equal(report.versions.size, 4);
+  });
+
+  test('keep-downloaded keeps what was downloaded lately (recorded with the download counts)', async () => {
+    await createFeed('downloads');
+    clock.set(start.getTime());
+    for (const version of ['1.0.0-ci.1', '1.0.0-ci.2']) {
+      assert.equal(
+        (await feed.push(await buildNupkg({ id: 'Dl.Core', version }), { feed: 'downloads' })).statusCode,
+        201,
+      );
+    }
+    clock.set(start.getTime() + 20 * dayMs);
+    const download = await feed.get(
+      '/feeds/downloads/v3/flatcontainer/dl.core/1.0.0-ci.1/dl.core.1.0.0-ci.1.nupkg',
+    );
+    assert.equal(download.statusCode, 200);
+    await (await feed.nugget.openFeed('downloads')).downloads.flush();
+    clock.set(start.getTime() + 25 * dayMs);
+    const set = await setPolicy('downloads', {
+      rules: [
+        { kind: 'prereleases-older-than', days: 10, action: 'delete' },
+        { kind: 'keep-downloaded', days: 7 },
+      ],
+    });
+    assert.equal(set.statusCode, 200, set.body);
+    const plan = (await run('downloads', true))['plan'];
+    assert.deepEqual(
+      plan['decisions'].map((d: JsonObject) => d['version']),
+      ['1.0.0-ci.2'],
+    );
+    assert.deepEqual(plan['kept'], [
+      { id: 'Dl.Core', version: '1.0.0-ci.1', because: ['downloaded in the last 7 days'] },
+    ]);
+    // A week later the download is too old to keep it.
+    clock.set(start.getTime() + 30 * dayMs);
+    assert.equal((await run('downloads', true))['plan']['decisions'].length, 2);
+  });
+
+  test('the in-server schedule runs every feed with a policy, and skips a feed whose lock is taken', async () => {
+    await createFeed('scheduled');
+    clock.set(start.getTime());
+    for (const version of ['1.0.0', '1.1.0']) {
+      assert.equal(
+        (await feed.push(await buildNupkg({ id: 'Sched.Core', version }), { feed: 'scheduled' })).statusCode,
+        201,
+      );
+    }
+    const set = await setPolicy('scheduled', {
+      rules: [{ kind: 'keep-latest', per: 'major', count: 1, action: 'unlist' }],
+    });
+    assert.equal(set.statusCode, 200, set.body);
+    const logged: string[] = [];
+    const deps = {
+      ...feed.services,
+      log: {
+        info: (_: object, message: string) => logged.push(message),
+        error: (_: object, message: string) => logged.push(`error: ${message}`),
+      },
+    };
+    await feed.services.retention.lock.withLock('scheduled', () => runScheduledRetention(deps));
+    assert.ok(
+      logged.includes('retention of feed scheduled skipped: another run holds its lock'),
+      logged.join('\n'),
+    );
+    await runScheduledRetention(deps);
+    assert.ok(logged.includes('retention removed 1 version(s) of feed scheduled'), logged.join('\n'));
+    assert.ok(!logged.some((line) => line.startsWith('error')), logged.join('\n'));
+    const registration = await feed.json('/feeds/scheduled/v3/registration/sched.core/index.json');
+    const listed = registration['items'][0]['items'].map((leaf: JsonObject) => [
+      leaf['catalogEntry']['version'],
+      leaf['catalogEntry']['listed'],
+    ]);
+    assert.deepEqual(listed, [
+      ['1.0.0', false],
+      ['1.1.0', true],
+    ]);
+    assert.equal(configSchema.parse({}).retentionInterval, undefined, 'the schedule is off by default');
   });
 
   test('on generated feeds, the real run does exactly what the dry run planned, and keeps what it must', async () => {

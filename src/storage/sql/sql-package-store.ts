@@ -200,6 +200,7 @@ export class SqlPackageStore implements PackageStore {
 
   async addDownloads(
     counts: ReadonlyMap<string, { lowerId: string; lowerVersion: string; count: number }>,
+    at: Date = this.#clock.now(),
   ): Promise<void> {
     const byId = new Map<string, { lowerVersion: string; count: number }[]>();
     for (const { lowerId, lowerVersion, count } of counts.values()) {
@@ -211,7 +212,7 @@ export class SqlPackageStore implements PackageStore {
     // once never wait for each other in a cycle, and a push that rebuilds an id's search documents never
     // overwrites the total of a flush that committed meanwhile.
     const ids = [...byId.keys()].sort();
-    const flushedAt = this.#clock.now().toISOString();
+    const flushedAt = at.toISOString();
     for (let i = 0; i < ids.length; i += downloadIdsPerTransaction) {
       const part = ids.slice(i, i + downloadIdsPerTransaction);
       await this.#db.transaction().execute(async (trx) => {
