@@ -45,6 +45,8 @@ export interface PackageStore {
   ): Promise<void>;
   /** The blob prefix of every stored version: what `nugget gc` must keep. */
   referencedBlobPrefixes(): Promise<string[]>;
+  /** The versions of the feed published after `published` (ISO 8601): what a retention run re-checks. */
+  publishedAfter(published: string): Promise<PackageVersion[]>;
   /** Every version of the feed, with when it was last downloaded (what retention decides on). */
   listWithActivity(): Promise<{ version: PackageVersion; lastDownloaded: string | undefined }[]>;
   /** Whether the version was deleted for good (its catalog has a PackageDelete for it). */

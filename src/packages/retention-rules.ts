@@ -224,6 +224,31 @@ function picks(
   return picked;
 }
 
+/** The dependencies a version has on exactly one version (`[1.2.3]`). */
+function exactDependencies(
+  dependent: Pick<RetentionFacts, 'dependencies'>,
+): { id: string; version: NuGetVersion }[] {
+  const exact: { id: string; version: NuGetVersion }[] = [];
+  for (const dependency of dependent.dependencies) {
+    const range = tryParseVersionRange(dependency.range);
+    if (!range?.minVersion || !range.maxVersion || !range.isMinInclusive || !range.isMaxInclusive) continue;
+    if (versionsEqual(range.minVersion, range.maxVersion))
+      exact.push({ id: dependency.id, version: range.minVersion });
+  }
+  return exact;
+}
+
+/** Whether `dependent` depends on exactly the version `target` names. */
+export function dependsExactlyOn(
+  dependent: Pick<RetentionFacts, 'dependencies'>,
+  target: Pick<RetentionFacts, 'lowerId' | 'version'>,
+): boolean {
+  const version = parseVersion(target.version);
+  return exactDependencies(dependent).some(
+    (d) => d.id.toLowerCase() === target.lowerId && versionsEqual(d.version, version),
+  );
+}
+
 /** Why a version must stay on this state, or an empty list when nothing keeps it. */
 function keepers(
   policy: RetentionPolicy,
@@ -259,12 +284,9 @@ function keepers(
   // A version that stays and depends on exactly one version ([1.2.3]) keeps it: its restore needs it. Unlisted
   // versions count too: a lock file or a pinned project restores them.
   for (const dependent of state.values()) {
-    for (const dependency of dependent.dependencies) {
-      const range = tryParseVersionRange(dependency.range);
-      if (!range?.minVersion || !range.maxVersion || !range.isMinInclusive || !range.isMaxInclusive) continue;
-      if (!versionsEqual(range.minVersion, range.maxVersion)) continue;
-      for (const v of ids.get(dependency.id.toLowerCase()) ?? []) {
-        if (versionsEqual(v.parsed, range.minVersion)) {
+    for (const { id, version } of exactDependencies(dependent)) {
+      for (const v of ids.get(id.toLowerCase()) ?? []) {
+        if (versionsEqual(v.parsed, version)) {
           keep(v, `${dependent.id} ${dependent.version} depends on exactly this version`);
         }
       }

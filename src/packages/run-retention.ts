@@ -14,6 +14,7 @@ import type { Feed } from './feed.ts';
 import { deletePackage, setListed } from './manage-package.ts';
 import type { BlobStore, Clock, FeedStores } from './ports.ts';
 import {
+  dependsExactlyOn,
   emptyRetentionPolicy,
   planRetention,
   type RetentionDecision,
@@ -56,8 +57,12 @@ export interface RetentionDeps {
 
 export interface RetentionOutcome {
   readonly decision: RetentionDecision;
-  /** 'done', or 'gone' when the version was removed by someone else meanwhile. */
-  readonly result: 'done' | 'gone';
+  /**
+   * 'done'; 'gone' when the version was removed by someone else meanwhile; 'kept' when a version pushed during
+   * the run depends on it exactly (it is not deleted: the next run decides again).
+   */
+  readonly result: 'done' | 'gone' | 'kept';
+  readonly because?: string | undefined;
 }
 
 export interface RetentionReport {
@@ -86,12 +91,10 @@ export async function readRetentionFacts(stores: Pick<FeedStores, 'packages'>): 
 export async function planFeedRetention(
   deps: Pick<RetentionDeps, 'feed' | 'stores' | 'policies' | 'clock'>,
 ): Promise<RetentionPlan> {
+  // The time is taken before the facts are read: every version pushed after it is re-checked by the run.
+  const now = deps.clock.now();
   const stored = await deps.policies.find(deps.feed.name);
-  return planRetention(
-    await readRetentionFacts(deps.stores),
-    stored?.policy ?? emptyRetentionPolicy,
-    deps.clock.now(),
-  );
+  return planRetention(await readRetentionFacts(deps.stores), stored?.policy ?? emptyRetentionPolicy, now);
 }
 
 /**
@@ -101,16 +104,26 @@ export async function planFeedRetention(
 export async function runRetention(
   deps: RetentionDeps,
   requester: Requester,
-  options: { dryRun: boolean; onProgress?: (done: number, total: number, outcome: RetentionOutcome) => void },
+  options: {
+    dryRun: boolean;
+    onProgress?: (done: number, total: number, outcome: RetentionOutcome) => void | Promise<void>;
+  },
 ): Promise<RetentionReport> {
   const result = await deps.lock.withLock(deps.feed.name, async () => {
     const plan = await planFeedRetention(deps);
     const outcomes: RetentionOutcome[] = [];
     if (options.dryRun) return { feed: deps.feed.name, dryRun: true, plan, outcomes };
+    // The plan's facts are read once; the feed takes pushes meanwhile. The one change that could make a planned
+    // delete unsafe is a new version that depends on it exactly: each delete first looks for one.
+    // With a margin for the clocks of other nodes, whose pushes record their own time.
+    const readAt = new Date(Date.parse(plan.at) - clockMarginMs).toISOString();
     for (const decision of plan.decisions) {
-      const outcome = await carryOut(deps, requester, decision);
+      const dependent = decision.action === 'delete' ? await newDependent(deps, readAt, decision) : undefined;
+      const outcome = dependent
+        ? { decision, result: 'kept' as const, because: `${dependent} depends on exactly this version` }
+        : await carryOut(deps, requester, decision);
       outcomes.push(outcome);
-      options.onProgress?.(outcomes.length, plan.decisions.length, outcome);
+      await options.onProgress?.(outcomes.length, plan.decisions.length, outcome);
     }
     return { feed: deps.feed.name, dryRun: false, plan, outcomes };
   });
@@ -122,6 +135,24 @@ export async function runRetention(
     );
   }
   return result;
+}
+
+const clockMarginMs = 5 * 60 * 1000;
+
+/** A version published since the facts were read that depends on exactly the decision's version, if any. */
+async function newDependent(
+  deps: Pick<RetentionDeps, 'stores'>,
+  since: string,
+  decision: RetentionDecision,
+): Promise<string | undefined> {
+  for (const version of await deps.stores.packages.publishedAfter(since)) {
+    const facts = {
+      ...version,
+      dependencies: version.metadata.dependencyGroups.flatMap((g) => g.dependencies),
+    };
+    if (dependsExactlyOn(facts, decision)) return `${version.id} ${version.version}`;
+  }
+  return undefined;
 }
 
 async function carryOut(

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { configSchema } from '../../src/config/config.ts';
 import { runScheduledRetention } from '../../src/packages/retention-schedule.ts';
+import { runRetention } from '../../src/packages/run-retention.ts';
 import { buildNupkg } from '../fixtures/build-nupkg.ts';
 import { assertFeedInvariant, injectReader } from '../support/feed-invariant.ts';
 import { assertClientError, type JsonObject, parseJson, startFeed, type TestFeed } from './feed-fixture.ts';
@@ -178,6 +179,44 @@ describe('retention over the admin API (SQLite)', () => {
     assert.deepEqual(again['plan']['decisions'], [], 'a second run has nothing to do');
     const report = await assertFeedInvariant([feedReader(feed, 'ci')]);
     assert.equal(report.versions.size, 4);
+  });
+
+  test('a version pushed during a run that depends exactly on a planned delete keeps it', async () => {
+    await createFeed('racing');
+    clock.set(start.getTime());
+    for (const version of ['1.0.0-ci.1', '1.0.0-ci.2', '1.0.0-ci.3', '1.0.0-ci.4']) {
+      const pushed = await feed.push(await buildNupkg({ id: 'Race.Lib', version }), { feed: 'racing' });
+      assert.equal(pushed.statusCode, 201);
+    }
+    const set = await setPolicy('racing', {
+      rules: [{ kind: 'keep-latest-prereleases', count: 1, action: 'delete' }],
+    });
+    assert.equal(set.statusCode, 200, set.body);
+    const open = await feed.nugget.openFeed('racing');
+    const report = await runRetention(
+      { ...open, blobs: feed.services.blobs, audit: feed.services.audit, clock, ...feed.services.retention },
+      { actor: 'test', source: 'test' },
+      {
+        dryRun: false,
+        // After the first delete, and before the third, a push that needs the third exactly.
+        onProgress: async (done) => {
+          if (done !== 1) return;
+          const app = await buildNupkg({
+            id: 'Race.App',
+            version: '1.0.0',
+            dependencyGroups: [{ dependencies: [{ id: 'Race.Lib', range: '[1.0.0-ci.3]' }] }],
+          });
+          assert.equal((await feed.push(app, { feed: 'racing' })).statusCode, 201);
+        },
+      },
+    );
+    assert.deepEqual(
+      report.outcomes.map((o) => `${o.decision.version} ${o.result}`),
+      ['1.0.0-ci.1 done', '1.0.0-ci.2 done', '1.0.0-ci.3 kept'],
+    );
+    assert.equal(report.outcomes[2]!.because, 'Race.App 1.0.0 depends on exactly this version');
+    assert.deepEqual(await versionsOf('racing', 'Race.Lib'), ['1.0.0-ci.3', '1.0.0-ci.4']);
+    assert.deepEqual((await run('racing', true))['plan']['decisions'], []);
   });
 
   test('keep-downloaded keeps what was downloaded lately (recorded with the download counts)', async () => {

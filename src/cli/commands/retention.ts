@@ -134,11 +134,17 @@ export function retentionCommand(program: Command): void {
         {
           dryRun,
           // Progress goes to stderr, so that stdout is the plan alone, the same for a dry run and a real one.
-          onProgress: (done, total, outcome) =>
+          onProgress: (done, total, outcome) => {
+            const note =
+              outcome.result === 'gone'
+                ? ' (already gone)'
+                : outcome.result === 'kept'
+                  ? ` (not done: ${outcome.because})`
+                  : '';
             process.stderr.write(
-              `[${done}/${total}] ${outcome.decision.action} ${outcome.decision.id} ${outcome.decision.version}` +
-                `${outcome.result === 'gone' ? ' (already gone)' : ''}\n`,
-            ),
+              `[${done}/${total}] ${outcome.decision.action} ${outcome.decision.id} ${outcome.decision.version}${note}\n`,
+            );
+          },
         },
       );
       if (flags['json']) {

@@ -244,6 +244,16 @@ export class SqlPackageStore implements PackageStore {
     }
   }
 
+  async publishedAfter(published: string): Promise<PackageVersion[]> {
+    const rows = await this.#db
+      .selectFrom('package_versions')
+      .where('feed', '=', this.#feed)
+      .where('published', '>', published)
+      .selectAll()
+      .execute();
+    return rows.map(toPackageVersion);
+  }
+
   async listWithActivity(): Promise<{ version: PackageVersion; lastDownloaded: string | undefined }[]> {
     const rows = await this.#db
       .selectFrom('package_versions')
