@@ -68,6 +68,12 @@ import { openSqlite } from './storage/sql/sqlite-database.ts';
 import { SqlChangeStamps, SqliteChangeStamps } from './storage/sql/change-stamps.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from './storage/sql/sqlite-search-index.ts';
 import { postgresWriteLocks, sqliteWriteLocks, type WriteLocks } from './storage/sql/write-locks.ts';
+import type { RetentionLock } from './packages/run-retention.ts';
+import {
+  postgresRetentionLock,
+  SqlRetentionPolicyStore,
+  sqliteRetentionLock,
+} from './storage/sql/sql-retention-store.ts';
 
 interface Metadata {
   readonly db: Kysely<Database>;
@@ -76,6 +82,8 @@ interface Metadata {
   readonly searchFor: (feed: string) => SearchIndex;
   readonly locks: WriteLocks;
   readonly stampsFor: (feed: string) => ChangeStamps;
+  /** One retention run per feed at a time, on every node. */
+  readonly retentionLock: RetentionLock;
   /** A synchronous feed stamp lookup, where the database allows one (embedded SQLite). */
   readonly feedStampOf?: ((name: string) => number | undefined) | undefined;
 }
@@ -114,6 +122,7 @@ async function openMetadata(config: Config, dataDir: string, options: OpenOption
       searchFor: (feed) => new PostgresSearchIndex(db, feed),
       locks: postgresWriteLocks,
       stampsFor: (feed) => new SqlChangeStamps(db, feed),
+      retentionLock: postgresRetentionLock(db),
     };
   }
   let opened;
@@ -139,6 +148,7 @@ async function openMetadata(config: Config, dataDir: string, options: OpenOption
     searchFor: (feed) => new SqliteSearchIndex(db, feed),
     locks: sqliteWriteLocks,
     stampsFor: (feed) => new SqliteChangeStamps(sqlite, feed),
+    retentionLock: sqliteRetentionLock(db),
     feedStampOf: (name) => feedStamp.get(name) ?? undefined,
   };
 }
@@ -434,6 +444,7 @@ async function composeWithTempFolder(
         },
         downloads: new DownloadCounter(packages, {
           intervalMs: options.downloadFlushMs ?? 1000,
+          clock: options.clock,
           onError: (error) => logger.error({ err: error, feed: name }, 'could not record download counts'),
         }),
       };
@@ -461,6 +472,7 @@ async function composeWithTempFolder(
       verifier: await trustedPublishingVerifier(config),
     },
     lifetimeCap: (names) => lifetimeCapFor(feeds, names),
+    retention: { policies: new SqlRetentionPolicyStore(db), lock: metadata.retentionLock },
     apiKeys: new SqlApiKeyStore(db),
     audit,
     webSignIn: {

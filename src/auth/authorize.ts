@@ -45,7 +45,8 @@ export type Action =
   | 'promote'
   | 'manage-feeds'
   | 'manage-trust-policies'
-  | 'manage-api-keys';
+  | 'manage-api-keys'
+  | 'manage-retention';
 
 /** `perId`: the verb of the refusal when the id does not match the key's patterns; undefined = feed-wide. */
 const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; perId: string | undefined }>> =
@@ -67,6 +68,7 @@ const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; p
     'manage-trust-policies': { scope: 'admin', verb: 'manage trust policies', perId: undefined },
     // Keys are server-wide (nugget apikey): creating one is for an admin valid for every feed.
     'manage-api-keys': { scope: 'admin', verb: 'create or revoke API keys', perId: undefined },
+    'manage-retention': { scope: 'admin', verb: 'manage and run retention', perId: undefined },
   };
 
 /** The scope an action needs. */

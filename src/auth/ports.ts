@@ -86,6 +86,9 @@ export const auditActions = [
   'exchange-token',
   // A package an upstream feed fetched from its upstream and stored (docs/upstreams.md).
   'ingest-upstream',
+  'set-retention-policy',
+  'remove-retention-policy',
+  'run-retention',
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

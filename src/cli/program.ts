@@ -15,6 +15,7 @@ import { migrateCommand } from './commands/migrate.ts';
 import { prefetchCommand } from './commands/prefetch.ts';
 import { vulnerabilitiesCommand } from './commands/vulnerabilities.ts';
 import { replicateCommand } from './commands/replicate.ts';
+import { retentionCommand } from './commands/retention.ts';
 import { trustCommand } from './commands/trust.ts';
 import { upstreamCommand } from './commands/upstream.ts';
 import { serve } from './serve.ts';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   upstreamCommand(program);
   trustCommand(program);
   prefetchCommand(program);
+  retentionCommand(program);
   // Every command stops at its first usage error instead of printing help for it.
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -4,6 +4,7 @@ import { type Config, StartupError, startedByNpm } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
 import { kindOf, upstreamSettingsOf } from '../packages/feed.ts';
 import { startAdvisoryMirror } from '../packages/mirror-upstream-advisories.ts';
+import { startRetentionSchedule } from '../packages/retention-schedule.ts';
 import { redactSecrets } from '../redact.ts';
 import { fetchJson } from './commands/vulnerabilities.ts';
 import { stopOnSignals, trackRequests } from './shutdown.ts';
@@ -69,14 +70,21 @@ export async function serve(config: Config): Promise<void> {
     { intervalMs: 6 * 3600_000, firstDelayMs: 10_000 },
   );
 
+  const { services } = nugget;
+  const schedule =
+    config.retentionInterval === undefined
+      ? undefined
+      : startRetentionSchedule({ ...services, feeds: nugget.feeds, log: logger }, config.retentionInterval);
+  if (schedule) logger.info({ intervalMs: config.retentionInterval }, 'retention schedule started');
   stopOnSignals({
     app: nugget.app,
     requests,
     logger,
     shutdownTimeoutMs: config.shutdownTimeout,
-    closeStores: () => {
+    closeStores: async () => {
       advisoryMirror.stop();
-      return nugget.close();
+      await schedule?.stop();
+      await nugget.close();
     },
     watchParent: startedByNpm(),
   });

@@ -227,6 +227,8 @@ export const configSchema = z.object({
   startupWait: durationOrZero.default(60_000),
   /** Milliseconds requests in progress get to finish after SIGTERM/SIGINT before they are cut off. */
   shutdownTimeout: duration.default(20_000),
+  /** Run every feed's retention policy this often (docs/retention.md); off unless set. */
+  retentionInterval: duration.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -458,6 +460,12 @@ const options: readonly OptionSpec[] = [
     flag: '--session-lifetime <duration>',
     env: 'NUGGET_SESSION_LIFETIME',
     help: 'how long a web UI sign-in lasts at most (default 8h)',
+  },
+  {
+    key: 'retentionInterval',
+    flag: '--retention-interval <duration>',
+    env: 'NUGGET_RETENTION_INTERVAL',
+    help: "run every feed's retention policy this often, e.g. 6h (default: never; docs/retention.md)",
   },
   {
     key: 'shutdownTimeout',

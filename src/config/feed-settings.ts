@@ -135,6 +135,8 @@ export const feedChangeSchema = z
     maxPackageSize: sizeSchema.nullable().optional(),
     allowRepushAfterDelete: flag.nullable().optional(),
     maxApiKeyLifetime: keyLifetimeSchema.nullable().optional(),
+    maxFeedSize: sizeSchema.nullable().optional(),
+    maxVersionsPerId: z.coerce.number().int().min(1).max(1_000_000).nullable().optional(),
   })
   .strict();
 
@@ -165,7 +167,7 @@ export function parseFeedChange(input: unknown): FeedChange {
     throw invalidInput(
       'feed_settings_invalid',
       `${field}: ${issue?.message ?? 'invalid'}. Settings: description, private (true/false), deleteBehavior ` +
-        '(unlist/delete), maxPackageSize (bytes or e.g. 250MB), allowRepushAfterDelete (true/false), maxApiKeyLifetime (e.g. 1d, 8d, 30d); ' +
+        '(unlist/delete), maxPackageSize (bytes or e.g. 250MB), allowRepushAfterDelete (true/false), maxApiKeyLifetime (e.g. 1d, 8d, 30d), maxFeedSize (e.g. 10GB), maxVersionsPerId (a number); ' +
         'upstream feeds: metadataTtl, metadataTimeout, packageTimeout, breakerCooldown (e.g. 30s, 10m), allow, deny (id patterns), breakerFailures; ' +
         'virtual feeds: cooldown (e.g. 3d), upstreamAllowed (feed:pattern); null (on the command line: inherit) follows the default again (docs/upstreams.md).',
     );

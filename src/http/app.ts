@@ -1,3 +1,4 @@
+import { adminRetentionRoutes } from './routes/admin-retention.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, {
   type FastifyInstance,
@@ -138,6 +139,7 @@ export async function buildApp(services: HttpServices, options: AppOptions = {})
     vulnerabilityInfoRoutes(scope, services);
     symbolRoutes(scope, services);
     adminRoutes(scope, services);
+    adminRetentionRoutes(scope, services);
   });
   adminFeedRoutes(app, services);
   adminTrustRoutes(app, services);

@@ -1,5 +1,6 @@
 // What the HTTP layer is given (built in compose.ts): the server's services, shared by every feed. The feed a
 // request addresses, with its settings and stores, is found per request (request-feed.ts).
+import type { RetentionLock, RetentionPolicyStore } from '../packages/run-retention.ts';
 import type { FailedAuthLimiter } from '../auth/failed-auth-limiter.ts';
 import type { LifetimeCap } from '../auth/key-lifetime.ts';
 import type { OidcIssuerConfig, OidcTokenVerifier } from '../auth/oidc-token-verifier.ts';
@@ -82,6 +83,11 @@ export interface HttpServices {
   readonly lifetimeCap: (feeds: readonly string[]) => Promise<LifetimeCap | undefined>;
   /** Sign-in to the web UI: sessions, and single sign-on when configured (docs/web-ui.md). */
   readonly webSignIn: WebSignInServices;
+  /** Retention (docs/retention.md): each feed's policy, and the lock of a feed's run. */
+  readonly retention: {
+    readonly policies: RetentionPolicyStore;
+    readonly lock: RetentionLock;
+  };
 }
 
 export interface TrustedPublishing {

@@ -1,18 +1,23 @@
 // Download counts are recorded per version, but not with a database write on every nupkg request:
 // restore is the hot path. Counts gather in memory and are flushed in one transaction every interval
 // and on shutdown. A crash loses at most one interval of counts, which only statistics read.
-import type { PackageStore } from './ports.ts';
+import type { Clock, PackageStore } from './ports.ts';
 
 export class DownloadCounter {
   readonly #packages: PackageStore;
   readonly #onError: (error: unknown) => void;
+  readonly #clock: Clock;
   #pending = new Map<string, { lowerId: string; lowerVersion: string; count: number }>();
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
 
-  constructor(packages: PackageStore, options: { intervalMs: number; onError: (error: unknown) => void }) {
+  constructor(
+    packages: PackageStore,
+    options: { intervalMs: number; onError: (error: unknown) => void; clock?: Clock | undefined },
+  ) {
     this.#packages = packages;
     this.#onError = options.onError;
+    this.#clock = options.clock ?? { now: () => new Date() };
     if (options.intervalMs > 0) {
       this.#timer = setInterval(() => void this.flush(), options.intervalMs);
       this.#timer.unref();
@@ -33,7 +38,8 @@ export class DownloadCounter {
       const batch = this.#pending;
       this.#pending = new Map();
       try {
-        await this.#packages.addDownloads(batch);
+        // The flush time is the batch's last download, to the flush interval (retention's keep-downloaded rule).
+        await this.#packages.addDownloads(batch, this.#clock.now());
       } catch (error) {
         this.#onError(error);
       }

@@ -21,6 +21,10 @@ export interface FeedSettings {
   readonly allowRepushAfterDelete: boolean;
   /** The longest lifetime, in ms, of an API key valid for this feed; undefined = no limit. */
   readonly maxApiKeyLifetime?: number | undefined;
+  /** Quota: the most bytes of .nupkg files the feed may hold (docs/retention.md); undefined = no limit. */
+  readonly maxFeedSize?: number | undefined;
+  /** Quota: the most versions (listed or not) one id may have on the feed; undefined = no limit. */
+  readonly maxVersionsPerId?: number | undefined;
 }
 
 /** What a feed sets for itself; undefined follows the server default. */
@@ -136,6 +140,8 @@ export const resolveFeed = (record: FeedRecord, defaults: FeedSettings): Feed =>
     maxPackageSize: record.overrides.maxPackageSize ?? defaults.maxPackageSize,
     allowRepushAfterDelete: record.overrides.allowRepushAfterDelete ?? defaults.allowRepushAfterDelete,
     maxApiKeyLifetime: record.overrides.maxApiKeyLifetime ?? defaults.maxApiKeyLifetime,
+    maxFeedSize: record.overrides.maxFeedSize ?? defaults.maxFeedSize,
+    maxVersionsPerId: record.overrides.maxVersionsPerId ?? defaults.maxVersionsPerId,
   },
 });
 

@@ -15,7 +15,15 @@ export interface PackageStore {
    */
   insert(
     version: PackageVersion,
-    options?: { symbols?: SymbolPackage | undefined },
+    options?: {
+      symbols?: SymbolPackage | undefined;
+      /**
+       * Called inside the transaction, after the id's and the feed's write locks, with what the feed holds
+       * without this version: throws to refuse it (a quota, docs/retention.md). Concurrent pushes to the feed
+       * wait for each other while it is given, so the usage it sees stays true until the insert commits.
+       */
+      admit?: ((usage: FeedUsage) => void) | undefined;
+    },
   ): Promise<'inserted' | 'duplicate'>;
   /** Returns false when there is no such version. */
   setListed(lowerId: string, lowerVersion: string, listed: boolean): Promise<boolean>;
@@ -30,8 +38,10 @@ export interface PackageStore {
   ): Promise<'changed' | 'unchanged' | 'not-found'>;
   /** Removes a version's row; returns what was removed. */
   remove(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined>;
+  /** Adds to the download counts, and records `at` (default now) as the versions' last download. */
   addDownloads(
     counts: ReadonlyMap<string, { lowerId: string; lowerVersion: string; count: number }>,
+    at?: Date,
   ): Promise<void>;
   /**
    * Downloads per version and UTC day of an id, from `since` (YYYY-MM-DD) on, in no particular order: what
@@ -40,6 +50,10 @@ export interface PackageStore {
   downloadsPerDay(lowerId: string, since: string): Promise<DailyDownloads[]>;
   /** The blob prefix of every stored version: what `nugget gc` must keep. */
   referencedBlobPrefixes(): Promise<string[]>;
+  /** The versions of the feed published after `published` (ISO 8601): what a retention run re-checks. */
+  publishedAfter(published: string): Promise<PackageVersion[]>;
+  /** Every version of the feed, with when it was last downloaded (what retention decides on). */
+  listWithActivity(): Promise<{ version: PackageVersion; lastDownloaded: string | undefined }[]>;
   /** Whether the version was deleted for good (its catalog has a PackageDelete for it). */
   wasDeleted(lowerId: string, lowerVersion: string): Promise<boolean>;
 }
@@ -49,6 +63,14 @@ export interface DailyDownloads {
   /** YYYY-MM-DD, UTC. */
   readonly day: string;
   readonly downloads: number;
+}
+
+/** What a feed holds, as quotas count it (docs/retention.md, "Quotas"). */
+export interface FeedUsage {
+  /** The sum of the sizes of the feed's .nupkg files. */
+  readonly totalBytes: number;
+  /** How many versions (listed or not) the id of the version being inserted has. */
+  readonly idVersions: number;
 }
 
 export interface SearchFilter {

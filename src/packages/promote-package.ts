@@ -4,6 +4,7 @@
 // the target feed's own prefix, so deleting the source feed later leaves the target whole
 // (docs/decisions/0011-feeds-data-model-urls-and-promotion.md). Blobs first, then the version and its symbols in one transaction that appends
 // to the target's catalog (architecture rule 12).
+import { quotaAdmission } from './feed-quotas.ts';
 import { randomUUID } from 'node:crypto';
 import { conflict, tooLarge } from '../errors.ts';
 import type { EmbeddedFileKind, PackageVersion } from '../protocol/package-version.ts';
@@ -103,7 +104,8 @@ export async function promotePackage(
         await copyBlob(deps.blobs, file.blobKey, symbols.files[i]!.blobKey, label);
       }
     }
-    if ((await to.stores.packages.insert(promoted, { symbols })) === 'duplicate') {
+    const admit = quotaAdmission(to.feed, promoted);
+    if ((await to.stores.packages.insert(promoted, { symbols, admit })) === 'duplicate') {
       throw conflict(
         'package_exists',
         `${label} is already on feed '${to.feed.name}': it was promoted before.`,

@@ -13,6 +13,7 @@ import {
 import type { EmbeddedFileKind, PackageMetadata, PackageVersion } from '../protocol/package-version.ts';
 import { nupkgFileName } from '../protocol/package-version.ts';
 import { type Feed, pushBlobPrefix } from './feed.ts';
+import { quotaAdmission } from './feed-quotas.ts';
 import type { BlobStore, Clock, PackageStore } from './ports.ts';
 
 export interface UploadedPackage {
@@ -79,7 +80,8 @@ export async function publishPackage(
       if (bytes) await deps.blobs.put(blobKeys.embedded(candidate, kind), bytes);
     }
     await deps.blobs.putFile(blobKeys.nupkg(candidate), upload.path);
-    if ((await deps.packages.insert(candidate)) === 'duplicate') throw duplicate(candidate);
+    const admit = quotaAdmission(deps.feed, candidate);
+    if ((await deps.packages.insert(candidate, { admit })) === 'duplicate') throw duplicate(candidate);
   } catch (error) {
     // The first error is what the client must hear (a full disk, a 409): a clean-up that fails too (the same
     // full disk, storage out of reach) must not replace it. Its files are then unreferenced, and `gc` takes them.

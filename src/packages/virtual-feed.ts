@@ -151,6 +151,10 @@ export class VirtualFeed {
       remove: readOnly,
       // Downloads of a virtual feed are not counted per feed (docs/upstreams.md).
       addDownloads: async () => {},
+      downloadsPerDay: async () => [],
+      // Retention works on the feeds that hold packages; a virtual feed holds none of its own.
+      publishedAfter: async () => [],
+      listWithActivity: async () => [],
       referencedBlobPrefixes: async () => [],
       wasDeleted: async () => false,
     };

@@ -59,13 +59,15 @@ async function snapshot(db: Kysely<never>): Promise<Rows> {
 
 /** What the rows of one table become: the same values, in the feed 'default' (and the catalog numbered in it). */
 function upgraded(table: string, row: Record<string, unknown>): Record<string, unknown> {
-  // Later migrations add columns with their defaults (0008: keys issued by a trust policy).
+  // Later migrations add columns with their defaults (0008: keys issued by a trust policy; 0009: last download).
   if (table === 'api_keys') return { ...row, feeds: '["*"]', trust_policy: null };
   if (table === 'audit_log') {
     const serverWide = row['action'] === 'create-api-key' || row['action'] === 'revoke-api-key';
     return { ...row, feed: serverWide ? null : 'default' };
   }
   if (table === 'catalog_entries') return { ...row, feed: 'default', feed_seq: row['seq'] };
+  // 0009: no download was recorded before the column existed.
+  if (table === 'package_versions') return { ...row, feed: 'default', last_downloaded: null };
   return { ...row, feed: 'default' };
 }
 

@@ -57,7 +57,7 @@ function settingsOptions(command: Command): Command {
     .option(
       '--set <setting=value>',
       'private=true|false, deleteBehavior=unlist|delete, maxPackageSize=50MB, allowRepushAfterDelete=true|false, ' +
-        'maxApiKeyLifetime=30d; upstream feeds: metadataTtl=10m, metadataTimeout=10s, packageTimeout=60s, ' +
+        'maxApiKeyLifetime=30d, maxFeedSize=10GB, maxVersionsPerId=200; upstream feeds: metadataTtl=10m, metadataTimeout=10s, packageTimeout=60s, ' +
         "allow='Contoso.*', deny='Contoso.*', breakerFailures=5, breakerCooldown=30s; virtual feeds: cooldown=3d, " +
         "upstreamAllowed='nuget-org:Contoso.Public.*'; " +
         'a value of inherit follows the default (repeat --set for several)',
@@ -91,6 +91,8 @@ function describe(feed: FeedView): string {
     `  max package size           ${s.maxPackageSize} bytes${own('maxPackageSize')}`,
     `  allow re-push after delete ${s.allowRepushAfterDelete}${own('allowRepushAfterDelete')}`,
     `  max API key lifetime       ${s.maxApiKeyLifetime === undefined ? 'no limit' : describeLifetime(s.maxApiKeyLifetime)}${own('maxApiKeyLifetime')}`,
+    `  max feed size              ${s.maxFeedSize === undefined ? 'no limit' : `${s.maxFeedSize} bytes`}${own('maxFeedSize')}`,
+    `  max versions per id        ${s.maxVersionsPerId ?? 'no limit'}${own('maxVersionsPerId')}`,
     `  kind                       ${feed.kind}`,
     ...(feed.upstream
       ? [

@@ -543,6 +543,28 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex('web_sessions_expires').on('web_sessions').column('expires').execute();
       },
     },
+    '0012-retention': {
+      async up(db: Kysely<unknown>) {
+        // Retention (docs/retention.md): the last download of each version, written with the download counts;
+        // each feed's policy; and on SQLite the lock row of a feed's run.
+        await sql`ALTER TABLE package_versions ADD COLUMN last_downloaded text`.execute(db);
+        await db.schema
+          .createTable('retention_policies')
+          .addColumn('feed', 'text', (c) => c.primaryKey())
+          .addColumn('policy', 'text', (c) => c.notNull())
+          .addColumn('updated', 'text', (c) => c.notNull())
+          .addColumn('updated_by', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('retention_locks')
+          .addColumn('feed', 'text', (c) => c.primaryKey())
+          .addColumn('owner', 'text', (c) => c.notNull())
+          .addColumn('host', 'text', (c) => c.notNull())
+          .addColumn('pid', 'integer', (c) => c.notNull())
+          .addColumn('expires', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -23,6 +23,11 @@ export interface PackageVersionsTable {
   metadata: string;
   /** JSON PackageDeprecation, or null when the version is not deprecated. */
   deprecation: string | null;
+  /**
+   * When the version was last downloaded (ISO 8601, to the download counter's flush interval), written with the
+   * counts; null when never (or before migration 0009). Retention's keep-downloaded rule reads it.
+   */
+  last_downloaded?: string | null;
 }
 
 export interface CatalogEntriesTable {
@@ -213,6 +218,25 @@ export interface PackageDownloadsDailyTable {
   downloads: number;
 }
 
+/** A feed's retention policy (docs/retention.md): JSON RetentionPolicy. */
+export interface RetentionPoliciesTable {
+  feed: string;
+  policy: string;
+  updated: string;
+  updated_by: string;
+}
+
+/** On SQLite, the lock that lets one retention run per feed at a time (PostgreSQL uses an advisory lock). */
+export interface RetentionLocksTable {
+  feed: string;
+  /** Random per run. */
+  owner: string;
+  host: string;
+  pid: number;
+  /** The lease ends here unless the run renews it (ISO 8601). */
+  expires: string;
+}
+
 export interface Database {
   feeds: FeedsTable;
   package_versions: PackageVersionsTable;
@@ -229,4 +253,6 @@ export interface Database {
   used_oidc_tokens: UsedOidcTokensTable;
   upstream_documents: UpstreamDocumentsTable;
   web_sessions: WebSessionsTable;
+  retention_policies: RetentionPoliciesTable;
+  retention_locks: RetentionLocksTable;
 }

@@ -28,6 +28,7 @@ const copiedTables: Readonly<Record<string, readonly string[]>> = {
   trust_policies: ['id'],
   api_keys: ['key_id'],
   used_oidc_tokens: ['token_key'],
+  retention_policies: ['feed'],
   audit_log: ['seq'],
   // What upstream feeds learnt from their upstreams: kept, so the copy answers offline as the source did.
   upstream_documents: ['feed', 'key'],

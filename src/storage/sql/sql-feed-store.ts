@@ -42,6 +42,7 @@ const feedTables = [
   'trust_policies',
   // What an upstream feed learnt from its upstream.
   'upstream_documents',
+  'retention_policies',
 ] as const;
 
 export class SqlFeedStore implements FeedStore {

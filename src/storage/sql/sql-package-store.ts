@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Clock, DailyDownloads, PackageStore, SymbolPackage } from '../../packages/ports.ts';
+import type { Clock, DailyDownloads, FeedUsage, PackageStore, SymbolPackage } from '../../packages/ports.ts';
 import type {
   EmbeddedFileKind,
   PackageDeprecation,
@@ -92,20 +92,44 @@ export class SqlPackageStore implements PackageStore {
 
   async insert(
     version: PackageVersion,
-    options: { symbols?: SymbolPackage | undefined } = {},
+    options: {
+      symbols?: SymbolPackage | undefined;
+      admit?: ((usage: FeedUsage) => void) | undefined;
+    } = {},
   ): Promise<'inserted' | 'duplicate'> {
     return this.#changeOf(version.lowerId, async (trx) => {
+      if (options.admit) await this.#locks.feed(trx, this.#feed);
       const result = await trx
         .insertInto('package_versions')
         .values(toPackageVersionRow(this.#feed, version))
         .onConflict((oc) => oc.columns(['feed', 'lower_id', 'lower_version']).doNothing())
         .executeTakeFirst();
       if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate';
+      if (options.admit) {
+        // Counted with the new row, which a refusal rolls back: a duplicate stays a 409, never a quota error.
+        const usage = await this.#usage(trx, version.lowerId);
+        options.admit({
+          totalBytes: usage.totalBytes - version.packageSize,
+          idVersions: usage.idVersions - 1,
+        });
+      }
       if (options.symbols) await insertSymbolRows(trx, this.#feed, options.symbols);
       await this.#refreshSearch(trx, this.#feed, version.lowerId);
       await this.#catalogDetails(trx, version.lowerId, version.lowerVersion);
       return 'inserted';
     });
+  }
+
+  async #usage(trx: Transaction<Database>, lowerId: string): Promise<FeedUsage> {
+    const row = await trx
+      .selectFrom('package_versions')
+      .where('feed', '=', this.#feed)
+      .select((eb) => [
+        eb.fn.coalesce(eb.fn.sum<number>('package_size'), eb.lit(0)).as('bytes'),
+        eb.fn.sum<number>(eb.case().when('lower_id', '=', lowerId).then(1).else(0).end()).as('versions'),
+      ])
+      .executeTakeFirst();
+    return { totalBytes: Number(row?.bytes ?? 0), idVersions: Number(row?.versions ?? 0) };
   }
 
   async setListed(lowerId: string, lowerVersion: string, listed: boolean): Promise<boolean> {
@@ -182,6 +206,7 @@ export class SqlPackageStore implements PackageStore {
 
   async addDownloads(
     counts: ReadonlyMap<string, { lowerId: string; lowerVersion: string; count: number }>,
+    at: Date = this.#clock.now(),
   ): Promise<void> {
     const byId = new Map<string, { lowerVersion: string; count: number }[]>();
     for (const { lowerId, lowerVersion, count } of counts.values()) {
@@ -196,6 +221,7 @@ export class SqlPackageStore implements PackageStore {
     // The day of the flush: the counter flushes every second, so a count lands on the day it happened (but for
     // the last second before midnight).
     const day = this.#clock.now().toISOString().slice(0, 10);
+    const flushedAt = at.toISOString();
     for (let i = 0; i < ids.length; i += downloadIdsPerTransaction) {
       const part = ids.slice(i, i + downloadIdsPerTransaction);
       await this.#db.transaction().execute(async (trx) => {
@@ -205,7 +231,7 @@ export class SqlPackageStore implements PackageStore {
             await trx
               .updateTable('package_versions')
               .where('feed', '=', this.#feed)
-              .set((eb) => ({ downloads: eb('downloads', '+', count) }))
+              .set((eb) => ({ downloads: eb('downloads', '+', count), last_downloaded: flushedAt }))
               .where('lower_id', '=', lowerId)
               .where('lower_version', '=', lowerVersion)
               .execute();
@@ -254,6 +280,28 @@ export class SqlPackageStore implements PackageStore {
       lowerVersion: row.lower_version,
       day: row.day,
       downloads: Number(row.downloads),
+    }));
+  }
+
+  async publishedAfter(published: string): Promise<PackageVersion[]> {
+    const rows = await this.#db
+      .selectFrom('package_versions')
+      .where('feed', '=', this.#feed)
+      .where('published', '>', published)
+      .selectAll()
+      .execute();
+    return rows.map(toPackageVersion);
+  }
+
+  async listWithActivity(): Promise<{ version: PackageVersion; lastDownloaded: string | undefined }[]> {
+    const rows = await this.#db
+      .selectFrom('package_versions')
+      .where('feed', '=', this.#feed)
+      .selectAll()
+      .execute();
+    return rows.map((row) => ({
+      version: toPackageVersion(row),
+      lastDownloaded: row.last_downloaded ?? undefined,
     }));
   }
 

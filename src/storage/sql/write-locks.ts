@@ -6,7 +6,7 @@
 //
 // Locks are always taken in this order, so no two transactions wait for each other: all ids (shared by an id
 // write, exclusive for an advisory import, which changes the catalog leaves of any id), then ids by their key,
-// then the catalog.
+// then the feed (only pushes to a feed with quotas take it), then the catalog.
 import { createHash } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
@@ -16,6 +16,11 @@ export interface WriteLocks {
   packageIds(trx: Transaction<Database>, lowerIds: readonly string[]): Promise<void>;
   /** Orders this transaction after every id write in progress, and every new one after it. */
   allPackageIds(trx: Transaction<Database>): Promise<void>;
+  /**
+   * Orders the pushes to a feed with quotas (docs/retention.md, "Quotas"): taken after the id locks and before the
+   * catalog's, so the feed's usage read under it stays true until the push commits.
+   */
+  feed(trx: Transaction<Database>, feed: string): Promise<void>;
   /** Orders catalog appends: taken last, just before an entry's number and commit timestamp are chosen. */
   catalog(trx: Transaction<Database>): Promise<void>;
 }
@@ -27,6 +32,7 @@ export interface WriteLocks {
 export const sqliteWriteLocks: WriteLocks = {
   packageIds: async () => {},
   allPackageIds: async () => {},
+  feed: async () => {},
   catalog: async () => {},
 };
 
@@ -37,6 +43,7 @@ export const sqliteWriteLocks: WriteLocks = {
 const catalogKey = 7_464_845_801_911_276_152n;
 const allPackageIdsKey = 7_464_845_801_911_276_153n;
 const packageIdNamespace = 0x6e_75_67_70; // "nugp"
+const feedNamespace = 0x6e_75_67_66; // "nugf"
 
 /** A package id's lock key: 32 bits of its SHA-256, the same on every node. */
 export function packageIdLockKey(lowerId: string): number {
@@ -56,6 +63,11 @@ export const postgresWriteLocks: WriteLocks = {
   },
   async allPackageIds(trx) {
     await sql`SELECT pg_advisory_xact_lock(${allPackageIdsKey})`.execute(trx);
+  },
+  async feed(trx, feed) {
+    await sql`SELECT pg_advisory_xact_lock(${feedNamespace}::int4, ${packageIdLockKey(feed)}::int4)`.execute(
+      trx,
+    );
   },
   async catalog(trx) {
     await sql`SELECT pg_advisory_xact_lock(${catalogKey})`.execute(trx);
