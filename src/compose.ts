@@ -39,6 +39,11 @@ import { openSqlite } from './storage/sql/sqlite-database.ts';
 import { SqlChangeStamps, SqliteChangeStamps } from './storage/sql/change-stamps.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from './storage/sql/sqlite-search-index.ts';
 import { postgresWriteLocks, sqliteWriteLocks, type WriteLocks } from './storage/sql/write-locks.ts';
+import { SqlWebhookStore, WebhookOutbox } from './storage/sql/sql-webhook-store.ts';
+import { HttpWebhookSender } from './storage/remote/http-webhook-sender.ts';
+import { WebhookDestinations } from './packages/webhook-destinations.ts';
+import { WebhookDeliveryWorker } from './packages/deliver-webhooks.ts';
+import { version } from './cli/version.ts';
 
 interface Metadata {
   readonly db: Kysely<Database>;
@@ -284,6 +289,26 @@ export interface ComposeOptions {
   create?: boolean;
   /** Tests shorten the connection timeouts; a body's stall timeout is --upload-timeout. */
   serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
+  /**
+   * Run this process's webhook delivery worker (`serve` does, with --webhook-delivery on; admin commands do
+   * not). `pollMs` is the longest wait between two looks at the queue (default 1 s).
+   */
+  deliverWebhooks?: boolean | { pollMs: number };
+}
+
+/** The destination rules of --webhook-allowed-hosts and --webhook-allowed-networks; a bad entry names its flag. */
+function webhookDestinations(config: Config): WebhookDestinations {
+  try {
+    return new WebhookDestinations({
+      allowedHosts: config.webhookAllowedHosts,
+      allowedNetworks: config.webhookAllowedNetworks,
+    });
+  } catch (error) {
+    throw new ConfigError(
+      `--webhook-allowed-hosts / --webhook-allowed-networks: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }
 
 export async function composeNugget(config: Config, options: ComposeOptions = {}): Promise<Nugget> {
@@ -319,6 +344,12 @@ async function composeWithTempFolder(
     metrics,
   });
   const { db, refreshSearch, locks } = metadata;
+  const destinations = webhookDestinations(config);
+  // Every write that reports an event records it through this, in the write's own transaction.
+  const outbox = new WebhookOutbox({ queueLimit: config.webhookQueueLimit });
+  const webhookStore = new SqlWebhookStore(db, { dialect: metadata.dialect });
+  const webhookSender = new HttpWebhookSender({ destinations, timeoutMs: config.webhookTimeout });
+  metrics.watchWebhookQueue(() => webhookStore.stats(new Date()));
   const feedStore = new SqlFeedStore(db, { dialect: metadata.dialect });
   const defaults: FeedSettings = {
     private: config.private,
@@ -332,14 +363,14 @@ async function composeWithTempFolder(
     defaults,
     stampOf: metadata.feedStampOf,
     storesFor: (name) => {
-      const packages = new SqlPackageStore(db, name, refreshSearch, { locks });
+      const packages = new SqlPackageStore(db, name, refreshSearch, { locks, outbox });
       return {
         stores: {
           packages,
           search: metadata.searchFor(name),
           catalog: new SqlCatalogStore(db, name),
           advisories: new SqlAdvisoryStore(db, name, { locks }),
-          symbols: new SqlSymbolStore(db, name, { locks }),
+          symbols: new SqlSymbolStore(db, name, { locks, outbox }),
           stamps: metadata.stampsFor(name),
           replicationCursors: new SqlReplicationCursorStore(db, name),
         },
@@ -357,11 +388,35 @@ async function composeWithTempFolder(
     await db.destroy();
     throw error;
   }
+  const clock = options.clock ?? { now: () => new Date() };
+  const userAgent = `nugget-webhooks/${version}`;
+  const worker = options.deliverWebhooks
+    ? new WebhookDeliveryWorker(
+        {
+          queue: webhookStore,
+          sender: webhookSender,
+          clock,
+          onOutcome: (outcome) => metrics.webhookOutcome(outcome),
+          onError: (error) => logger.warn({ err: error }, 'webhook delivery: the queue could not be read'),
+        },
+        {
+          retryForMs: config.webhookRetryFor,
+          retryMinMs: config.webhookRetryMin,
+          retryMaxMs: config.webhookRetryMax,
+          pollMs: typeof options.deliverWebhooks === 'object' ? options.deliverWebhooks.pollMs : 1000,
+          batch: 20,
+          leaseMs: config.webhookTimeout * 2 + 30_000,
+          keepDeliveredMs: 7 * 24 * 3_600_000,
+          userAgent,
+        },
+      )
+    : undefined;
   const services: HttpServices = {
     feeds,
     feedStore,
     blobs,
-    clock: options.clock ?? { now: () => new Date() },
+    clock,
+    webhooks: { store: webhookStore, destinations, sender: webhookSender, userAgent },
     trust: {
       policies: new SqlTrustPolicyStore(db),
       usedTokens: new SqlUsedTokenStore(db),
@@ -418,6 +473,7 @@ async function composeWithTempFolder(
     bodyIdleMs: config.uploadTimeout,
   };
   const app = await buildApp(services, { logger, https, timeouts });
+  worker?.start();
   return {
     app,
     services,
@@ -427,6 +483,10 @@ async function composeWithTempFolder(
     tempRoot,
     async close() {
       await app.close();
+      // Attempts in progress end first (each within --webhook-timeout): their outcome is written before the
+      // database closes. One cut short stays claimed until its lease ends, and is then sent again.
+      await worker?.stop();
+      await webhookSender.close();
       await feeds.close();
       await db.destroy();
       await temp.release();

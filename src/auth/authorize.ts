@@ -11,6 +11,8 @@ export interface Principal {
   readonly packages: readonly string[];
   /** The feeds the key is valid for; ['*'] for every feed. */
   readonly feeds: readonly string[];
+  /** The trust policy that issued the key (trusted publishing), if one did. */
+  readonly trustPolicy?: string | undefined;
 }
 
 /** The single --api-key (NUGGET_API_KEY) of the server: admin on every id of every feed. */
@@ -38,7 +40,8 @@ export type Action =
   | 'read-audit-log'
   | 'promote'
   | 'manage-feeds'
-  | 'manage-trust-policies';
+  | 'manage-trust-policies'
+  | 'manage-webhooks';
 
 /** `perId`: the verb of the refusal when the id does not match the key's patterns; undefined = feed-wide. */
 const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; perId: string | undefined }>> =
@@ -58,6 +61,7 @@ const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; p
     promote: { scope: 'push', verb: 'promote packages', perId: 'promote' },
     'manage-feeds': { scope: 'admin', verb: 'create, change or delete feeds', perId: undefined },
     'manage-trust-policies': { scope: 'admin', verb: 'manage trust policies', perId: undefined },
+    'manage-webhooks': { scope: 'admin', verb: 'manage webhooks', perId: undefined },
   };
 
 /** The scope an action needs. */

@@ -84,6 +84,11 @@ export const auditActions = [
   'create-trust-policy',
   'delete-trust-policy',
   'exchange-token',
+  'create-webhook',
+  'update-webhook',
+  'delete-webhook',
+  'ping-webhook',
+  'redeliver-webhook',
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

@@ -15,6 +15,7 @@ import { migrateCommand } from './commands/migrate.ts';
 import { vulnerabilitiesCommand } from './commands/vulnerabilities.ts';
 import { replicateCommand } from './commands/replicate.ts';
 import { trustCommand } from './commands/trust.ts';
+import { webhookCommand } from './commands/webhook.ts';
 import { serve } from './serve.ts';
 import { version } from './version.ts';
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   backupCommands(program);
   feedCommand(program);
   trustCommand(program);
+  webhookCommand(program);
   // Every command stops at its first usage error instead of printing help for it.
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -16,6 +16,7 @@ import type { HttpServices } from './http-services.ts';
 import { challengeUnknownUrls, registerFeedRoutes } from './request-feed.ts';
 import { clientAddress, principalOf } from './request-auth.ts';
 import { requestLogLine } from './request-log.ts';
+import { adminWebhookRoutes } from './routes/admin-webhooks.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminFeedRoutes } from './routes/admin-feeds.ts';
 import { adminTrustRoutes } from './routes/admin-trust.ts';
@@ -134,6 +135,7 @@ export async function buildApp(services: HttpServices, options: AppOptions = {})
     vulnerabilityInfoRoutes(scope, services);
     symbolRoutes(scope, services);
     adminRoutes(scope, services);
+    adminWebhookRoutes(scope, services);
   });
   adminFeedRoutes(app, services);
   adminTrustRoutes(app, services);

@@ -5,6 +5,7 @@ import { toLowerId } from '../nuget/packaging/index.ts';
 import { parseVersion, toNormalizedString } from '../nuget/versioning/index.ts';
 import type { DeleteBehavior } from './feed.ts';
 import type { BlobStore, PackageStore, SymbolStore } from './ports.ts';
+import type { EventOrigin } from './webhook-event.ts';
 
 export type { DeleteBehavior } from './feed.ts';
 
@@ -18,24 +19,27 @@ const missing = (id: string, version: string) =>
 
 export async function setListed(
   deps: { packages: PackageStore },
-  input: { id: string; version: string; listed: boolean },
+  input: { id: string; version: string; listed: boolean; origin?: EventOrigin | undefined },
 ): Promise<void> {
   const { lowerId, lowerVersion } = packageKey(input.id, input.version);
-  if (!(await deps.packages.setListed(lowerId, lowerVersion, input.listed)))
+  const type = input.listed ? ('package.relisted' as const) : ('package.unlisted' as const);
+  const event = input.origin && { ...input.origin, type };
+  if (!(await deps.packages.setListed(lowerId, lowerVersion, input.listed, { event })))
     throw missing(input.id, input.version);
 }
 
 /** DELETE: unlists by default; with the 'delete' behavior the version and its files are removed for good. */
 export async function deletePackage(
   deps: { packages: PackageStore; blobs: BlobStore; deleteBehavior: DeleteBehavior; symbols?: SymbolStore },
-  input: { id: string; version: string },
+  input: { id: string; version: string; origin?: EventOrigin | undefined },
 ): Promise<void> {
   if (deps.deleteBehavior === 'unlist') {
     await setListed(deps, { ...input, listed: false });
     return;
   }
   const { lowerId, lowerVersion } = packageKey(input.id, input.version);
-  const removed = await deps.packages.remove(lowerId, lowerVersion);
+  const event = input.origin && { ...input.origin, type: 'package.deleted' as const };
+  const removed = await deps.packages.remove(lowerId, lowerVersion, { event });
   if (!removed) throw missing(input.id, input.version);
   // Symbols of a package that is gone would still be served by the symbol server: they go with it.
   const symbols = await deps.symbols?.remove(lowerId, lowerVersion);

@@ -13,6 +13,7 @@ import type { BlobStore, Clock, FeedStores, SymbolPackage } from './ports.ts';
 import { blobKeys } from './publish-package.ts';
 import { symbolBlobKeys } from './publish-symbol-package.ts';
 import { notFound } from '../errors.ts';
+import type { EventOrigin } from './webhook-event.ts';
 
 export interface PromotionSide {
   readonly feed: Pick<Feed, 'name' | 'settings'>;
@@ -29,7 +30,7 @@ export interface PromotionResult {
 
 export async function promotePackage(
   deps: { from: PromotionSide; to: PromotionSide; blobs: BlobStore; clock: Clock },
-  input: { id: string; version: string },
+  input: { id: string; version: string; origin?: EventOrigin | undefined },
 ): Promise<PromotionResult> {
   const { from, to } = deps;
   if (from.feed.name === to.feed.name) {
@@ -103,7 +104,13 @@ export async function promotePackage(
         await copyBlob(deps.blobs, file.blobKey, symbols.files[i]!.blobKey, label);
       }
     }
-    if ((await to.stores.packages.insert(promoted, { symbols })) === 'duplicate') {
+    // The target feed reports it (package.promoted, with the feed it came from), in the insert's transaction.
+    const event = input.origin && {
+      ...input.origin,
+      type: 'package.promoted' as const,
+      detail: { promotedFrom: from.feed.name },
+    };
+    if ((await to.stores.packages.insert(promoted, { symbols, event })) === 'duplicate') {
       throw conflict(
         'package_exists',
         `${label} is already on feed '${to.feed.name}': it was promoted before.`,

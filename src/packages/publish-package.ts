@@ -14,6 +14,7 @@ import type { EmbeddedFileKind, PackageMetadata, PackageVersion } from '../proto
 import { nupkgFileName } from '../protocol/package-version.ts';
 import { type Feed, pushBlobPrefix } from './feed.ts';
 import type { BlobStore, Clock, PackageStore } from './ports.ts';
+import type { EventOrigin } from './webhook-event.ts';
 
 export interface UploadedPackage {
   /** A temporary file holding the pushed nupkg; publishing may move it. */
@@ -44,6 +45,8 @@ export async function publishPackage(
     clock: Clock;
     /** Called once the id is known, before anything is stored: throws to refuse the push (e.g. 403). */
     authorize?: (candidate: PackageVersion) => Promise<void>;
+    /** Who pushes, for the package.pushed webhook event (recorded with the version, in one transaction). */
+    origin?: EventOrigin | undefined;
   },
   upload: UploadedPackage,
 ): Promise<PackageVersion> {
@@ -79,7 +82,8 @@ export async function publishPackage(
       if (bytes) await deps.blobs.put(blobKeys.embedded(candidate, kind), bytes);
     }
     await deps.blobs.putFile(blobKeys.nupkg(candidate), upload.path);
-    if ((await deps.packages.insert(candidate)) === 'duplicate') throw duplicate(candidate);
+    const event = deps.origin && { ...deps.origin, type: 'package.pushed' as const };
+    if ((await deps.packages.insert(candidate, { event })) === 'duplicate') throw duplicate(candidate);
   } catch (error) {
     // The first error is what the client must hear (a full disk, a 409): a clean-up that fails too (the same
     // full disk, storage out of reach) must not replace it. Its files are then unreferenced, and `gc` takes them.
