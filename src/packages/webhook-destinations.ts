@@ -29,7 +29,6 @@ const specialIpv4 = [
 const specialIpv6 = [
   ['::', 128],
   ['::1', 128],
-  ['::ffff:0:0', 96],
   ['64:ff9b::', 96],
   ['64:ff9b:1::', 48],
   ['100::', 64],
@@ -40,6 +39,25 @@ const specialIpv6 = [
   ['fe80::', 10],
   ['ff00::', 8],
 ] as const;
+
+// Node's BlockList matches an IPv4 rule for the IPv4-mapped IPv6 form too, and an ::ffff:0:0/96 rule for every
+// IPv4 address: mapped addresses are therefore unwrapped and checked as the IPv4 address they are.
+const mapped = new BlockList();
+mapped.addSubnet('::ffff:0:0', 96, 'ipv6');
+
+/** `::ffff:7f00:1` -> `127.0.0.1`; any other address as it is. */
+function unwrapMapped(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
+  if (isIP(address) === 4) return { address, family: 'ipv4' };
+  if (!mapped.check(address, 'ipv6')) return { address, family: 'ipv6' };
+  const tail = address.slice(address.lastIndexOf(':') + 1);
+  if (isIP(tail) === 4) return { address: tail, family: 'ipv4' };
+  const groups = address
+    .split(':')
+    .slice(-2)
+    .map((group) => parseInt(group || '0', 16));
+  const [high = 0, low = 0] = groups;
+  return { address: [high >> 8, high & 255, low >> 8, low & 255].join('.'), family: 'ipv4' };
+}
 
 const special = new BlockList();
 for (const [address, prefix] of specialIpv4) special.addSubnet(address, prefix, 'ipv4');
@@ -135,10 +153,9 @@ export class WebhookDestinations {
 
   /** Why an address (as resolved) may not be connected to, or undefined when it may. */
   addressRefusal(address: string): string | undefined {
-    const version = isIP(address);
-    if (version === 0) return `${address} is not an IP address.`;
-    const family = version === 4 ? 'ipv4' : 'ipv6';
-    if (!special.check(address, family) || this.#networks.check(address, family)) return undefined;
+    if (isIP(address) === 0) return `${address} is not an IP address.`;
+    const { address: plain, family } = unwrapMapped(address);
+    if (!special.check(plain, family) || this.#networks.check(plain, family)) return undefined;
     return (
       `${address} is a private, loopback or otherwise internal address; webhooks go there only when ` +
       `--webhook-allowed-networks holds it (now: ${this.#networkList.join(',') || 'none'}).`
