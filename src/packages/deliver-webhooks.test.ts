@@ -2,7 +2,8 @@
 // capped, and a retry period after which a delivery is failed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decideOutcome, deliveryHeaders, retryDelayMs } from './deliver-webhooks.ts';
+import { decideOutcome, deliveryHeaders, retryDelayMs, WebhookDeliveryWorker } from './deliver-webhooks.ts';
+import type { WebhookQueue, WebhookSender } from './ports.ts';
 import { verifyWebhook } from './webhook-signature.ts';
 
 const policy = { retryForMs: 24 * 3_600_000, retryMinMs: 10_000, retryMaxMs: 3_600_000 };
@@ -85,4 +86,83 @@ test('each attempt is signed over its own timestamp', () => {
     ),
     'valid',
   );
+});
+
+/** A queue in memory that hands out every pending delivery of the test's one subscription. */
+function memoryQueue(count: number) {
+  const subscription = { failures: 0, pausedUntil: undefined as Date | undefined };
+  const deliveries = Array.from({ length: count }, (_, i) => ({
+    id: `d${i}`,
+    status: 'pending',
+    attempts: 0,
+  }));
+  const queue: WebhookQueue = {
+    nextDue: async () => undefined,
+    claim: async (_owner, _now, _until, limit) =>
+      deliveries
+        .filter((d) => d.status === 'pending')
+        .slice(0, limit)
+        .map((d) => ({
+          id: d.id,
+          subscriptionId: 's1',
+          event: 'package.pushed',
+          url: 'https://hooks.example.com/',
+          secret: 'whsec_s',
+          body: `{"deliveryId":"${d.id}"}`,
+          attempts: d.attempts,
+          retryFrom: new Date().toISOString(),
+          subscriptionFailures: subscription.failures,
+        })),
+    complete: async (_owner, _at, attempts, health) => {
+      for (const { id, outcome } of attempts) {
+        const delivery = deliveries.find((d) => d.id === id)!;
+        if (outcome.kind !== 'released') delivery.attempts++;
+        if (outcome.kind === 'delivered' || outcome.kind === 'failed') delivery.status = outcome.kind;
+      }
+      for (const h of health)
+        Object.assign(subscription, { failures: h.failures, pausedUntil: h.pausedUntil });
+    },
+    prune: async () => 0,
+    stats: async () => ({
+      pending: 0,
+      oldestPendingSeconds: 0,
+      byStatus: { pending: 0, delivered: 0, failed: 0, dropped: 0 },
+    }),
+  };
+  return { queue, deliveries, subscription };
+}
+
+test('a failing receiver gets one probe per round, and everything once a probe gets through', async () => {
+  const { queue, deliveries, subscription } = memoryQueue(10);
+  let up = false;
+  const sent: string[] = [];
+  const sender: WebhookSender = {
+    send: async ({ headers }) => {
+      sent.push(headers['x-nugget-webhook-id']!);
+      return up ? { ok: true, status: 204 } : { ok: false, error: 'ECONNREFUSED' };
+    },
+  };
+  const worker = new WebhookDeliveryWorker(
+    { queue, sender, clock: { now: () => new Date() } },
+    { ...policy, pollMs: 1000, batch: 20, leaseMs: 60_000, keepDeliveredMs: 1000, userAgent: 'test' },
+  );
+  await worker.runOnce();
+  assert.equal(sent.length, 10, 'a healthy receiver gets the whole batch');
+  assert.equal(subscription.failures, 1);
+  assert.ok(subscription.pausedUntil && subscription.pausedUntil.getTime() > Date.now());
+  await worker.runOnce();
+  await worker.runOnce();
+  assert.equal(sent.length, 12, 'then one probe per round');
+  assert.equal(subscription.failures, 3);
+  assert.deepEqual(
+    deliveries.map((d) => d.attempts),
+    [3, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+  );
+  up = true;
+  await worker.runOnce();
+  assert.equal(subscription.failures, 0, 'the probe got through: the pause ends');
+  assert.equal(subscription.pausedUntil, undefined);
+  await worker.runOnce();
+  assert.ok(deliveries.every((d) => d.status === 'delivered'));
+  assert.equal(sent.length, 13 + 9);
 });

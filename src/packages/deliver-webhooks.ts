@@ -4,7 +4,15 @@
 // another node sends it again. Failed attempts are retried with exponential backoff and jitter until the retry
 // period has passed; then the delivery is marked failed (and `nugget webhook redeliver` can send it again).
 import { randomUUID } from 'node:crypto';
-import type { ClaimedDelivery, Clock, DeliveryOutcome, WebhookQueue, WebhookSender } from './ports.ts';
+import type {
+  AttemptRecord,
+  ClaimedDelivery,
+  Clock,
+  DeliveryOutcome,
+  SubscriptionHealth,
+  WebhookQueue,
+  WebhookSender,
+} from './ports.ts';
 import { signWebhook, webhookHeaders } from './webhook-signature.ts';
 
 export interface DeliveryPolicy {
@@ -128,7 +136,12 @@ export class WebhookDeliveryWorker {
     await this.#running;
   }
 
-  /** One round: claims what is due (up to a batch), sends it, records each outcome; returns how many. */
+  /**
+   * One round: claims what is due (up to a batch), sends it, and records every outcome in one write. A receiver
+   * that failed in the last round gets one delivery (a probe) and the others wait: while it is down, the queue
+   * costs one attempt per pause (which grows like a delivery's backoff), not one per delivery. Returns how many
+   * deliveries were claimed.
+   */
   async runOnce(): Promise<number> {
     const { queue, clock } = this.#deps;
     const now = clock.now();
@@ -138,7 +151,21 @@ export class WebhookDeliveryWorker {
       new Date(now.getTime() + this.#options.leaseMs),
       this.#options.batch,
     );
-    await Promise.all(claimed.map((delivery) => this.#attempt(delivery)));
+    const bySubscription = Map.groupBy(claimed, (delivery) => delivery.subscriptionId);
+    const rounds = await Promise.all(
+      [...bySubscription.values()].map((deliveries) => this.#round(deliveries)),
+    );
+    if (claimed.length > 0) {
+      await queue.complete(
+        this.owner,
+        clock.now(),
+        rounds.flatMap((round) => round.attempts),
+        rounds.map((round) => round.health),
+      );
+    }
+    for (const record of rounds.flatMap((round) => round.attempts)) {
+      if (record.outcome.kind !== 'released') this.#deps.onOutcome?.(record.outcome.kind);
+    }
     if (now.getTime() - this.#lastPrune > 3_600_000) {
       this.#lastPrune = now.getTime();
       await queue.prune(new Date(now.getTime() - this.#options.keepDeliveredMs));
@@ -146,17 +173,58 @@ export class WebhookDeliveryWorker {
     return claimed.length;
   }
 
-  async #attempt(delivery: ClaimedDelivery): Promise<void> {
-    const { sender, queue, clock } = this.#deps;
+  /** The deliveries of one subscription claimed in a round: all of them, or a probe when it has been failing. */
+  async #round(
+    deliveries: readonly ClaimedDelivery[],
+  ): Promise<{ attempts: AttemptRecord[]; health: SubscriptionHealth }> {
+    const [first] = deliveries;
+    if (!first) throw new Error('a round without deliveries');
+    const failing = first.subscriptionFailures > 0;
+    const sent = failing ? [first] : deliveries;
+    const results = await Promise.all(sent.map((delivery) => this.#send(delivery)));
+    const anyDelivered = results.some((result) => result.outcome.kind === 'delivered');
+    const failures = anyDelivered ? 0 : first.subscriptionFailures + 1;
+    const now = this.#deps.clock.now();
+    const held = anyDelivered ? [] : deliveries.slice(sent.length);
+    // What waits behind a probe that failed is not attempted; past its retry period it is failed all the same.
+    const waiting = held.map((delivery): AttemptRecord => {
+      const deadline = Date.parse(delivery.retryFrom) + this.#options.retryForMs;
+      return now.getTime() > deadline
+        ? {
+            id: delivery.id,
+            outcome: {
+              kind: 'failed',
+              error: `gave up: the receiver failed ${failures} rounds in a row (last: ${results[0]?.error ?? 'no answer'})`,
+            },
+          }
+        : { id: delivery.id, outcome: { kind: 'released' } };
+    });
+    // A probe that succeeded lets the rest through at once (they are due: the next round takes them).
+    const released = anyDelivered
+      ? deliveries.slice(sent.length).map((d): AttemptRecord => ({ id: d.id, outcome: { kind: 'released' } }))
+      : [];
+    return {
+      attempts: [...results.map((r) => r.record), ...waiting, ...released],
+      health: {
+        id: first.subscriptionId,
+        failures,
+        pausedUntil:
+          failures === 0 ? undefined : new Date(now.getTime() + retryDelayMs(failures, this.#options)),
+      },
+    };
+  }
+
+  async #send(
+    delivery: ClaimedDelivery,
+  ): Promise<{ record: AttemptRecord; outcome: DeliveryOutcome; error?: string }> {
+    const { sender, clock } = this.#deps;
     const result = await sender.send({
       url: delivery.url,
       headers: deliveryHeaders(delivery, clock.now(), this.#options.userAgent),
       body: delivery.body,
     });
-    const at = clock.now();
-    const outcome = decideOutcome(delivery, result, at, this.#options);
-    await queue.complete(this.owner, delivery.id, at, outcome);
-    this.#deps.onOutcome?.(outcome.kind);
+    const outcome = decideOutcome(delivery, result, clock.now(), this.#options);
+    return { record: { id: delivery.id, outcome }, outcome, error: result.ok ? undefined : result.error };
   }
 
   async #loop(): Promise<void> {

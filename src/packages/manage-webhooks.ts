@@ -149,6 +149,7 @@ export async function addWebhook(
     description: input.description ?? '',
     created: deps.clock.now().toISOString(),
     createdBy: requester.actor,
+    failures: 0,
   };
   const secret = generateWebhookSecret();
   await deps.webhooks.addSubscription({ ...subscription, secret });
@@ -242,11 +243,17 @@ export async function pingWebhook(
   const at = deps.clock.now();
   await deps.webhooks.complete(
     owner,
-    claimed.id,
     at,
-    result.ok
-      ? { kind: 'delivered', responseCode: result.status }
-      : { kind: 'failed', error: result.error, responseCode: result.status },
+    [
+      {
+        id: claimed.id,
+        outcome: result.ok
+          ? { kind: 'delivered', responseCode: result.status }
+          : { kind: 'failed', error: result.error, responseCode: result.status },
+      },
+    ],
+    // A receiver that answers a ping is back: what waited for it is sent at once.
+    result.ok ? [{ id: subscription.id, failures: 0 }] : [],
   );
   await audit(deps, requester, subscription, 'ping-webhook', {
     delivery: claimed.id,

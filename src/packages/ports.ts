@@ -334,6 +334,10 @@ export interface WebhookSubscription {
   readonly description: string;
   readonly created: string;
   readonly createdBy: string;
+  /** Consecutive rounds in which every attempt failed (0: the receiver is fine). */
+  readonly failures: number;
+  /** While the receiver fails, nothing is sent to it before this time (then one delivery, as a probe). */
+  readonly pausedUntil?: string | undefined;
 }
 
 export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dropped';
@@ -368,6 +372,21 @@ export interface ClaimedDelivery {
   readonly attempts: number;
   /** Retries end at this time plus the retry period. */
   readonly retryFrom: string;
+  /** The subscription's consecutive failed rounds: above 0, one delivery is sent as a probe, the rest wait. */
+  readonly subscriptionFailures: number;
+}
+
+/** What to record of one claimed delivery: an attempt's outcome, or 'released' (not attempted this round). */
+export interface AttemptRecord {
+  readonly id: string;
+  readonly outcome: DeliveryOutcome | { readonly kind: 'released' };
+}
+
+/** A subscription's health after a round: its failed rounds, and until when nothing is sent to it. */
+export interface SubscriptionHealth {
+  readonly id: string;
+  readonly failures: number;
+  readonly pausedUntil?: Date | undefined;
 }
 
 /** What became of one attempt. */
@@ -421,18 +440,34 @@ export interface WebhookStore {
     owner: string,
     now: Date,
   ): Promise<ClaimedDelivery | undefined>;
-  /** Records an attempt's outcome, if `owner` still holds the delivery (as WebhookQueue.complete). */
-  complete(owner: string, id: string, at: Date, outcome: DeliveryOutcome): Promise<void>;
+  /** As WebhookQueue.complete. */
+  complete(
+    owner: string,
+    at: Date,
+    attempts: readonly AttemptRecord[],
+    health: readonly SubscriptionHealth[],
+  ): Promise<void>;
 }
 
 /** The outbox as the delivery worker sees it; safe with several workers on several nodes. */
 export interface WebhookQueue {
-  /** When the next pending delivery of an active subscription is due, or undefined when none is pending. */
+  /**
+   * When the next pending delivery of an active subscription is due (not before its subscription's pause ends),
+   * or undefined when none is pending.
+   */
   nextDue(): Promise<Date | undefined>;
   /** Claims up to `limit` due deliveries for `owner` until `leaseUntil`; no two owners get one delivery. */
   claim(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]>;
-  /** Records an attempt's outcome, if `owner` still holds the delivery. */
-  complete(owner: string, id: string, at: Date, outcome: DeliveryOutcome): Promise<void>;
+  /**
+   * Records a round in one transaction: each delivery's outcome (only where `owner` still holds it), and the
+   * health of the subscriptions attempted.
+   */
+  complete(
+    owner: string,
+    at: Date,
+    attempts: readonly AttemptRecord[],
+    health: readonly SubscriptionHealth[],
+  ): Promise<void>;
   /** Removes delivered deliveries completed before `before`; returns how many. */
   prune(before: Date): Promise<number>;
   stats(now: Date): Promise<WebhookQueueStats>;

@@ -125,8 +125,9 @@ function suite(name: string, postgres: () => Promise<PostgresServer> | undefined
       const taken = await store.claim('d', later, new Date(later.getTime() + 60_000), 100);
       assert.equal(taken.length, pending);
       // An outcome is recorded only by the worker that holds the claim.
-      await store.complete('a', taken[0]!.id, later, { kind: 'delivered', responseCode: 200 });
-      await store.complete('d', taken[1]!.id, later, { kind: 'delivered', responseCode: 200 });
+      const delivered = { kind: 'delivered', responseCode: 200 } as const;
+      await store.complete('a', later, [{ id: taken[0]!.id, outcome: delivered }], []);
+      await store.complete('d', later, [{ id: taken[1]!.id, outcome: delivered }], []);
       const stats = await store.stats(later);
       assert.equal(stats.byStatus.delivered, 1);
     });

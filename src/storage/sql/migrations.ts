@@ -498,6 +498,9 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
           .addColumn('description', 'text', (c) => c.notNull())
           .addColumn('created', 'text', (c) => c.notNull())
           .addColumn('created_by', 'text', (c) => c.notNull())
+          // The receiver's health: consecutive failed rounds, and until when nothing is sent to it.
+          .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('paused_until', 'text')
           .execute();
         await db.schema
           .createIndex('webhook_subscriptions_feed')

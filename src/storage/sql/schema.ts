@@ -202,6 +202,10 @@ export interface WebhookSubscriptionsTable {
   description: string;
   created: string;
   created_by: string;
+  /** Consecutive rounds in which every attempt to the receiver failed; 0 once one succeeds. */
+  failures: number;
+  /** While the receiver fails: nothing is sent to it before this time but one probe. */
+  paused_until: string | null;
 }
 
 export interface WebhookDeliveriesTable {

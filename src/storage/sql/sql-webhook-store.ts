@@ -4,9 +4,11 @@
 // with a lease (and, on PostgreSQL, FOR UPDATE SKIP LOCKED, so two nodes never wait for or take the same row).
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type {
+  AttemptRecord,
   ClaimedDelivery,
-  DeliveryOutcome,
+  SubscriptionHealth,
   WebhookDelivery,
   WebhookDeliveryStatus,
   WebhookQueue,
@@ -118,6 +120,8 @@ const toSubscription = (row: Selectable<WebhookSubscriptionsTable>): WebhookSubs
   description: row.description,
   created: row.created,
   createdBy: row.created_by,
+  failures: Number(row.failures),
+  pausedUntil: row.paused_until ?? undefined,
 });
 
 const toDelivery = (row: Selectable<WebhookDeliveriesTable>): WebhookDelivery => ({
@@ -159,6 +163,8 @@ export class SqlWebhookStore implements WebhookStore, WebhookQueue {
         description: subscription.description,
         created: subscription.created,
         created_by: subscription.createdBy,
+        failures: subscription.failures,
+        paused_until: subscription.pausedUntil ?? null,
       })
       .execute();
   }
@@ -242,8 +248,16 @@ export class SqlWebhookStore implements WebhookStore, WebhookQueue {
       if (which.statuses.length === 0) return 0;
       update = update.where('status', 'in', [...which.statuses]);
     }
-    const result = await update.executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    return this.#db.transaction().execute(async (trx) => {
+      const result = await update.executeTakeFirst();
+      // Redelivering says the receiver is back: its pause ends now.
+      await trx
+        .updateTable('webhook_subscriptions')
+        .set({ failures: 0, paused_until: null })
+        .where('id', '=', subscriptionId)
+        .execute();
+      return Number(result.numUpdatedRows);
+    });
   }
 
   async claimPing(
@@ -282,6 +296,7 @@ export class SqlWebhookStore implements WebhookStore, WebhookQueue {
       body: row.body,
       attempts: 0,
       retryFrom: at,
+      subscriptionFailures: Number(subscription.failures),
     };
   }
 
@@ -289,7 +304,14 @@ export class SqlWebhookStore implements WebhookStore, WebhookQueue {
     const row = await this.#db
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-      .select((eb) => eb.fn.min('d.next_attempt').as('due'))
+      // Not before the subscription's pause ends: a failing receiver costs no look at the queue meanwhile.
+      .select(
+        sql<
+          string | null
+        >`min(case when s.paused_until > d.next_attempt then s.paused_until else d.next_attempt end)`.as(
+          'due',
+        ),
+      )
       .where('d.status', '=', 'pending')
       .where('s.active', '=', 1)
       .executeTakeFirst();
@@ -308,6 +330,7 @@ export class SqlWebhookStore implements WebhookStore, WebhookQueue {
         .where('d.next_attempt', '<=', at)
         .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<', at)]))
         .where('s.active', '=', 1)
+        .where((eb) => eb.or([eb('s.paused_until', 'is', null), eb('s.paused_until', '<=', at)]))
         .orderBy('d.next_attempt')
         .limit(limit);
       // Rows another node is claiming right now are skipped, not waited for (SQLite has one writer anyway:
@@ -332,6 +355,7 @@ export class SqlWebhookStore implements WebhookStore, WebhookQueue {
           'd.retry_from',
           's.url',
           's.secret',
+          's.failures',
         ])
         .where('d.id', 'in', ids)
         .execute();
@@ -344,30 +368,48 @@ export class SqlWebhookStore implements WebhookStore, WebhookQueue {
         body: row.body,
         attempts: Number(row.attempts),
         retryFrom: row.retry_from,
+        subscriptionFailures: Number(row.failures),
       }));
     });
   }
 
-  async complete(owner: string, id: string, at: Date, outcome: DeliveryOutcome): Promise<void> {
+  async complete(
+    owner: string,
+    at: Date,
+    attempts: readonly AttemptRecord[],
+    health: readonly SubscriptionHealth[],
+  ): Promise<void> {
     const when = at.toISOString();
-    const set: Partial<WebhookDeliveriesTable> = {
-      last_attempt: when,
-      lease_owner: null,
-      lease_until: null,
-      response_code: outcome.kind === 'delivered' ? outcome.responseCode : (outcome.responseCode ?? null),
-    };
-    if (outcome.kind === 'delivered')
-      Object.assign(set, { status: 'delivered', completed: when, last_error: null });
-    else if (outcome.kind === 'failed')
-      Object.assign(set, { status: 'failed', completed: when, last_error: outcome.error });
-    else Object.assign(set, { next_attempt: outcome.nextAttempt.toISOString(), last_error: outcome.error });
-    await this.#db
-      .updateTable('webhook_deliveries')
-      .set(set)
-      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', id)
-      .where('lease_owner', '=', owner)
-      .execute();
+    // One transaction per round, not per delivery: on SQLite each commit waits for the disk, and pushes wait for it.
+    await this.#db.transaction().execute(async (trx) => {
+      for (const { id, outcome } of attempts) {
+        const set: Partial<WebhookDeliveriesTable> = { lease_owner: null, lease_until: null };
+        if (outcome.kind === 'delivered') {
+          Object.assign(set, { status: 'delivered', completed: when, last_error: null });
+        } else if (outcome.kind === 'failed') {
+          Object.assign(set, { status: 'failed', completed: when, last_error: outcome.error });
+        } else if (outcome.kind === 'retry') {
+          Object.assign(set, { next_attempt: outcome.nextAttempt.toISOString(), last_error: outcome.error });
+        }
+        let update = trx.updateTable('webhook_deliveries').set(set);
+        if (outcome.kind !== 'released') {
+          update = update
+            .set({ last_attempt: when, response_code: outcome.responseCode ?? null })
+            .set((eb) => ({ attempts: eb('attempts', '+', 1) }));
+        }
+        await update.where('id', '=', id).where('lease_owner', '=', owner).execute();
+      }
+      for (const subscription of health) {
+        await trx
+          .updateTable('webhook_subscriptions')
+          .set({
+            failures: subscription.failures,
+            paused_until: subscription.pausedUntil?.toISOString() ?? null,
+          })
+          .where('id', '=', subscription.id)
+          .execute();
+      }
+    });
   }
 
   async prune(before: Date): Promise<number> {
