@@ -53,6 +53,11 @@ function describe(subscription: WebhookSubscription): string {
     `  events   ${subscription.events.join(',')}`,
     ...(subscription.description ? [`  about    ${subscription.description}`] : []),
     `  created  ${subscription.created} by ${subscription.createdBy}`,
+    ...(subscription.failures > 0
+      ? [
+          `  failing  ${subscription.failures} rounds in a row; next try after ${subscription.pausedUntil ?? 'now'}`,
+        ]
+      : []),
   ].join('\n');
 }
 
