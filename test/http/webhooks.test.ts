@@ -320,6 +320,51 @@ describe('webhooks', () => {
     }
   });
 
+  test('a change nugget makes itself (retention) is reported as what it is, by the same use cases', async () => {
+    const watcher = await startWebhookReceiver();
+    try {
+      const hook = await subscribe(server, '', {
+        url: watcher.url,
+        events: ['package.removed-by-retention'],
+      });
+      assert.equal(
+        (await server.push(await buildNupkg({ id: 'Old.Prerelease', version: '0.1.0-ci.1' }))).statusCode,
+        201,
+      );
+      const { deletePackage } = await import('../../src/packages/manage-package.ts');
+      await deletePackage(
+        { ...server.defaultFeed.stores, blobs: server.services.blobs, deleteBehavior: 'delete' },
+        {
+          id: 'Old.Prerelease',
+          version: '0.1.0-ci.1',
+          origin: { actor: { kind: 'system', name: 'retention' }, baseUrl: publicUrl },
+          reportAs: { type: 'package.removed-by-retention', detail: { action: 'delete' } },
+        },
+      );
+      const [removed] = await watcher.waitFor(1);
+      assertSigned(removed!, hook['secret']);
+      assert.deepEqual(
+        { ...removed!.json, deliveryId: undefined, time: undefined },
+        {
+          deliveryId: undefined,
+          event: 'package.removed-by-retention',
+          feed: 'default',
+          id: 'Old.Prerelease',
+          version: '0.1.0-ci.1',
+          actor: { kind: 'system', name: 'retention' },
+          time: undefined,
+          urls: urlsOf(publicUrl, 'old.prerelease', '0.1.0-ci.1'),
+          action: 'delete',
+        },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(watcher.received.length, 1, 'the push was not asked for');
+      await request(server, 'DELETE', `/v3/admin/webhooks/${hook['id']}`);
+    } finally {
+      await watcher.close();
+    }
+  });
+
   test('subscriptions are per feed and for admins only, and bad input is a 400 naming the problem', async () => {
     const hook = await subscribe(server, '', { url: receiver.url, events: 'package.pushed' });
     assert.equal(
