@@ -14,7 +14,7 @@ import type { EmbeddedFileKind, PackageMetadata, PackageVersion } from '../proto
 import { nupkgFileName } from '../protocol/package-version.ts';
 import { type Feed, pushBlobPrefix } from './feed.ts';
 import type { BlobStore, Clock, PackageStore } from './ports.ts';
-import type { EventOrigin } from './webhook-event.ts';
+import type { EventOrigin, PackageEventInput } from './webhook-event.ts';
 
 export interface UploadedPackage {
   /** A temporary file holding the pushed nupkg; publishing may move it. */
@@ -47,6 +47,8 @@ export async function publishPackage(
     authorize?: (candidate: PackageVersion) => Promise<void>;
     /** Who pushes, for the package.pushed webhook event (recorded with the version, in one transaction). */
     origin?: EventOrigin | undefined;
+    /** Report it as this event instead of package.pushed: an upstream's version copied in is 'package.ingested'. */
+    reportAs?: Pick<PackageEventInput, 'type' | 'detail'> | undefined;
   },
   upload: UploadedPackage,
 ): Promise<PackageVersion> {
@@ -82,7 +84,7 @@ export async function publishPackage(
       if (bytes) await deps.blobs.put(blobKeys.embedded(candidate, kind), bytes);
     }
     await deps.blobs.putFile(blobKeys.nupkg(candidate), upload.path);
-    const event = deps.origin && { ...deps.origin, type: 'package.pushed' as const };
+    const event = deps.origin && { ...deps.origin, type: 'package.pushed' as const, ...deps.reportAs };
     if ((await deps.packages.insert(candidate, { event })) === 'duplicate') throw duplicate(candidate);
   } catch (error) {
     // The first error is what the client must hear (a full disk, a 409): a clean-up that fails too (the same
