@@ -27,6 +27,9 @@ const copiedTables: Readonly<Record<string, readonly string[]>> = {
   trust_policies: ['id'],
   api_keys: ['key_id'],
   used_oidc_tokens: ['token_key'],
+  // Subscriptions with their secrets, and the delivery log with what is still pending: nothing is lost in a move.
+  webhook_subscriptions: ['id'],
+  webhook_deliveries: ['id'],
   audit_log: ['seq'],
 };
 /**
