@@ -74,6 +74,11 @@ import {
   SqlRetentionPolicyStore,
   sqliteRetentionLock,
 } from './storage/sql/sql-retention-store.ts';
+import { SqlWebhookStore, WebhookOutbox } from './storage/sql/sql-webhook-store.ts';
+import { HttpWebhookSender } from './storage/remote/http-webhook-sender.ts';
+import { WebhookDestinations } from './packages/webhook-destinations.ts';
+import { WebhookDeliveryWorker } from './packages/deliver-webhooks.ts';
+import { version } from './cli/version.ts';
 
 interface Metadata {
   readonly db: Kysely<Database>;
@@ -360,6 +365,26 @@ export interface ComposeOptions {
   create?: boolean;
   /** Tests shorten the connection timeouts; a body's stall timeout is --upload-timeout. */
   serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
+  /**
+   * Run this process's webhook delivery worker (`serve` does, with --webhook-delivery on; admin commands do
+   * not). `pollMs` is the longest wait between two looks at the queue (default 1 s).
+   */
+  deliverWebhooks?: boolean | { pollMs: number };
+}
+
+/** The destination rules of --webhook-allowed-hosts and --webhook-allowed-networks; a bad entry names its flag. */
+function webhookDestinations(config: Config): WebhookDestinations {
+  try {
+    return new WebhookDestinations({
+      allowedHosts: config.webhookAllowedHosts,
+      allowedNetworks: config.webhookAllowedNetworks,
+    });
+  } catch (error) {
+    throw new ConfigError(
+      `--webhook-allowed-hosts / --webhook-allowed-networks: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }
 
 export async function composeNugget(config: Config, options: ComposeOptions = {}): Promise<Nugget> {
@@ -395,6 +420,12 @@ async function composeWithTempFolder(
     metrics,
   });
   const { db, refreshSearch, locks } = metadata;
+  const destinations = webhookDestinations(config);
+  // Every write that reports an event records it through this, in the write's own transaction.
+  const outbox = new WebhookOutbox({ queueLimit: config.webhookQueueLimit });
+  const webhookStore = new SqlWebhookStore(db, { dialect: metadata.dialect });
+  const webhookSender = new HttpWebhookSender({ destinations, timeoutMs: config.webhookTimeout });
+  metrics.watchWebhookQueue(() => webhookStore.stats(new Date()));
   const feedStore = new SqlFeedStore(db, { dialect: metadata.dialect });
   const defaults: FeedSettings = {
     private: config.private,
@@ -431,14 +462,14 @@ async function composeWithTempFolder(
     stampOf: metadata.feedStampOf,
     viewFor: (feed, own, directory) => upstreams.viewFor(feed, own.stores, directory),
     storesFor: (name) => {
-      const packages = new SqlPackageStore(db, name, refreshSearch, { locks });
+      const packages = new SqlPackageStore(db, name, refreshSearch, { locks, outbox });
       return {
         stores: {
           packages,
           search: metadata.searchFor(name),
           catalog: new SqlCatalogStore(db, name),
           advisories: new SqlAdvisoryStore(db, name, { locks }),
-          symbols: new SqlSymbolStore(db, name, { locks }),
+          symbols: new SqlSymbolStore(db, name, { locks, outbox }),
           stamps: metadata.stampsFor(name),
           replicationCursors: new SqlReplicationCursorStore(db, name),
         },
@@ -458,6 +489,28 @@ async function composeWithTempFolder(
     throw error;
   }
   opened.blobs = openedBlobs;
+  const userAgent = `nugget-webhooks/${version}`;
+  const worker = options.deliverWebhooks
+    ? new WebhookDeliveryWorker(
+        {
+          queue: webhookStore,
+          sender: webhookSender,
+          clock,
+          onOutcome: (outcome) => metrics.webhookOutcome(outcome),
+          onError: (error) => logger.warn({ err: error }, 'webhook delivery: the queue could not be read'),
+        },
+        {
+          retryForMs: config.webhookRetryFor,
+          retryMinMs: config.webhookRetryMin,
+          retryMaxMs: config.webhookRetryMax,
+          pollMs: typeof options.deliverWebhooks === 'object' ? options.deliverWebhooks.pollMs : 1000,
+          batch: 20,
+          leaseMs: config.webhookTimeout * 2 + 30_000,
+          keepDeliveredMs: 7 * 24 * 3_600_000,
+          userAgent,
+        },
+      )
+    : undefined;
   const services: HttpServices = {
     feeds,
     feedStore,
@@ -465,6 +518,7 @@ async function composeWithTempFolder(
     clock,
     upstreams: () => upstreams.statuses(),
     upstreamReport: () => upstreams.report(feedStore),
+    webhooks: { store: webhookStore, destinations, sender: webhookSender, userAgent },
     trust: {
       policies: new SqlTrustPolicyStore(db),
       usedTokens: new SqlUsedTokenStore(db),
@@ -527,6 +581,7 @@ async function composeWithTempFolder(
     bodyIdleMs: config.uploadTimeout,
   };
   const app = await buildApp(services, { logger, https, timeouts });
+  worker?.start();
   return {
     app,
     services,
@@ -536,6 +591,10 @@ async function composeWithTempFolder(
     tempRoot,
     async close() {
       await app.close();
+      // Attempts in progress end first (each within --webhook-timeout): their outcome is written before the
+      // database closes. One cut short stays claimed until its lease ends, and is then sent again.
+      await worker?.stop();
+      await webhookSender.close();
       await feeds.close();
       await upstreams.close();
       await db.destroy();

@@ -64,6 +64,7 @@ export async function authenticate(deps: AuthenticateDeps, presented: string): P
       scopes: key.scopes,
       packages: key.packages,
       feeds: key.feeds,
+      trustPolicy: key.trustPolicy,
     },
   };
 }

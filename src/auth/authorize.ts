@@ -17,6 +17,8 @@ export interface Principal {
    * when the principal or any of these allows it. Keys never have them.
    */
   readonly alsoGrants?: readonly Principal[] | undefined;
+  /** The trust policy that issued the key (trusted publishing), if one did. */
+  readonly trustPolicy?: string | undefined;
 }
 
 /** The single --api-key (NUGGET_API_KEY) of the server: admin on every id of every feed. */
@@ -46,7 +48,8 @@ export type Action =
   | 'manage-feeds'
   | 'manage-trust-policies'
   | 'manage-api-keys'
-  | 'manage-retention';
+  | 'manage-retention'
+  | 'manage-webhooks';
 
 /** `perId`: the verb of the refusal when the id does not match the key's patterns; undefined = feed-wide. */
 const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; perId: string | undefined }>> =
@@ -69,6 +72,7 @@ const actionRules: Readonly<Record<Action, { scope: ApiKeyScope; verb: string; p
     // Keys are server-wide (nugget apikey): creating one is for an admin valid for every feed.
     'manage-api-keys': { scope: 'admin', verb: 'create or revoke API keys', perId: undefined },
     'manage-retention': { scope: 'admin', verb: 'manage and run retention', perId: undefined },
+    'manage-webhooks': { scope: 'admin', verb: 'manage webhooks', perId: undefined },
   };
 
 /** The scope an action needs. */

@@ -89,6 +89,11 @@ export const auditActions = [
   'set-retention-policy',
   'remove-retention-policy',
   'run-retention',
+  'create-webhook',
+  'update-webhook',
+  'delete-webhook',
+  'ping-webhook',
+  'redeliver-webhook',
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

@@ -4,6 +4,16 @@
 import type { Command } from 'commander';
 import { composeNugget, type Nugget } from '../compose.ts';
 import { addConfigOptions, configFromFlags } from '../config/config.ts';
+import type { EventOrigin } from '../packages/webhook-event.ts';
+
+/**
+ * The webhook origin of a change made on the command line: the actor `cli`, and URLs from --public-url (without
+ * it the payload has none: a command line does not know where clients reach the feed).
+ */
+export const cliOrigin = (nugget: Nugget): EventOrigin => ({
+  actor: { kind: 'cli', name: 'cli' },
+  baseUrl: nugget.services.options.publicUrl,
+});
 
 /** Adds --config, the storage flags (--data-dir, --database, --storage, --startup-wait) and --create. */
 export function feedCommand(command: Command): Command {

@@ -18,6 +18,7 @@ import { replicateCommand } from './commands/replicate.ts';
 import { retentionCommand } from './commands/retention.ts';
 import { trustCommand } from './commands/trust.ts';
 import { upstreamCommand } from './commands/upstream.ts';
+import { webhookCommand } from './commands/webhook.ts';
 import { serve } from './serve.ts';
 import { version } from './version.ts';
 
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   trustCommand(program);
   prefetchCommand(program);
   retentionCommand(program);
+  webhookCommand(program);
   // Every command stops at its first usage error instead of printing help for it.
   for (const command of program.commands) command.exitOverride();
   return program;

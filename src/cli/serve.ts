@@ -28,7 +28,7 @@ function listenFailure(error: unknown, config: Config): Error {
 export async function serve(config: Config): Promise<void> {
   const logger = await createLogger(config);
   logger.info({ version, node: process.version }, `starting nugget ${version} on Node.js ${process.version}`);
-  const nugget = await composeNugget(config, { logger });
+  const nugget = await composeNugget(config, { logger, deliverWebhooks: config.webhookDelivery });
   const requests = trackRequests(nugget.app);
   let address: string;
   try {

@@ -229,6 +229,21 @@ export const configSchema = z.object({
   shutdownTimeout: duration.default(20_000),
   /** Run every feed's retention policy this often (docs/retention.md); off unless set. */
   retentionInterval: duration.optional(),
+  /** Whether this process delivers webhooks (docs/webhooks.md); every node may, they share the queue safely. */
+  webhookDelivery: booleanText.default(true),
+  /** Host names webhook URLs may name (`*.example.com` for subdomains); empty: any. */
+  webhookAllowedHosts: z.string().transform(commaList).default([]),
+  /** CIDRs of private/internal addresses webhooks may reach; every other non-public address is refused. */
+  webhookAllowedNetworks: z.string().transform(commaList).default([]),
+  /** Milliseconds one delivery attempt may take, connection included. */
+  webhookTimeout: duration.default(10_000),
+  /** Milliseconds failed deliveries are retried for, from when the event happened (or was redelivered). */
+  webhookRetryFor: duration.default(24 * 3_600_000),
+  /** The first wait after a failed attempt; it doubles with each failure up to webhookRetryMax. */
+  webhookRetryMin: duration.default(10_000),
+  webhookRetryMax: duration.default(3_600_000),
+  /** Pending deliveries per subscription; events beyond it are logged as dropped, not queued. */
+  webhookQueueLimit: z.coerce.number().int().min(1).default(10_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -245,7 +260,8 @@ interface OptionSpec {
   readonly flag: string;
   readonly env: string;
   readonly help: string;
-  readonly scope?: 'storage';
+  /** 'storage': taken by every command; 'webhook': also by `nugget webhook` (which checks and pings URLs). */
+  readonly scope?: 'storage' | 'webhook';
   readonly secret?: true;
   readonly path?: true;
 }
@@ -474,6 +490,57 @@ const options: readonly OptionSpec[] = [
     help: 'on SIGTERM/SIGINT, how long requests in progress get to finish before they are cut off (default 20s)',
   },
   {
+    key: 'webhookDelivery',
+    flag: '--webhook-delivery <on|off>',
+    env: 'NUGGET_WEBHOOK_DELIVERY',
+    help: 'whether this process sends webhooks (default on; any number of nodes may)',
+  },
+  {
+    key: 'webhookAllowedHosts',
+    flag: '--webhook-allowed-hosts <hosts>',
+    env: 'NUGGET_WEBHOOK_ALLOWED_HOSTS',
+    help: 'comma-separated host names (or *.example.com) webhook URLs may name (default: any)',
+    scope: 'webhook',
+  },
+  {
+    key: 'webhookAllowedNetworks',
+    flag: '--webhook-allowed-networks <cidrs>',
+    env: 'NUGGET_WEBHOOK_ALLOWED_NETWORKS',
+    help: 'comma-separated private networks webhooks may reach, e.g. 10.0.0.0/8 (default: public addresses only)',
+    scope: 'webhook',
+  },
+  {
+    key: 'webhookTimeout',
+    flag: '--webhook-timeout <duration>',
+    env: 'NUGGET_WEBHOOK_TIMEOUT',
+    help: 'how long one delivery attempt may take (default 10s)',
+    scope: 'webhook',
+  },
+  {
+    key: 'webhookRetryFor',
+    flag: '--webhook-retry-for <duration>',
+    env: 'NUGGET_WEBHOOK_RETRY_FOR',
+    help: 'how long a failed delivery is retried before it is marked failed (default 24h)',
+  },
+  {
+    key: 'webhookRetryMin',
+    flag: '--webhook-retry-min <duration>',
+    env: 'NUGGET_WEBHOOK_RETRY_MIN',
+    help: 'the wait after the first failed attempt, doubled after each (default 10s)',
+  },
+  {
+    key: 'webhookRetryMax',
+    flag: '--webhook-retry-max <duration>',
+    env: 'NUGGET_WEBHOOK_RETRY_MAX',
+    help: 'the longest wait between two attempts (default 1h)',
+  },
+  {
+    key: 'webhookQueueLimit',
+    flag: '--webhook-queue-limit <count>',
+    env: 'NUGGET_WEBHOOK_QUEUE_LIMIT',
+    help: 'pending deliveries per subscription; beyond it new ones are logged as dropped (default 10000)',
+  },
+  {
     key: 'logLevel',
     flag: '--log-level <level>',
     env: 'NUGGET_LOG_LEVEL',
@@ -516,7 +583,10 @@ export const configFileOption = { flag: '--config <file>', env: 'NUGGET_CONFIG' 
  * Adds the configuration flags to a command: every option for `serve`, the ones that locate a feed (`storage`)
  * for the admin commands, and `--config` to both.
  */
-export function addConfigOptions(command: Command, scope: 'serve' | 'storage' = 'serve'): Command {
+export function addConfigOptions(
+  command: Command,
+  scope: 'serve' | 'storage' | 'webhook' = 'serve',
+): Command {
   command.addOption(
     new Option(
       configFileOption.flag,
@@ -525,6 +595,7 @@ export function addConfigOptions(command: Command, scope: 'serve' | 'storage' = 
   );
   for (const option of options) {
     if (scope === 'storage' && option.scope !== 'storage') continue;
+    if (scope === 'webhook' && option.scope !== 'storage' && option.scope !== 'webhook') continue;
     command.addOption(new Option(option.flag, `${option.help} [env ${option.env}]`));
     if (option.secret) {
       command.addOption(

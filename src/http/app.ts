@@ -17,6 +17,7 @@ import type { HttpServices } from './http-services.ts';
 import { challengeUnknownUrls, registerFeedRoutes } from './request-feed.ts';
 import { clientAddress, principalOf } from './request-auth.ts';
 import { requestLogLine } from './request-log.ts';
+import { adminWebhookRoutes } from './routes/admin-webhooks.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminFeedRoutes } from './routes/admin-feeds.ts';
 import { adminTrustRoutes } from './routes/admin-trust.ts';
@@ -140,6 +141,7 @@ export async function buildApp(services: HttpServices, options: AppOptions = {})
     symbolRoutes(scope, services);
     adminRoutes(scope, services);
     adminRetentionRoutes(scope, services);
+    adminWebhookRoutes(scope, services);
   });
   adminFeedRoutes(app, services);
   adminTrustRoutes(app, services);

@@ -13,7 +13,8 @@ import { FrontCache, type FrontCacheOptions } from './front-cache.ts';
 import type { Metrics } from './metrics.ts';
 import { ByteLru } from './byte-lru.ts';
 import { type CachedResponse, StampedCache } from './response-cache.ts';
-import type { BlobStore, Clock, FeedStore } from '../packages/ports.ts';
+import type { BlobStore, Clock, FeedStore, WebhookSender, WebhookStore } from '../packages/ports.ts';
+import type { WebhookDestinations } from '../packages/webhook-destinations.ts';
 
 /**
  * In-memory caches of the read path, shared by every feed: each entry is kept under its feed's name and is valid
@@ -68,6 +69,13 @@ export interface HttpServices {
   readonly feedStore: FeedStore;
   readonly blobs: BlobStore;
   readonly clock: Clock;
+  /** Webhook subscriptions and their delivery log (docs/webhooks.md), and what pings are sent with. */
+  readonly webhooks: {
+    readonly store: WebhookStore;
+    readonly destinations: WebhookDestinations;
+    readonly sender: WebhookSender;
+    readonly userAgent: string;
+  };
   /** Managed API keys (docs/security.md); the bootstrap key is options.apiKey. */
   readonly apiKeys: ApiKeyStore;
   readonly audit: AuditLog;

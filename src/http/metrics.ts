@@ -6,6 +6,7 @@
 // (never the URL), the method one of a fixed few, the status a number.
 import type { Registry } from 'prom-client';
 import { isNuggetError } from '../errors.ts';
+import type { WebhookQueueStats } from '../packages/ports.ts';
 
 /** Seconds; from a memory answer (well under a millisecond) to a long push. */
 export const latencyBuckets = [
@@ -121,6 +122,8 @@ export class Metrics {
   #breakers: () => readonly { readonly upstream: string; readonly state: 'closed' | 'half-open' | 'open' }[] =
     () => [];
   readonly #processMetrics: boolean;
+  readonly #webhookOutcomes = new Map<string, number>();
+  #webhookQueue: (() => Promise<WebhookQueueStats>) | undefined;
   #registry: Promise<Registry> | undefined;
 
   constructor(options: { processMetrics?: boolean } = {}) {
@@ -229,6 +232,16 @@ export class Metrics {
     );
   }
 
+  /** Counts a webhook delivery attempt by what came of it: delivered, retry (later) or failed (given up). */
+  webhookOutcome(outcome: string): void {
+    this.#webhookOutcomes.set(outcome, (this.#webhookOutcomes.get(outcome) ?? 0) + 1);
+  }
+
+  /** The webhook queue, read from the database at each scrape (every node sees the whole queue). */
+  watchWebhookQueue(read: () => Promise<WebhookQueueStats>): void {
+    this.#webhookQueue = read;
+  }
+
   /** A gauge read at each scrape. */
   gauge(name: string, help: string, read: () => number): void {
     this.#gauges.push({ name, help, read });
@@ -289,6 +302,51 @@ export class Metrics {
         collect() {
           this.reset();
           for (const [cache, stats] of caches) this.inc({ cache }, read(stats));
+        },
+      });
+    }
+    const outcomes = this.#webhookOutcomes;
+    new Counter({
+      name: 'nugget_webhook_deliveries_total',
+      help: 'Webhook delivery attempts of this node, by result: delivered, retry (will be tried again) or failed (gave up).',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [result, count] of outcomes) this.inc({ result }, count);
+      },
+    });
+    const readQueue = this.#webhookQueue;
+    if (readQueue) {
+      // One query per scrape for the three families.
+      let scrape: { at: number; stats: Promise<WebhookQueueStats> } | undefined;
+      const stats = () => {
+        if (!scrape || Date.now() - scrape.at > 1000) scrape = { at: Date.now(), stats: readQueue() };
+        return scrape.stats;
+      };
+      new Gauge({
+        name: 'nugget_webhook_queue_depth',
+        help: 'Webhook deliveries waiting to be sent (pending), on every node together.',
+        registers,
+        async collect() {
+          this.set((await stats()).pending);
+        },
+      });
+      new Gauge({
+        name: 'nugget_webhook_oldest_pending_seconds',
+        help: 'Age of the oldest pending webhook delivery: growing, a receiver is down or deliveries are not sent.',
+        registers,
+        async collect() {
+          this.set((await stats()).oldestPendingSeconds);
+        },
+      });
+      new Gauge({
+        name: 'nugget_webhook_deliveries',
+        help: 'Webhook deliveries in the delivery log, by status (dropped: not queued, the queue was full).',
+        labelNames: ['status'],
+        registers,
+        async collect() {
+          for (const [status, count] of Object.entries((await stats()).byStatus)) this.set({ status }, count);
         },
       });
     }

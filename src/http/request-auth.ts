@@ -6,6 +6,8 @@ import { type Action, authorize, mayDoAnyOf, type Principal, validForFeed } from
 import { authenticate } from '../auth/authenticate.ts';
 import type { AuditAction } from '../auth/ports.ts';
 import { forbidden, isNuggetError, NuggetError, unauthenticated } from '../errors.ts';
+import type { EventOrigin, WebhookActor } from '../packages/webhook-event.ts';
+import { baseUrlOf } from './base-url.ts';
 import type { HttpServices } from './http-services.ts';
 import { maybeFeedOf } from './feed-of-request.ts';
 
@@ -18,6 +20,25 @@ export const principalOf = (request: FastifyRequest): Principal | undefined => p
 export const setPrincipalOf = (request: FastifyRequest, principal: Principal): void => {
   principals.set(request, principal);
 };
+/** Who a principal is, as a webhook payload names it: never the key itself. */
+export function webhookActorOf(principal: Principal | undefined): WebhookActor {
+  if (!principal) return { kind: 'key', name: 'unknown key' };
+  if (principal.keyId === undefined) return { kind: 'bootstrap', name: principal.name };
+  return principal.trustPolicy === undefined
+    ? { kind: 'key', name: principal.name, keyId: principal.keyId }
+    : {
+        kind: 'trust-policy',
+        name: principal.name,
+        keyId: principal.keyId,
+        trustPolicy: principal.trustPolicy,
+      };
+}
+
+/** The webhook origin of a write made by this request: its principal and the base URL it reached the feed at. */
+export const eventOriginOf = (request: FastifyRequest, services: HttpServices): EventOrigin => ({
+  actor: webhookActorOf(principalOf(request)),
+  baseUrl: baseUrlOf(request, services.options),
+});
 
 /** The address failures are counted against and the audit log records (Fastify's request.ip). */
 export const clientAddress = (request: FastifyRequest): string => request.ip;

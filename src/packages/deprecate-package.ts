@@ -14,6 +14,7 @@ import {
 import type { PackageDeprecation, PackageVersion } from '../protocol/package-version.ts';
 import type { PackageStore } from './ports.ts';
 import { sortByVersion } from './version-order.ts';
+import type { EventOrigin } from './webhook-event.ts';
 
 /** The reasons the spec knows, in the case the client prints them. */
 export const deprecationReasons = ['Legacy', 'CriticalBugs', 'Other'] as const;
@@ -135,7 +136,12 @@ function selectVersions(versions: readonly PackageVersion[], selector: VersionSe
  */
 export async function deprecatePackage(
   deps: { packages: PackageStore },
-  input: { id: string; versions: string; deprecation: PackageDeprecation | undefined },
+  input: {
+    id: string;
+    versions: string;
+    deprecation: PackageDeprecation | undefined;
+    origin?: EventOrigin | undefined;
+  },
 ): Promise<{ changed: string[]; unchanged: string[] }> {
   const lowerId = toLowerId(input.id.trim());
   const selector = parseVersionSelector(input.versions);
@@ -151,7 +157,11 @@ export async function deprecatePackage(
   for (const version of matching) {
     // The store compares under the id's write lock, so of two identical requests at once only one changes it.
     // A version removed meanwhile is simply not changed.
-    const outcome = await deps.packages.setDeprecation(lowerId, version.lowerVersion, input.deprecation);
+    const type = input.deprecation ? ('package.deprecated' as const) : ('package.undeprecated' as const);
+    const event = input.origin && { ...input.origin, type };
+    const outcome = await deps.packages.setDeprecation(lowerId, version.lowerVersion, input.deprecation, {
+      event,
+    });
     if (outcome === 'changed') changed.push(version.fullVersion);
     else if (outcome === 'unchanged') unchanged.push(version.fullVersion);
   }

@@ -5,6 +5,19 @@ import { toLowerId } from '../nuget/packaging/index.ts';
 import { parseVersion, toNormalizedString } from '../nuget/versioning/index.ts';
 import type { DeleteBehavior } from './feed.ts';
 import type { BlobStore, PackageStore, SymbolStore } from './ports.ts';
+import type { EventOrigin, PackageEventInput } from './webhook-event.ts';
+
+/**
+ * Who asks, for the webhook event of the change; with `reportAs`, the event is of that type (and detail) instead
+ * of the one the verb makes: retention reports 'package.removed-by-retention' for what it unlists or deletes.
+ */
+export interface ChangeOrigin {
+  readonly origin?: EventOrigin | undefined;
+  readonly reportAs?: Pick<PackageEventInput, 'type' | 'detail'> | undefined;
+}
+
+const eventOf = (input: ChangeOrigin, type: PackageEventInput['type']): PackageEventInput | undefined =>
+  input.origin && { ...input.origin, type, ...input.reportAs };
 
 export type { DeleteBehavior } from './feed.ts';
 
@@ -18,24 +31,26 @@ const missing = (id: string, version: string) =>
 
 export async function setListed(
   deps: { packages: PackageStore },
-  input: { id: string; version: string; listed: boolean },
+  input: { id: string; version: string; listed: boolean } & ChangeOrigin,
 ): Promise<void> {
   const { lowerId, lowerVersion } = packageKey(input.id, input.version);
-  if (!(await deps.packages.setListed(lowerId, lowerVersion, input.listed)))
+  const event = eventOf(input, input.listed ? 'package.relisted' : 'package.unlisted');
+  if (!(await deps.packages.setListed(lowerId, lowerVersion, input.listed, { event })))
     throw missing(input.id, input.version);
 }
 
 /** DELETE: unlists by default; with the 'delete' behavior the version and its files are removed for good. */
 export async function deletePackage(
   deps: { packages: PackageStore; blobs: BlobStore; deleteBehavior: DeleteBehavior; symbols?: SymbolStore },
-  input: { id: string; version: string },
+  input: { id: string; version: string } & ChangeOrigin,
 ): Promise<void> {
   if (deps.deleteBehavior === 'unlist') {
     await setListed(deps, { ...input, listed: false });
     return;
   }
   const { lowerId, lowerVersion } = packageKey(input.id, input.version);
-  const removed = await deps.packages.remove(lowerId, lowerVersion);
+  const event = eventOf(input, 'package.deleted');
+  const removed = await deps.packages.remove(lowerId, lowerVersion, { event });
   if (!removed) throw missing(input.id, input.version);
   // Symbols of a package that is gone would still be served by the symbol server: they go with it.
   const symbols = await deps.symbols?.remove(lowerId, lowerVersion);

@@ -4,6 +4,16 @@ import type { CatalogEntry, CatalogPageSummary } from '../protocol/catalog.ts';
 import type { PackageDeprecation, PackageVersion } from '../protocol/package-version.ts';
 import type { VulnerabilityAdvisory } from '../protocol/vulnerability-info.ts';
 import type { FeedOverrides, FeedRecord, KindRecord } from './feed.ts';
+import type { PackageEventInput } from './webhook-event.ts';
+
+/**
+ * The webhook event of a change (docs/webhooks.md): given to a write, it is recorded in the outbox in the same
+ * transaction as the change, so a change is never committed without its event, nor an event without its change.
+ * Undefined: the change reports nothing (a replica copying another feed).
+ */
+export interface EventOption {
+  readonly event?: PackageEventInput | undefined;
+}
 
 export interface PackageStore {
   /** Every version of an id, listed and unlisted, in no particular order. */
@@ -23,10 +33,10 @@ export interface PackageStore {
        * wait for each other while it is given, so the usage it sees stays true until the insert commits.
        */
       admit?: ((usage: FeedUsage) => void) | undefined;
-    },
+    } & EventOption,
   ): Promise<'inserted' | 'duplicate'>;
-  /** Returns false when there is no such version. */
-  setListed(lowerId: string, lowerVersion: string, listed: boolean): Promise<boolean>;
+  /** Returns false when there is no such version; a version already in that state is changed again. */
+  setListed(lowerId: string, lowerVersion: string, listed: boolean, options?: EventOption): Promise<boolean>;
   /**
    * Sets (or with undefined clears) a version's deprecation. Only a real change is written (and appended to the
    * catalog): 'unchanged' when the version already has that deprecation, 'not-found' when there is no such version.
@@ -35,9 +45,10 @@ export interface PackageStore {
     lowerId: string,
     lowerVersion: string,
     deprecation: PackageDeprecation | undefined,
+    options?: EventOption,
   ): Promise<'changed' | 'unchanged' | 'not-found'>;
   /** Removes a version's row; returns what was removed. */
-  remove(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined>;
+  remove(lowerId: string, lowerVersion: string, options?: EventOption): Promise<PackageVersion | undefined>;
   /** Adds to the download counts, and records `at` (default now) as the versions' last download. */
   addDownloads(
     counts: ReadonlyMap<string, { lowerId: string; lowerVersion: string; count: number }>,
@@ -242,7 +253,7 @@ export interface SymbolStore {
    */
   insert(
     symbols: SymbolPackage,
-    options?: { replacing?: string | undefined },
+    options?: { replacing?: string | undefined } & EventOption,
   ): Promise<'inserted' | 'duplicate-package'>;
   /** Removes a version's symbol package and files; returns what was removed. */
   remove(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined>;
@@ -365,4 +376,172 @@ export interface UpstreamDocumentStore {
   latestChange(): Promise<number>;
   /** The change time of one document (0: none). */
   changedAt(key: string): Promise<number>;
+}
+
+/** A feed's webhook subscription (docs/webhooks.md): never shown with its secret, except once when added. */
+export interface WebhookSubscription {
+  readonly id: string;
+  readonly feed: string;
+  readonly url: string;
+  /** Event types (webhook-event.ts), or ['*'] for every one. */
+  readonly events: readonly string[];
+  readonly active: boolean;
+  readonly description: string;
+  readonly created: string;
+  readonly createdBy: string;
+  /** Consecutive rounds in which every attempt failed (0: the receiver is fine). */
+  readonly failures: number;
+  /** While the receiver fails, nothing is sent to it before this time (then one delivery, as a probe). */
+  readonly pausedUntil?: string | undefined;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dropped';
+
+/** One event sent (or to be sent) to one subscription: a row of the delivery log. */
+export interface WebhookDelivery {
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly feed: string;
+  readonly event: string;
+  readonly packageId?: string | undefined;
+  readonly packageVersion?: string | undefined;
+  readonly status: WebhookDeliveryStatus;
+  readonly attempts: number;
+  readonly created: string;
+  readonly nextAttempt?: string | undefined;
+  readonly lastAttempt?: string | undefined;
+  readonly lastError?: string | undefined;
+  readonly responseCode?: number | undefined;
+  readonly completed?: string | undefined;
+}
+
+/** A delivery claimed by one worker until `leaseUntil`: what it needs to send it. */
+export interface ClaimedDelivery {
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly event: string;
+  readonly url: string;
+  readonly secret: string;
+  readonly body: string;
+  /** Attempts made before this one. */
+  readonly attempts: number;
+  /** Retries end at this time plus the retry period. */
+  readonly retryFrom: string;
+  /** The subscription's consecutive failed rounds: above 0, one delivery is sent as a probe, the rest wait. */
+  readonly subscriptionFailures: number;
+}
+
+/** What to record of one claimed delivery: an attempt's outcome, or 'released' (not attempted this round). */
+export interface AttemptRecord {
+  readonly id: string;
+  readonly outcome: DeliveryOutcome | { readonly kind: 'released' };
+}
+
+/** A subscription's health after a round: its failed rounds, and until when nothing is sent to it. */
+export interface SubscriptionHealth {
+  readonly id: string;
+  readonly failures: number;
+  readonly pausedUntil?: Date | undefined;
+}
+
+/** What became of one attempt. */
+export type DeliveryOutcome =
+  | { readonly kind: 'delivered'; readonly responseCode: number }
+  | {
+      readonly kind: 'retry';
+      readonly nextAttempt: Date;
+      readonly error: string;
+      readonly responseCode?: number | undefined;
+    }
+  | { readonly kind: 'failed'; readonly error: string; readonly responseCode?: number | undefined };
+
+export interface WebhookQueueStats {
+  readonly pending: number;
+  /** Seconds since the oldest pending delivery was made (0 when none is pending). */
+  readonly oldestPendingSeconds: number;
+  readonly byStatus: Readonly<Record<WebhookDeliveryStatus, number>>;
+}
+
+/** The subscriptions and the delivery log, for admins (manage-webhooks.ts) and the delivery worker. */
+export interface WebhookStore {
+  addSubscription(subscription: WebhookSubscription & { readonly secret: string }): Promise<void>;
+  findSubscription(id: string): Promise<WebhookSubscription | undefined>;
+  /** Every subscription, or one feed's, oldest first. */
+  listSubscriptions(feed?: string): Promise<WebhookSubscription[]>;
+  updateSubscription(
+    id: string,
+    change: { url?: string; events?: readonly string[]; active?: boolean; description?: string },
+  ): Promise<WebhookSubscription | undefined>;
+  /** Removes the subscription and its delivery log. */
+  removeSubscription(id: string): Promise<WebhookSubscription | undefined>;
+  /** The subscription's deliveries, newest first. */
+  listDeliveries(
+    subscriptionId: string,
+    query: { status?: WebhookDeliveryStatus | undefined; limit: number },
+  ): Promise<WebhookDelivery[]>;
+  /**
+   * Makes deliveries of the subscription pending again, due now, with a new retry period from now: the ones
+   * named, or every one with one of `statuses`. Returns how many.
+   */
+  redeliver(
+    subscriptionId: string,
+    which: { ids: readonly string[] } | { statuses: readonly WebhookDeliveryStatus[] },
+    now: Date,
+  ): Promise<number>;
+  /** Records a test ping for the subscription as a delivery claimed by `owner`; undefined when it is gone. */
+  claimPing(
+    subscriptionId: string,
+    body: (deliveryId: string) => string,
+    owner: string,
+    now: Date,
+  ): Promise<ClaimedDelivery | undefined>;
+  /** As WebhookQueue.complete. */
+  complete(
+    owner: string,
+    at: Date,
+    attempts: readonly AttemptRecord[],
+    health: readonly SubscriptionHealth[],
+  ): Promise<void>;
+}
+
+/** The outbox as the delivery worker sees it; safe with several workers on several nodes. */
+export interface WebhookQueue {
+  /**
+   * When the next pending delivery of an active subscription is due (not before its subscription's pause ends),
+   * or undefined when none is pending.
+   */
+  nextDue(): Promise<Date | undefined>;
+  /** Claims up to `limit` due deliveries for `owner` until `leaseUntil`; no two owners get one delivery. */
+  claim(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]>;
+  /**
+   * Records a round in one transaction: each delivery's outcome (only where `owner` still holds it), and the
+   * health of the subscriptions attempted.
+   */
+  complete(
+    owner: string,
+    at: Date,
+    attempts: readonly AttemptRecord[],
+    health: readonly SubscriptionHealth[],
+  ): Promise<void>;
+  /** Removes delivered deliveries completed before `before`; returns how many. */
+  prune(before: Date): Promise<number>;
+  stats(now: Date): Promise<WebhookQueueStats>;
+}
+
+/** Sends one HTTP request to a webhook URL. */
+export interface WebhookSender {
+  send(request: {
+    readonly url: string;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly body: string;
+  }): Promise<{ readonly ok: true; readonly status: number } | WebhookSendFailure>;
+}
+
+export interface WebhookSendFailure {
+  readonly ok: false;
+  /** What went wrong, for the delivery log (a refused address, a timeout, a 500 and the start of its body). */
+  readonly error: string;
+  readonly status?: number | undefined;
+  /** A refusal by the destination policy: retrying cannot help until the configuration changes. */
+  readonly refused?: boolean | undefined;
 }

@@ -14,6 +14,7 @@ import type { BlobStore, Clock, FeedStores, SymbolPackage } from './ports.ts';
 import { blobKeys } from './publish-package.ts';
 import { symbolBlobKeys } from './publish-symbol-package.ts';
 import { notFound } from '../errors.ts';
+import type { EventOrigin } from './webhook-event.ts';
 
 export interface PromotionSide {
   readonly feed: Pick<Feed, 'name' | 'settings'>;
@@ -30,7 +31,7 @@ export interface PromotionResult {
 
 export async function promotePackage(
   deps: { from: PromotionSide; to: PromotionSide; blobs: BlobStore; clock: Clock },
-  input: { id: string; version: string },
+  input: { id: string; version: string; origin?: EventOrigin | undefined },
 ): Promise<PromotionResult> {
   const { from, to } = deps;
   if (from.feed.name === to.feed.name) {
@@ -105,7 +106,13 @@ export async function promotePackage(
       }
     }
     const admit = quotaAdmission(to.feed, promoted);
-    if ((await to.stores.packages.insert(promoted, { symbols, admit })) === 'duplicate') {
+    // The target feed reports it (package.promoted, with the feed it came from), in the insert's transaction.
+    const event = input.origin && {
+      ...input.origin,
+      type: 'package.promoted' as const,
+      detail: { promotedFrom: from.feed.name },
+    };
+    if ((await to.stores.packages.insert(promoted, { symbols, admit, event })) === 'duplicate') {
       throw conflict(
         'package_exists',
         `${label} is already on feed '${to.feed.name}': it was promoted before.`,

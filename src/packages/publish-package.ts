@@ -15,6 +15,7 @@ import { nupkgFileName } from '../protocol/package-version.ts';
 import { type Feed, pushBlobPrefix } from './feed.ts';
 import { quotaAdmission } from './feed-quotas.ts';
 import type { BlobStore, Clock, PackageStore } from './ports.ts';
+import type { EventOrigin, PackageEventInput } from './webhook-event.ts';
 
 export interface UploadedPackage {
   /** A temporary file holding the pushed nupkg; publishing may move it. */
@@ -45,6 +46,10 @@ export async function publishPackage(
     clock: Clock;
     /** Called once the id is known, before anything is stored: throws to refuse the push (e.g. 403). */
     authorize?: (candidate: PackageVersion) => Promise<void>;
+    /** Who pushes, for the package.pushed webhook event (recorded with the version, in one transaction). */
+    origin?: EventOrigin | undefined;
+    /** Report it as this event instead of package.pushed: an upstream's version copied in is 'package.ingested'. */
+    reportAs?: Pick<PackageEventInput, 'type' | 'detail'> | undefined;
   },
   upload: UploadedPackage,
 ): Promise<PackageVersion> {
@@ -81,7 +86,8 @@ export async function publishPackage(
     }
     await deps.blobs.putFile(blobKeys.nupkg(candidate), upload.path);
     const admit = quotaAdmission(deps.feed, candidate);
-    if ((await deps.packages.insert(candidate, { admit })) === 'duplicate') throw duplicate(candidate);
+    const event = deps.origin && { ...deps.origin, type: 'package.pushed' as const, ...deps.reportAs };
+    if ((await deps.packages.insert(candidate, { admit, event })) === 'duplicate') throw duplicate(candidate);
   } catch (error) {
     // The first error is what the client must hear (a full disk, a 409): a clean-up that fails too (the same
     // full disk, storage out of reach) must not replace it. Its files are then unreferenced, and `gc` takes them.

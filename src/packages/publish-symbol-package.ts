@@ -26,6 +26,7 @@ import type { BlobStore, Clock, PackageStore, SymbolFile, SymbolPackage, SymbolS
 import { blobKeys } from './publish-package.ts';
 import { pushBlobPrefix } from './feed.ts';
 import type { UploadedPackage } from './publish-package.ts';
+import type { EventOrigin } from './webhook-event.ts';
 
 /**
  * Each PDB and each assembly it is checked against is read into memory whole. Real PDBs and assemblies stay far
@@ -51,6 +52,8 @@ export interface SymbolPublishDeps {
   readonly tempDir: string;
   /** Called once the id is known, before anything is read or stored: throws to refuse the push (e.g. 403). */
   readonly authorize?: (target: { id: string; version: string }) => Promise<void>;
+  /** Who pushes, for the symbols.pushed webhook event (recorded with the symbols, in one transaction). */
+  readonly origin?: EventOrigin | undefined;
 }
 
 /**
@@ -160,7 +163,8 @@ export async function publishSymbolPackage(
     };
     await snupkg.close();
     await deps.blobs.putFile(symbolBlobKeys.snupkg(symbols), upload.path);
-    const result = await deps.symbols.insert(symbols, { replacing: previous?.blobPrefix });
+    const event = deps.origin && { ...deps.origin, type: 'symbols.pushed' as const };
+    const result = await deps.symbols.insert(symbols, { replacing: previous?.blobPrefix, event });
     if (result === 'duplicate-package') throw pushedMeanwhile(pkg);
     // The replaced symbols are no longer referenced; if removing them fails, `nugget gc` collects them.
     if (previous) await deps.blobs.deletePrefix(previous.blobPrefix).catch(() => {});

@@ -41,6 +41,8 @@ export interface FeedSettings {
   serverTimeouts?: Partial<Omit<ServerTimeouts, 'bodyIdleMs'>>;
   /** Any other configuration values, as `configSchema` takes them. */
   config?: Record<string, unknown>;
+  /** Run the webhook delivery worker, looking at the queue at least every `pollMs` (default: not run). */
+  deliverWebhooks?: { pollMs: number };
 }
 
 export interface PushOptions {
@@ -133,6 +135,7 @@ export async function startFeed(settings: FeedSettings = {}): Promise<TestFeed> 
     ...(settings.logger ? { logger: settings.logger } : {}),
     ...(settings.clock ? { clock: settings.clock } : {}),
     ...(settings.serverTimeouts ? { serverTimeouts: settings.serverTimeouts } : {}),
+    ...(settings.deliverWebhooks ? { deliverWebhooks: settings.deliverWebhooks } : {}),
   });
   const { app, services } = nugget;
   const defaultFeed = await nugget.openFeed();

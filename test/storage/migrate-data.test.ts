@@ -46,6 +46,12 @@ describe('nugget migrate-data: SQLite + files -> PostgreSQL + S3', () => {
 
   before(async () => {
     source = await startFeed();
+    // A webhook subscription, and the deliveries of the pushes below waiting for it (no delivery worker runs).
+    const hook = await source.request('POST', '/v3/admin/webhooks', {
+      headers: { 'x-nuget-apikey': source.apiKey ?? '', 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'https://hooks.example.com/nuget', events: ['package.pushed'] }),
+    });
+    assert.equal(hook.statusCode, 201, hook.body);
     await source.publish({ id: 'Move.Core', version: '1.0.0', description: 'the first core' });
     await source.publish({
       id: 'Move.Core',
@@ -153,6 +159,8 @@ describe('nugget migrate-data: SQLite + files -> PostgreSQL + S3', () => {
     assert.match(run.stdout, /vulnerability_advisories\s+1 copied/);
     assert.match(run.stdout, /trust_policies\s+1 copied/);
     assert.match(run.stdout, /used_oidc_tokens\s+1 copied/);
+    assert.match(run.stdout, /webhook_subscriptions\s+1 copied/);
+    assert.match(run.stdout, /webhook_deliveries\s+[1-9]\d* copied/);
     assert.match(run.stdout, /search_documents\s+source\s+\d+ destination\s+\d+ identical/);
     assert.doesNotMatch(run.stdout, /DIFFERENT/);
     assert.match(run.stdout, /blobs: \d+ checked .* 0 problems/);

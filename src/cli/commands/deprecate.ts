@@ -8,7 +8,7 @@ import {
   parseDeprecation,
 } from '../../packages/deprecate-package.ts';
 import type { PackageDeprecation } from '../../protocol/package-version.ts';
-import { feedCommand, openFeed } from '../open-feed.ts';
+import { cliOrigin, feedCommand, openFeed } from '../open-feed.ts';
 
 const collect = (value: string, previous: string[] = []) => [
   ...previous,
@@ -22,7 +22,7 @@ async function run(
   const nugget = await openFeed(flags);
   try {
     const { feed, stores } = await nugget.openFeed(String(flags['feed']));
-    const { changed, unchanged } = await deprecatePackage(stores, input);
+    const { changed, unchanged } = await deprecatePackage(stores, { ...input, origin: cliOrigin(nugget) });
     // Writes made on the storage directly are audited like writes over HTTP (docs/security.md, "Audit log").
     await nugget.services.audit.append({
       feed: feed.name,

@@ -15,7 +15,7 @@ import {
   updateFeed,
 } from '../../packages/manage-feeds.ts';
 import { promotePackage } from '../../packages/promote-package.ts';
-import { feedCommand as storageCommand, openFeed } from '../open-feed.ts';
+import { cliOrigin, feedCommand as storageCommand, openFeed } from '../open-feed.ts';
 
 const cli: Requester = { actor: 'cli', source: 'cli' };
 
@@ -206,7 +206,7 @@ export function feedCommand(program: Command): void {
       try {
         const result = await promotePackage(
           { from, to, blobs: services.blobs, clock: services.clock },
-          { id, version },
+          { id, version, origin: cliOrigin(nugget) },
         );
         await services.audit.append({
           ...note,

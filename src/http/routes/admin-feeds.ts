@@ -9,7 +9,14 @@ import { invalidInput } from '../../errors.ts';
 import { createFeed, deleteFeed, listFeeds, showFeed, updateFeed } from '../../packages/manage-feeds.ts';
 import { promotePackage } from '../../packages/promote-package.ts';
 import type { HttpServices } from '../http-services.ts';
-import { audited, clientAddress, principalOf, requireAllowed, requireApiKey } from '../request-auth.ts';
+import {
+  audited,
+  clientAddress,
+  eventOriginOf,
+  principalOf,
+  requireAllowed,
+  requireApiKey,
+} from '../request-auth.ts';
 import { type AuditQuery, jsonBody, parseAuditQuery } from './admin.ts';
 
 interface NameParams {
@@ -113,7 +120,10 @@ export function adminFeedRoutes(app: FastifyInstance, services: HttpServices): v
       requireAllowed(principal, 'promote', toName, id);
       const from = await services.feeds.get(fromName);
       const to = await services.feeds.get(toName);
-      return promotePackage({ from, to, blobs: services.blobs, clock: services.clock }, { id, version });
+      return promotePackage(
+        { from, to, blobs: services.blobs, clock: services.clock },
+        { id, version, origin: eventOriginOf(request, services) },
+      );
     });
     request.log.info(result, 'package promoted');
     return reply.code(201).send(result);

@@ -11,7 +11,7 @@ import type { Action } from '../../auth/authorize.ts';
 import { parseSince } from '../../auth/expiry.ts';
 import type { AuditAction } from '../../auth/ports.ts';
 import { invalidInput } from '../../errors.ts';
-import { type AuditNote, audited, requireAllowed, requireApiKey } from '../request-auth.ts';
+import { type AuditNote, audited, eventOriginOf, requireAllowed, requireApiKey } from '../request-auth.ts';
 
 interface VersionParams {
   id: string;
@@ -57,6 +57,7 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
           id: request.params.id,
           versions: request.params.version,
           deprecation,
+          origin: eventOriginOf(request, services),
         });
         note.detail = { ...result };
         request.log.info({ id: request.params.id, ...result }, 'package deprecated');
@@ -74,6 +75,7 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices): void 
           id: request.params.id,
           versions: request.params.version,
           deprecation: undefined,
+          origin: eventOriginOf(request, services),
         });
         note.detail = { ...result };
         request.log.info({ id: request.params.id, ...result }, 'package undeprecated');

@@ -7,7 +7,7 @@ import { feedOf } from '../feed-of-request.ts';
 import type { HttpServices } from '../http-services.ts';
 import { countedPush } from '../metrics.ts';
 import { pushBody, receivePackage } from '../receive-package.ts';
-import { audited, requireAllowed, requireApiKey } from '../request-auth.ts';
+import { audited, eventOriginOf, requireAllowed, requireApiKey } from '../request-auth.ts';
 
 interface PackageParams {
   id: string;
@@ -40,6 +40,7 @@ export function packagePublishRoutes(app: FastifyInstance, services: HttpService
               packages: stores.packages,
               blobs: services.blobs,
               clock: services.clock,
+              origin: eventOriginOf(request, services),
               authorize: async (candidate) => {
                 note.packageId = candidate.id;
                 note.version = candidate.fullVersion;
@@ -75,7 +76,7 @@ export function packagePublishRoutes(app: FastifyInstance, services: HttpService
       );
       await deletePackage(
         { ...stores, blobs: services.blobs, deleteBehavior: feed.settings.deleteBehavior },
-        request.params,
+        { ...request.params, origin: eventOriginOf(request, services) },
       );
     });
     return reply.code(204).send();
@@ -91,7 +92,7 @@ export function packagePublishRoutes(app: FastifyInstance, services: HttpService
         feed.name,
         id,
       );
-      await setListed(stores, { ...request.params, listed: true });
+      await setListed(stores, { ...request.params, listed: true, origin: eventOriginOf(request, services) });
     });
     return reply.code(200).send();
   });

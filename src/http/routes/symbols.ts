@@ -9,7 +9,7 @@ import { feedOf } from '../feed-of-request.ts';
 import type { HttpServices } from '../http-services.ts';
 import { countedPush } from '../metrics.ts';
 import { pushBody, receivePackage } from '../receive-package.ts';
-import { audited, requireAllowed, requireApiKey } from '../request-auth.ts';
+import { audited, eventOriginOf, requireAllowed, requireApiKey } from '../request-auth.ts';
 import { blobEntityTag, sendStoredFile } from '../send.ts';
 
 // A file under a given key never changes: the key is the PDB's own id.
@@ -36,6 +36,7 @@ export function symbolRoutes(app: FastifyInstance, services: HttpServices): void
               blobs: services.blobs,
               clock: services.clock,
               tempDir: services.options.tempDir,
+              origin: eventOriginOf(request, services),
               authorize: async ({ id, version }) => {
                 note.packageId = id;
                 note.version = version;

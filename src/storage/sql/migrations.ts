@@ -565,6 +565,65 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0013-webhooks-subscriptions-and-deliveries': {
+      async up(db: Kysely<unknown>) {
+        // Webhook subscriptions of a feed (docs/webhooks.md). The secret is kept as it is, not hashed: nugget
+        // signs every delivery with it.
+        await db.schema
+          .createTable('webhook_subscriptions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('feed', 'text', (c) => c.notNull())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('events', 'text', (c) => c.notNull())
+          .addColumn('secret', 'text', (c) => c.notNull())
+          .addColumn('active', 'integer', (c) => c.notNull())
+          .addColumn('description', 'text', (c) => c.notNull())
+          .addColumn('created', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          // The receiver's health: consecutive failed rounds, and until when nothing is sent to it.
+          .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('paused_until', 'text')
+          .execute();
+        await db.schema
+          .createIndex('webhook_subscriptions_feed')
+          .on('webhook_subscriptions')
+          .column('feed')
+          .execute();
+        // The outbox: one row per event and subscription, written in the transaction of the change it reports,
+        // then delivered (and kept as the delivery log) by the delivery worker of any node.
+        await db.schema
+          .createTable('webhook_deliveries')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('subscription_id', 'text', (c) => c.notNull())
+          .addColumn('feed', 'text', (c) => c.notNull())
+          .addColumn('event', 'text', (c) => c.notNull())
+          .addColumn('package_id', 'text')
+          .addColumn('package_version', 'text')
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created', 'text', (c) => c.notNull())
+          .addColumn('retry_from', 'text', (c) => c.notNull())
+          .addColumn('next_attempt', 'text', (c) => c.notNull())
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'text')
+          .addColumn('last_attempt', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('response_code', 'integer')
+          .addColumn('completed', 'text')
+          .execute();
+        await db.schema
+          .createIndex('webhook_deliveries_due')
+          .on('webhook_deliveries')
+          .columns(['status', 'next_attempt'])
+          .execute();
+        await db.schema
+          .createIndex('webhook_deliveries_subscription')
+          .on('webhook_deliveries')
+          .columns(['subscription_id', 'status', 'created'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -255,4 +255,48 @@ export interface Database {
   web_sessions: WebSessionsTable;
   retention_policies: RetentionPoliciesTable;
   retention_locks: RetentionLocksTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+}
+
+export interface WebhookSubscriptionsTable {
+  id: string;
+  feed: string;
+  url: string;
+  /** JSON array of event types, or ["*"]. */
+  events: string;
+  secret: string;
+  active: number;
+  description: string;
+  created: string;
+  created_by: string;
+  /** Consecutive rounds in which every attempt to the receiver failed; 0 once one succeeds. */
+  failures: number;
+  /** While the receiver fails: nothing is sent to it before this time but one probe. */
+  paused_until: string | null;
+}
+
+export interface WebhookDeliveriesTable {
+  /** The delivery id: the same on every attempt and redelivery, so receivers can drop repeats. */
+  id: string;
+  subscription_id: string;
+  feed: string;
+  event: string;
+  package_id: string | null;
+  package_version: string | null;
+  /** The JSON body sent, exactly. */
+  body: string;
+  /** 'pending', 'delivered', 'failed' or 'dropped' (the queue was full). */
+  status: string;
+  attempts: number;
+  created: string;
+  /** Retries go on until this time plus --webhook-retry-for; a redelivery moves it to the time of the redelivery. */
+  retry_from: string;
+  next_attempt: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  last_attempt: string | null;
+  last_error: string | null;
+  response_code: number | null;
+  completed: string | null;
 }

@@ -29,6 +29,9 @@ const copiedTables: Readonly<Record<string, readonly string[]>> = {
   api_keys: ['key_id'],
   used_oidc_tokens: ['token_key'],
   retention_policies: ['feed'],
+  // Subscriptions with their secrets, and the delivery log with what is still pending: nothing is lost in a move.
+  webhook_subscriptions: ['id'],
+  webhook_deliveries: ['id'],
   audit_log: ['seq'],
   // What upstream feeds learnt from their upstreams: kept, so the copy answers offline as the source did.
   upstream_documents: ['feed', 'key'],

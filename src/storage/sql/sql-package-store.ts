@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Clock, DailyDownloads, FeedUsage, PackageStore, SymbolPackage } from '../../packages/ports.ts';
+import type { Clock, DailyDownloads, EventOption, FeedUsage, PackageStore, SymbolPackage } from '../../packages/ports.ts';
+import { describePackageEvent } from '../../packages/webhook-event.ts';
 import type {
   EmbeddedFileKind,
   PackageDeprecation,
@@ -10,6 +11,7 @@ import type {
 import { appendCatalogEntry } from './catalog-log.ts';
 import type { Database, PackageVersionsTable } from './schema.ts';
 import { insertSymbolRows } from './sql-symbol-store.ts';
+import { defaultWebhookOutbox, type WebhookOutbox } from './sql-webhook-store.ts';
 import { sqliteWriteLocks, type WriteLocks } from './write-locks.ts';
 
 export type SearchDocumentsRefresher = (
@@ -32,18 +34,30 @@ export class SqlPackageStore implements PackageStore {
   readonly #locks: WriteLocks;
   readonly #feed: string;
   readonly #clock: Clock;
+  readonly #outbox: WebhookOutbox;
 
   constructor(
     db: Kysely<Database>,
     feed: string,
     refreshSearch: SearchDocumentsRefresher,
-    options: { locks?: WriteLocks; clock?: Clock } = {},
+    options: { locks?: WriteLocks; clock?: Clock; outbox?: WebhookOutbox } = {},
   ) {
     this.#db = db;
     this.#refreshSearch = refreshSearch;
     this.#locks = options.locks ?? sqliteWriteLocks;
     this.#feed = feed;
     this.#clock = options.clock ?? { now: () => new Date() };
+    this.#outbox = options.outbox ?? defaultWebhookOutbox;
+  }
+
+  /** The change's webhook event, in its transaction (docs/webhooks.md): both commit, or neither. */
+  async #recordEvent(
+    trx: Transaction<Database>,
+    { event }: EventOption,
+    pkg: { id: string; version: string; lowerId: string; lowerVersion: string },
+  ): Promise<void> {
+    if (event)
+      await this.#outbox.record(trx, describePackageEvent(this.#feed, event, pkg, this.#clock.now()));
   }
 
   /** One transaction that changes `lowerId`, after every other change of it that has begun. */
@@ -55,7 +69,11 @@ export class SqlPackageStore implements PackageStore {
   }
 
   /** Re-reads a version inside the transaction and records it in the catalog as PackageDetails. */
-  async #catalogDetails(trx: Transaction<Database>, lowerId: string, lowerVersion: string): Promise<void> {
+  async #catalogDetails(
+    trx: Transaction<Database>,
+    lowerId: string,
+    lowerVersion: string,
+  ): Promise<PackageVersion> {
     const row = await trx
       .selectFrom('package_versions')
       .where('feed', '=', this.#feed)
@@ -63,10 +81,12 @@ export class SqlPackageStore implements PackageStore {
       .where('lower_id', '=', lowerId)
       .where('lower_version', '=', lowerVersion)
       .executeTakeFirstOrThrow();
+    const version = toPackageVersion(row);
     await appendCatalogEntry(trx, this.#locks, this.#clock.now(), this.#feed, {
       type: 'PackageDetails',
-      version: toPackageVersion(row),
+      version,
     });
+    return version;
   }
 
   async findVersions(lowerId: string): Promise<PackageVersion[]> {
@@ -95,7 +115,7 @@ export class SqlPackageStore implements PackageStore {
     options: {
       symbols?: SymbolPackage | undefined;
       admit?: ((usage: FeedUsage) => void) | undefined;
-    } = {},
+    } & EventOption = {},
   ): Promise<'inserted' | 'duplicate'> {
     return this.#changeOf(version.lowerId, async (trx) => {
       if (options.admit) await this.#locks.feed(trx, this.#feed);
@@ -116,6 +136,7 @@ export class SqlPackageStore implements PackageStore {
       if (options.symbols) await insertSymbolRows(trx, this.#feed, options.symbols);
       await this.#refreshSearch(trx, this.#feed, version.lowerId);
       await this.#catalogDetails(trx, version.lowerId, version.lowerVersion);
+      await this.#recordEvent(trx, options, version);
       return 'inserted';
     });
   }
@@ -132,7 +153,12 @@ export class SqlPackageStore implements PackageStore {
     return { totalBytes: Number(row?.bytes ?? 0), idVersions: Number(row?.versions ?? 0) };
   }
 
-  async setListed(lowerId: string, lowerVersion: string, listed: boolean): Promise<boolean> {
+  async setListed(
+    lowerId: string,
+    lowerVersion: string,
+    listed: boolean,
+    options: EventOption = {},
+  ): Promise<boolean> {
     return this.#changeOf(lowerId, async (trx) => {
       const result = await trx
         .updateTable('package_versions')
@@ -143,7 +169,8 @@ export class SqlPackageStore implements PackageStore {
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return false;
       await this.#refreshSearch(trx, this.#feed, lowerId);
-      await this.#catalogDetails(trx, lowerId, lowerVersion);
+      const row = await this.#catalogDetails(trx, lowerId, lowerVersion);
+      await this.#recordEvent(trx, options, row);
       return true;
     });
   }
@@ -152,6 +179,7 @@ export class SqlPackageStore implements PackageStore {
     lowerId: string,
     lowerVersion: string,
     deprecation: PackageDeprecation | undefined,
+    options: EventOption = {},
   ): Promise<'changed' | 'unchanged' | 'not-found'> {
     const stored = deprecation ? JSON.stringify(deprecation) : null;
     return this.#changeOf(lowerId, async (trx) => {
@@ -173,12 +201,17 @@ export class SqlPackageStore implements PackageStore {
         .where('lower_id', '=', lowerId)
         .where('lower_version', '=', lowerVersion)
         .execute();
-      await this.#catalogDetails(trx, lowerId, lowerVersion);
+      const changed = await this.#catalogDetails(trx, lowerId, lowerVersion);
+      await this.#recordEvent(trx, options, changed);
       return 'changed';
     });
   }
 
-  async remove(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined> {
+  async remove(
+    lowerId: string,
+    lowerVersion: string,
+    options: EventOption = {},
+  ): Promise<PackageVersion | undefined> {
     return this.#changeOf(lowerId, async (trx) => {
       const row = await trx
         .deleteFrom('package_versions')
@@ -200,6 +233,7 @@ export class SqlPackageStore implements PackageStore {
         type: 'PackageDelete',
         version: removed,
       });
+      await this.#recordEvent(trx, options, removed);
       return removed;
     });
   }

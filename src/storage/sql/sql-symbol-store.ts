@@ -3,8 +3,10 @@
 // half a push. A file row belongs to one package: the same PDB brought by two packages has two rows, each with its
 // own blob.
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { SymbolFile, SymbolPackage, SymbolStore } from '../../packages/ports.ts';
+import type { EventOption, SymbolFile, SymbolPackage, SymbolStore } from '../../packages/ports.ts';
+import { describePackageEvent } from '../../packages/webhook-event.ts';
 import type { Database, SymbolFilesTable } from './schema.ts';
+import { defaultWebhookOutbox, type WebhookOutbox } from './sql-webhook-store.ts';
 import { sqliteWriteLocks, type WriteLocks } from './write-locks.ts';
 
 const toSymbolFile = (row: Selectable<SymbolFilesTable>): SymbolFile => ({
@@ -63,11 +65,17 @@ export class SqlSymbolStore implements SymbolStore {
   readonly #db: Kysely<Database>;
   readonly #locks: WriteLocks;
   readonly #feed: string;
+  readonly #outbox: WebhookOutbox;
 
-  constructor(db: Kysely<Database>, feed: string, options: { locks?: WriteLocks } = {}) {
+  constructor(
+    db: Kysely<Database>,
+    feed: string,
+    options: { locks?: WriteLocks; outbox?: WebhookOutbox } = {},
+  ) {
     this.#db = db;
     this.#feed = feed;
     this.#locks = options.locks ?? sqliteWriteLocks;
+    this.#outbox = options.outbox ?? defaultWebhookOutbox;
   }
 
   async findPackage(lowerId: string, lowerVersion: string): Promise<SymbolPackage | undefined> {
@@ -115,7 +123,7 @@ export class SqlSymbolStore implements SymbolStore {
 
   async insert(
     symbols: SymbolPackage,
-    options: { replacing?: string | undefined } = {},
+    options: { replacing?: string | undefined } & EventOption = {},
   ): Promise<'inserted' | 'duplicate-package'> {
     return this.#db.transaction().execute(async (trx) => {
       await this.#locks.packageIds(trx, [symbols.lowerId]);
@@ -137,7 +145,24 @@ export class SqlSymbolStore implements SymbolStore {
           .where('lower_version', '=', symbols.lowerVersion)
           .execute();
       }
-      return insertSymbolRows(trx, this.#feed, symbols);
+      const result = await insertSymbolRows(trx, this.#feed, symbols);
+      const { event } = options;
+      if (result === 'inserted' && event) {
+        // The event names the package as pushed: its id and version as the version's row has them.
+        const pkg = await trx
+          .selectFrom('package_versions')
+          .select(['id', 'version', 'lower_id as lowerId', 'lower_version as lowerVersion'])
+          .where('feed', '=', this.#feed)
+          .where('lower_id', '=', symbols.lowerId)
+          .where('lower_version', '=', symbols.lowerVersion)
+          .executeTakeFirst();
+        const names = pkg ?? { id: symbols.lowerId, version: symbols.lowerVersion, ...symbols };
+        await this.#outbox.record(
+          trx,
+          describePackageEvent(this.#feed, event, names, new Date(symbols.published)),
+        );
+      }
+      return result;
     });
   }
 
