@@ -5,7 +5,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -15,6 +15,13 @@ import { buildNupkg, buildNuspecXml } from '../test/fixtures/build-nupkg.ts';
 import { type BulkImportReport, bulkImport, markerFile } from './bulk-import.ts';
 import { seededRandom } from '../src/storage/contracts/seeded-random.ts';
 import { type SyntheticPackage, syntheticFeed, words } from './synthetic-feed.ts';
+import {
+  measureWrites,
+  type WritesHarness,
+  type WritesResults,
+  writesMarkdown,
+  writesRows,
+} from './writes.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
@@ -29,9 +36,12 @@ const { values: flags } = parseArgs({
     'data-dir': { type: 'string' },
     'no-dotnet': { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
 const quick = flags.quick === true;
+if (flags.only !== undefined && flags.only !== 'writes')
+  throw new Error(`--only takes 'writes', not ${flags.only}`);
 const settings = {
   ids: Number(flags.ids ?? (quick ? 500 : 10_000)),
   versions: Number(flags.versions ?? (quick ? 5_000 : 100_000)),
@@ -39,10 +49,6 @@ const settings = {
   warmupSeconds: quick ? 1 : 3,
   connections: Number(flags.connections ?? 50),
   seed: Number(flags.seed ?? 7),
-  sequentialPushes: quick ? 50 : 300,
-  concurrentPushes: quick ? 100 : 600,
-  pushConcurrency: 8,
-  bigPushBytes: quick ? 20 * 1024 * 1024 : 249 * 1024 * 1024,
   coldStarts: quick ? 3 : 5,
   restoreReferences: 50,
   restoreRuns: quick ? 1 : 3,
@@ -335,19 +341,6 @@ async function smallPackages(prefix: string, count: number): Promise<Buffer[]> {
   return packages;
 }
 
-/** Pushes every package, `concurrency` at a time; returns pushes per second. Bounded by count and time. */
-async function pushAll(base: string, packages: readonly Buffer[], concurrency: number): Promise<number> {
-  const deadline = performance.now() + 120_000;
-  let next = 0;
-  const started = performance.now();
-  const worker = async () => {
-    while (next < packages.length && performance.now() < deadline)
-      await push(base, packages[next++] as Buffer);
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return next / ((performance.now() - started) / 1000);
-}
-
 /** A nupkg of about `bytes` on disk: a stored (uncompressed) entry of pseudo-random, incompressible bytes. */
 async function writeBigNupkg(path: string, bytes: number): Promise<number> {
   const chunk = Buffer.alloc(1024 * 1024);
@@ -445,8 +438,20 @@ async function main(): Promise<void> {
   }
 }
 
+function writesHarness(work: string): WritesHarness {
+  const profile = !flags['no-profile'];
+  return {
+    ...{ work, quick, profile, log, startNugget, stopChild, memoryOf, cpuMicrosOf, push, smallPackages },
+    ...{ writeBigNupkg, multipartFile, summarizeProfile },
+  };
+}
+
 async function run(work: string): Promise<void> {
   const startedAt = new Date();
+  if (flags.only === 'writes') {
+    await writeWritesResults(startedAt, await measureWrites(writesHarness(work)));
+    return;
+  }
   log(
     `nugget server benchmark: ${settings.ids} ids, ${settings.versions} versions, ${settings.connections} connections, ${settings.durationSeconds} s per endpoint`,
   );
@@ -562,62 +567,18 @@ async function run(work: string): Promise<void> {
     log(`profile: ${profile ? `${profile.topFiles.length} files summarized` : 'no profile written'}`);
   }
 
-  // 5. Pushes on a fresh feed: sequential, then 8 at a time.
-  const pushFeed = await startNugget(join(work, 'push-feed'));
-  const sequentialPackages = await smallPackages('Bench.Push.Sequential', settings.sequentialPushes);
-  const concurrentPackages = await smallPackages('Bench.Push.Concurrent', settings.concurrentPushes);
-  const pushes = {
-    sequentialPerSecond: await pushAll(pushFeed.base, sequentialPackages, 1),
-    concurrentPerSecond: await pushAll(pushFeed.base, concurrentPackages, settings.pushConcurrency),
-    concurrency: settings.pushConcurrency,
-    sequentialCount: settings.sequentialPushes,
-    concurrentCount: settings.concurrentPushes,
-    meanPackageBytes: sequentialPackages.reduce((sum, b) => sum + b.length, 0) / sequentialPackages.length,
-  };
-  log(
-    `pushes: ${pushes.sequentialPerSecond.toFixed(0)}/s sequential, ${pushes.concurrentPerSecond.toFixed(0)}/s ${settings.pushConcurrency} at a time`,
-  );
+  // 5. Pushes, memory after a load of pushes, a 100 MB push (bench/writes.ts).
+  const writes = await measureWrites(writesHarness(work));
 
-  // 6. dotnet restore of 50 references from a cold client cache, from the push feed.
+  // 6. dotnet restore of 50 references from a cold client cache, from a fresh feed.
   let restore: { seconds: number[]; medianSeconds: number } | { skipped: string };
   if (flags['no-dotnet']) {
     restore = { skipped: '--no-dotnet' };
   } else {
-    restore = await measureRestore(pushFeed.base);
+    const restoreFeed = await startNugget(join(work, 'restore-feed'));
+    restore = await measureRestore(restoreFeed.base);
+    await stopChild(restoreFeed.child);
   }
-  await stopChild(pushFeed.child);
-
-  // 7. Memory during a 250 MB push, on a fresh server.
-  const bigPath = join(work, 'big.nupkg');
-  const bigBytes = await writeBigNupkg(bigPath, settings.bigPushBytes);
-  const bigFeed = await startNugget(join(work, 'big-feed'));
-  await sleep(1500);
-  const before = memoryOf(bigFeed.pid);
-  let sampledPeakMB = before.rssMB;
-  const sampler = setInterval(() => {
-    sampledPeakMB = Math.max(sampledPeakMB, memoryOf(bigFeed.pid).rssMB);
-  }, 20);
-  const bigStarted = performance.now();
-  try {
-    await push(bigFeed.base, multipartFile(bigPath), 300_000);
-  } finally {
-    clearInterval(sampler);
-  }
-  const bigSeconds = (performance.now() - bigStarted) / 1000;
-  const after = memoryOf(bigFeed.pid);
-  await stopChild(bigFeed.child);
-  const bigPush = {
-    bytes: bigBytes,
-    seconds: bigSeconds,
-    rssBeforeMB: before.rssMB,
-    sampledPeakMB,
-    hwmBeforeMB: before.peakMB,
-    hwmAfterMB: after.peakMB,
-    growthMB: Math.max(sampledPeakMB, after.peakMB) - before.rssMB,
-  };
-  log(
-    `250 MB push: ${(bigBytes / 1024 / 1024).toFixed(0)} MB in ${bigSeconds.toFixed(1)} s, RSS +${bigPush.growthMB.toFixed(0)} MB`,
-  );
 
   // 8. Results.
   await writeResults({
@@ -632,8 +593,7 @@ async function run(work: string): Promise<void> {
       afterLoadMB: afterLoadMB.rssMB,
       peakDuringLoadMB: afterLoadMB.peakMB,
     },
-    pushes,
-    bigPush,
+    writes,
     restore,
     profile,
   });
@@ -688,8 +648,7 @@ interface Results {
   endpoints: LoadResult[];
   coldStart: { emptyMs: number[]; loadedMs: number[] };
   memory: { idleEmptyMB: number; idleLoadedMB: number; afterLoadMB: number; peakDuringLoadMB: number };
-  pushes: { sequentialPerSecond: number; concurrentPerSecond: number; concurrency: number };
-  bigPush: { bytes: number; growthMB: number; seconds: number };
+  writes: WritesResults;
   restore: { seconds: number[]; medianSeconds: number } | { skipped: string };
   profile: ProfileSummary | undefined;
 }
@@ -733,12 +692,9 @@ function markdown(results: Results, machine: Record<string, unknown>): string {
       : `${results.restore.medianSeconds.toFixed(1)} s (runs: ${results.restore.seconds.map((s) => s.toFixed(1)).join(', ')})`;
   const coldLoaded = median(results.coldStart.loadedMs);
   const otherRows = [
-    `| pushes/s, sequential (small packages, HTTP multipart) | ${results.pushes.sequentialPerSecond.toFixed(0)} | >= 100 | ${yes(results.pushes.sequentialPerSecond >= 100)} |`,
-    `| pushes/s, ${results.pushes.concurrency} concurrent | ${results.pushes.concurrentPerSecond.toFixed(0)} | | |`,
     `| RSS idle, empty feed | ${m.idleEmptyMB.toFixed(0)} MB | < 120 MB | ${yes(m.idleEmptyMB < 120)} |`,
     `| RSS idle, loaded feed | ${m.idleLoadedMB.toFixed(0)} MB | < 120 MB | ${yes(m.idleLoadedMB < 120)} |`,
     `| RSS after the read load (peak during it) | ${m.afterLoadMB.toFixed(0)} MB (${m.peakDuringLoadMB.toFixed(0)} MB) | | |`,
-    `| RSS growth during a ${(results.bigPush.bytes / 1024 / 1024).toFixed(0)} MB push | ${results.bigPush.growthMB.toFixed(0)} MB (${results.bigPush.seconds.toFixed(1)} s) | < 100 MB | ${yes(results.bigPush.growthMB < 100)} |`,
     `| cold start, empty feed (median of ${results.coldStart.emptyMs.length}) | ${median(results.coldStart.emptyMs).toFixed(0)} ms | < 1 s | ${yes(median(results.coldStart.emptyMs) < 1000)} |`,
     `| cold start, loaded feed (median of ${results.coldStart.loadedMs.length}) | ${coldLoaded.toFixed(0)} ms | < 1 s | ${yes(coldLoaded < 1000)} |`,
     `| dotnet restore, 50 references, cold client cache | ${restoreText} | | |`,
@@ -761,19 +717,44 @@ function markdown(results: Results, machine: Record<string, unknown>): string {
     '| --- | --- | --- | --- |',
     ...otherRows,
     '',
+    '| writes and memory (bench/writes.ts) | value | target | ratio | met? |',
+    '| --- | --- | --- | ---: | --- |',
+    ...writesRows(results.writes),
+    '',
   ].join('\n');
 }
 
-async function writeResults(results: Results): Promise<void> {
-  const machine = {
+/** `--only writes`: the write measures alone, as results/writes-<date>.json and .md. */
+async function writeWritesResults(startedAt: Date, writes: WritesResults): Promise<void> {
+  const machine = machineDescription();
+  const date = `writes-${startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}`;
+  const dir = join(import.meta.dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  const table = writesMarkdown(startedAt, machine, writes);
+  await writeFile(
+    join(dir, `${date}.json`),
+    `${JSON.stringify({ benchmark: 'writes', date: startedAt.toISOString(), machine, writes }, null, 2)}\n`,
+  );
+  await writeFile(join(dir, `${date}.md`), table);
+  console.log(`\n${table}`);
+  console.log(`wrote bench/results/${date}.json and bench/results/${date}.md`);
+}
+
+function machineDescription(): Record<string, unknown> {
+  return {
     cpu: cpus()[0]?.model,
     cpus: cpus().length,
     memoryGB: totalmem() / 1024 ** 3,
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     pinned: hasTaskset,
+    loadAverage: loadavg(),
     ...gitCommit(),
   };
+}
+
+async function writeResults(results: Results): Promise<void> {
+  const machine = machineDescription();
   // A smoke run never overwrites the day's full-size results.
   const date = `${results.startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}`;
   const dir = join(import.meta.dirname, 'results');
