@@ -75,10 +75,16 @@ export async function publishPackage(
     ['license', nupkg.licenseFile?.bytes],
   ];
   try {
-    for (const [kind, bytes] of embedded) {
-      if (bytes) await deps.blobs.put(blobKeys.embedded(candidate, kind), bytes);
-    }
-    await deps.blobs.putFile(blobKeys.nupkg(candidate), upload.path);
+    // The files at once: each is durable when its put returns (a file store syncs it), and the row that makes them
+    // visible is committed only after all of them; their syncs overlap instead of adding up.
+    const stored = await Promise.allSettled([
+      ...embedded.flatMap(([kind, bytes]) =>
+        bytes ? [deps.blobs.put(blobKeys.embedded(candidate, kind), bytes)] : [],
+      ),
+      deps.blobs.putFile(blobKeys.nupkg(candidate), upload.path),
+    ]);
+    const failed = stored.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     if ((await deps.packages.insert(candidate)) === 'duplicate') throw duplicate(candidate);
   } catch (error) {
     // The first error is what the client must hear (a full disk, a 409): a clean-up that fails too (the same
