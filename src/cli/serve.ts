@@ -3,6 +3,7 @@ import { composeNugget } from '../compose.ts';
 import { type Config, StartupError, startedByNpm } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
 import { redactSecrets } from '../redact.ts';
+import { startIdleCollector } from './idle-collector.ts';
 import { stopOnSignals, trackRequests } from './shutdown.ts';
 import { version } from './version.ts';
 
@@ -40,6 +41,7 @@ export async function serve(config: Config): Promise<void> {
     config.publicUrl ?? `${scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   // A plain line (not JSON) so people and tests can find the feed URL.
   process.stdout.write(`Service index: ${redactSecrets(base)}/v3/index.json\n`);
+  startIdleCollector();
 
   stopOnSignals({
     app: nugget.app,

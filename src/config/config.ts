@@ -184,6 +184,8 @@ export const configSchema = z.object({
   tlsKey: z.string().min(1).optional(),
   /** Milliseconds a request body (a push) may go without a byte before it is refused with 408. A number is seconds. */
   uploadTimeout: duration.default(60_000),
+  /** Bytes the in-memory read caches may hold together, whatever was pushed or read before (http-services.ts). */
+  cacheMemory: sizeSchema.default(96 * 1024 * 1024),
   /** Every read needs credentials with the read scope (docs/security.md, "Private feeds"). */
   private: booleanText.default(false),
   /** Failed authentications an address may make at once; then one more per window/limit. 0 = no limit. */
@@ -319,6 +321,12 @@ const options: readonly OptionSpec[] = [
     flag: '--upload-timeout <duration>',
     env: 'NUGGET_UPLOAD_TIMEOUT',
     help: 'how long a request body (a push) may send nothing before it is refused with 408, e.g. 60s (default)',
+  },
+  {
+    key: 'cacheMemory',
+    flag: '--cache-memory <size>',
+    env: 'NUGGET_CACHE_MEMORY',
+    help: 'bytes the in-memory read caches may hold together, e.g. 96MB (default)',
   },
   {
     key: 'private',

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { humanDuration } from '../duration.ts';
+import { collectGarbage } from '../heap.ts';
 import { fileSystemFault, invalidInput, timedOut, tooLarge } from '../errors.ts';
 import type { UploadedPackage } from '../packages/publish-package.ts';
 import { MultipartPackagePart, multipartBoundary } from './multipart-package.ts';
@@ -37,6 +38,14 @@ export const pushBody: RequestBodyPolicy = {
   mediaTypes: ['multipart/form-data', 'application/octet-stream'],
   streamed: true,
 };
+
+/**
+ * Every this many bytes of a push, the buffers it has written are collected: each arrives in a buffer of its own,
+ * and V8 lets up to 64 MB of them pile up before it collects by itself, so a large push grew the server by that
+ * much. Collected every 4 MB (a minor collection takes about a millisecond; buffers held longer than two are
+ * promoted out of its reach), a 100 MB push grew it by 13 to 15 MB here, and by 38 MB when collected every 16 MB.
+ */
+const collectEveryBytes = 4 * 1024 * 1024;
 
 /** How long a push may send nothing when --upload-timeout is not configured. */
 export const defaultUploadTimeoutMs = 60_000;
@@ -108,10 +117,15 @@ async function receive(
   const discard = () => rm(path, { force: true });
   const hash = createHash('sha512');
   let size = 0;
+  let collectAt = collectEveryBytes;
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       watchdog.refresh();
       size += chunk.length;
+      if (size >= collectAt) {
+        collectAt = size + collectEveryBytes;
+        collectGarbage('minor');
+      }
       if (size > options.maxPackageSize) {
         callback(tooBig());
         return;
