@@ -179,7 +179,9 @@ export async function measureWrites(h: WritesHarness): Promise<WritesResults> {
   const loaded = await h.startNugget(loadedDir);
   const loadPackages = await h.smallPackages('Bench.Loaded.Package', loadedVersions);
   const loadSeconds = await timed(() => pushAll(h, loaded, loadPackages, concurrency));
-  await sleep(5000);
+  // Idle: long enough for the server's idle collector (src/cli/idle-collector.ts: one busy 5 s interval, then one
+  // idle one) to have run.
+  await sleep(12_000);
   const idleLoadedMB = h.memoryOf(loaded.pid).rssMB;
   h.log(
     `loaded feed: ${loadedVersions} versions pushed in ${loadSeconds.toFixed(1)} s, idle RSS ${idleLoadedMB.toFixed(0)} MB`,

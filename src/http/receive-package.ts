@@ -4,7 +4,7 @@
 // multipart-package.ts); some send the raw nupkg.
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished, Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
@@ -114,7 +114,11 @@ async function receive(
 
   await mkdir(options.tempDir, { recursive: true });
   const path = join(options.tempDir, `push-${randomUUID()}.nupkg`);
-  const discard = () => rm(path, { force: true });
+  // One unlink, not rm's walk (lstat first): after a publish the file has usually been moved into place already.
+  const discard = () =>
+    unlink(path).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    });
   const hash = createHash('sha512');
   let size = 0;
   let collectAt = collectEveryBytes;
