@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { atLeast, below, formats, type TargetRow, targetsTable } from './report.ts';
 
 export interface WritesServer {
   readonly base: string;
@@ -223,23 +224,68 @@ export async function measureWrites(h: WritesHarness): Promise<WritesResults> {
   };
 }
 
-/** The rows of the write measures: each target beside its figure and the ratio (figure / target). */
-export function writesRows(r: WritesResults): string[] {
-  const yes = (met: boolean) => (met ? 'yes' : '**no**');
+/** Issue 17's push and memory targets beside what this bench measured (report.ts). */
+export function writesTargets(r: WritesResults): TargetRow[] {
   const perSecond = (runs: readonly PushRun[]) => median(runs.map((x) => x.perSecond));
   const cpu = (runs: readonly PushRun[]) => median(runs.map((x) => x.serverCpuMsPerPush));
   const t = writeTargets;
-  const mb = (n: number) => `${n.toFixed(0)} MB`;
-  const of = `median of ${r.runs}`;
+  const of = `median of ${r.runs} runs of ${r.sequentialCount} and ${r.concurrentCount} pushes, one process`;
+  const big = `${(r.bigPush.bytes / 1024 ** 2).toFixed(0)} MB`;
   return [
-    `| small pushes/s, one at a time (${of}) | ${perSecond(r.sequential).toFixed(0)} | >= ${t.sequentialPerSecond} | ${(perSecond(r.sequential) / t.sequentialPerSecond).toFixed(2)} | ${yes(perSecond(r.sequential) >= t.sequentialPerSecond)} |`,
-    `| small pushes/s, ${r.concurrency} in flight (${of}) | ${perSecond(r.concurrent).toFixed(0)} | >= ${t.concurrentPerSecond} | ${(perSecond(r.concurrent) / t.concurrentPerSecond).toFixed(2)} | ${yes(perSecond(r.concurrent) >= t.concurrentPerSecond)} |`,
-    `| server CPU per push, one at a time | ${cpu(r.sequential).toFixed(2)} ms | <= ${t.serverCpuMsPerPush} ms | ${(cpu(r.sequential) / t.serverCpuMsPerPush).toFixed(2)} | ${yes(cpu(r.sequential) <= t.serverCpuMsPerPush)} |`,
-    `| server CPU per push, ${r.concurrency} in flight | ${cpu(r.concurrent).toFixed(2)} ms | <= ${t.serverCpuMsPerPush} ms | ${(cpu(r.concurrent) / t.serverCpuMsPerPush).toFixed(2)} | ${yes(cpu(r.concurrent) <= t.serverCpuMsPerPush)} |`,
-    `| RSS idle, empty feed | ${mb(r.idleEmptyMB)} | | | |`,
-    `| RSS idle after ${r.loadedVersions} versions pushed over HTTP | ${mb(r.idleLoadedMB)} | < ${t.idleLoadedMB} MB | ${(r.idleLoadedMB / t.idleLoadedMB).toFixed(2)} | ${yes(r.idleLoadedMB < t.idleLoadedMB)} |`,
-    `| RSS growth during a ${(r.bigPush.bytes / 1024 ** 2).toFixed(0)} MB push (fresh server) | ${mb(r.bigPush.growthMB)} | < ${t.pushGrowthMB} MB | ${(r.bigPush.growthMB / t.pushGrowthMB).toFixed(2)} | ${yes(r.bigPush.growthMB < t.pushGrowthMB)} |`,
-    `| ${(r.bigPush.bytes / 1024 ** 2).toFixed(0)} MB push, loaded server (fresh server) | ${r.bigPush.loadedSeconds.toFixed(2)} s (${r.bigPush.freshSeconds.toFixed(2)} s) | as fast as the disk: cp ${r.bigPush.cpSeconds.toFixed(2)} s, cp + fsync ${r.bigPush.cpSyncSeconds.toFixed(2)} s | ${(r.bigPush.loadedSeconds / r.bigPush.cpSyncSeconds).toFixed(2)} of cp + fsync | |`,
+    atLeast(
+      'pushes',
+      'small pushes, one at a time',
+      perSecond(r.sequential),
+      t.sequentialPerSecond,
+      formats.perSecond,
+      of,
+    ),
+    atLeast(
+      'pushes',
+      `small pushes, ${r.concurrency} in flight`,
+      perSecond(r.concurrent),
+      t.concurrentPerSecond,
+      formats.perSecond,
+      of,
+    ),
+    below(
+      'pushes',
+      'server CPU per push, one at a time',
+      cpu(r.sequential),
+      t.serverCpuMsPerPush,
+      formats.ms,
+    ),
+    below(
+      'pushes',
+      `server CPU per push, ${r.concurrency} in flight`,
+      cpu(r.concurrent),
+      t.serverCpuMsPerPush,
+      formats.ms,
+    ),
+    below(
+      'memory',
+      `RSS idle after ${r.loadedVersions} versions pushed over HTTP (one process)`,
+      r.idleLoadedMB,
+      t.idleLoadedMB,
+      formats.mb,
+      `empty feed: ${formats.mb(r.idleEmptyMB)}`,
+    ),
+    below(
+      'memory',
+      `RSS growth during a ${big} push, fresh server`,
+      r.bigPush.growthMB,
+      t.pushGrowthMB,
+      formats.mb,
+    ),
+    below(
+      'memory',
+      `${big} push into the loaded server, ÷ cp + fsync of the same bytes`,
+      r.bigPush.loadedSeconds / r.bigPush.cpSyncSeconds,
+      1,
+      formats.times,
+      `push ${r.bigPush.loadedSeconds.toFixed(2)} s (fresh server ${r.bigPush.freshSeconds.toFixed(2)} s); ` +
+        `cp ${r.bigPush.cpSeconds.toFixed(2)} s, cp + fsync ${r.bigPush.cpSyncSeconds.toFixed(2)} s`,
+    ),
   ];
 }
 
@@ -255,9 +301,7 @@ export function writesMarkdown(startedAt: Date, machine: Record<string, unknown>
       `${machine['dirty'] ? ' (with uncommitted changes)' : ''}. ${r.sequentialCount} pushes one at a time, then ` +
       `${r.concurrentCount} with ${r.concurrency} in flight, into a fresh server, ${r.runs} times.`,
     '',
-    '| measure | value | target | ratio | met? |',
-    '| --- | --- | --- | ---: | --- |',
-    ...writesRows(r),
+    targetsTable(writesTargets(r)),
     '',
   ].join('\n');
 }

@@ -1,4 +1,8 @@
-// `nugget serve` (the default command): load config -> compose -> listen, then run until SIGTERM/SIGINT.
+// `nugget serve` (the default command): load config -> compose -> listen, then run until SIGTERM/SIGINT. With
+// more than one worker (--workers, default one per available CPU) this process is the primary and every worker
+// runs this same command (workers.ts).
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { composeNugget } from '../compose.ts';
 import { type Config, StartupError, startedByNpm } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
@@ -6,6 +10,7 @@ import { redactSecrets } from '../redact.ts';
 import { startIdleCollector } from './idle-collector.ts';
 import { stopOnSignals, trackRequests } from './shutdown.ts';
 import { version } from './version.ts';
+import { joinPrimary, runPrimary, workerListenOptions, workerNumber } from './workers.ts';
 
 /** A failed listen as one line that names the flag to change. */
 function listenFailure(error: unknown, config: Config): Error {
@@ -22,33 +27,62 @@ function listenFailure(error: unknown, config: Config): Error {
   return reason ? new StartupError(`cannot listen: ${reason}`, { cause: error }) : (error as Error);
 }
 
-export async function serve(config: Config): Promise<void> {
-  const logger = await createLogger(config);
-  logger.info({ version, node: process.version }, `starting nugget ${version} on Node.js ${process.version}`);
-  const nugget = await composeNugget(config, { logger });
-  const requests = trackRequests(nugget.app);
-  let address: string;
-  try {
-    address = await nugget.app.listen({ host: config.host, port: config.port });
-  } catch (error) {
-    await nugget.close();
-    throw listenFailure(error, config);
-  }
+/** The line people and tests look for: the feed's URL, with the address the server listens on. */
+function serviceIndexLine(config: Config, address: string): string {
   const { port } = new URL(address);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const scheme = config.tlsCert === undefined ? 'http' : 'https';
   const base =
     config.publicUrl ?? `${scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   // A plain line (not JSON) so people and tests can find the feed URL.
-  process.stdout.write(`Service index: ${redactSecrets(base)}/v3/index.json\n`);
-  startIdleCollector();
+  return `Service index: ${redactSecrets(base)}/v3/index.json\n`;
+}
 
-  stopOnSignals({
+export async function serve(config: Config): Promise<void> {
+  const workers = config.workers ?? availableParallelism();
+  if (workers > 1 && cluster.isPrimary) {
+    await runPrimary(config, workers, {
+      serviceIndexLine: (address) => serviceIndexLine(config, address),
+      watchParent: startedByNpm(),
+    });
+    return;
+  }
+  const worker = workerNumber();
+  const logger = await createLogger(config);
+  if (worker === undefined) {
+    logger.info(
+      { version, node: process.version },
+      `starting nugget ${version} on Node.js ${process.version}`,
+    );
+  } else {
+    logger.info({ version, node: process.version, worker }, `starting worker ${worker}`);
+  }
+  const nugget = await composeNugget(config, { logger });
+  const requests = trackRequests(nugget.app);
+  let address: string;
+  try {
+    address = await nugget.app.listen({ host: config.host, port: config.port, ...workerListenOptions() });
+  } catch (error) {
+    await nugget.close();
+    throw listenFailure(error, config);
+  }
+  startIdleCollector();
+  let onStopAccepting = () => {};
+  const control = stopOnSignals({
     app: nugget.app,
     requests,
     logger,
     shutdownTimeoutMs: config.shutdownTimeout,
     closeStores: () => nugget.close(),
-    watchParent: startedByNpm(),
+    watchParent: worker === undefined && startedByNpm(),
+    worker:
+      worker === undefined
+        ? undefined
+        : { name: `worker ${worker}`, onStopAccepting: () => onStopAccepting() },
   });
+  if (worker === undefined) {
+    process.stdout.write(serviceIndexLine(config, address));
+    return;
+  }
+  ({ onStopAccepting } = joinPrimary({ address, metrics: nugget.services.metrics, control }));
 }

@@ -211,6 +211,16 @@ export const configSchema = z.object({
   startupWait: durationOrZero.default(60_000),
   /** Milliseconds requests in progress get to finish after SIGTERM/SIGINT before they are cut off. */
   shutdownTimeout: duration.default(20_000),
+  /**
+   * Worker processes that share the listening socket (src/cli/workers.ts); 1 serves from one process, as before
+   * workers. Left out: one per CPU the process may use (os.availableParallelism()).
+   */
+  workers: z.coerce
+    .number({ error: 'must be a whole number of worker processes, 1 or more' })
+    .int({ error: 'must be a whole number of worker processes, 1 or more' })
+    .min(1, { error: 'must be 1 or more (1 serves from one process)' })
+    .max(1024, { error: 'must be at most 1024' })
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -409,6 +419,12 @@ const options: readonly OptionSpec[] = [
     flag: '--shutdown-timeout <duration>',
     env: 'NUGGET_SHUTDOWN_TIMEOUT',
     help: 'on SIGTERM/SIGINT, how long requests in progress get to finish before they are cut off (default 20s)',
+  },
+  {
+    key: 'workers',
+    flag: '--workers <count>',
+    env: 'NUGGET_WORKERS',
+    help: 'worker processes sharing the port; 1 = one process (default: one per available CPU)',
   },
   {
     key: 'logLevel',
