@@ -181,8 +181,8 @@ export async function measureWrites(h: WritesHarness): Promise<WritesResults> {
   const loadPackages = await h.smallPackages('Bench.Loaded.Package', loadedVersions);
   const loadSeconds = await timed(() => pushAll(h, loaded, loadPackages, concurrency));
   // Idle: long enough for the server's idle collector (src/cli/idle-collector.ts: one busy 5 s interval, then one
-  // idle one) to have run.
-  await sleep(12_000);
+  // idle one) to have run, with room for the last pushes' background work.
+  await sleep(20_000);
   const idleLoadedMB = h.memoryOf(loaded.pid).rssMB;
   h.log(
     `loaded feed: ${loadedVersions} versions pushed in ${loadSeconds.toFixed(1)} s, idle RSS ${idleLoadedMB.toFixed(0)} MB`,

@@ -5,8 +5,8 @@
 // smallest (https://v8.dev/blog/trash-talk). It runs once per busy-to-idle turn, never under load.
 import { collectGarbage } from '../heap.ts';
 
-/** CPU time (user + system) per interval below which the process counts as idle. */
-const idleCpuMicros = 20_000;
+/** CPU time (user + system) per interval below which the process counts as idle: 1% of a core (timers, a scrape). */
+const idleCpuMicros = 50_000;
 /** Above this it was busy enough to have grown its heap. */
 const busyCpuMicros = 200_000;
 
