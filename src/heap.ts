@@ -25,8 +25,9 @@ function exposed(): Collector | undefined {
 
 /**
  * A minor collection frees the young objects, among them the buffers a stream has finished with (their bytes live
- * outside the heap, and V8 counts up to 64 MB of them before it collects by itself); a full one also shrinks the
- * heap's young generation back to its smallest. Returns false where the collector is not available.
+ * outside the heap, and V8 counts up to 64 MB of them before it collects by itself); a full one, in a process that
+ * has gone idle, lets V8 shrink the young generation back to its smallest (seen in the server: 128 MB to 1 MB).
+ * Returns false where the collector is not available.
  */
 export function collectGarbage(kind: 'minor' | 'full'): boolean {
   const gc = exposed();
