@@ -7,14 +7,15 @@
 // - Every other version is a copy of one of those records with its own id, version, flags, timestamps and
 //   metadata (description, tags, title, dependency groups from the synthetic spec). Its rows go in with the
 //   stores' own SQL building blocks, many versions per transaction: package_versions rows, one catalog
-//   entry per version (appendCatalogEntry) and the search documents of each id once (refreshSearchDocuments).
+//   entry per version (the rows appendCatalogEntry writes, in multi-row inserts) and the search documents of each
+//   id once (refreshSearchDocuments).
 // - Its .nupkg and .nuspec blobs are hard links to the template's files, so the download endpoint serves real
 //   bytes of the right size, but the nuspec inside names the template's id and version.
 // Only the embedded default (SQLite + files) is supported.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { link, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { composeNugget } from '../src/compose.ts';
 import { configFromFlags } from '../src/config/config.ts';
 import {
@@ -29,8 +30,7 @@ import {
 import { blobKeys, publishPackage } from '../src/packages/publish-package.ts';
 import { defaultFeedName, pushBlobPrefix } from '../src/packages/feed.ts';
 import type { PackageVersion } from '../src/protocol/package-version.ts';
-import { appendCatalogEntry } from '../src/storage/sql/catalog-log.ts';
-import { sqliteWriteLocks } from '../src/storage/sql/write-locks.ts';
+import { bumpFeedStamp } from '../src/storage/sql/catalog-log.ts';
 import type { Database } from '../src/storage/sql/schema.ts';
 import { toPackageVersionRow } from '../src/storage/sql/sql-package-store.ts';
 import { refreshSearchDocuments } from '../src/storage/sql/sqlite-search-index.ts';
@@ -47,6 +47,13 @@ export interface BulkImportOptions {
   /** The feed the versions go into, created when missing (default: the default feed). */
   readonly feed?: string;
   readonly log?: (line: string) => void;
+  /** One more id with this many versions (synthetic-feed.ts, bigId). */
+  readonly bigIdVersions?: number;
+  /**
+   * Which copies get their blobs (hard links to the template's files); default all. At a million versions the
+   * links take longer than the rows: the scale bench links only the versions it downloads.
+   */
+  readonly linkBlobs?: (lowerId: string, lowerVersion: string) => boolean;
 }
 
 export interface BulkImportReport {
@@ -55,6 +62,7 @@ export interface BulkImportReport {
   readonly ids: number;
   readonly versions: number;
   readonly seed: number;
+  readonly bigIdVersions?: number;
   readonly templates: number;
   /** Seconds for the templates through publishPackage (building their nupkgs included). */
   readonly publishSeconds: number;
@@ -124,6 +132,51 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/**
+ * One catalog entry per version, as appendCatalogEntry writes them (numbers and commit timestamps in order, the
+ * version as its snapshot: the synthetic feed has no advisories), in multi-row inserts, and the feed's stamp moved
+ * once: the import's one transaction per batch is one commit.
+ */
+async function appendCatalogEntries(
+  trx: Transaction<Database>,
+  feed: string,
+  versions: readonly PackageVersion[],
+): Promise<void> {
+  const last = await trx
+    .selectFrom('catalog_entries')
+    .select('commit_timestamp')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const lastInFeed = await trx
+    .selectFrom('catalog_entries')
+    .select((eb) => eb.fn.max('feed_seq').as('n'))
+    .where('feed', '=', feed)
+    .executeTakeFirst();
+  const now = Date.now();
+  const first = Math.max(now, last ? Date.parse(last.commit_timestamp) + 1 : now);
+  let feedSeq = Number(lastInFeed?.n ?? 0);
+  const rows = versions.map((v, i) => ({
+    feed,
+    feed_seq: ++feedSeq,
+    commit_id: randomUUID(),
+    commit_timestamp: new Date(first + i).toISOString(),
+    type: 'PackageDetails' as const,
+    lower_id: v.lowerId,
+    lower_version: v.lowerVersion,
+    id: v.id,
+    version: v.fullVersion,
+    snapshot: JSON.stringify(v),
+  }));
+  for (let start = 0; start < rows.length; start += 500) {
+    await trx
+      .insertInto('catalog_entries')
+      .values(rows.slice(start, start + 500))
+      .execute();
+  }
+  await bumpFeedStamp(trx, feed, new Date(now));
+}
+
 async function insertBatch(
   db: Kysely<Database>,
   feed: string,
@@ -136,10 +189,7 @@ async function insertBatch(
         .values(versions.slice(start, start + 500).map((v) => toPackageVersionRow(feed, v)))
         .execute();
     }
-    const now = new Date();
-    for (const version of versions) {
-      await appendCatalogEntry(trx, sqliteWriteLocks, now, feed, { type: 'PackageDetails', version });
-    }
+    await appendCatalogEntries(trx, feed, versions);
     for (const lowerId of new Set(versions.map((v) => v.lowerId))) {
       await refreshSearchDocuments(trx, feed, lowerId);
     }
@@ -183,12 +233,16 @@ export async function bulkImport(options: BulkImportOptions): Promise<BulkImport
 
     // 2. Every other version: rows in batches, blobs as hard links to a template's files.
     const bulkStarted = performance.now();
+    const total = packages.reduce((sum, pkg) => sum + pkg.versions.length, 0);
     const blobRoot = join(dataDir, 'blobs');
     const epoch = Date.UTC(2023, 0, 1);
     let batch: PackageVersion[] = [];
     let done = 0;
     const flush = async () => {
-      await eachLimited(batch, 32, async (version) => {
+      const linked = options.linkBlobs
+        ? batch.filter((v) => options.linkBlobs!(v.lowerId, v.lowerVersion))
+        : batch;
+      await eachLimited(linked, 32, async (version) => {
         const template = templates[hashIndex(version.lowerId, templates.length)] as PackageVersion;
         const pairs: [string, string][] = [
           [blobKeys.nupkg(template), blobKeys.nupkg(version)],
@@ -202,7 +256,7 @@ export async function bulkImport(options: BulkImportOptions): Promise<BulkImport
       await insertBatch(nugget.db, feedName, batch);
       done += batch.length;
       batch = [];
-      log(`  ${done} / ${options.versions - templateCount} versions imported`);
+      log(`  ${done} / ${total - templateCount} versions imported`);
     };
     for (let index = 0; index < packages.length; index++) {
       const pkg = packages[index] as SyntheticPackage;
@@ -221,11 +275,12 @@ export async function bulkImport(options: BulkImportOptions): Promise<BulkImport
       ids: options.ids,
       versions: options.versions,
       seed: options.seed,
+      ...(options.bigIdVersions ? { bigIdVersions: options.bigIdVersions } : {}),
       templates: templateCount,
       publishSeconds,
       publishPerSecond: templateCount / publishSeconds,
       bulkSeconds,
-      bulkVersionsPerSecond: (options.versions - templateCount) / bulkSeconds,
+      bulkVersionsPerSecond: (total - templateCount) / bulkSeconds,
       totalSeconds: (performance.now() - started) / 1000,
     };
     await writeFile(join(dataDir, markerFile), `${JSON.stringify(report, null, 2)}\n`);

@@ -5,7 +5,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -13,8 +13,24 @@ import yazl from 'yazl';
 import { createDotnetEnv, createWorkspace, runCommand } from '../test/e2e/harness.ts';
 import { buildNupkg, buildNuspecXml } from '../test/fixtures/build-nupkg.ts';
 import { type BulkImportReport, bulkImport, markerFile } from './bulk-import.ts';
+import {
+  atLeast,
+  below,
+  formats,
+  latestTargets,
+  notMeasured,
+  type TargetRow,
+  targetsTable,
+} from './report.ts';
 import { seededRandom } from '../src/storage/contracts/seeded-random.ts';
-import { type SyntheticPackage, syntheticFeed, words } from './synthetic-feed.ts';
+import { bigId, type SyntheticPackage, syntheticFeed, words } from './synthetic-feed.ts';
+import {
+  measureWrites,
+  type WritesHarness,
+  type WritesResults,
+  writesMarkdown,
+  writesTargets,
+} from './writes.ts';
 import { upstreamReadScenario } from './upstream-read.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
@@ -30,12 +46,24 @@ const { values: flags } = parseArgs({
     'data-dir': { type: 'string' },
     'no-dotnet': { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
+    // Worker counts of the cores curve (issue 17): reads and pushes at each; default 1, 2, 4 ... up to the CPUs.
+    workers: { type: 'string' },
+    'no-cores': { type: 'boolean', default: false },
+    scale: { type: 'boolean', default: false },
+    'big-id': { type: 'string' },
+    // `--only writes`: the push and memory measures of bench/writes.ts alone.
+    only: { type: 'string' },
   },
 });
 const quick = flags.quick === true;
+if (flags.only !== undefined && flags.only !== 'writes')
+  throw new Error(`--only takes 'writes', not ${flags.only}`);
+/** --scale (npm run bench:scale): issue 17's feed of a million versions and one id with 5,000. */
+const scale = flags.scale === true;
 const settings = {
-  ids: Number(flags.ids ?? (quick ? 500 : 10_000)),
-  versions: Number(flags.versions ?? (quick ? 5_000 : 100_000)),
+  ids: Number(flags.ids ?? (scale ? (quick ? 10_000 : 100_000) : quick ? 500 : 10_000)),
+  versions: Number(flags.versions ?? (scale ? (quick ? 100_000 : 1_000_000) : quick ? 5_000 : 100_000)),
+  bigIdVersions: Number(flags['big-id'] ?? 5_000),
   durationSeconds: Number(flags.duration ?? (quick ? 3 : 10)),
   warmupSeconds: quick ? 1 : 3,
   connections: Number(flags.connections ?? 50),
@@ -50,6 +78,12 @@ const settings = {
 };
 /** The feed the synthetic packages go into and are read from: a named feed, read at /feeds/{feed}/v3/. */
 const benchFeed = flags.feed ?? 'bench';
+const workerCounts = flags.workers
+  ? flags.workers.split(',').map(Number)
+  : [1, 2, 4, 8, 16, 32, 64].filter((count) => count === 1 || count <= cpus().length);
+if (!workerCounts.every((count) => Number.isInteger(count) && count > 0)) {
+  throw new Error(`--workers must be a list of positive whole numbers such as 1,2,4, not ${flags.workers}`);
+}
 for (const [name, value] of Object.entries(settings)) {
   if (!Number.isInteger(value) || value <= 0)
     throw new Error(`--${name} must be a positive integer, not ${value}`);
@@ -78,10 +112,15 @@ function killChildren(): void {
   children.clear();
 }
 
-function spawnPinned(args: readonly string[], extraEnv: Record<string, string> = {}): ChildProcess {
-  const [file, rest] = hasTaskset
-    ? ['taskset', ['-c', '0', process.execPath, ...args]]
-    : [process.execPath, [...args]];
+function spawnPinned(
+  args: readonly string[],
+  extraEnv: Record<string, string> = {},
+  pinned = true,
+): ChildProcess {
+  const [file, rest] =
+    hasTaskset && pinned
+      ? ['taskset', ['-c', '0', process.execPath, ...args]]
+      : [process.execPath, [...args]];
   const child = spawn(file, rest, {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -138,23 +177,78 @@ interface Server {
 
 const apiKey = 'bench-key';
 
-async function startNugget(dataDir: string, nodeFlags: readonly string[] = []): Promise<Server> {
+/**
+ * One nugget: one process on CPU 0 (the default), or `workers` worker processes on every CPU (the cores curve),
+ * in which case this waits until every worker listens.
+ */
+async function startNugget(
+  dataDir: string,
+  options: { nodeFlags?: readonly string[]; workers?: number } = {},
+): Promise<Server> {
   const started = performance.now();
-  const child = spawnPinned([
-    ...nodeFlags,
-    'src/main.ts',
-    ...['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
-    ...['--api-key', apiKey],
-  ]);
+  const workers = options.workers ?? 1;
+  const child = spawnPinned(
+    [
+      ...(options.nodeFlags ?? []),
+      'src/main.ts',
+      ...['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
+      ...['--api-key', apiKey, '--workers', String(workers)],
+    ],
+    {},
+    workers === 1,
+  );
   const match = await waitForLine(child, /Service index: (http\S+)\/v3\/index\.json/, 120_000);
-  return { base: match[1] ?? '', pid: child.pid ?? 0, child, startMs: performance.now() - started };
+  const startMs = performance.now() - started;
+  const base = match[1] ?? '';
+  if (workers > 1) await untilEveryWorkerListens(base, workers);
+  return { base, pid: child.pid ?? 0, child, startMs };
 }
 
-/** Resident memory of a process in MB: now (VmRSS) and its peak since it started (VmHWM). */
+/** Polls /metrics (every worker's series, labelled) until each of `workers` workers reports. */
+async function untilEveryWorkerListens(base: string, workers: number): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  for (;;) {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const seen = new Set(text.match(/process_resident_memory_bytes\{worker="\d+"\}/g) ?? []);
+    if (seen.size >= workers) return;
+    if (performance.now() > deadline)
+      throw new Error(`only ${seen.size} of ${workers} workers listen after 120 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A process and its descendants (a nugget with workers is its primary and their processes). */
+function processTree(pid: number): number[] {
+  const pids = [pid];
+  try {
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')) {
+      if (child) pids.push(...processTree(Number(child)));
+    }
+  } catch {
+    // gone, or no children file
+  }
+  return pids;
+}
+
+/**
+ * Resident memory of a process and its descendants in MB: now (VmRSS) and the sum of their peaks since they
+ * started (VmHWM).
+ */
 function memoryOf(pid: number): { rssMB: number; peakMB: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
+  let rssMB = 0;
+  let peakMB = 0;
+  for (const one of processTree(pid)) {
+    try {
+      const status = readFileSync(`/proc/${one}/status`, 'utf8');
+      const kb = (field: string) =>
+        Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+      rssMB += kb('VmRSS') / 1024;
+      peakMB += kb('VmHWM') / 1024;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return { rssMB, peakMB };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -198,10 +292,21 @@ const clockTicksPerSecond = (() => {
   }
 })();
 
-/** CPU time a process has used so far, in microseconds (/proc/<pid>/stat fields 14 and 15, in clock ticks). */
+/**
+ * CPU time a process and its descendants (workers) have used so far, in microseconds (/proc/<pid>/stat fields 14
+ * and 15, in clock ticks).
+ */
 function cpuMicrosOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / clockTicksPerSecond;
+  let total = 0;
+  for (const one of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${one}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      total += ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / clockTicksPerSecond;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
 }
 
 async function probe(base: string, paths: readonly string[]): Promise<number> {
@@ -307,8 +412,13 @@ const multipartHead = Buffer.from(
 );
 const multipartTail = Buffer.from(`\r\n--${boundary}--\r\n`);
 
-async function push(base: string, body: Buffer | AsyncIterable<Buffer>, timeoutMs = 60_000): Promise<void> {
-  const response = await fetch(`${base}/v3/package`, {
+async function push(
+  base: string,
+  body: Buffer | AsyncIterable<Buffer>,
+  timeoutMs = 60_000,
+  v3 = '/v3',
+): Promise<void> {
+  const response = await fetch(`${base}${v3}/package`, {
     method: 'PUT',
     headers: { 'content-type': `multipart/form-data; boundary="${boundary}"`, 'x-nuget-apikey': apiKey },
     body: Buffer.isBuffer(body) ? Buffer.concat([multipartHead, body, multipartTail]) : body,
@@ -446,8 +556,126 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * The body the bare node:http ceiling answers with: a version list of the median size of the sample (same JSON
+ * shape, same bytes), fetched from `base`, a nugget of the same feed. Returns its file.
+ */
+async function writeCeilingBody(base: string, paths: EndpointPaths, work: string): Promise<string> {
+  const ceilingBody = join(work, 'ceiling.json');
+  const listSizes = await Promise.all(
+    paths.versionList
+      .slice(0, 50)
+      .map(async (path) => (await (await fetch(base + path)).arrayBuffer()).byteLength),
+  );
+  const medianSize = median(listSizes);
+  const medianPath = paths.versionList[listSizes.findIndex((size) => size >= medianSize)] ?? '';
+  await writeFile(ceilingBody, Buffer.from(await (await fetch(base + medianPath)).arrayBuffer()));
+  return ceilingBody;
+}
+
+/** The bare node:http ceiling answering `bodyFile` to every request, loaded as the endpoints are. */
+async function loadCeiling(bodyFile: string): Promise<LoadResult> {
+  const ceilingChild = spawnPinned(['bench/ceiling-server.ts', bodyFile]);
+  const ceilingPort = (await waitForLine(ceilingChild, /Listening: (\d+)/, 30_000))[1];
+  try {
+    return await load('bare node:http ceiling', `http://127.0.0.1:${ceilingPort}`, ceilingChild.pid ?? 0, [
+      '/',
+    ]);
+  } finally {
+    await stopChild(ceilingChild);
+  }
+}
+
+/** The synthetic feed in `dataDir`: imported, or reused when its marker says it holds this very feed. */
+async function importFeed(
+  dataDir: string,
+  feed: { ids: number; versions: number; seed: number; bigIdVersions?: number },
+  linkBlobs?: (lowerId: string, lowerVersion: string) => boolean,
+): Promise<BulkImportReport & { reused: boolean }> {
+  const marker = join(dataDir, markerFile);
+  const previous = existsSync(marker)
+    ? (JSON.parse(await readFile(marker, 'utf8')) as BulkImportReport)
+    : undefined;
+  if (
+    previous &&
+    previous.ids === feed.ids &&
+    previous.versions === feed.versions &&
+    previous.seed === feed.seed &&
+    (previous.bigIdVersions ?? 0) === (feed.bigIdVersions ?? 0) &&
+    (previous.feed ?? 'default') === benchFeed
+  ) {
+    log(`feed: reusing ${dataDir} (imported in ${previous.totalSeconds.toFixed(0)} s)`);
+    return { ...previous, reused: true };
+  }
+  if (existsSync(join(dataDir, 'nugget.db'))) {
+    throw new Error(
+      `${dataDir} holds a different feed than --ids/--versions/--seed ask for: use an empty or new --data-dir`,
+    );
+  }
+  log(`feed: importing into ${dataDir}`);
+  const report = await bulkImport({ ...feed, feed: benchFeed, dataDir, log, linkBlobs });
+  log(`feed: imported in ${report.totalSeconds.toFixed(1)} s`);
+  return { ...report, reused: false };
+}
+
+function writesHarness(work: string): WritesHarness {
+  return {
+    ...{
+      work,
+      quick,
+      profile: !flags['no-profile'],
+      log,
+      stopChild,
+      memoryOf,
+      cpuMicrosOf,
+      push,
+      smallPackages,
+    },
+    ...{ writeBigNupkg, multipartFile, summarizeProfile },
+    startNugget: (dataDir, nodeFlags = []) => startNugget(dataDir, { nodeFlags }),
+  };
+}
+
+/** `--only writes`: the write measures alone, as results/writes-<date>.json (with their target rows) and .md. */
+async function writeWritesResults(startedAt: Date, writes: WritesResults): Promise<void> {
+  const machine = {
+    cpu: cpus()[0]?.model,
+    cpus: cpus().length,
+    memoryGB: totalmem() / 1024 ** 3,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    pinned: hasTaskset,
+    loadAverage: loadavg(),
+    ...gitCommit(),
+  };
+  const date = `writes-${startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}`;
+  const dir = join(import.meta.dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  const table = writesMarkdown(startedAt, machine, writes);
+  const json = {
+    benchmark: 'writes',
+    date: startedAt.toISOString(),
+    machine,
+    targets: writesTargets(writes),
+    writes,
+  };
+  await writeFile(join(dir, `${date}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  await writeFile(join(dir, `${date}.md`), table);
+  console.log(`\n${table}`);
+  console.log(`wrote bench/results/${date}.json and bench/results/${date}.md`);
+}
+
 async function run(work: string): Promise<void> {
+  if (flags.scale) {
+    await runScale(work);
+    return;
+  }
+  if (flags.only === 'writes') {
+    await writeWritesResults(new Date(), await measureWrites(writesHarness(work)));
+    return;
+  }
   const startedAt = new Date();
+  const loadAtStart = loadavg();
   log(
     `nugget server benchmark: ${settings.ids} ids, ${settings.versions} versions, ${settings.connections} connections, ${settings.durationSeconds} s per endpoint`,
   );
@@ -459,31 +687,10 @@ async function run(work: string): Promise<void> {
 
   // 1. The feed: imported once per data dir (a marker records what it holds).
   const dataDir = resolve(flags['data-dir'] ?? join(work, 'feed'));
-  let feedImport: BulkImportReport & { reused: boolean };
-  const marker = join(dataDir, markerFile);
-  const previous = existsSync(marker)
-    ? (JSON.parse(await readFile(marker, 'utf8')) as BulkImportReport)
-    : undefined;
-  if (
-    previous &&
-    previous.ids === settings.ids &&
-    previous.versions === settings.versions &&
-    previous.seed === settings.seed &&
-    (previous.feed ?? 'default') === benchFeed
-  ) {
-    log(`feed: reusing ${dataDir} (imported in ${previous.totalSeconds.toFixed(0)} s)`);
-    feedImport = { ...previous, reused: true };
-  } else {
-    if (existsSync(join(dataDir, 'nugget.db'))) {
-      throw new Error(
-        `${dataDir} holds a different feed than --ids/--versions/--seed ask for: use an empty or new --data-dir`,
-      );
-    }
-    log(`feed: importing into ${dataDir}`);
-    feedImport = { ...(await bulkImport({ ...settings, feed: benchFeed, dataDir, log })), reused: false };
-    log(`feed: imported in ${feedImport.totalSeconds.toFixed(1)} s`);
-  }
-  const packages = syntheticFeed(settings);
+  // The server benchmark's feed has no big id (that is the scale benchmark's).
+  const feed = { ids: settings.ids, versions: settings.versions, seed: settings.seed };
+  const feedImport = await importFeed(dataDir, feed);
+  const packages = syntheticFeed(feed);
   const paths = endpointPaths(packages, settings.seed, benchFeed);
 
   // 2. Cold start and idle memory: an empty feed and the loaded one.
@@ -511,28 +718,10 @@ async function run(work: string): Promise<void> {
   const server = await startNugget(dataDir);
   await sleep(2000);
   const idleLoadedMB = memoryOf(server.pid).rssMB;
-  const ceilingBody = join(work, 'ceiling.json');
-  const listSizes = await Promise.all(
-    paths.versionList
-      .slice(0, 50)
-      .map(async (path) => (await (await fetch(server.base + path)).arrayBuffer()).byteLength),
-  );
-  // The ceiling answers with a version list of the median size of the sample (same JSON shape, same bytes).
-  const medianSize = median(listSizes);
-  const medianPath = paths.versionList[listSizes.findIndex((size) => size >= medianSize)] ?? '';
-  await writeFile(ceilingBody, Buffer.from(await (await fetch(server.base + medianPath)).arrayBuffer()));
+  const ceilingBody = await writeCeilingBody(server.base, paths, work);
   await stopChild(server.child);
-
-  const ceilingChild = spawnPinned(['bench/ceiling-server.ts', ceilingBody]);
-  const ceilingPort = (await waitForLine(ceilingChild, /Listening: (\d+)/, 30_000))[1];
   log('load:');
-  const ceiling = await load(
-    'bare node:http ceiling',
-    `http://127.0.0.1:${ceilingPort}`,
-    ceilingChild.pid ?? 0,
-    ['/'],
-  );
-  await stopChild(ceilingChild);
+  const ceiling = await loadCeiling(ceilingBody);
 
   const loaded = await startNugget(dataDir);
   const endpoints = [
@@ -549,7 +738,9 @@ async function run(work: string): Promise<void> {
   let profile: ProfileSummary | undefined;
   if (!flags['no-profile']) {
     const profileDir = join(work, 'profile');
-    const profiled = await startNugget(dataDir, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
+    const profiled = await startNugget(dataDir, {
+      nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+    });
     await autocannon({
       url: profiled.base,
       connections: settings.connections,
@@ -567,16 +758,25 @@ async function run(work: string): Promise<void> {
   const pushFeed = await startNugget(join(work, 'push-feed'));
   const sequentialPackages = await smallPackages('Bench.Push.Sequential', settings.sequentialPushes);
   const concurrentPackages = await smallPackages('Bench.Push.Concurrent', settings.concurrentPushes);
+  const sequentialCpuBefore = cpuMicrosOf(pushFeed.pid);
+  const sequentialPerSecond = await pushAll(pushFeed.base, sequentialPackages, 1);
+  const concurrentCpuBefore = cpuMicrosOf(pushFeed.pid);
+  const concurrentPerSecond = await pushAll(pushFeed.base, concurrentPackages, settings.pushConcurrency);
+  const concurrentCpuMs = (cpuMicrosOf(pushFeed.pid) - concurrentCpuBefore) / 1000;
   const pushes = {
-    sequentialPerSecond: await pushAll(pushFeed.base, sequentialPackages, 1),
-    concurrentPerSecond: await pushAll(pushFeed.base, concurrentPackages, settings.pushConcurrency),
+    sequentialPerSecond,
+    concurrentPerSecond,
+    // Server CPU (user + system) per push, in ms: what the issue's "1.5 ms per push" compares.
+    sequentialCpuMsPerPush: (concurrentCpuBefore - sequentialCpuBefore) / 1000 / settings.sequentialPushes,
+    concurrentCpuMsPerPush: concurrentCpuMs / settings.concurrentPushes,
     concurrency: settings.pushConcurrency,
     sequentialCount: settings.sequentialPushes,
     concurrentCount: settings.concurrentPushes,
     meanPackageBytes: sequentialPackages.reduce((sum, b) => sum + b.length, 0) / sequentialPackages.length,
   };
   log(
-    `pushes: ${pushes.sequentialPerSecond.toFixed(0)}/s sequential, ${pushes.concurrentPerSecond.toFixed(0)}/s ${settings.pushConcurrency} at a time`,
+    `pushes: ${pushes.sequentialPerSecond.toFixed(0)}/s sequential, ${pushes.concurrentPerSecond.toFixed(0)}/s ${settings.pushConcurrency} at a time, ` +
+      `${pushes.concurrentCpuMsPerPush.toFixed(2)} ms server CPU per push`,
   );
 
   // 6. dotnet restore of 50 references from a cold client cache, from the push feed.
@@ -620,8 +820,17 @@ async function run(work: string): Promise<void> {
     `250 MB push: ${(bigBytes / 1024 / 1024).toFixed(0)} MB in ${bigSeconds.toFixed(1)} s, RSS +${bigPush.growthMB.toFixed(0)} MB`,
   );
 
-  // 8. Results.
+  // 7b. Pushes with the server CPU each costs, idle memory after pushes, a 100 MB push beside cp (bench/writes.ts).
+  const writes = await measureWrites(writesHarness(work));
+
+  // 8. The cores curve: reads and pushes at each worker count, the workers free to use every CPU.
+  const cores = flags['no-cores'] ? undefined : await measureCores(dataDir, paths, work);
+
+  // 9. Results.
   await writeResults({
+    writes,
+    load: { atStart: loadAtStart, atEnd: loadavg() },
+    cores,
     startedAt,
     feedImport,
     ceiling,
@@ -641,6 +850,310 @@ async function run(work: string): Promise<void> {
 
   // 9. Restore-like reads through a virtual feed with a warm upstream cache vs a hosted feed (its own file).
   await upstreamReadScenario({ work, quick });
+}
+
+interface CoresPoint {
+  readonly workers: number;
+  readonly versionList: LoadResult;
+  readonly nupkg: LoadResult;
+  readonly pushesPerSecond: number;
+  readonly cpuMsPerPush: number;
+  readonly idleRssMB: number;
+}
+
+/**
+ * Issue 17's cores curve: for each worker count, the version list and small downloads of the loaded feed, then
+ * pushes 8 at a time to a fresh feed. Servers are not pinned here (every worker may use every CPU), so on a
+ * machine with few CPUs the load generator competes with the workers: the ratio between counts is what counts.
+ */
+async function measureCores(dataDir: string, paths: EndpointPaths, work: string): Promise<CoresPoint[]> {
+  const points: CoresPoint[] = [];
+  const packages = await smallPackages('Bench.Cores', settings.concurrentPushes * workerCounts.length);
+  for (const [i, workers] of workerCounts.entries()) {
+    log(`cores: ${workers} worker${workers === 1 ? '' : 's'}`);
+    const server = await startNugget(dataDir, { workers });
+    await sleep(1000);
+    const idleRssMB = memoryOf(server.pid).rssMB;
+    const versionList = await load(
+      `version list, ${workers} workers`,
+      server.base,
+      server.pid,
+      paths.versionList,
+    );
+    const nupkg = await load(
+      `small .nupkg download, ${workers} workers`,
+      server.base,
+      server.pid,
+      paths.nupkg,
+    );
+    await stopChild(server.child);
+    const pushFeed = await startNugget(join(work, `cores-push-${workers}`), { workers });
+    const mine = packages.slice(i * settings.concurrentPushes, (i + 1) * settings.concurrentPushes);
+    const cpuBefore = cpuMicrosOf(pushFeed.pid);
+    const pushesPerSecond = await pushAll(pushFeed.base, mine, settings.pushConcurrency);
+    const cpuMsPerPush = (cpuMicrosOf(pushFeed.pid) - cpuBefore) / 1000 / mine.length;
+    await stopChild(pushFeed.child);
+    log(
+      `  pushes, ${workers} workers: ${pushesPerSecond.toFixed(0)}/s, ${cpuMsPerPush.toFixed(2)} ms CPU per push`,
+    );
+    points.push({ workers, versionList, nupkg, pushesPerSecond, cpuMsPerPush, idleRssMB });
+  }
+  return points;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scale (npm run bench:scale): a feed of a million versions and one id with 5,000, against a feed 100 times
+// smaller in the same run.
+
+interface ScalePoint {
+  readonly ids: number;
+  readonly versions: number;
+  readonly import: BulkImportReport & { reused: boolean };
+  readonly coldStartMs: number[];
+  readonly idleRssMB: number;
+  readonly endpoints: LoadResult[];
+  readonly afterLoad: { rssMB: number; peakMB: number };
+  readonly pushMs: number[];
+}
+
+/** `count` pushes one after the other into the bench feed; the milliseconds of each. */
+async function pushLatencies(base: string, prefix: string, count: number): Promise<number[]> {
+  const packages = await smallPackages(prefix, count);
+  const v3 = benchFeed === 'default' ? '/v3' : `/feeds/${benchFeed}/v3`;
+  const ms: number[] = [];
+  for (const nupkg of packages) {
+    const started = performance.now();
+    await push(base, nupkg, 60_000, v3);
+    ms.push(performance.now() - started);
+  }
+  return ms;
+}
+
+const percentile = (numbers: readonly number[], p: number) => {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+
+async function measureFeed(
+  dataDir: string,
+  feed: { ids: number; versions: number; seed: number; bigIdVersions?: number },
+  paths: EndpointPaths,
+  linkBlobs: (lowerId: string, lowerVersion: string) => boolean,
+  runId: string,
+): Promise<ScalePoint> {
+  const imported = await importFeed(dataDir, feed, linkBlobs);
+  const coldStartMs: number[] = [];
+  for (let i = 0; i < settings.coldStarts; i++) {
+    const server = await startNugget(dataDir);
+    coldStartMs.push(server.startMs);
+    await stopChild(server.child);
+  }
+  const server = await startNugget(dataDir);
+  await sleep(2000);
+  const idleRssMB = memoryOf(server.pid).rssMB;
+  const endpoints = [
+    await load('flat-container version list', server.base, server.pid, paths.versionList),
+    await load('registration index (gz, SemVer 2)', server.base, server.pid, paths.registrationIndex),
+    await load('small .nupkg download', server.base, server.pid, paths.nupkg),
+    await load('search', server.base, server.pid, paths.search),
+    await load('autocomplete', server.base, server.pid, paths.autocomplete),
+  ];
+  const afterLoad = memoryOf(server.pid);
+  const pushMs = await pushLatencies(server.base, `Bench.Scale.Push.${runId}.`, quick ? 20 : 50);
+  await stopChild(server.child);
+  log(
+    `  ${feed.versions} versions: cold start ${median(coldStartMs).toFixed(0)} ms, idle ${idleRssMB.toFixed(0)} MB, ` +
+      `after load ${afterLoad.rssMB.toFixed(0)} MB, push median ${median(pushMs).toFixed(1)} ms`,
+  );
+  return { ...feed, import: imported, coldStartMs, idleRssMB, endpoints, afterLoad, pushMs };
+}
+
+/** The registration of the big id: the first answer (built), then warm ones, and under load; paged? */
+async function measureBigRegistration(dataDir: string): Promise<
+  Record<string, unknown> & {
+    warmP99Ms: number;
+    firstMs: number;
+    loaded: LoadResult;
+    pages: number;
+    inlinedLeaves: number;
+  }
+> {
+  const server = await startNugget(dataDir);
+  try {
+    const v3 = benchFeed === 'default' ? '/v3' : `/feeds/${benchFeed}/v3`;
+    const path = `${v3}/registration-gz-semver2/${bigId.toLowerCase()}/index.json`;
+    const get = async () => {
+      const started = performance.now();
+      const response = await fetch(server.base + path, { headers: { 'accept-encoding': 'gzip' } });
+      const body = await response.text();
+      if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
+      return { ms: performance.now() - started, body };
+    };
+    const first = await get();
+    const index = JSON.parse(first.body) as { count: number; items: { items?: unknown[] }[] };
+    const warm: number[] = [];
+    for (let i = 0; i < 200; i++) warm.push((await get()).ms);
+    const loaded = await load(
+      `registration index of ${bigId} (${settings.bigIdVersions} versions)`,
+      server.base,
+      server.pid,
+      [path],
+    );
+    return {
+      firstMs: first.ms,
+      warmMedianMs: median(warm),
+      warmP99Ms: percentile(warm, 99),
+      loaded,
+      pages: index.items.length,
+      inlinedLeaves: index.items.reduce((sum, page) => sum + (page.items?.length ?? 0), 0),
+      bytes: first.body.length,
+    };
+  } finally {
+    await stopChild(server.child);
+  }
+}
+
+async function runScale(work: string): Promise<void> {
+  const startedAt = new Date();
+  const loadAtStart = loadavg();
+  const big = {
+    ids: settings.ids,
+    versions: settings.versions,
+    seed: settings.seed,
+    bigIdVersions: settings.bigIdVersions,
+  };
+  const small = {
+    ids: Math.max(10, Math.round(settings.ids / 100)),
+    versions: Math.max(10, Math.round(settings.versions / 100)),
+    seed: settings.seed,
+  };
+  log(
+    `nugget scale benchmark: ${big.ids} ids and ${big.versions} versions plus ${bigId} with ${big.bigIdVersions} versions, ` +
+      `against ${small.ids} ids and ${small.versions} versions; ${settings.connections} connections, ${settings.durationSeconds} s per endpoint`,
+  );
+  const runId = startedAt.getTime().toString(36);
+  const feedOf = (feed: typeof small & { bigIdVersions?: number }) => {
+    const paths = endpointPaths(syntheticFeed(feed), settings.seed, benchFeed);
+    // Only the versions the bench downloads get their blobs: at a million versions the links cost more than the rows.
+    const downloaded = new Set(paths.nupkg.map((path) => path.split('/').slice(-3, -1).join('/')));
+    return {
+      paths,
+      link: (lowerId: string, lowerVersion: string) => downloaded.has(`${lowerId}/${lowerVersion}`),
+    };
+  };
+  const smallFeed = feedOf(small);
+  const bigFeed = feedOf(big);
+  const bigDir = resolve(flags['data-dir'] ?? join(work, 'scale-feed'));
+  const smallDir = join(work, 'scale-small-feed');
+
+  log('the small feed:');
+  const smallPoint = await measureFeed(smallDir, small, smallFeed.paths, smallFeed.link, runId);
+  log('the big feed:');
+  const bigPoint = await measureFeed(bigDir, big, bigFeed.paths, bigFeed.link, runId);
+  // The ceiling of this run, with a version list of the big feed.
+  const server = await startNugget(bigDir);
+  const ceilingBody = await writeCeilingBody(server.base, bigFeed.paths, work);
+  await stopChild(server.child);
+  const ceiling = await loadCeiling(ceilingBody);
+  const bigRegistration = await measureBigRegistration(bigDir);
+
+  const targets: TargetRow[] = [
+    below(
+      'scale',
+      'cold start, 1,000,000-version feed (median)',
+      median(bigPoint.coldStartMs),
+      1000,
+      formats.ms,
+      `small feed: ${median(smallPoint.coldStartMs).toFixed(0)} ms`,
+    ),
+    below(
+      'scale',
+      'push latency, big feed (median of sequential pushes) vs small feed',
+      median(bigPoint.pushMs),
+      median(smallPoint.pushMs),
+      formats.ms,
+      `p99 ${percentile(bigPoint.pushMs, 99).toFixed(1)} vs ${percentile(smallPoint.pushMs, 99).toFixed(1)} ms; "no higher": the target is the small feed's median`,
+    ),
+    ...bigPoint.endpoints.map((row, i) => {
+      const reference = smallPoint.endpoints[i] as LoadResult;
+      return atLeast(
+        'scale',
+        `${row.name}: CPU per request, small feed ÷ big feed`,
+        reference.serverCpuMicrosPerRequest / row.serverCpuMicrosPerRequest,
+        0.9,
+        formats.ratio,
+        `${row.requestsPerSecond.toFixed(0)} vs ${reference.requestsPerSecond.toFixed(0)} req/s, ${row.serverCpuMicrosPerRequest.toFixed(1)} vs ${reference.serverCpuMicrosPerRequest.toFixed(1)} µs/req; ratio to ceiling ${(row.requestsPerSecond / ceiling.requestsPerSecond).toFixed(2)}`,
+      );
+    }),
+    below(
+      'scale',
+      `search p99 at ${settings.connections} connections, big feed`,
+      (bigPoint.endpoints[3] as LoadResult).p99Ms,
+      10,
+      formats.ms,
+    ),
+    below(
+      'scale',
+      `registration index of the ${settings.bigIdVersions}-version id (warm p99, one client)`,
+      bigRegistration.warmP99Ms,
+      5,
+      formats.ms,
+      `${bigRegistration.pages} pages, ${bigRegistration.inlinedLeaves} leaves inlined; first (built) ${bigRegistration.firstMs.toFixed(0)} ms; p99 ${bigRegistration.loaded.p99Ms} ms at ${settings.connections} connections`,
+    ),
+    below(
+      'scale',
+      'RSS after the read load, big feed (peak)',
+      bigPoint.afterLoad.peakMB,
+      250,
+      formats.mb,
+      `idle ${bigPoint.idleRssMB.toFixed(0)} MB`,
+    ),
+    notMeasured(
+      'scale',
+      'the same on PostgreSQL',
+      'as SQLite',
+      'not measured in this run: the bulk import writes SQLite only',
+    ),
+  ];
+  const machine = {
+    cpu: cpus()[0]?.model,
+    cpus: cpus().length,
+    memoryGB: totalmem() / 1024 ** 3,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    pinned: hasTaskset,
+    ...gitCommit(),
+  };
+  const load = { atStart: loadAtStart, atEnd: loadavg() };
+  const table = [
+    `# nugget scale benchmark, ${startedAt.toISOString().slice(0, 10)}`,
+    '',
+    `Big feed: ${big.ids} ids, ${big.versions} versions and ${bigId} with ${big.bigIdVersions} (seed ${big.seed}; ` +
+      `import ${bigPoint.import.totalSeconds.toFixed(0)} s${bigPoint.import.reused ? ', reused' : ''}). Small feed: ${small.ids} ids, ${small.versions} versions. ` +
+      `Machine: ${String(machine.cpu)} x ${machine.cpus}, Node ${machine.node}, ${hasTaskset ? 'server on CPU 0, load generator on CPU 1' : 'not pinned'}. ` +
+      `Commit ${machine.commit.slice(0, 10)}${machine.dirty ? ' (with uncommitted changes)' : ''}. Load average ${load.atStart.map((l) => l.toFixed(1)).join('/')} at the start, ${load.atEnd.map((l) => l.toFixed(1)).join('/')} at the end.`,
+    '',
+    '| endpoint | small feed req/s | CPU µs/req | big feed req/s | CPU µs/req | big p99 ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    `| bare node:http ceiling | | | ${ceiling.requestsPerSecond.toFixed(0)} | ${ceiling.serverCpuMicrosPerRequest.toFixed(1)} | ${ceiling.p99Ms} |`,
+    ...bigPoint.endpoints.map((row, i) => {
+      const reference = smallPoint.endpoints[i] as LoadResult;
+      return `| ${row.name} | ${reference.requestsPerSecond.toFixed(0)} | ${reference.serverCpuMicrosPerRequest.toFixed(1)} | ${row.requestsPerSecond.toFixed(0)} | ${row.serverCpuMicrosPerRequest.toFixed(1)} | ${row.p99Ms} |`;
+    }),
+    '',
+    targetsTable(targets),
+    '',
+  ].join('\n');
+  const date = `${startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}`;
+  const dir = join(import.meta.dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, `scale-${date}.json`),
+    `${JSON.stringify({ benchmark: 'scale', date: startedAt.toISOString(), machine, load, settings, small: smallPoint, big: bigPoint, ceiling, bigRegistration, targets }, null, 2)}\n`,
+  );
+  await writeFile(join(dir, `scale-${date}.md`), table);
+  console.log(`\n${table}`);
+  console.log(`wrote bench/results/scale-${date}.json and .md`);
 }
 
 async function measureRestore(base: string): Promise<{ seconds: number[]; medianSeconds: number }> {
@@ -687,12 +1200,22 @@ async function measureRestore(base: string): Promise<{ seconds: number[]; median
 
 interface Results {
   startedAt: Date;
+  /** The machine's load averages (1, 5, 15 min) when the run started and ended: it is shared. */
+  load: { atStart: number[]; atEnd: number[] };
+  cores: CoresPoint[] | undefined;
+  writes: WritesResults;
   feedImport: BulkImportReport & { reused: boolean };
   ceiling: LoadResult;
   endpoints: LoadResult[];
   coldStart: { emptyMs: number[]; loadedMs: number[] };
   memory: { idleEmptyMB: number; idleLoadedMB: number; afterLoadMB: number; peakDuringLoadMB: number };
-  pushes: { sequentialPerSecond: number; concurrentPerSecond: number; concurrency: number };
+  pushes: {
+    sequentialPerSecond: number;
+    concurrentPerSecond: number;
+    concurrency: number;
+    sequentialCpuMsPerPush: number;
+    concurrentCpuMsPerPush: number;
+  };
   bigPush: { bytes: number; growthMB: number; seconds: number };
   restore: { seconds: number[]; medianSeconds: number } | { skipped: string };
   profile: ProfileSummary | undefined;
@@ -709,6 +1232,69 @@ function gitCommit(): { commit: string; dirty: boolean } {
 }
 
 const yes = (met: boolean) => (met ? 'yes' : '**no**');
+
+/** Issue 17's targets beside what this run measured (report.ts), and the rows other benches wrote last. */
+function issueTargets(results: Results): TargetRow[] {
+  const { ceiling, endpoints, cores } = results;
+  const rows: TargetRow[] = endpoints.map((row) =>
+    atLeast(
+      'reads',
+      `${row.name}: req/s ÷ bare node:http ceiling (same run)`,
+      row.requestsPerSecond / ceiling.requestsPerSecond,
+      0.8,
+      formats.ratio,
+      `${row.requestsPerSecond.toFixed(0)} req/s, ${row.serverCpuMicrosPerRequest.toFixed(1)} µs CPU/req ` +
+        `(ceiling ${ceiling.serverCpuMicrosPerRequest.toFixed(1)})`,
+    ),
+  );
+  // Pushes and memory: bench/writes.ts, medians of several fresh servers, with the 100 MB push beside cp.
+  rows.push(...writesTargets(results.writes));
+  const one = cores?.find((point) => point.workers === 1);
+  for (const point of cores ?? []) {
+    if (!one || point.workers === 1) continue;
+    const linear = 0.9 * point.workers;
+    const note = (a: LoadResult, b: LoadResult) =>
+      `${b.requestsPerSecond.toFixed(0)} vs ${a.requestsPerSecond.toFixed(0)} req/s; CPU/req ${b.serverCpuMicrosPerRequest.toFixed(1)} vs ${a.serverCpuMicrosPerRequest.toFixed(1)} µs`;
+    rows.push(
+      atLeast(
+        'cores',
+        `version list req/s, ${point.workers} workers ÷ 1`,
+        point.versionList.requestsPerSecond / one.versionList.requestsPerSecond,
+        linear,
+        formats.times,
+        note(one.versionList, point.versionList),
+      ),
+      atLeast(
+        'cores',
+        `small .nupkg req/s, ${point.workers} workers ÷ 1`,
+        point.nupkg.requestsPerSecond / one.nupkg.requestsPerSecond,
+        linear,
+        formats.times,
+        note(one.nupkg, point.nupkg),
+      ),
+      atLeast(
+        'cores',
+        `pushes/s (${settings.pushConcurrency} in flight), ${point.workers} workers ÷ 1`,
+        point.pushesPerSecond / one.pushesPerSecond,
+        linear,
+        formats.times,
+        `${point.pushesPerSecond.toFixed(0)} vs ${one.pushesPerSecond.toFixed(0)}/s; CPU/push ${point.cpuMsPerPush.toFixed(2)} vs ${one.cpuMsPerPush.toFixed(2)} ms`,
+      ),
+    );
+  }
+  if (!cores) rows.push(notMeasured('cores', 'reads and pushes, N workers ÷ 1', '>= 0.9 N', '--no-cores'));
+  rows.push(
+    ...latestTargets(join(import.meta.dirname, 'results'), 'scale', 'npm run bench:scale'),
+    notMeasured(
+      'virtual feed',
+      'the read targets through a virtual feed, warm upstream cache',
+      'as reads',
+      'the virtual-feed bench',
+    ),
+    notMeasured('web UI', 'page timings', 'per the web UI issue', 'the web UI bench'),
+  );
+  return rows;
+}
 
 function markdown(results: Results, machine: Record<string, unknown>): string {
   const { ceiling, endpoints, feedImport } = results;
@@ -755,7 +1341,20 @@ function markdown(results: Results, machine: Record<string, unknown>): string {
       `${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s per endpoint. ` +
       `Machine: ${String(machine['cpu'])} x ${String(machine['cpus'])}, Node ${String(machine['node'])}, ` +
       `${machine['pinned'] ? 'server on CPU 0, load generator on CPU 1' : 'not pinned'}. ` +
-      `Commit ${String(machine['commit']).slice(0, 10)}${machine['dirty'] ? ' (with uncommitted changes)' : ''}.`,
+      `Commit ${String(machine['commit']).slice(0, 10)}${machine['dirty'] ? ' (with uncommitted changes)' : ''}. ` +
+      `Load average (1/5/15 min) ${results.load.atStart.map((l) => l.toFixed(1)).join('/')} at the start, ` +
+      `${results.load.atEnd.map((l) => l.toFixed(1)).join('/')} at the end (the machine is shared: compare ratios and CPU per request within one run).`,
+    ...(results.cores
+      ? [
+          '',
+          '| workers | version list req/s | CPU µs/req | small .nupkg req/s | CPU µs/req | pushes/s (8 in flight) | CPU ms/push | RSS idle (all processes) |',
+          '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+          ...results.cores.map(
+            (p) =>
+              `| ${p.workers} | ${p.versionList.requestsPerSecond.toFixed(0)} | ${p.versionList.serverCpuMicrosPerRequest.toFixed(1)} | ${p.nupkg.requestsPerSecond.toFixed(0)} | ${p.nupkg.serverCpuMicrosPerRequest.toFixed(1)} | ${p.pushesPerSecond.toFixed(0)} | ${p.cpuMsPerPush.toFixed(2)} | ${p.idleRssMB.toFixed(0)} MB |`,
+          ),
+        ]
+      : []),
     '',
     '| endpoint | req/s | p50 ms | p99 ms | server CPU µs/req | ratio to ceiling | target | met? |',
     '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
@@ -764,6 +1363,10 @@ function markdown(results: Results, machine: Record<string, unknown>): string {
     '| measure | value | target | met? |',
     '| --- | --- | --- | --- |',
     ...otherRows,
+    '',
+    '## Issue 17: every target beside its measured figure',
+    '',
+    targetsTable(issueTargets(results)),
     '',
   ].join('\n');
 }

@@ -250,7 +250,15 @@ export interface SyntheticFeedOptions {
   readonly ids: number;
   readonly versions: number;
   readonly seed?: number;
+  /**
+   * One more id, after the others, with this many versions (issue 17: large real feeds have an id with thousands,
+   * a monorepo's nightly builds). Drawn after every other id, so the rest of the feed is the same with or without.
+   */
+  readonly bigIdVersions?: number;
 }
+
+/** The id of the one big id (SyntheticFeedOptions.bigIdVersions). */
+export const bigId = 'Contoso.Monorepo.Nightly';
 
 export function syntheticFeed(options: SyntheticFeedOptions): SyntheticPackage[] {
   const random = seededRandom(options.seed ?? 7);
@@ -300,6 +308,19 @@ export function syntheticFeed(options: SyntheticFeedOptions): SyntheticPackage[]
       dependencies,
       versions,
       unlisted,
+    });
+  }
+  if (options.bigIdVersions) {
+    packages.push({
+      id: bigId,
+      title: 'Contoso monorepo nightly',
+      authors: 'Contoso Engineering',
+      description: 'Every nightly build of the Contoso monorepo, one version a night.',
+      tags: ['nightly', 'monorepo'],
+      frameworks: ['net8.0'],
+      dependencies: [],
+      versions: versionHistory(options.bigIdVersions, random),
+      unlisted: new Set(),
     });
   }
   return packages;

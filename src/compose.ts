@@ -540,6 +540,7 @@ async function composeWithTempFolder(
     }),
     caches: createReadCaches({
       metrics,
+      maxBytes: config.cacheMemory,
       // The raw-HTTP fast path needs stamps it can read synchronously; it keeps only public feeds' answers.
       ...(metadata.dialect !== 'sqlite'
         ? {}

@@ -1,4 +1,8 @@
-// `nugget serve` (the default command): load config -> compose -> listen, then run until SIGTERM/SIGINT.
+// `nugget serve` (the default command): load config -> compose -> listen, then run until SIGTERM/SIGINT. With
+// more than one worker (--workers, default one per available CPU) this process is the primary and every worker
+// runs this same command (workers.ts).
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { composeNugget } from '../compose.ts';
 import { type Config, StartupError, startedByNpm } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
@@ -7,8 +11,10 @@ import { startAdvisoryMirror } from '../packages/mirror-upstream-advisories.ts';
 import { startRetentionSchedule } from '../packages/retention-schedule.ts';
 import { redactSecrets } from '../redact.ts';
 import { fetchJson } from './commands/vulnerabilities.ts';
+import { startIdleCollector } from './idle-collector.ts';
 import { stopOnSignals, trackRequests } from './shutdown.ts';
 import { version } from './version.ts';
+import { joinPrimary, runPrimary, workerListenOptions, workerNumber } from './workers.ts';
 
 /** A failed listen as one line that names the flag to change. */
 function listenFailure(error: unknown, config: Config): Error {
@@ -25,67 +31,103 @@ function listenFailure(error: unknown, config: Config): Error {
   return reason ? new StartupError(`cannot listen: ${reason}`, { cause: error }) : (error as Error);
 }
 
-export async function serve(config: Config): Promise<void> {
-  const logger = await createLogger(config);
-  logger.info({ version, node: process.version }, `starting nugget ${version} on Node.js ${process.version}`);
-  const nugget = await composeNugget(config, { logger, deliverWebhooks: config.webhookDelivery });
-  const requests = trackRequests(nugget.app);
-  let address: string;
-  try {
-    address = await nugget.app.listen({ host: config.host, port: config.port });
-  } catch (error) {
-    await nugget.close();
-    throw listenFailure(error, config);
-  }
+/** The line people and tests look for: the feed's URL, with the address the server listens on. */
+function serviceIndexLine(config: Config, address: string): string {
   const { port } = new URL(address);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const scheme = config.tlsCert === undefined ? 'http' : 'https';
   const base =
     config.publicUrl ?? `${scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   // A plain line (not JSON) so people and tests can find the feed URL.
-  process.stdout.write(`Service index: ${redactSecrets(base)}/v3/index.json\n`);
+  return `Service index: ${redactSecrets(base)}/v3/index.json\n`;
+}
+
+export async function serve(config: Config): Promise<void> {
+  const workers = config.workers ?? availableParallelism();
+  if (workers > 1 && cluster.isPrimary) {
+    await runPrimary(config, workers, {
+      serviceIndexLine: (address) => serviceIndexLine(config, address),
+      watchParent: startedByNpm(),
+    });
+    return;
+  }
+  const worker = workerNumber();
+  const logger = await createLogger(config);
+  if (worker === undefined) {
+    logger.info(
+      { version, node: process.version },
+      `starting nugget ${version} on Node.js ${process.version}`,
+    );
+  } else {
+    logger.info({ version, node: process.version, worker }, `starting worker ${worker}`);
+  }
+  const nugget = await composeNugget(config, { logger, deliverWebhooks: config.webhookDelivery });
+  const requests = trackRequests(nugget.app);
+  let address: string;
+  try {
+    address = await nugget.app.listen({ host: config.host, port: config.port, ...workerListenOptions() });
+  } catch (error) {
+    await nugget.close();
+    throw listenFailure(error, config);
+  }
+  startIdleCollector();
+  // Scheduled work runs in one process of the server: the only one, or worker 1 (src/cli/workers.ts). The
+  // retention run also takes a lock across nodes; the advisory mirror is idempotent, so other nodes may run it too.
+  const runsSchedules = worker === undefined || worker === 1;
 
   // Audit data offline: each upstream feed's advisories mirrored from its source (docs/upstreams.md).
-  const advisoryMirror = startAdvisoryMirror(
-    {
-      listUpstreams: async () => {
-        const upstreams = (await nugget.feeds.list()).filter((feed) => kindOf(feed) === 'upstream');
-        return Promise.all(
-          upstreams.map(async (feed) => ({
-            feed: feed.name,
-            source: upstreamSettingsOf(feed.kind)?.source ?? '',
-            advisories: (await nugget.openFeed(feed.name)).stores.advisories,
-          })),
-        );
-      },
-      fetchJson,
-      report: (feed, outcome) =>
-        'error' in outcome
-          ? logger.warn(
-              { feed, err: outcome.error },
-              `mirroring the advisories of upstream feed ${feed} failed`,
-            )
-          : logger.info({ feed, ...outcome.summary }, `mirrored the advisories of upstream feed ${feed}`),
-    },
-    { intervalMs: 6 * 3600_000, firstDelayMs: 10_000 },
-  );
+  const advisoryMirror = runsSchedules
+    ? startAdvisoryMirror(
+        {
+          listUpstreams: async () => {
+            const upstreams = (await nugget.feeds.list()).filter((feed) => kindOf(feed) === 'upstream');
+            return Promise.all(
+              upstreams.map(async (feed) => ({
+                feed: feed.name,
+                source: upstreamSettingsOf(feed.kind)?.source ?? '',
+                advisories: (await nugget.openFeed(feed.name)).stores.advisories,
+              })),
+            );
+          },
+          fetchJson,
+          report: (feed, outcome) =>
+            'error' in outcome
+              ? logger.warn(
+                  { feed, err: outcome.error },
+                  `mirroring the advisories of upstream feed ${feed} failed`,
+                )
+              : logger.info({ feed, ...outcome.summary }, `mirrored the advisories of upstream feed ${feed}`),
+        },
+        { intervalMs: 6 * 3600_000, firstDelayMs: 10_000 },
+      )
+    : undefined;
 
   const { services } = nugget;
   const schedule =
-    config.retentionInterval === undefined
+    config.retentionInterval === undefined || !runsSchedules
       ? undefined
       : startRetentionSchedule({ ...services, feeds: nugget.feeds, log: logger }, config.retentionInterval);
   if (schedule) logger.info({ intervalMs: config.retentionInterval }, 'retention schedule started');
-  stopOnSignals({
+  let onStopAccepting = () => {};
+  const control = stopOnSignals({
     app: nugget.app,
     requests,
     logger,
     shutdownTimeoutMs: config.shutdownTimeout,
     closeStores: async () => {
-      advisoryMirror.stop();
+      advisoryMirror?.stop();
       await schedule?.stop();
       await nugget.close();
     },
-    watchParent: startedByNpm(),
+    watchParent: worker === undefined && startedByNpm(),
+    worker:
+      worker === undefined
+        ? undefined
+        : { name: `worker ${worker}`, onStopAccepting: () => onStopAccepting() },
   });
+  if (worker === undefined) {
+    process.stdout.write(serviceIndexLine(config, address));
+    return;
+  }
+  ({ onStopAccepting } = joinPrimary({ address, metrics: nugget.services.metrics, control }));
 }

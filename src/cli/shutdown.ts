@@ -73,11 +73,24 @@ export interface StopOptions {
    * SIGTERM on, that shell dies without passing it further: nugget only sees that its parent changed.
    */
   readonly watchParent: boolean;
+  /**
+   * A worker process (workers.ts): what it says as it stops (the primary says "stopping" for the whole server),
+   * and a call once its listening socket is closed, so the primary knows when no worker accepts any more.
+   */
+  readonly worker?: { readonly name: string; readonly onStopAccepting: () => void } | undefined;
+}
+
+/** How a running server is stopped besides signals (a worker is told by its primary). */
+export interface StopControl {
+  /** Stops gracefully, as the first SIGTERM does; a no-op while already stopping. */
+  stop(reason: string): void;
+  /** Exits at once, as a second signal does. */
+  exitNow(why: string, code: number): never;
 }
 
 /** Installs the SIGTERM/SIGINT handlers (and the parent watch) of a running server. */
-export function stopOnSignals(options: StopOptions): void {
-  const { app, requests, logger } = options;
+export function stopOnSignals(options: StopOptions): StopControl {
+  const { app, requests, logger, worker } = options;
   let stopping = false;
 
   const stop = async (reason: string) => {
@@ -88,10 +101,11 @@ export function stopOnSignals(options: StopOptions): void {
     }, options.shutdownTimeoutMs + cleanupMs).unref();
     logger.info(
       { reason, requestsInProgress: requests.size, shutdownTimeoutMs: options.shutdownTimeoutMs },
-      'stopping: no new connections; waiting for the requests in progress',
+      `${worker ? `${worker.name} ` : ''}stopping: no new connections; waiting for the requests in progress`,
     );
     // Stops listening; Fastify answers requests that still arrive on open connections with 503.
     const closed = app.close();
+    if (worker) void untilNotListening(app).then(worker.onStopAccepting);
     const finished = await Promise.race([
       requests.drained().then(() => true),
       delay(options.shutdownTimeoutMs, false, { ref: false }),
@@ -109,21 +123,28 @@ export function stopOnSignals(options: StopOptions): void {
     app.server.closeAllConnections();
     await closed;
     await options.closeStores();
-    logger.info('stopped');
+    logger.info(worker ? `${worker.name} stopped` : 'stopped');
     process.exit(0);
   };
 
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting at once');
-      process.exit(128 + (signalNumbers[signal] ?? 0));
-    }
-    stopping = true;
-    stop(signal).catch(failed);
-  };
   const failed = (error: unknown) => {
     logger.error({ err: error }, 'could not stop cleanly');
     process.exit(1);
+  };
+  const control: StopControl = {
+    stop(reason) {
+      if (stopping) return;
+      stopping = true;
+      stop(reason).catch(failed);
+    },
+    exitNow(why, code) {
+      logger.warn({ code }, `${why}: exiting at once`);
+      process.exit(code);
+    },
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) control.exitNow(`second signal (${signal})`, 128 + (signalNumbers[signal] ?? 0));
+    control.stop(signal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -132,8 +153,13 @@ export function stopOnSignals(options: StopOptions): void {
     const parent = process.ppid;
     setInterval(() => {
       if (process.ppid === parent || stopping) return;
-      stopping = true;
-      stop('parent process gone').catch(failed);
+      control.stop('parent process gone');
     }, 500).unref();
   }
+  return control;
+}
+
+/** Resolves once the server has closed its listening socket (Fastify closes it a few ticks into close()). */
+async function untilNotListening(app: FastifyInstance): Promise<void> {
+  for (let i = 0; i < 1000 && app.server.listening; i++) await delay(5, undefined, { ref: false });
 }

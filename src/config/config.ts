@@ -186,6 +186,8 @@ export const configSchema = z.object({
   tlsKey: z.string().min(1).optional(),
   /** Milliseconds a request body (a push) may go without a byte before it is refused with 408. A number is seconds. */
   uploadTimeout: duration.default(60_000),
+  /** Bytes the in-memory read caches may hold together, whatever was pushed or read before (http-services.ts). */
+  cacheMemory: sizeSchema.default(96 * 1024 * 1024),
   /** Every read needs credentials with the read scope (docs/security.md, "Private feeds"). */
   private: booleanText.default(false),
   /** Failed authentications an address may make at once; then one more per window/limit. 0 = no limit. */
@@ -244,6 +246,16 @@ export const configSchema = z.object({
   webhookRetryMax: duration.default(3_600_000),
   /** Pending deliveries per subscription; events beyond it are logged as dropped, not queued. */
   webhookQueueLimit: z.coerce.number().int().min(1).default(10_000),
+  /**
+   * Worker processes that share the listening socket (src/cli/workers.ts); 1 serves from one process, as before
+   * workers. Left out: one per CPU the process may use (os.availableParallelism()).
+   */
+  workers: z.coerce
+    .number({ error: 'must be a whole number of worker processes, 1 or more' })
+    .int({ error: 'must be a whole number of worker processes, 1 or more' })
+    .min(1, { error: 'must be 1 or more (1 serves from one process)' })
+    .max(1024, { error: 'must be at most 1024' })
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -363,6 +375,12 @@ const options: readonly OptionSpec[] = [
     flag: '--upload-timeout <duration>',
     env: 'NUGGET_UPLOAD_TIMEOUT',
     help: 'how long a request body (a push) may send nothing before it is refused with 408, e.g. 60s (default)',
+  },
+  {
+    key: 'cacheMemory',
+    flag: '--cache-memory <size>',
+    env: 'NUGGET_CACHE_MEMORY',
+    help: 'bytes the in-memory read caches may hold together, e.g. 96MB (default)',
   },
   {
     key: 'private',
@@ -539,6 +557,12 @@ const options: readonly OptionSpec[] = [
     flag: '--webhook-queue-limit <count>',
     env: 'NUGGET_WEBHOOK_QUEUE_LIMIT',
     help: 'pending deliveries per subscription; beyond it new ones are logged as dropped (default 10000)',
+  },
+  {
+    key: 'workers',
+    flag: '--workers <count>',
+    env: 'NUGGET_WORKERS',
+    help: 'worker processes sharing the port; 1 = one process (default: one per available CPU)',
   },
   {
     key: 'logLevel',

@@ -125,6 +125,7 @@ export class Metrics {
   readonly #webhookOutcomes = new Map<string, number>();
   #webhookQueue: (() => Promise<WebhookQueueStats>) | undefined;
   #registry: Promise<Registry> | undefined;
+  #gather: (() => Promise<readonly WorkerExposition[]>) | undefined;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     this.#processMetrics = options.processMetrics ?? true;
@@ -247,14 +248,27 @@ export class Metrics {
     this.#gauges.push({ name, help, read });
   }
 
-  /** Everything, in the Prometheus text format, with its content type. */
+  /**
+   * In a worker process (--workers): /metrics answers with every worker's series, which `gather` collects
+   * (src/cli/workers.ts), each labelled with its worker.
+   */
+  gatherWith(gather: () => Promise<readonly WorkerExposition[]>): void {
+    this.#gather = gather;
+  }
+
+  /** Everything, in the Prometheus text format, with its content type: every worker's, labelled, with workers. */
   async exposition(): Promise<{ contentType: string; text: string }> {
     this.#registry ??= this.#loadRegistry();
     const registry = await this.#registry;
-    return {
-      contentType: registry.contentType,
-      text: `${await registry.metrics()}\n${this.requests.exposition()}${this.#upstreamExposition()}`,
-    };
+    const text = this.#gather ? labelByWorker(await this.#gather()) : await this.localExposition();
+    return { contentType: registry.contentType, text };
+  }
+
+  /** This process's own series. */
+  async localExposition(): Promise<string> {
+    this.#registry ??= this.#loadRegistry();
+    const registry = await this.#registry;
+    return `${await registry.metrics()}\n${this.requests.exposition()}${this.#upstreamExposition()}`;
   }
 
   async #loadRegistry(): Promise<Registry> {
@@ -362,6 +376,58 @@ export class Metrics {
     }
     return registry;
   }
+}
+
+/** One worker's series in the Prometheus text format, and the worker's number. */
+export interface WorkerExposition {
+  readonly worker: string;
+  readonly text: string;
+}
+
+/** `name{a="b"} 1` -> `name{worker="2",a="b"} 1`; `name 1` -> `name{worker="2"} 1`. */
+function withWorkerLabel(sample: string, worker: string): string {
+  const space = sample.indexOf(' ');
+  const brace = sample.indexOf('{');
+  const label = `worker="${escapeLabel(worker)}"`;
+  if (brace === -1 || (space !== -1 && space < brace)) {
+    return `${sample.slice(0, space)}{${label}}${sample.slice(space)}`;
+  }
+  const rest = sample.slice(brace + 1);
+  return `${sample.slice(0, brace + 1)}${label}${rest.startsWith('}') ? '' : ','}${rest}`;
+}
+
+/**
+ * Several workers' expositions as one: each metric family once (its HELP and TYPE), with every worker's samples
+ * under it, labelled `worker`. Counters stay per worker, so a worker that restarts is a reset of its own series
+ * (which rate() handles), never a drop in a sum; `sum without (worker) (...)` gives the server's total.
+ */
+export function labelByWorker(parts: readonly WorkerExposition[]): string {
+  const families = new Map<string, { meta: string[]; samples: string[] }>();
+  for (const { worker, text } of parts) {
+    let family: { meta: string[]; samples: string[] } | undefined;
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      const meta = /^# (HELP|TYPE) (\S+)/.exec(line);
+      if (meta) {
+        const name = meta[2]!;
+        family = families.get(name);
+        if (!family) families.set(name, (family = { meta: [], samples: [] }));
+        if (!family.meta.some((known) => known.startsWith(`# ${meta[1]} `))) family.meta.push(line);
+        continue;
+      }
+      if (line.startsWith('#')) continue;
+      if (!family) {
+        // A sample before any HELP or TYPE: a family of its own name.
+        const name = /^[^{\s]+/.exec(line)?.[0] ?? line;
+        family = families.get(name);
+        if (!family) families.set(name, (family = { meta: [], samples: [] }));
+      }
+      family.samples.push(withWorkerLabel(line, worker));
+    }
+  }
+  const lines: string[] = [];
+  for (const { meta, samples } of families.values()) lines.push(...meta, ...samples);
+  return `${lines.join('\n')}\n`;
 }
 
 /** The error's code (NuggetError codes, Fastify's FST_ codes, system codes such as ENOSPC): finite sets. */

@@ -4,13 +4,14 @@
 // multipart-package.ts); some send the raw nupkg.
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished, Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { humanDuration } from '../duration.ts';
+import { collectGarbage } from '../heap.ts';
 import { fileSystemFault, invalidInput, timedOut, tooLarge } from '../errors.ts';
 import type { UploadedPackage } from '../packages/publish-package.ts';
 import { MultipartPackagePart, multipartBoundary } from './multipart-package.ts';
@@ -37,6 +38,14 @@ export const pushBody: RequestBodyPolicy = {
   mediaTypes: ['multipart/form-data', 'application/octet-stream'],
   streamed: true,
 };
+
+/**
+ * Every this many bytes of a push, the buffers it has written are collected: each arrives in a buffer of its own,
+ * and V8 lets up to 64 MB of them pile up before it collects by itself, so a large push grew the server by that
+ * much. Collected every 4 MB (a minor collection takes about a millisecond; buffers held longer than two are
+ * promoted out of its reach), a 100 MB push grew it by 13 to 15 MB here, and by 38 MB when collected every 16 MB.
+ */
+const collectEveryBytes = 4 * 1024 * 1024;
 
 /** How long a push may send nothing when --upload-timeout is not configured. */
 export const defaultUploadTimeoutMs = 60_000;
@@ -105,13 +114,22 @@ async function receive(
 
   await mkdir(options.tempDir, { recursive: true });
   const path = join(options.tempDir, `push-${randomUUID()}.nupkg`);
-  const discard = () => rm(path, { force: true });
+  // One unlink, not rm's walk (lstat first): after a publish the file has usually been moved into place already.
+  const discard = () =>
+    unlink(path).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    });
   const hash = createHash('sha512');
   let size = 0;
+  let collectAt = collectEveryBytes;
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       watchdog.refresh();
       size += chunk.length;
+      if (size >= collectAt) {
+        collectAt = size + collectEveryBytes;
+        collectGarbage('minor');
+      }
       if (size > options.maxPackageSize) {
         callback(tooBig());
         return;

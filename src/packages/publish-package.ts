@@ -81,10 +81,16 @@ export async function publishPackage(
     ['license', nupkg.licenseFile?.bytes],
   ];
   try {
-    for (const [kind, bytes] of embedded) {
-      if (bytes) await deps.blobs.put(blobKeys.embedded(candidate, kind), bytes);
-    }
-    await deps.blobs.putFile(blobKeys.nupkg(candidate), upload.path);
+    // The files at once: each is durable when its put returns (a file store syncs it), and the row that makes them
+    // visible is committed only after all of them; their syncs overlap instead of adding up.
+    const stored = await Promise.allSettled([
+      ...embedded.flatMap(([kind, bytes]) =>
+        bytes ? [deps.blobs.put(blobKeys.embedded(candidate, kind), bytes)] : [],
+      ),
+      deps.blobs.putFile(blobKeys.nupkg(candidate), upload.path),
+    ]);
+    const failed = stored.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     const admit = quotaAdmission(deps.feed, candidate);
     const event = deps.origin && { ...deps.origin, type: 'package.pushed' as const, ...deps.reportAs };
     if ((await deps.packages.insert(candidate, { admit, event })) === 'duplicate') throw duplicate(candidate);

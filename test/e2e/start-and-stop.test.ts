@@ -268,7 +268,7 @@ describe('stopping on SIGTERM and SIGINT', () => {
       feed.process.kill('SIGINT');
       const { code } = await withinMs(30_000, feed.exited, 'exit after the second signal');
       assert.equal(code, 130, feed.output());
-      assert.match(feed.output(), /second signal: exiting at once/);
+      assert.match(feed.output(), /second signal \(SIGINT\): exiting at once/);
     }));
 
   test('npm start: a SIGTERM to npm reaches the server, which stops gracefully', async () => {

@@ -31,16 +31,50 @@ function requireStrace(): void {
   }
 }
 
+/** Runs a module script under strace, following its threads, and returns the trace of the given calls. */
+async function traced(root: string, script: string, calls: string): Promise<string> {
+  const log = path.join(root, 'trace.log');
+  await run('strace', [
+    ...['-f', '-qq', '-y', '-o', log, '-e', `trace=${calls}`],
+    ...[process.execPath, '--input-type=module', '-e', script],
+  ]);
+  return readFile(log, 'utf8');
+}
+
 interface Call {
   readonly name: string;
   /** For fsync: the path of the synced descriptor; for rename: [from, to]. */
   readonly paths: string[];
 }
 
+/**
+ * strace's lines, with a call that another thread interrupted (`1234 fsync(23</a> <unfinished ...>`, later
+ * `1234 <... fsync resumed>) = 0`) made whole again at the line where it finished.
+ */
+function traceLines(text: string): string[] {
+  const pending = new Map<string, string>();
+  const lines: string[] = [];
+  for (const line of text.split('\n')) {
+    const unfinished = /^(\d+)\s+(.*) <unfinished \.\.\.>$/.exec(line);
+    if (unfinished) {
+      pending.set(unfinished[1] as string, `${unfinished[1]} ${unfinished[2]}`);
+      continue;
+    }
+    const resumed = /^(\d+)\s+<\.\.\. \w+ resumed>(.*)$/.exec(line);
+    if (resumed && pending.has(resumed[1] as string)) {
+      lines.push(`${pending.get(resumed[1] as string)}${resumed[2]}`);
+      pending.delete(resumed[1] as string);
+      continue;
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
 /** `1234 fsync(23</a/b>) = 0` and `1234 rename("/a", "/b") = 0` (renameat/renameat2 alike), successful ones only. */
 function parseTrace(text: string): Call[] {
   const calls: Call[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of traceLines(text)) {
     const match = /^\d+\s+(\w+)\((.*)\)\s+=\s+0/.exec(line);
     if (!match) continue;
     const [, name, args] = match as unknown as [string, string, string];
@@ -70,13 +104,7 @@ describe('file blobs are durable before their row commits', () => {
       await store.putFile('packages/a/1.0.0/p1/a.1.0.0.nupkg', ${JSON.stringify(source)});
       await store.put('packages/a/1.0.0/p1/nuspec', Buffer.from('<package/>'));
     `;
-    const log = path.join(root, 'trace.log');
-    await run('strace', [
-      ...['-f', '-qq', '-y', '-o', log],
-      ...['-e', 'trace=fsync,fdatasync,rename,renameat,renameat2'],
-      ...[process.execPath, '--input-type=module', '-e', script],
-    ]);
-    calls = parseTrace(await readFile(log, 'utf8'));
+    calls = parseTrace(await traced(root, script, 'fsync,fdatasync,rename,renameat,renameat2'));
   });
   after(async () => {
     if (root) await rm(root, { recursive: true, force: true });
@@ -115,5 +143,53 @@ describe('file blobs are durable before their row commits', () => {
     const synced = indexOf('fsync', ([p]) => p === temp);
     assert.ok(synced >= 0 && synced < renamed, 'its data is synced before the rename');
     assert.ok(indexOf('fsync', ([p]) => p === folder, renamed) > renamed, 'its folder is synced after');
+  });
+});
+
+describe('a SQLite commit is synced before it is acknowledged', () => {
+  let root: string;
+  let lines: string[];
+
+  before(async () => {
+    requireStrace();
+    root = await mkdtemp(path.join(tmpdir(), 'nugget-durability-wal-'));
+    // Each write is followed by a rename of a marker: the point where a server would answer 201.
+    const script = `
+      import { rename, writeFile } from 'node:fs/promises';
+      import { openSqlite } from ${JSON.stringify(path.join(repoRoot, 'src/storage/sql/sqlite-database.ts'))};
+      const { db } = await openSqlite(${JSON.stringify(path.join(root, 'nugget.db'))});
+      for (let i = 0; i < 3; i++) {
+        await db.transaction().execute((trx) =>
+          trx.insertInto('audit_log').values({ at: 'now', actor: 'test', action: 'push', source: 'here', outcome: 'success' }).execute());
+        await writeFile(${JSON.stringify(root)} + '/ack', '');
+        await rename(${JSON.stringify(root)} + '/ack', ${JSON.stringify(root)} + '/acked-' + i);
+      }
+      await db.destroy();
+    `;
+    lines = traceLines(
+      await traced(root, script, 'fsync,fdatasync,rename,renameat,renameat2,pwrite64,write'),
+    );
+  });
+  after(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  test('each acknowledgement comes after an fsync of the -wal file that follows its last write', () => {
+    const wal = path.join(root, 'nugget.db-wal');
+    const writesWal = (line: string) =>
+      /^\d+\s+(pwrite64|write)\(\d+</.test(line) && line.includes(`<${wal}>`);
+    const syncsWal = (line: string) =>
+      /^\d+\s+(fsync|fdatasync)\(\d+</.test(line) && line.includes(`<${wal}>`);
+    for (let i = 0; i < 3; i++) {
+      const acked = lines.findIndex((line) => line.includes(`acked-${i}"`));
+      assert.ok(acked > 0, `acknowledgement ${i} is in the trace`);
+      const lastWrite = lines.findLastIndex((line, at) => at < acked && writesWal(line));
+      assert.ok(lastWrite > 0, `transaction ${i} wrote the -wal file`);
+      const synced = lines.findIndex((line, at) => at > lastWrite && at < acked && syncsWal(line));
+      assert.ok(
+        synced > 0,
+        `the -wal file is synced between transaction ${i}'s last write and its acknowledgement`,
+      );
+    }
   });
 });

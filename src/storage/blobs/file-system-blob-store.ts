@@ -1,6 +1,7 @@
 import { copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileSystemFault } from '../../errors.ts';
+import { CoalescedSync, fsyncPath as sync } from '../coalesced-sync.ts';
 import type { BlobListing, BlobRange, BlobStore, StoredBlob } from '../../packages/ports.ts';
 
 /** How often a write retries when `gc` removed the (empty) folder it had just created. */
@@ -34,23 +35,14 @@ async function makeFolder(folder: string): Promise<string | undefined> {
   }
 }
 
-/** Flushes a file's data (or a folder's entries) to the disk. */
-async function sync(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
  * Flushes a folder's entries, so that a file renamed into it is still there after a power loss. Some systems
- * cannot open or sync a folder (Windows): there the rename is as durable as the file system makes it.
+ * cannot open or sync a folder (Windows): there the rename is as durable as the file system makes it. Concurrent
+ * writes into one folder (every new id goes into packages/) share one sync (coalesced-sync.ts).
  */
-async function syncFolder(path: string): Promise<void> {
+async function syncFolder(folders: CoalescedSync, path: string): Promise<void> {
   try {
-    await sync(path);
+    await folders.sync(path);
   } catch (error) {
     if (!['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'EACCES'].includes(codeOf(error) as string)) throw error;
   }
@@ -64,6 +56,7 @@ async function syncFolder(path: string): Promise<void> {
  */
 export class FileSystemBlobStore implements BlobStore {
   readonly #root: string;
+  readonly #folders = new CoalescedSync();
 
   constructor(root: string) {
     this.#root = resolve(root);
@@ -100,9 +93,11 @@ export class FileSystemBlobStore implements BlobStore {
         if (folderGone && attempt < folderAttempts) continue;
         throw error;
       }
-      // The folder that holds the new entry, and the parent of each folder created for it.
+      // The folder that holds the new entry, and the parent of each folder created for it, all at once: each
+      // only has to be on the disk before the row that points at the file commits, in no order among them.
       const created = firstCreated === undefined ? [] : pathsBetween(dirname(firstCreated), folder);
-      for (const path of new Set([folder, ...created.map((c) => dirname(c))])) await syncFolder(path);
+      const folders = new Set([folder, ...created.map((c) => dirname(c))]);
+      await Promise.all([...folders].map((path) => syncFolder(this.#folders, path)));
       return;
     }
   }
@@ -163,7 +158,7 @@ export class FileSystemBlobStore implements BlobStore {
       await copyFile(source, temp);
     }
     await rename(temp, target);
-    await syncFolder(dirname(target));
+    await syncFolder(this.#folders, dirname(target));
     return true;
   }
 

@@ -3,6 +3,8 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { withFaultTranslation } from './database-faults.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
+import { WalSync, withGroupSync } from './sqlite-group-sync.ts';
+import { withStatementCache } from './sqlite-statement-cache.ts';
 
 /** Opens (creating if needed) the embedded SQLite database and brings its schema up to date. */
 export async function openSqlite(
@@ -10,14 +12,17 @@ export async function openSqlite(
 ): Promise<{ db: Kysely<Database>; sqlite: BetterSqlite3.Database }> {
   const sqlite = new BetterSqlite3(file);
   // WAL lets readers go on while a push commits; the busy timeout covers a second process (gc, migrate) briefly
-  // holding the lock. synchronous=FULL syncs the WAL at every commit: a push answered 201 survives a power loss
-  // (with NORMAL its commit could be rolled back; docs/decisions/0006-faults-write-order-and-durability.md).
+  // holding the lock. A commit is synced before it returns, so a push answered 201 survives a power loss
+  // (docs/decisions/0006-faults-write-order-and-durability.md): not by synchronous=FULL, which syncs inside the
+  // commit and holds up every request meanwhile, but by the group sync after it, which concurrent commits share
+  // (sqlite-group-sync.ts, docs/decisions/0014-perf-writes-group-commit-and-memory.md).
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({
-    dialect: withFaultTranslation(new SqliteDialect({ database: sqlite }), { begin: 'begin immediate' }),
+  const faultTranslating = withFaultTranslation(new SqliteDialect({ database: withStatementCache(sqlite) }), {
+    begin: 'begin immediate',
   });
+  const db = new Kysely<Database>({ dialect: withGroupSync(faultTranslating, sqlite, new WalSync(file)) });
   await migrateToLatest(db as Kysely<unknown>);
   return { db, sqlite };
 }
