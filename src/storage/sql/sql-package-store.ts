@@ -1,6 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Clock, DailyDownloads, EventOption, FeedUsage, PackageStore, SymbolPackage } from '../../packages/ports.ts';
+import type {
+  Clock,
+  DailyDownloads,
+  EventOption,
+  FeedUsage,
+  PackageStore,
+  SymbolPackage,
+} from '../../packages/ports.ts';
 import { describePackageEvent } from '../../packages/webhook-event.ts';
 import type {
   EmbeddedFileKind,
