@@ -331,4 +331,6 @@ export interface UpstreamDocumentStore {
   latestChange(): Promise<number>;
   /** The change time of one document (0: none). */
   changedAt(key: string): Promise<number>;
+  /** The same two, synchronously, where the database allows it (embedded SQLite): the raw-HTTP fast path. */
+  readonly sync?: { latestChange(): number; changedAt(key: string): number } | undefined;
 }

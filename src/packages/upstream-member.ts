@@ -106,6 +106,11 @@ export class UpstreamMember {
     return this.#deps.documents.changedAt(key);
   }
 
+  /** The two above, synchronously, where the database allows it. */
+  get syncDocuments(): UpstreamDocumentStore['sync'] {
+    return this.#deps.documents.sync;
+  }
+
   /** Whether the upstream may be asked for this id at all (allow and deny patterns; deny wins). */
   allows(id: string): boolean {
     const { allow, deny } = this.#deps.settings;
@@ -149,7 +154,7 @@ export class UpstreamMember {
   #stale(): void {
     this.#staleAnswers += 1;
     this.#deps.onOutcome?.('metadata', 'stale');
-    markStale(this.name);
+    markStale(this.name, { retrySoon: this.#deps.source.breaker === 'closed' });
   }
 
   /** The versions this upstream offers of an id, and whether the answer is from what was kept (stale). */

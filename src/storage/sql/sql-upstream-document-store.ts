@@ -1,5 +1,6 @@
 // UpstreamDocumentStore over Kysely: the upstream_documents table of migration 0009 (docs/upstreams.md). Shared by
 // every node on one database, so what one node learnt from the upstream answers on every node while it is away.
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { UpstreamDocumentStore } from '../../packages/ports.ts';
 import type { Database } from './schema.ts';
@@ -8,9 +9,29 @@ export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
   readonly #db: Kysely<Database>;
   readonly #feed: string;
 
-  constructor(db: Kysely<Database>, feed: string) {
+  readonly sync: { latestChange(): number; changedAt(key: string): number } | undefined;
+
+  /** With `sqlite` (embedded SQLite), the change times can also be read synchronously (two prepared statements). */
+  constructor(db: Kysely<Database>, feed: string, options: { sqlite?: BetterSqlite3.Database } = {}) {
     this.#db = db;
     this.#feed = feed;
+    const { sqlite } = options;
+    if (sqlite) {
+      const latest = sqlite
+        .prepare<[string], number | null>(
+          "SELECT max(changed_at) FROM upstream_documents WHERE feed = ? AND key NOT LIKE 'status/%'",
+        )
+        .pluck();
+      const one = sqlite
+        .prepare<[string, string], number | null>(
+          'SELECT changed_at FROM upstream_documents WHERE feed = ? AND key = ?',
+        )
+        .pluck();
+      this.sync = {
+        latestChange: () => Number(latest.get(feed) ?? 0),
+        changedAt: (key) => Number(one.get(feed, key) ?? 0),
+      };
+    }
   }
 
   async get(key: string): Promise<{ body: string; fetchedAt: number } | undefined> {
