@@ -146,9 +146,11 @@ export class UpstreamMember {
     const now = this.#now();
     if (this.#saved && this.#saved.breaker === status.breaker && now - this.#saved.at < statusSaveMs) return;
     this.#saved = { breaker: status.breaker, at: now };
-    this.#deps.documents.put(upstreamStatusKey, JSON.stringify(status), now).catch((error: unknown) => {
-      this.#deps.onError?.(`could not keep the upstream's status: ${String(error)}`);
-    });
+    this.#deps.documents
+      .put(upstreamStatusKey, JSON.stringify(status), now, { stamps: false })
+      .catch((error: unknown) => {
+        this.#deps.onError?.(`could not keep the upstream's status: ${String(error)}`);
+      });
   }
 
   #stale(): void {

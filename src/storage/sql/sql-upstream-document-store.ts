@@ -19,7 +19,8 @@ export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
     if (sqlite) {
       const latest = sqlite
         .prepare<[string], number | null>(
-          "SELECT max(changed_at) FROM upstream_documents WHERE feed = ? AND key NOT LIKE 'status/%'",
+          // One step down the (feed, changed_at) index.
+          'SELECT max(changed_at) FROM upstream_documents WHERE feed = ?',
         )
         .pluck();
       const one = sqlite
@@ -44,7 +45,7 @@ export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
     return row && { body: row.body, fetchedAt: Number(row.fetched_at) };
   }
 
-  async put(key: string, body: string, fetchedAt: number): Promise<void> {
+  async put(key: string, body: string, fetchedAt: number, options: { stamps?: boolean } = {}): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const current = await trx
         .selectFrom('upstream_documents')
@@ -54,9 +55,11 @@ export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
         .executeTakeFirst();
       // Strictly later than before, so that a change is never hidden by a clock that did not move.
       const changedAt =
-        current?.body === body
-          ? Number(current.changed_at)
-          : Math.max(fetchedAt, Number(current?.changed_at ?? 0) + 1);
+        options.stamps === false
+          ? 0
+          : current?.body === body
+            ? Number(current.changed_at)
+            : Math.max(fetchedAt, Number(current?.changed_at ?? 0) + 1);
       await trx
         .insertInto('upstream_documents')
         .values({ feed: this.#feed, key, body, fetched_at: fetchedAt, changed_at: changedAt })
@@ -72,8 +75,6 @@ export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
       .selectFrom('upstream_documents')
       .select((eb) => eb.fn.max('changed_at').as('latest'))
       .where('feed', '=', this.#feed)
-      // The upstream's status is not what any answer is built from: it moves no change stamp.
-      .where('key', 'not like', 'status/%')
       .executeTakeFirst();
     return Number(row?.latest ?? 0);
   }
