@@ -38,6 +38,7 @@ import type {
   FeedStore,
   FeedStores,
   SearchIndex,
+  UpstreamDocumentStore,
 } from './packages/ports.ts';
 import {
   UpstreamMember,
@@ -91,6 +92,8 @@ interface Metadata {
   readonly retentionLock: RetentionLock;
   /** A synchronous feed stamp lookup, where the database allows one (embedded SQLite). */
   readonly feedStampOf?: ((name: string) => number | undefined) | undefined;
+  /** What upstream feeds learnt from their upstream (with synchronous stamps on embedded SQLite). */
+  readonly upstreamDocumentsFor: (feed: string) => UpstreamDocumentStore;
 }
 
 interface OpenOptions {
@@ -128,6 +131,7 @@ async function openMetadata(config: Config, dataDir: string, options: OpenOption
       locks: postgresWriteLocks,
       stampsFor: (feed) => new SqlChangeStamps(db, feed),
       retentionLock: postgresRetentionLock(db),
+      upstreamDocumentsFor: (feed) => new SqlUpstreamDocumentStore(db, feed),
     };
   }
   let opened;
@@ -155,6 +159,7 @@ async function openMetadata(config: Config, dataDir: string, options: OpenOption
     stampsFor: (feed) => new SqliteChangeStamps(sqlite, feed),
     retentionLock: sqliteRetentionLock(db),
     feedStampOf: (name) => feedStamp.get(name) ?? undefined,
+    upstreamDocumentsFor: (feed) => new SqlUpstreamDocumentStore(db, feed, { sqlite }),
   };
 }
 
@@ -440,6 +445,7 @@ async function composeWithTempFolder(
   const opened: { blobs?: BlobStore } = {};
   const upstreams = new UpstreamMembers({
     db,
+    documentsFor: metadata.upstreamDocumentsFor,
     headers: config.upstreamCredentials
       ? readUpstreamCredentials(config.upstreamCredentials)
       : new Map<string, Record<string, string>>(),
@@ -772,6 +778,7 @@ export async function restoreFeed(source: string, config: Config): Promise<Backu
  */
 interface UpstreamMembersDeps {
   readonly db: Kysely<Database>;
+  readonly documentsFor: (feed: string) => UpstreamDocumentStore;
   readonly headers: ReadonlyMap<string, Record<string, string>>;
   readonly tempDir: string;
   readonly blobs: () => BlobStore;
@@ -808,7 +815,7 @@ class UpstreamMembers {
       feed,
       settings,
       source,
-      documents: new SqlUpstreamDocumentStore(this.#deps.db, feed.name),
+      documents: this.#deps.documentsFor(feed.name),
       stores,
       blobs: this.#deps.blobs(),
       clock: this.#deps.clock,
@@ -874,7 +881,7 @@ class UpstreamMembers {
     for (const record of await feeds.list()) {
       if (record.kind?.kind !== 'upstream') continue;
       const live = this.#members.get(record.name)?.member.status();
-      const kept = await new SqlUpstreamDocumentStore(this.#deps.db, record.name).get(upstreamStatusKey);
+      const kept = await this.#deps.documentsFor(record.name).get(upstreamStatusKey);
       const stored = kept ? (JSON.parse(kept.body) as UpstreamStatus) : undefined;
       reports.push({
         feed: record.name,

@@ -156,9 +156,15 @@ export interface CachedResponse {
   readonly gzipEtag?: string | undefined;
   /** The upstream feeds this answer had to be made without (X-Nugget-Stale, docs/upstreams.md). */
   readonly stale?: string | undefined;
+  /** A stale answer made while the breaker was still closed: built again soon. */
+  readonly retrySoon?: boolean | undefined;
 }
 
-/** A stale answer is rebuilt this soon, so that it is current again shortly after the upstream is back. */
+/**
+ * A stale answer made while the upstream's breaker was closed is rebuilt this soon, so that it is current again
+ * shortly after a passing failure. While a breaker is open its state is part of the change stamps: the answer is
+ * rebuilt when it half-opens (a trial) and when it closes or opens again.
+ */
 const staleMaxAgeMs = 15_000;
 
 export interface CachedJsonOptions {
@@ -182,7 +188,7 @@ export interface FrontPlacement {
 }
 
 async function buildResponse(options: CachedJsonOptions): Promise<CachedResponse> {
-  const { value, stale } = await collectStaleMarks(
+  const { value, stale, retrySoon } = await collectStaleMarks(
     async (): Promise<{ document: unknown; notFound?: undefined } | { notFound: NuggetError }> => {
       try {
         return { document: await options.build() };
@@ -197,13 +203,21 @@ async function buildResponse(options: CachedJsonOptions): Promise<CachedResponse
     const error = value.notFound;
     // Restores ask every source for every id: "not here" is the most common answer a feed gives.
     const body = Buffer.from(JSON.stringify({ error: { code: error.code, message: error.message } }));
-    return { status: statusOfError(error), reason: error.message, body, stale: staleHeader };
+    return { status: statusOfError(error), reason: error.message, body, stale: staleHeader, retrySoon };
   }
   const body = Buffer.from(JSON.stringify(value.document));
   const gzip = !options.identity && body.length > 512 ? gzipSync(body) : undefined;
   // The validators are worked out here, once per build: every later answer only compares strings.
   const etag = entityTag(body);
-  return { status: 200, body, gzip, etag, gzipEtag: gzip && gzipEntityTag(etag), stale: staleHeader };
+  return {
+    status: 200,
+    body,
+    gzip,
+    etag,
+    gzipEtag: gzip && gzipEntityTag(etag),
+    stale: staleHeader,
+    retrySoon,
+  };
 }
 
 /**
@@ -222,7 +236,7 @@ export async function sendCachedJson(
     return {
       value: built,
       bytes: built.body.length + (built.gzip?.length ?? 0),
-      maxAgeMs: built.stale ? staleMaxAgeMs : undefined,
+      maxAgeMs: built.retrySoon ? staleMaxAgeMs : undefined,
     };
   });
   const response = stamped.value;

@@ -370,12 +370,17 @@ export interface Clock {
 /** What an upstream feed learnt from its upstream, by key (JSON text), kept past its TTL for offline answers. */
 export interface UpstreamDocumentStore {
   get(key: string): Promise<{ body: string; fetchedAt: number } | undefined>;
-  /** Stores the body; its change time moves only when the body differs from the one stored. */
-  put(key: string, body: string, fetchedAt: number): Promise<void>;
+  /**
+   * Stores the body; its change time moves only when the body differs from the one stored. With `stamps: false`
+   * (the upstream's status) it never moves: no answer is built from it.
+   */
+  put(key: string, body: string, fetchedAt: number, options?: { stamps?: boolean }): Promise<void>;
   /** The latest change time of any document of the feed (0: none): part of the change stamps of what shows them. */
   latestChange(): Promise<number>;
   /** The change time of one document (0: none). */
   changedAt(key: string): Promise<number>;
+  /** The same two, synchronously, where the database allows it (embedded SQLite): the raw-HTTP fast path. */
+  readonly sync?: { latestChange(): number; changedAt(key: string): number } | undefined;
 }
 
 /** A feed's webhook subscription (docs/webhooks.md): never shown with its secret, except once when added. */

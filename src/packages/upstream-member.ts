@@ -106,6 +106,11 @@ export class UpstreamMember {
     return this.#deps.documents.changedAt(key);
   }
 
+  /** The two above, synchronously, where the database allows it. */
+  get syncDocuments(): UpstreamDocumentStore['sync'] {
+    return this.#deps.documents.sync;
+  }
+
   /** Whether the upstream may be asked for this id at all (allow and deny patterns; deny wins). */
   allows(id: string): boolean {
     const { allow, deny } = this.#deps.settings;
@@ -141,15 +146,17 @@ export class UpstreamMember {
     const now = this.#now();
     if (this.#saved && this.#saved.breaker === status.breaker && now - this.#saved.at < statusSaveMs) return;
     this.#saved = { breaker: status.breaker, at: now };
-    this.#deps.documents.put(upstreamStatusKey, JSON.stringify(status), now).catch((error: unknown) => {
-      this.#deps.onError?.(`could not keep the upstream's status: ${String(error)}`);
-    });
+    this.#deps.documents
+      .put(upstreamStatusKey, JSON.stringify(status), now, { stamps: false })
+      .catch((error: unknown) => {
+        this.#deps.onError?.(`could not keep the upstream's status: ${String(error)}`);
+      });
   }
 
   #stale(): void {
     this.#staleAnswers += 1;
     this.#deps.onOutcome?.('metadata', 'stale');
-    markStale(this.name);
+    markStale(this.name, { retrySoon: this.#deps.source.breaker === 'closed' });
   }
 
   /** The versions this upstream offers of an id, and whether the answer is from what was kept (stale). */

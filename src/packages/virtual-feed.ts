@@ -85,6 +85,7 @@ export class VirtualFeed {
   readonly #deps: VirtualFeedDeps;
   readonly stores: FeedStores;
   readonly content: PackageContentSource;
+  #lastMembers: VirtualMember[] | undefined;
 
   constructor(deps: VirtualFeedDeps) {
     this.#deps = deps;
@@ -115,7 +116,7 @@ export class VirtualFeed {
   async #versions(
     lowerId: string,
   ): Promise<{ versions: PackageVersion[]; advisories: VulnerabilityAdvisory[] }> {
-    const members = await this.#deps.members();
+    const members = await this.#members();
     const hostedHas = await this.#hostedHas(members, lowerId);
     const rules = this.#rules(this.#deps.clock.now().getTime());
     const perMember = await Promise.all(
@@ -162,7 +163,7 @@ export class VirtualFeed {
 
   async #materialize(version: PackageVersion): Promise<PackageVersion | undefined> {
     if (version.blobPrefix !== '') return version;
-    const members = await this.#deps.members();
+    const members = await this.#members();
     const rules = this.#rules(this.#deps.clock.now().getTime());
     const hostedHas = await this.#hostedHas(members, version.lowerId);
     for (const m of members) {
@@ -177,7 +178,7 @@ export class VirtualFeed {
 
   /** Members hosted first, then upstream ones, each in the feed's order (docs/upstreams.md, search). */
   async #searchOrder(): Promise<VirtualMember[]> {
-    const members = await this.#deps.members();
+    const members = await this.#members();
     return [...members.filter((m) => m.kind === 'hosted'), ...members.filter((m) => m.kind === 'upstream')];
   }
 
@@ -245,7 +246,7 @@ export class VirtualFeed {
 
   /** The feed's own advisory stores and its members', each once. */
   async #advisorySources(): Promise<AdvisoryStore[]> {
-    const members = await this.#deps.members();
+    const members = await this.#members();
     const stores = members.map((m) => m.stores.advisories);
     return this.#deps.ownIsMember ? stores : [this.#deps.own.advisories, ...stores];
   }
@@ -262,7 +263,7 @@ export class VirtualFeed {
         // VulnerabilityInfo, with its real range) is listed once, not once more per version.
         const updated = this.#deps.clock.now().toISOString();
         const stored = new Set(found.map((a) => `${a.lowerId}\n${a.url}`));
-        for (const m of await this.#deps.members()) {
+        for (const m of await this.#members()) {
           if (m.kind !== 'upstream') continue;
           for (const lowerId of lowerIds)
             for (const kept of advisoriesOfEntries(await m.upstream.keptEntries(lowerId), updated))
@@ -287,31 +288,67 @@ export class VirtualFeed {
   /**
    * The stamps of the feed and of each member (and of what each upstream member learnt), folded into one number.
    * Cached values compare stamps for equality only, so a digest does: it changes whenever any part does, also
-   * when a member is removed (where a sum could come back to an earlier value).
+   * when a member is removed (where a sum could come back to an earlier value). On embedded SQLite the same
+   * digest is also read synchronously, over the members last resolved, so the raw-HTTP fast path serves a warm
+   * virtual feed as it serves a hosted one: a member list that changed since moves the feed's own stamp, which is
+   * part of the digest, so a stale member list can only make the fast path miss.
    */
   #stamps(): ChangeStamps {
+    // The settings are part of the stamp: a cooldown, an allowance or a member's deny list changed changes which
+    // versions of an id are offered, although no member's data moved. Hashed once per member list.
+    const prefixes = new WeakMap<readonly VirtualMember[], readonly [number, number]>();
+    const fold = (members: readonly VirtualMember[], parts: number[]) => {
+      let prefix = prefixes.get(members);
+      if (!prefix) {
+        const settings = members.map((m) =>
+          m.kind === 'upstream' ? `${m.name}${JSON.stringify(m.upstream.settings)}` : m.name,
+        );
+        prefix = hashText(fnvSeed, `${this.#deps.settingsKey}|${settings.join(',')}`);
+        prefixes.set(members, prefix);
+      }
+      return foldStamps(prefix, parts);
+    };
     const digest = async (
       read: (stamps: ChangeStamps) => Promise<number>,
       documents: (m: UpstreamMember) => Promise<number>,
     ) => {
-      const members = await this.#deps.members();
+      const members = await this.#members();
       const parts = this.#deps.ownIsMember ? [] : [await read(this.#deps.own.stamps)];
       for (const m of members) {
         parts.push(await read(m.stores.stamps));
         if (m.kind === 'upstream') {
           parts.push(await documents(m.upstream));
           // A breaker that opens makes lists shrink to what is cached (and grow again once it closes).
-          parts.push(m.upstream.source.breaker === 'closed' ? 0 : 1);
+          parts.push(breakerPart(m.upstream.source.breaker));
         }
       }
-      // The settings are part of the stamp: a cooldown, an allowance or a member's deny list changed changes which
-      // versions of an id are offered, although no member's data moved.
-      const settings = members.map((m) =>
-        m.kind === 'upstream' ? `${m.name}${JSON.stringify(m.upstream.settings)}` : m.name,
-      );
-      return foldStamps(`${this.#deps.settingsKey}|${settings.join(',')}`, parts);
+      return fold(members, parts);
+    };
+    type SyncStamps = NonNullable<ChangeStamps['sync']>;
+    const syncDigest = (
+      read: (stamps: SyncStamps) => number,
+      documents: (sync: NonNullable<UpstreamMember['syncDocuments']>) => number,
+    ): number => {
+      const members = this.#lastMembers;
+      const own = this.#deps.own.stamps.sync;
+      // Not resolved yet, or a member without synchronous stamps: a number equal to nothing (the fast path misses).
+      if (!members || !own) return Number.NaN;
+      const parts = this.#deps.ownIsMember ? [] : [read(own)];
+      for (const m of members) {
+        const sync = m.stores.stamps.sync;
+        if (!sync) return Number.NaN;
+        parts.push(read(sync));
+        if (m.kind === 'upstream') {
+          const docs = m.upstream.syncDocuments;
+          if (!docs) return Number.NaN;
+          parts.push(documents(docs));
+          parts.push(breakerPart(m.upstream.source.breaker));
+        }
+      }
+      return fold(members, parts);
     };
     const maxAgeMs = this.#deps.maxAgeMs;
+    const canSync = this.#deps.own.stamps.sync !== undefined;
     return {
       latest: () =>
         digest(
@@ -326,9 +363,51 @@ export class VirtualFeed {
       get maxAgeMs() {
         return maxAgeMs();
       },
+      sync: canSync
+        ? {
+            latest: () =>
+              syncDigest(
+                (s) => s.latest(),
+                (d) => d.latestChange(),
+              ),
+            latestFor: (lowerId) =>
+              syncDigest(
+                (s) => s.latestFor(lowerId),
+                (d) => d.changedAt(registrationKey(lowerId)),
+              ),
+            // The feed's settings and every member's: a member made private makes the feed private
+            // (http/request-feed.ts), and the fast path must stop answering for it at once.
+            settings: () => {
+              const members = this.#lastMembers;
+              const own = this.#deps.own.stamps.sync;
+              if (!members || !own) return Number.NaN;
+              const parts = [own.settings()];
+              for (const m of members) {
+                const sync = m.stores.stamps.sync;
+                if (!sync) return Number.NaN;
+                parts.push(sync.settings());
+              }
+              return fold(members, parts);
+            },
+          }
+        : undefined,
     };
   }
+
+  /** The members as they are now; remembered for the synchronous stamps. */
+  async #members(): Promise<VirtualMember[]> {
+    const members = await this.#deps.members();
+    this.#lastMembers = members;
+    return members;
+  }
 }
+
+/**
+ * The breaker's state in the change stamps: an opening breaker makes lists shrink to what is cached, a half-open
+ * one makes the next answer a trial, a closing one makes lists grow again.
+ */
+const breakerPart = (state: UpstreamMember['source']['breaker']): number =>
+  state === 'closed' ? 0 : state === 'half-open' ? 1 : 2;
 
 function unique(advisories: VulnerabilityAdvisory[]): VulnerabilityAdvisory[] {
   const seen = new Map<string, VulnerabilityAdvisory>();
@@ -339,14 +418,21 @@ function unique(advisories: VulnerabilityAdvisory[]): VulnerabilityAdvisory[] {
   return [...seen.values()];
 }
 
-/** FNV-1a over the parts, as a safe integer: equal parts give equal stamps, a changed part almost surely not. */
-export function foldStamps(members: string, parts: readonly number[]): number {
-  let high = 0x811c9dc5;
-  let low = 0x01000193;
-  for (const char of `${members}|${parts.join(',')}`) {
-    const code = char.charCodeAt(0);
+/** A hash of the prefix and the parts, as a safe integer: equal parts give equal stamps, a changed part almost surely not. */
+export function foldStamps(prefix: readonly [number, number], parts: readonly number[]): number {
+  const [high, low] = hashText(prefix, `|${parts.join(',')}`);
+  return (high & 0x1fffff) * 0x100000000 + low;
+}
+
+const fnvSeed: readonly [number, number] = [0x811c9dc5, 0x01000193];
+
+/** Two 32-bit FNV-1a-style hashes of `text`, continued from `seed`. */
+function hashText(seed: readonly [number, number], text: string): [number, number] {
+  let [high, low] = seed;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
     high = Math.imul(high ^ code, 0x01000193) >>> 0;
     low = Math.imul(low ^ code, 0x5bd1e995) >>> 0;
   }
-  return (high & 0x1fffff) * 0x100000000 + low;
+  return [high, low];
 }

@@ -1,5 +1,6 @@
 // UpstreamDocumentStore over Kysely: the upstream_documents table of migration 0009 (docs/upstreams.md). Shared by
 // every node on one database, so what one node learnt from the upstream answers on every node while it is away.
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { UpstreamDocumentStore } from '../../packages/ports.ts';
 import type { Database } from './schema.ts';
@@ -8,9 +9,30 @@ export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
   readonly #db: Kysely<Database>;
   readonly #feed: string;
 
-  constructor(db: Kysely<Database>, feed: string) {
+  readonly sync: { latestChange(): number; changedAt(key: string): number } | undefined;
+
+  /** With `sqlite` (embedded SQLite), the change times can also be read synchronously (two prepared statements). */
+  constructor(db: Kysely<Database>, feed: string, options: { sqlite?: BetterSqlite3.Database } = {}) {
     this.#db = db;
     this.#feed = feed;
+    const { sqlite } = options;
+    if (sqlite) {
+      const latest = sqlite
+        .prepare<[string], number | null>(
+          // One step down the (feed, changed_at) index.
+          'SELECT max(changed_at) FROM upstream_documents WHERE feed = ?',
+        )
+        .pluck();
+      const one = sqlite
+        .prepare<[string, string], number | null>(
+          'SELECT changed_at FROM upstream_documents WHERE feed = ? AND key = ?',
+        )
+        .pluck();
+      this.sync = {
+        latestChange: () => Number(latest.get(feed) ?? 0),
+        changedAt: (key) => Number(one.get(feed, key) ?? 0),
+      };
+    }
   }
 
   async get(key: string): Promise<{ body: string; fetchedAt: number } | undefined> {
@@ -23,7 +45,7 @@ export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
     return row && { body: row.body, fetchedAt: Number(row.fetched_at) };
   }
 
-  async put(key: string, body: string, fetchedAt: number): Promise<void> {
+  async put(key: string, body: string, fetchedAt: number, options: { stamps?: boolean } = {}): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const current = await trx
         .selectFrom('upstream_documents')
@@ -33,9 +55,11 @@ export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
         .executeTakeFirst();
       // Strictly later than before, so that a change is never hidden by a clock that did not move.
       const changedAt =
-        current?.body === body
-          ? Number(current.changed_at)
-          : Math.max(fetchedAt, Number(current?.changed_at ?? 0) + 1);
+        options.stamps === false
+          ? 0
+          : current?.body === body
+            ? Number(current.changed_at)
+            : Math.max(fetchedAt, Number(current?.changed_at ?? 0) + 1);
       await trx
         .insertInto('upstream_documents')
         .values({ feed: this.#feed, key, body, fetched_at: fetchedAt, changed_at: changedAt })
@@ -51,8 +75,6 @@ export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
       .selectFrom('upstream_documents')
       .select((eb) => eb.fn.max('changed_at').as('latest'))
       .where('feed', '=', this.#feed)
-      // The upstream's status is not what any answer is built from: it moves no change stamp.
-      .where('key', 'not like', 'status/%')
       .executeTakeFirst();
     return Number(row?.latest ?? 0);
   }
