@@ -35,10 +35,16 @@ import type {
   ChangeStamps,
   Clock,
   FeedCopier,
+  FeedStore,
   FeedStores,
   SearchIndex,
 } from './packages/ports.ts';
-import { UpstreamMember, type UpstreamStatus } from './packages/upstream-member.ts';
+import {
+  UpstreamMember,
+  type UpstreamReport,
+  type UpstreamStatus,
+  upstreamStatusKey,
+} from './packages/upstream-member.ts';
 import { VirtualFeed, type VirtualMember } from './packages/virtual-feed.ts';
 import type { AuditLog } from './auth/ports.ts';
 import { readUpstreamCredentials } from './config/upstream-credentials.ts';
@@ -407,6 +413,7 @@ async function composeWithTempFolder(
     blobs: openedBlobs,
     clock,
     upstreams: () => upstreams.statuses(),
+    upstreamReport: () => upstreams.report(feedStore),
     trust: {
       policies: new SqlTrustPolicyStore(db),
       usedTokens: new SqlUsedTokenStore(db),
@@ -704,6 +711,7 @@ class UpstreamMembers {
         name: feed.name,
         own,
         rules: { cooldown: 0, upstreamAllowed: [] },
+        settingsKey: JSON.stringify(feed.kind),
         members: async () => members,
         clock: this.#deps.clock,
         ownIsMember: true,
@@ -718,6 +726,7 @@ class UpstreamMembers {
       name: feed.name,
       own,
       rules: settings,
+      settingsKey: JSON.stringify(feed.kind),
       members: async () => {
         const members: VirtualMember[] = [];
         let shortest: number | undefined;
@@ -740,6 +749,27 @@ class UpstreamMembers {
       maxAgeMs: () => maxAgeMs,
     });
     return { stores: view.stores, content: view.content };
+  }
+
+  /** Every upstream feed: this process's status where it used the feed, else the last one a node kept. */
+  async report(feeds: FeedStore): Promise<UpstreamReport[]> {
+    const reports: UpstreamReport[] = [];
+    for (const record of await feeds.list()) {
+      if (record.kind?.kind !== 'upstream') continue;
+      const live = this.#members.get(record.name)?.member.status();
+      const kept = await new SqlUpstreamDocumentStore(this.#deps.db, record.name).get(upstreamStatusKey);
+      const stored = kept ? (JSON.parse(kept.body) as UpstreamStatus) : undefined;
+      reports.push({
+        feed: record.name,
+        source: record.kind.source,
+        breaker: live?.breaker ?? stored?.breaker ?? 'closed',
+        lastSuccess: live?.lastSuccess ?? stored?.lastSuccess,
+        lastError: live?.lastError ?? stored?.lastError,
+        staleAnswers: live?.staleAnswers ?? stored?.staleAnswers ?? 0,
+        cachedPackages: await feeds.countVersions(record.name),
+      });
+    }
+    return reports;
   }
 
   statuses(): UpstreamStatus[] {

@@ -16,6 +16,7 @@ import { prefetchCommand } from './commands/prefetch.ts';
 import { vulnerabilitiesCommand } from './commands/vulnerabilities.ts';
 import { replicateCommand } from './commands/replicate.ts';
 import { trustCommand } from './commands/trust.ts';
+import { upstreamCommand } from './commands/upstream.ts';
 import { serve } from './serve.ts';
 import { version } from './version.ts';
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   auditCommand(program);
   backupCommands(program);
   feedCommand(program);
+  upstreamCommand(program);
   trustCommand(program);
   prefetchCommand(program);
   // Every command stops at its first usage error instead of printing help for it.

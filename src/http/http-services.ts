@@ -5,7 +5,7 @@ import type { LifetimeCap } from '../auth/key-lifetime.ts';
 import type { OidcIssuerConfig, OidcTokenVerifier } from '../auth/oidc-token-verifier.ts';
 import type { ApiKeyStore, AuditLog, TrustPolicyStore, UsedTokenStore } from '../auth/ports.ts';
 import type { FeedDirectory } from '../packages/feed-directory.ts';
-import type { UpstreamStatus } from '../packages/upstream-member.ts';
+import type { UpstreamReport, UpstreamStatus } from '../packages/upstream-member.ts';
 import type { PackageVersion } from '../protocol/package-version.ts';
 import { FrontCache, type FrontCacheOptions } from './front-cache.ts';
 import type { Metrics } from './metrics.ts';
@@ -60,6 +60,8 @@ export interface HttpServices {
   readonly feeds: FeedDirectory;
   /** The upstream feeds this node has used, with their breaker and last success and error (docs/upstreams.md). */
   readonly upstreams?: (() => readonly UpstreamStatus[]) | undefined;
+  /** Every upstream feed's status: this node's where it used the feed, else the last one any node kept. */
+  readonly upstreamReport?: (() => Promise<UpstreamReport[]>) | undefined;
   /** The feeds table, for the admin API. */
   readonly feedStore: FeedStore;
   readonly blobs: BlobStore;

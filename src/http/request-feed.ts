@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { forbidden, NuggetError, unauthenticated } from '../errors.ts';
 import { defaultFeedName, kindOf } from '../packages/feed.ts';
-import { noSuchFeed } from '../packages/feed-directory.ts';
+import { noSuchFeed, type OpenFeed } from '../packages/feed-directory.ts';
 import { maybeFeedOf, setFeedOf } from './feed-of-request.ts';
 import type { HttpServices } from './http-services.ts';
 import { apiKeyHeader, authenticateKey, basicPassword, requireAllowed } from './request-auth.ts';
@@ -32,6 +32,22 @@ export function challengeUnknownUrls(app: FastifyInstance, services: HttpService
   });
 }
 
+/**
+ * A virtual feed with a private member is private itself, whatever it sets: its documents show the member's
+ * packages, which must not reach anyone the member would refuse (docs/upstreams.md). Read at every request, so a
+ * member made private later is covered at once.
+ */
+async function withMembersPrivacy(services: HttpServices, open: OpenFeed): Promise<OpenFeed> {
+  const kind = open.feed.kind;
+  if (kind?.kind !== 'virtual' || open.feed.settings.private) return open;
+  for (const member of kind.members) {
+    if ((await services.feeds.find(member))?.feed.settings.private) {
+      return { ...open, feed: { ...open.feed, settings: { ...open.feed.settings, private: true } } };
+    }
+  }
+  return open;
+}
+
 export async function registerFeedRoutes(
   app: FastifyInstance,
   services: HttpServices,
@@ -41,7 +57,8 @@ export async function registerFeedRoutes(
     scope.addHook('onRequest', async (request, reply) => {
       const named = (request.params as { feed?: string }).feed;
       const name = named ?? defaultFeedName;
-      const open = await services.feeds.find(name);
+      const found = await services.feeds.find(name);
+      const open = found && (await withMembersPrivacy(services, found));
       if (!open) {
         // On a server whose feeds are private by default, an anonymous client learns nothing, not even which
         // feed names exist.
@@ -67,7 +84,7 @@ export async function registerFeedRoutes(
           `Feed '${open.feed.name}' is ${kind === 'upstream' ? 'an upstream' : 'a virtual'} feed and takes no ` +
             `pushes or changes` +
             (members.length > 0
-              ? `: push to one of its hosted members (${members.join(', ')}) instead.`
+              ? `: push to a hosted feed instead (its members are ${members.join(', ')}).`
               : ': push to a hosted feed instead.'),
         );
       }

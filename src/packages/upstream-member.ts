@@ -34,6 +34,12 @@ export interface UpstreamMemberDeps {
   readonly onError?: ((message: string) => void) | undefined;
 }
 
+/** What `nugget upstream status` and GET /admin/upstreams show of one upstream feed. */
+export interface UpstreamReport extends UpstreamStatus {
+  /** Package versions the feed has cached. */
+  readonly cachedPackages: number;
+}
+
 export interface UpstreamStatus {
   readonly feed: string;
   readonly source: string;
@@ -44,13 +50,19 @@ export interface UpstreamStatus {
 }
 
 const registrationKey = (lowerId: string) => `registration/${lowerId}`;
+/** The document that keeps an upstream's status (not part of any change stamp: see upstream-documents). */
+export const upstreamStatusKey = 'status/last';
+const statusSaveMs = 5000;
 const provenanceKey = (lowerId: string, lowerVersion: string) => `provenance/${lowerId}/${lowerVersion}`;
 
 export class UpstreamMember {
   readonly #deps: UpstreamMemberDeps;
   /** Downloads under way, so that concurrent first requests for one package make one upstream request. */
   readonly #fetching = new Map<string, Promise<PackageVersion | undefined>>();
+  /** Metadata requests under way, by document key: a restore asks for one id from many requests at once. */
+  readonly #asking = new Map<string, Promise<unknown>>();
   #lastSuccess: string | undefined;
+  #saved: { breaker: string; at: number } | undefined;
   #lastError: { at: string; message: string } | undefined;
   #staleAnswers = 0;
 
@@ -107,13 +119,31 @@ export class UpstreamMember {
   #succeeded(kind: 'metadata' | 'package', outcome: UpstreamOutcome): void {
     this.#lastSuccess = this.#deps.clock.now().toISOString();
     this.#deps.onOutcome?.(kind, outcome);
+    this.#saveStatus();
   }
 
   #failed(kind: 'metadata' | 'package', error: unknown): void {
+    // A request the open breaker kept back is no news about the upstream: the failure that opened it stays.
+    if (error instanceof UpstreamUnavailable && error.breakerOpen) return;
     const message = error instanceof Error ? error.message : String(error);
     this.#lastError = { at: this.#deps.clock.now().toISOString(), message };
     this.#deps.onOutcome?.(kind, 'error');
     this.#deps.onError?.(message);
+    this.#saveStatus();
+  }
+
+  /**
+   * Keeps the status in the database for `nugget upstream status` (another process) and the other nodes: at
+   * once when the breaker changes, else at most every few seconds.
+   */
+  #saveStatus(): void {
+    const status = this.status();
+    const now = this.#now();
+    if (this.#saved && this.#saved.breaker === status.breaker && now - this.#saved.at < statusSaveMs) return;
+    this.#saved = { breaker: status.breaker, at: now };
+    this.#deps.documents.put(upstreamStatusKey, JSON.stringify(status), now).catch((error: unknown) => {
+      this.#deps.onError?.(`could not keep the upstream's status: ${String(error)}`);
+    });
   }
 
   #stale(): void {
@@ -134,11 +164,14 @@ export class UpstreamMember {
       return { entries: await this.#withCached(lowerId, parseEntries(kept.body), cached), stale: false };
     }
     try {
-      const entries = await this.#deps.source.registration(lowerId);
-      // "No such id" is kept too: a restore asks every source for every id, and the upstream need not hear it twice.
-      await this.#deps.documents.put(key, JSON.stringify(entries ?? []), this.#now());
-      this.#succeeded('metadata', 'miss');
-      return { entries: await this.#withCached(lowerId, entries ?? [], cached), stale: false };
+      const entries = await this.#once(key, async () => {
+        const answer = await this.#deps.source.registration(lowerId);
+        // "No such id" is kept too: a restore asks every source for every id; the upstream need not hear it twice.
+        await this.#deps.documents.put(key, JSON.stringify(answer ?? []), this.#now());
+        this.#succeeded('metadata', 'miss');
+        return answer ?? [];
+      });
+      return { entries: await this.#withCached(lowerId, entries, cached), stale: false };
     } catch (error) {
       if (!(error instanceof UpstreamUnavailable)) throw error;
       this.#failed('metadata', error);
@@ -151,6 +184,16 @@ export class UpstreamMember {
       (row) => byVersion.get(row.lowerVersion) ?? { version: row, vulnerabilities: [] },
     );
     return { entries: await this.#withCached(lowerId, offline, cached), stale: true };
+  }
+
+  /** One request per key at a time: callers that come while it runs share its answer (or its failure). */
+  async #once<T>(key: string, ask: () => Promise<T>): Promise<T> {
+    let asking = this.#asking.get(key) as Promise<T> | undefined;
+    if (!asking) {
+      asking = ask().finally(() => this.#asking.delete(key));
+      this.#asking.set(key, asking);
+    }
+    return asking;
   }
 
   /** The entries with what the cached ones are stored as (their blob, files and provenance). */
@@ -224,10 +267,12 @@ export class UpstreamMember {
       return JSON.parse(kept.body) as T;
     }
     try {
-      const answer = await ask();
-      await this.#deps.documents.put(key, JSON.stringify(answer), this.#now());
-      this.#succeeded('metadata', 'miss');
-      return answer;
+      return await this.#once(key, async () => {
+        const answer = await ask();
+        await this.#deps.documents.put(key, JSON.stringify(answer), this.#now());
+        this.#succeeded('metadata', 'miss');
+        return answer;
+      });
     } catch (error) {
       if (!(error instanceof UpstreamUnavailable)) throw error;
       this.#failed('metadata', error);

@@ -21,9 +21,12 @@ export interface UpstreamSearchHit {
 
 /** The upstream could not answer now: down, slow, refusing, breaker open, or an answer nugget cannot use. */
 export class UpstreamUnavailable extends Error {
-  constructor(message: string, options?: ErrorOptions) {
+  /** Not asked at all: its circuit breaker is open (not a new failure of the upstream). */
+  readonly breakerOpen: boolean;
+  constructor(message: string, options?: ErrorOptions & { breakerOpen?: boolean }) {
     super(message, options);
     this.name = 'UpstreamUnavailable';
+    this.breakerOpen = options?.breakerOpen ?? false;
   }
 }
 

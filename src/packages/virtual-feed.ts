@@ -44,6 +44,8 @@ export interface VirtualFeedDeps {
   /** The feed's own stores: its advisories (and, for an upstream feed on its own, its cached packages). */
   readonly own: FeedStores;
   readonly rules: Pick<VirtualSettings, 'cooldown' | 'upstreamAllowed'>;
+  /** The feed's own kind settings as text: part of its change stamps. */
+  readonly settingsKey: string;
   /** The members as they are now, in order (a member's settings may change between two requests). */
   readonly members: () => Promise<VirtualMember[]>;
   readonly clock: Clock;
@@ -298,7 +300,12 @@ export class VirtualFeed {
           parts.push(m.upstream.source.breaker === 'closed' ? 0 : 1);
         }
       }
-      return foldStamps(members.map((m) => m.name).join(','), parts);
+      // The settings are part of the stamp: a cooldown, an allowance or a member's deny list changed changes which
+      // versions of an id are offered, although no member's data moved.
+      const settings = members.map((m) =>
+        m.kind === 'upstream' ? `${m.name}${JSON.stringify(m.upstream.settings)}` : m.name,
+      );
+      return foldStamps(`${this.#deps.settingsKey}|${settings.join(',')}`, parts);
     };
     const maxAgeMs = this.#deps.maxAgeMs;
     return {

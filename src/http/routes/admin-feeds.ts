@@ -64,6 +64,11 @@ export function adminFeedRoutes(app: FastifyInstance, services: HttpServices): v
 
   app.get('/admin/feeds', reading, async () => ({ feeds: await listFeeds(deps) }));
 
+  // What `nugget upstream status --json` prints, with this node's own breakers (docs/upstreams.md).
+  app.get('/admin/upstreams', reading, async () => ({
+    upstreams: (await services.upstreamReport?.()) ?? [],
+  }));
+
   app.get<{ Params: NameParams }>('/admin/feeds/:name', reading, async (request) =>
     showFeed(deps, request.params.name),
   );

@@ -126,6 +126,7 @@ export class HttpUpstreamSource implements UpstreamSource {
     if (!this.#breaker.tryAcquire()) {
       throw new UpstreamUnavailable(
         `the upstream ${this.#options.settings.source} failed ${this.#options.settings.breakerFailures} times in a row: not asked again until its breaker cools down`,
+        { breakerOpen: true },
       );
     }
     const started = performance.now();

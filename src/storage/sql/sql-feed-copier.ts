@@ -28,6 +28,8 @@ const copiedTables: Readonly<Record<string, readonly string[]>> = {
   api_keys: ['key_id'],
   used_oidc_tokens: ['token_key'],
   audit_log: ['seq'],
+  // What upstream feeds learnt from their upstreams: kept, so the copy answers offline as the source did.
+  upstream_documents: ['feed', 'key'],
 };
 /**
  * Tables whose copied rows replace what the destination has: its migrations made a `default` feed of their own,

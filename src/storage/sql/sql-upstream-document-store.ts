@@ -51,6 +51,8 @@ export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
       .selectFrom('upstream_documents')
       .select((eb) => eb.fn.max('changed_at').as('latest'))
       .where('feed', '=', this.#feed)
+      // The upstream's status is not what any answer is built from: it moves no change stamp.
+      .where('key', 'not like', 'status/%')
       .executeTakeFirst();
     return Number(row?.latest ?? 0);
   }
