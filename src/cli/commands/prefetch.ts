@@ -1,6 +1,6 @@
 // `nugget prefetch <feed> --project <csproj|sln|slnx|packages.lock.json>`: make a (virtual) feed of a running nugget
 // hold everything those builds restore, so they restore later with nothing but nugget reachable
-// (docs/upstreams.md, "Prefetch"; docs/decisions/0013-upstream-kit-prefetch-over-http.md).
+// (docs/upstreams.md, "Prefetch"; docs/decisions/0014-upstream-kit-prefetch-over-http.md).
 import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
