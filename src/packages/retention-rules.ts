@@ -267,14 +267,20 @@ function keepers(
     const stable = versions.filter((v) => !isPrerelease(v.parsed));
     const latestStable = stable.find((v) => v.listed) ?? stable[0];
     if (latestStable) keep(latestStable, 'it is the latest stable version');
+    // Patterns are matched once per id, not once per version.
+    const id = versions[0]!.id;
+    const protecting = protectedRanges.filter((p) => matchesAnyIdPattern([p.id], id));
+    const downloadRules = policy.rules.filter(
+      (rule) => rule.kind === 'keep-downloaded' && appliesTo(rule, id),
+    );
     for (const v of versions) {
-      for (const p of protectedRanges) {
-        if (p.range && matchesAnyIdPattern([p.id], v.id) && rangeSatisfies(p.range, v.parsed)) {
+      for (const p of protecting) {
+        if (p.range && rangeSatisfies(p.range, v.parsed)) {
           keep(v, `protected (${p.id} ${p.versions})`);
         }
       }
-      for (const rule of policy.rules) {
-        if (rule.kind !== 'keep-downloaded' || !appliesTo(rule, v.id)) continue;
+      for (const rule of downloadRules) {
+        if (rule.kind !== 'keep-downloaded') continue;
         if (v.lastDownloaded !== undefined && !olderThan(v.lastDownloaded, rule.days, now)) {
           keep(v, describeRule(rule).replace('keep versions ', ''));
         }
