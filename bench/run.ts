@@ -1056,7 +1056,7 @@ async function runScale(work: string): Promise<void> {
   const targets: TargetRow[] = [
     below(
       'scale',
-      'cold start, 1,000,000-version feed (median)',
+      `cold start, ${big.versions.toLocaleString('en-US')}-version feed (median)`,
       median(bigPoint.coldStartMs),
       1000,
       formats.ms,

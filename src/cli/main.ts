@@ -5,5 +5,10 @@
 import { enableCompileCache } from 'node:module';
 
 enableCompileCache();
-const { runCli } = await import('./program.ts');
-await runCli(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// Serving with several workers, this process only manages them (workers.ts) and loads nothing else.
+const { primaryIfWorkers } = await import('./workers.ts');
+if (!(await primaryIfWorkers(argv))) {
+  const { runCli } = await import('./program.ts');
+  await runCli(argv);
+}

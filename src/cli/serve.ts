@@ -6,11 +6,10 @@ import { availableParallelism } from 'node:os';
 import { composeNugget } from '../compose.ts';
 import { type Config, StartupError, startedByNpm } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
-import { redactSecrets } from '../redact.ts';
 import { startIdleCollector } from './idle-collector.ts';
 import { stopOnSignals, trackRequests } from './shutdown.ts';
 import { version } from './version.ts';
-import { joinPrimary, runPrimary, workerListenOptions, workerNumber } from './workers.ts';
+import { joinPrimary, runPrimary, serviceIndexLine, workerListenOptions, workerNumber } from './workers.ts';
 
 /** A failed listen as one line that names the flag to change. */
 function listenFailure(error: unknown, config: Config): Error {
@@ -27,24 +26,10 @@ function listenFailure(error: unknown, config: Config): Error {
   return reason ? new StartupError(`cannot listen: ${reason}`, { cause: error }) : (error as Error);
 }
 
-/** The line people and tests look for: the feed's URL, with the address the server listens on. */
-function serviceIndexLine(config: Config, address: string): string {
-  const { port } = new URL(address);
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const scheme = config.tlsCert === undefined ? 'http' : 'https';
-  const base =
-    config.publicUrl ?? `${scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-  // A plain line (not JSON) so people and tests can find the feed URL.
-  return `Service index: ${redactSecrets(base)}/v3/index.json\n`;
-}
-
 export async function serve(config: Config): Promise<void> {
   const workers = config.workers ?? availableParallelism();
   if (workers > 1 && cluster.isPrimary) {
-    await runPrimary(config, workers, {
-      serviceIndexLine: (address) => serviceIndexLine(config, address),
-      watchParent: startedByNpm(),
-    });
+    await runPrimary(config, workers, { watchParent: startedByNpm() });
     return;
   }
   const worker = workerNumber();

@@ -123,3 +123,65 @@ describe('ByteLru', () => {
     assert.equal(lru.get('big'), undefined);
   });
 });
+
+describe('StampedCache: concurrent misses', () => {
+  it('share one build of a key at the same stamps, and each gets its value', async () => {
+    const { stamps } = fakeStamps();
+    const cache = new StampedCache<string>(1_000_000);
+    let builds = 0;
+    const build = async () => {
+      builds++;
+      await delay(20);
+      return { value: `v${builds}`, bytes: 10 };
+    };
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => cache.getOrBuild('search', { feed: 'default', stamps }, build)),
+    );
+    assert.equal(builds, 1);
+    assert.deepEqual(new Set(answers), new Set(['v1']));
+  });
+
+  it('a build at older stamps is not shared with a request that reads newer ones', async () => {
+    const { stamps, change } = fakeStamps();
+    const cache = new StampedCache<string>(1_000_000);
+    let builds = 0;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const build = async () => {
+      const n = ++builds;
+      if (n === 1) await gate;
+      return { value: `v${n}`, bytes: 10 };
+    };
+    const first = cache.getOrBuild('search', { feed: 'default', stamps }, build);
+    await delay(5);
+    change('a');
+    const second = cache.getOrBuild('search', { feed: 'default', stamps }, build);
+    await delay(5);
+    release();
+    assert.equal(await first, 'v1');
+    assert.equal(await second, 'v2', 'the request after the change waits for no build from before it');
+  });
+
+  it('a failed build fails the requests that shared it, and the next request builds again', async () => {
+    const { stamps } = fakeStamps();
+    const cache = new StampedCache<string>(1_000_000);
+    let builds = 0;
+    const build = async () => {
+      builds++;
+      await delay(5);
+      if (builds === 1) throw new Error('database went away');
+      return { value: 'ok', bytes: 10 };
+    };
+    const shared = await Promise.allSettled(
+      Array.from({ length: 3 }, () => cache.getOrBuild('k', { feed: 'default', stamps }, build)),
+    );
+    assert.deepEqual(
+      shared.map((result) => result.status),
+      ['rejected', 'rejected', 'rejected'],
+    );
+    assert.equal(await cache.getOrBuild('k', { feed: 'default', stamps }, build), 'ok');
+    assert.equal(builds, 2);
+  });
+});

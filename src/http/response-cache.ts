@@ -51,6 +51,12 @@ export class StampedCache<T> {
   /** Answers given from the cache at the current stamp, and those that had to be built. */
   readonly stats = new CacheStats();
   readonly #lru: ByteLru<Stamped<T>>;
+  /**
+   * Builds in progress, by key and the stamps they are built at: requests that miss while one runs wait for it
+   * instead of building the same value again. Without this, a hot document that changes (or a search nobody has
+   * asked yet) under 50 concurrent clients was built 50 times at once, each build as slow as the others.
+   */
+  readonly #building = new Map<string, Promise<StampedValue<T>>>();
 
   constructor(maxBytes: number) {
     this.#lru = new ByteLru(maxBytes);
@@ -98,7 +104,15 @@ export class StampedCache<T> {
     this.stats.misses++;
     // Stamps are read before the data: a value built now is at least as new as the stamps it is stored with.
     if (lowerId !== undefined && scoped === undefined) scoped = await stamps.latestFor(lowerId);
-    return this.#build(key, freshness, global, scoped, build);
+    // A build already under way at the same stamps gives the value this one would: share it.
+    const flight = `${key}\n${global}\n${scoped ?? ''}`;
+    const running = this.#building.get(flight);
+    if (running) return running;
+    const building = this.#build(key, freshness, global, scoped, build).finally(() =>
+      this.#building.delete(flight),
+    );
+    this.#building.set(flight, building);
+    return building;
   }
 
   async #build(
