@@ -24,6 +24,7 @@ import {
 } from './report.ts';
 import { seededRandom } from '../src/storage/contracts/seeded-random.ts';
 import { bigId, type SyntheticPackage, syntheticFeed, words } from './synthetic-feed.ts';
+import { measureWebPages, type PageTiming, webPageRows } from './web-pages.ts';
 import {
   measureWrites,
   type WritesHarness,
@@ -826,11 +827,15 @@ async function run(work: string): Promise<void> {
   // 8. The cores curve: reads and pushes at each worker count, the workers free to use every CPU.
   const cores = flags['no-cores'] ? undefined : await measureCores(dataDir, paths, work);
 
+  // 8b. The web UI's pages (bench/web-pages.ts).
+  const webPages = await measureWebPages();
+
   // 9. Results.
   await writeResults({
     writes,
     load: { atStart: loadAtStart, atEnd: loadavg() },
     cores,
+    webPages,
     startedAt,
     feedImport,
     ceiling,
@@ -1219,6 +1224,7 @@ interface Results {
   bigPush: { bytes: number; growthMB: number; seconds: number };
   restore: { seconds: number[]; medianSeconds: number } | { skipped: string };
   profile: ProfileSummary | undefined;
+  webPages: PageTiming[];
 }
 
 function gitCommit(): { commit: string; dirty: boolean } {
@@ -1332,6 +1338,7 @@ function markdown(results: Results, machine: Record<string, unknown>): string {
     `| cold start, empty feed (median of ${results.coldStart.emptyMs.length}) | ${median(results.coldStart.emptyMs).toFixed(0)} ms | < 1 s | ${yes(median(results.coldStart.emptyMs) < 1000)} |`,
     `| cold start, loaded feed (median of ${results.coldStart.loadedMs.length}) | ${coldLoaded.toFixed(0)} ms | < 1 s | ${yes(coldLoaded < 1000)} |`,
     `| dotnet restore, 50 references, cold client cache | ${restoreText} | | |`,
+    ...webPageRows(results.webPages),
     `| feed import (${feedImport.templates} via publishPackage, the rest bulk) | ${feedImport.totalSeconds.toFixed(0)} s (${feedImport.bulkVersionsPerSecond.toFixed(0)} versions/s bulk, ${feedImport.publishPerSecond.toFixed(0)}/s publishPackage in-process)${feedImport.reused ? ', reused' : ''} | | |`,
   ];
   return [
