@@ -15,6 +15,7 @@ import { buildNupkg, buildNuspecXml } from '../test/fixtures/build-nupkg.ts';
 import { type BulkImportReport, bulkImport, markerFile } from './bulk-import.ts';
 import { seededRandom } from '../src/storage/contracts/seeded-random.ts';
 import { type SyntheticPackage, syntheticFeed, words } from './synthetic-feed.ts';
+import { measureWebPages, type PageTiming, webPageRows } from './web-pages.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
@@ -619,8 +620,12 @@ async function run(work: string): Promise<void> {
     `250 MB push: ${(bigBytes / 1024 / 1024).toFixed(0)} MB in ${bigSeconds.toFixed(1)} s, RSS +${bigPush.growthMB.toFixed(0)} MB`,
   );
 
-  // 8. Results.
+  // 8. The web UI's pages (bench/web-pages.ts).
+  const webPages = await measureWebPages();
+
+  // 9. Results.
   await writeResults({
+    webPages,
     startedAt,
     feedImport,
     ceiling,
@@ -692,6 +697,7 @@ interface Results {
   bigPush: { bytes: number; growthMB: number; seconds: number };
   restore: { seconds: number[]; medianSeconds: number } | { skipped: string };
   profile: ProfileSummary | undefined;
+  webPages: PageTiming[];
 }
 
 function gitCommit(): { commit: string; dirty: boolean } {
@@ -742,6 +748,7 @@ function markdown(results: Results, machine: Record<string, unknown>): string {
     `| cold start, empty feed (median of ${results.coldStart.emptyMs.length}) | ${median(results.coldStart.emptyMs).toFixed(0)} ms | < 1 s | ${yes(median(results.coldStart.emptyMs) < 1000)} |`,
     `| cold start, loaded feed (median of ${results.coldStart.loadedMs.length}) | ${coldLoaded.toFixed(0)} ms | < 1 s | ${yes(coldLoaded < 1000)} |`,
     `| dotnet restore, 50 references, cold client cache | ${restoreText} | | |`,
+    ...webPageRows(results.webPages),
     `| feed import (${feedImport.templates} via publishPackage, the rest bulk) | ${feedImport.totalSeconds.toFixed(0)} s (${feedImport.bulkVersionsPerSecond.toFixed(0)} versions/s bulk, ${feedImport.publishPerSecond.toFixed(0)}/s publishPackage in-process)${feedImport.reused ? ', reused' : ''} | | |`,
   ];
   return [

@@ -11,6 +11,7 @@ import { defaultFeedName } from '../packages/feed.ts';
 import { noSuchFeed, type OpenFeed } from '../packages/feed-directory.ts';
 import { blobKeys } from '../packages/publish-package.ts';
 import { searchPackages } from '../packages/search-packages.ts';
+import { StampedCache } from '../http/response-cache.ts';
 import { sortByVersion } from '../packages/version-order.ts';
 import type { PackageVersion } from '../protocol/package-version.ts';
 import { ByteLru } from '../http/byte-lru.ts';
@@ -22,8 +23,8 @@ import { type Html, html } from './html.ts';
 import { layout, type NavItem, type PageContext } from './layout.ts';
 import { pageUrls } from './page-urls.ts';
 import { gettingStartedPage } from './pages/getting-started.ts';
-import { homePage } from './pages/home.ts';
-import { defaultVersion, packagePage } from './pages/package.ts';
+import { homePage, type ResultSummary, summarize } from './pages/home.ts';
+import { defaultVersion, packagePage, versionsTable } from './pages/package.ts';
 import { readmeBaseOf, renderReadme } from './readme.ts';
 import { maySeeUnlisted } from './reader.ts';
 import { apiKeyPrincipalSource, mayRead, type PrincipalSource, type Reader, readerOf } from './reader.ts';
@@ -106,6 +107,27 @@ export async function webRoutes(
     return { open, reader, context, urls: resourceUrls(feedBaseUrl('', open.feed.name)) };
   }
 
+  // What pages read, kept per feed and valid at the feed's (or the id's) change stamp, as the API's documents are
+  // (response-cache.ts); download counts, which stamps do not track, may be up to a minute old, as in search.
+  const searches = new StampedCache<{ totalHits: number; results: ResultSummary[] }>(16 * 1024 * 1024);
+  const versionLists = new StampedCache<PackageVersion[]>(64 * 1024 * 1024);
+  const freshFor = 60_000;
+
+  /** Every version of an id, highest first. */
+  const versionsOf = (open: OpenFeed, lowerId: string) =>
+    versionLists.getOrBuild(
+      `${open.feed.name} ${lowerId}`,
+      { feed: open.feed.name, stamps: open.stores.stamps, lowerId, maxAgeMs: freshFor },
+      async () => {
+        const value = sortByVersion(await open.stores.packages.findVersions(lowerId)).reverse();
+        return { value, bytes: 1024 + value.length * 1024 };
+      },
+    );
+
+  // The rendered table of an id's versions, by the cached list it was made from (a new list, after a change or
+  // past freshFor, makes a new table) and by whether it shows unlisted versions.
+  const tables = new WeakMap<readonly PackageVersion[], Map<string, Html>>();
+
   // Rendered readmes by blob key: a key names one push's bytes forever, so an entry never goes stale.
   const readmes = new ByteLru<Html>(16 * 1024 * 1024);
 
@@ -140,7 +162,7 @@ export async function webRoutes(
     const page = await feedPage(request, reply, params.feed);
     const { stores, feed } = page.open;
     const lowerId = toLowerId(params.id);
-    const all = sortByVersion(await stores.packages.findVersions(lowerId)).reverse();
+    const all = await versionsOf(page.open, lowerId);
     const visible = maySeeUnlisted(page.reader, feed, lowerId) ? all : all.filter((v) => v.listed);
     let shown: PackageVersion | undefined;
     if (params.version === undefined) shown = defaultVersion(visible);
@@ -177,6 +199,17 @@ export async function webRoutes(
             dailyTotals(daily, days, (r) => r.lowerVersion === shownVersion),
           )}`;
     const serviceIndex = serviceIndexOf(request, feed.name);
+    const versions = visible.some((v) => v.lowerVersion === shown.lowerVersion)
+      ? visible
+      : [shown, ...visible];
+    let table: Html;
+    if (versions === visible) {
+      const byVisibility = tables.get(all) ?? new Map<string, Html>();
+      tables.set(all, byVisibility);
+      const visibility = visible === all ? 'all' : 'listed';
+      table = byVisibility.get(visibility) ?? versionsTable(feed.name, versions, advisories);
+      byVisibility.set(visibility, table);
+    } else table = versionsTable(feed.name, versions, advisories);
     return sendPage(
       reply,
       page.context,
@@ -186,7 +219,8 @@ export async function webRoutes(
         serviceIndex,
         shown,
         versionPage: params.version !== undefined,
-        versions: visible.some((v) => v.lowerVersion === shown.lowerVersion) ? visible : [shown, ...visible],
+        versions,
+        versionsTable: table,
         advisories,
         readme,
         hasSymbols: symbols !== undefined,
@@ -242,11 +276,17 @@ export async function webRoutes(
         packageType: parameters.packageType,
       });
       const pageNumber = pageNumberOf(parameters.page);
-      const { totalHits, results } = await searchPackages(page.open.stores, {
-        ...query,
-        skip: (pageNumber - 1) * pageSize,
-        take: pageSize,
-      });
+      const search = { ...query, skip: (pageNumber - 1) * pageSize, take: pageSize };
+      const { feed, stores } = page.open;
+      const { totalHits, results } = await searches.getOrBuild(
+        `${feed.name} ${JSON.stringify(search)}`,
+        { feed: feed.name, stamps: stores.stamps, maxAgeMs: freshFor },
+        async () => {
+          const found = await searchPackages(stores, search);
+          const value = { totalHits: found.totalHits, results: found.results.flatMap(summarize) };
+          return { value, bytes: 1024 + value.results.length * 4096 };
+        },
+      );
       const serviceIndex = serviceIndexOf(request, page.open.feed.name);
       return sendPage(
         reply,

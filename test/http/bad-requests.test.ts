@@ -219,8 +219,8 @@ describe('hostile and broken requests', () => {
     });
   }
 
+  // `/` is the web UI's (test/http/web-pages.test.ts).
   const unknownRoutes = [
-    '/',
     '/v2',
     '/v3',
     '/v3/',

@@ -2,8 +2,9 @@
 // parse-search-query.ts reads them), a prerelease toggle and a package type filter; results with their marks;
 // paging. An empty feed explains how to push.
 import type { SearchResult } from '../../packages/search-packages.ts';
+import type { PackageVersion } from '../../protocol/package-version.ts';
 import type { ResourceUrls } from '../../protocol/resource-urls.ts';
-import { vulnerabilitiesOf } from '../../protocol/vulnerability-info.ts';
+import { type PackageVulnerability, vulnerabilitiesOf } from '../../protocol/vulnerability-info.ts';
 import { badgesOf, upstreamOf } from '../badges.ts';
 import { formatCount, namesOf, shorten } from '../format.ts';
 import { type Html, html } from '../html.ts';
@@ -14,22 +15,42 @@ import { pageUrls, type SearchParameters } from '../page-urls.ts';
 /** The package types a person filters by; any other type can still be typed as packageType=... in the URL. */
 export const knownPackageTypes = ['Dependency', 'DotnetTool', 'Template', 'MSBuildSdk', 'DotnetPlatform'];
 
+/** What a result shows: its latest version, its downloads and marks (a hit may carry thousands of versions). */
+export interface ResultSummary {
+  readonly latest: PackageVersion;
+  /** Of every version the search admits. */
+  readonly downloads: number;
+  readonly prereleaseOnly: boolean;
+  readonly vulnerabilities: readonly PackageVulnerability[];
+}
+
+export const summarize = (result: SearchResult): ResultSummary[] => {
+  const latest = result.versions.at(-1);
+  if (!latest) return [];
+  return [
+    {
+      latest,
+      downloads: result.versions.reduce((sum, v) => sum + v.downloads, 0),
+      prereleaseOnly: result.versions.every((v) => v.isPrerelease),
+      vulnerabilities: vulnerabilitiesOf(result.advisories, latest),
+    },
+  ];
+};
+
 export interface HomeView {
   readonly feed: string;
   readonly urls: ResourceUrls;
   readonly search: Required<Pick<SearchParameters, 'q' | 'prerelease' | 'page'>> & { packageType?: string };
   readonly pageSize: number;
   readonly totalHits: number;
-  readonly results: readonly SearchResult[];
+  readonly results: readonly ResultSummary[];
   /** The command that pushes to this feed, shown when it is empty. */
   readonly pushCommand: string;
 }
 
-function resultItem(view: HomeView, context: PageContext, result: SearchResult): Html {
-  const latest = result.versions.at(-1);
-  if (!latest) return html``;
+function resultItem(view: HomeView, context: PageContext, result: ResultSummary): Html {
+  const { latest, downloads } = result;
   const m = latest.metadata;
-  const downloads = result.versions.reduce((sum, v) => sum + v.downloads, 0);
   const owners = namesOf(m.owners);
   const authors = namesOf(m.authors);
   const href = pageUrls.package(view.feed, latest.id);
@@ -48,8 +69,8 @@ function resultItem(view: HomeView, context: PageContext, result: SearchResult):
         <span class="version">${latest.fullVersion}</span>
         ${badgesOf({
           deprecated: latest.deprecation !== undefined,
-          vulnerabilities: vulnerabilitiesOf(result.advisories, latest),
-          prereleaseOnly: result.versions.every((v) => v.isPrerelease),
+          vulnerabilities: result.vulnerabilities,
+          prereleaseOnly: result.prereleaseOnly,
           upstream: upstreamOf(latest),
         })}
       </h2>

@@ -35,6 +35,8 @@ export interface PackageView {
   readonly advisories: readonly VulnerabilityAdvisory[];
   readonly readme?: Html | undefined;
   readonly hasSymbols: boolean;
+  /** versionsTable() of `versions`. */
+  readonly versionsTable: Html;
   /** The downloads chart(s), when there are counts to draw. */
   readonly downloads?: Html | undefined;
 }
@@ -153,7 +155,15 @@ function installBox(view: PackageView): Html {
   </section>`;
 }
 
-function versionsTable(view: PackageView): Html {
+/**
+ * The table of versions. It names no version as the current one, so one rendering serves every version page of
+ * the id (web-routes.ts keeps it while the id's versions are unchanged).
+ */
+export function versionsTable(
+  feed: string,
+  versions: readonly PackageVersion[],
+  advisories: readonly VulnerabilityAdvisory[],
+): Html {
   return html`<div class="table-scroll">
     <table class="data versions">
       <caption class="visually-hidden">
@@ -168,18 +178,17 @@ function versionsTable(view: PackageView): Html {
         </tr>
       </thead>
       <tbody>
-        ${view.versions.map((v) => {
-          const current = v.lowerVersion === view.shown.lowerVersion;
+        ${versions.map((v) => {
           return html`<tr${v.listed ? '' : html` class="unlisted"`}>
             <td>
-              <a href="${pageUrls.package(view.feed, v.id, v.fullVersion)}" ${current ? html`aria-current="page"` : ''}>${v.fullVersion}</a>
+              <a href="${pageUrls.package(feed, v.id, v.fullVersion)}">${v.fullVersion}</a>
             </td>
             <td class="number">${formatCount(v.downloads)}</td>
             <td>${timeElement(v.published, 'date')}</td>
             <td>
               ${badgesOf({
                 deprecated: v.deprecation !== undefined,
-                vulnerabilities: vulnerabilitiesOf(view.advisories, v),
+                vulnerabilities: vulnerabilitiesOf(advisories, v),
                 unlisted: !v.listed,
                 upstream: upstreamOf(v),
               })}
@@ -373,7 +382,7 @@ export function packagePage(context: PageContext, view: PackageView): { title: s
             : ''
         }
         <h2>Versions</h2>
-        ${versionsTable(view)}
+        ${view.versionsTable}
       </div>
       ${sidebar(view, context)}
     </div>`;
