@@ -12,12 +12,11 @@ import type { SignedIn } from '../auth/web-sessions.ts';
 import { parseFeedChange } from '../config/feed-settings.ts';
 import { invalidInput, notFound } from '../errors.ts';
 import type { HttpServices } from '../http/http-services.ts';
-import { receivePackage } from '../http/receive-package.ts';
+import { receiveAndPublish } from '../http/routes/package-publish.ts';
 import { audited, clientAddress, setPrincipalOf, type AuditNote } from '../http/request-auth.ts';
 import { deprecatePackage, deprecationReasons, parseDeprecation } from '../packages/deprecate-package.ts';
 import { listFeeds, updateFeed } from '../packages/manage-feeds.ts';
 import { deletePackage, packageKey, setListed } from '../packages/manage-package.ts';
-import { publishPackage } from '../packages/publish-package.ts';
 import { type AdminPages, csrfInput } from './admin-html.ts';
 import { type Html, html } from './html.ts';
 import { formBody } from './sign-in-routes.ts';
@@ -692,29 +691,8 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices, pages:
         { action: 'push', feed: feed.name },
         async (note) => {
           if (!mayDo(signedIn, 'push-new', undefined, feed.name)) requireGrant(signedIn, 'push', feed.name);
-          const upload = await receivePackage(request, {
-            ...services.options,
-            maxPackageSize: feed.settings.maxPackageSize,
-          });
-          try {
-            return await publishPackage(
-              {
-                feed,
-                packages: stores.packages,
-                blobs: services.blobs,
-                clock: services.clock,
-                authorize: async (candidate) => {
-                  note.packageId = candidate.id;
-                  note.version = candidate.fullVersion;
-                  const isNewId = (await stores.packages.findVersions(candidate.lowerId)).length === 0;
-                  requireGrant(signedIn, isNewId ? 'push-new' : 'push', feed.name, candidate.id);
-                },
-              },
-              upload,
-            );
-          } finally {
-            await upload.discard();
-          }
+          return (await receiveAndPublish(request, services, { feed, stores }, note, signedIn.principal))
+            .published;
         },
       );
       return reply.redirect(

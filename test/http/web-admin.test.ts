@@ -257,6 +257,61 @@ describe('web UI sign-in and admin pages', () => {
     assert.deepEqual(await readdir(feed.services.options.tempDir), []);
   });
 
+  test('a server admin changes the settings of a feed, deprecates a version and filters the audit log', async () => {
+    const admin = new WebFormClient(feed.app);
+    await admin.signIn(testApiKey);
+    const feeds = await admin.get('/ui/admin/feeds');
+    const token = WebFormClient.csrfOf(feeds);
+    const settings = {
+      private: 'true',
+      deleteBehavior: 'delete',
+      maxPackageSize: '10MB',
+      allowRepushAfterDelete: 'inherit',
+      description: 'Team A',
+    };
+    assert.equal(
+      (await admin.post('/ui/admin/feeds/team-a', { ...settings, csrf_token: 'wrong' })).statusCode,
+      403,
+    );
+    assert.equal((await feed.services.feeds.get('team-a')).feed.description, '');
+    assert.equal(
+      (await admin.post('/ui/admin/feeds/team-a', { ...settings, csrf_token: token })).statusCode,
+      303,
+    );
+    const changed = (await feed.services.feeds.get('team-a')).feed;
+    assert.deepEqual(
+      [changed.description, changed.settings.deleteBehavior, changed.settings.maxPackageSize],
+      ['Team A', 'delete', 10 * 1024 * 1024],
+    );
+    const bad = await admin.post('/ui/admin/feeds/team-a', {
+      ...settings,
+      maxPackageSize: 'huge',
+      csrf_token: token,
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /maxPackageSize/);
+    const base = '/ui/admin/feeds/team-a/packages/Contoso.Core/1.0.0';
+    const deprecated = await admin.post(`${base}/deprecate`, {
+      csrf_token: token,
+      reasons: ['Legacy', 'CriticalBugs'],
+      message: 'Use Contoso.Next',
+      alternateId: 'Contoso.Next',
+      alternateRange: '',
+    });
+    assert.equal(deprecated.statusCode, 303, deprecated.body);
+    const version = await (
+      await feed.services.feeds.get('team-a')
+    ).stores.packages.findVersion('contoso.core', '1.0.0');
+    assert.deepEqual(version?.deprecation?.reasons, ['Legacy', 'CriticalBugs']);
+    assert.equal(version?.deprecation?.alternatePackage?.id, 'Contoso.Next');
+    const audit = await admin.get('/ui/admin/audit?feed=team-a&action=deprecate&actor=bootstrap');
+    assert.equal(audit.statusCode, 200);
+    assert.match(audit.body, /<td>deprecate<\/td>/);
+    assert.doesNotMatch(audit.body, /<td>unlist<\/td>/);
+    assert.equal((await admin.get('/ui/admin/audit?action=nonsense')).statusCode, 400);
+    assert.equal((await admin.get('/ui/admin/upstreams')).statusCode, 200);
+  });
+
   test('sign-out ends the session on the server: the old cookie no longer works', async () => {
     const browser = new WebFormClient(feed.app);
     await browser.signIn(testApiKey);

@@ -1,17 +1,68 @@
 // @type PackagePublish/2.0.0: push (PUT), unlist or delete (DELETE), relist (POST), on the feed of the URL.
 // Spec: ../shared/spec/nuget-api/package-publish-resource.md
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal } from '../../auth/authorize.ts';
+import type { OpenFeed } from '../../packages/feed-directory.ts';
+import type { PackageVersion } from '../../protocol/package-version.ts';
 import { deletePackage, setListed } from '../../packages/manage-package.ts';
 import { publishPackage } from '../../packages/publish-package.ts';
 import { feedOf } from '../feed-of-request.ts';
 import type { HttpServices } from '../http-services.ts';
 import { countedPush } from '../metrics.ts';
 import { pushBody, receivePackage } from '../receive-package.ts';
-import { audited, eventOriginOf, requireAllowed, requireApiKey } from '../request-auth.ts';
+import {
+  type AuditNote,
+  audited,
+  eventOriginOf,
+  requireAllowed,
+  requireApiKey,
+  webhookActorOf,
+} from '../request-auth.ts';
 
 interface PackageParams {
   id: string;
   version: string;
+}
+
+/**
+ * Streams a push body to a temporary file (size limit of the feed, stall watchdog) and publishes it; whether the
+ * principal may push THIS id (push-new for a new id, push for a new version) is checked once the nuspec is read,
+ * before anything is stored. The temporary file is gone afterwards, whatever happened. The web UI's upload
+ * (src/web/admin-routes.ts) publishes through here too.
+ */
+export async function receiveAndPublish(
+  request: FastifyRequest,
+  services: HttpServices,
+  { feed, stores }: Pick<OpenFeed, 'feed' | 'stores'>,
+  note: AuditNote,
+  principal: Principal,
+): Promise<{ published: PackageVersion; size: number }> {
+  const upload = await receivePackage(request, {
+    ...services.options,
+    maxPackageSize: feed.settings.maxPackageSize,
+  });
+  try {
+    const published = await publishPackage(
+      {
+        feed,
+        packages: stores.packages,
+        blobs: services.blobs,
+        clock: services.clock,
+        // The webhook names who pushed: the principal given (a key, or a web UI session), not the request's header.
+        origin: { ...eventOriginOf(request, services), actor: webhookActorOf(principal) },
+        authorize: async (candidate) => {
+          note.packageId = candidate.id;
+          note.version = candidate.fullVersion;
+          const isNewId = (await stores.packages.findVersions(candidate.lowerId)).length === 0;
+          requireAllowed(principal, isNewId ? 'push-new' : 'push', feed.name, candidate.id);
+        },
+      },
+      upload,
+    );
+    return { published, size: upload.size };
+  } finally {
+    await upload.discard();
+  }
 }
 
 export function packagePublishRoutes(app: FastifyInstance, services: HttpServices): void {
@@ -29,35 +80,18 @@ export function packagePublishRoutes(app: FastifyInstance, services: HttpService
     await countedPush(services, 'package', () =>
       audited(services, request, { action: 'push' }, async (note) => {
         const principal = await requireApiKey(request, reply, services, ['push-new', 'push'], feed.name);
-        const upload = await receivePackage(request, {
-          ...services.options,
-          maxPackageSize: feed.settings.maxPackageSize,
-        });
-        try {
-          const published = await publishPackage(
-            {
-              feed,
-              packages: stores.packages,
-              blobs: services.blobs,
-              clock: services.clock,
-              origin: eventOriginOf(request, services),
-              authorize: async (candidate) => {
-                note.packageId = candidate.id;
-                note.version = candidate.fullVersion;
-                const isNewId = (await stores.packages.findVersions(candidate.lowerId)).length === 0;
-                requireAllowed(principal, isNewId ? 'push-new' : 'push', feed.name, candidate.id);
-              },
-            },
-            upload,
-          );
-          request.log.info(
-            { feed: feed.name, id: published.id, version: published.fullVersion },
-            'package published',
-          );
-          return upload.size;
-        } finally {
-          await upload.discard();
-        }
+        const { published, size } = await receiveAndPublish(
+          request,
+          services,
+          { feed, stores },
+          note,
+          principal,
+        );
+        request.log.info(
+          { feed: feed.name, id: published.id, version: published.fullVersion },
+          'package published',
+        );
+        return size;
       }),
     );
     return reply.code(201).send();
