@@ -187,6 +187,17 @@ export interface UpstreamDocumentsTable {
   changed_at: number;
 }
 
+/** Who is fetching a package of an upstream feed on its first download (docs/upstreams.md, "Single flight"). */
+export interface UpstreamFetchLeasesTable {
+  feed: string;
+  lower_id: string;
+  lower_version: string;
+  /** The process that holds the lease (host, pid and a random part). */
+  owner: string;
+  /** ms since the epoch: after it, another process may take the lease over. */
+  expires: number;
+}
+
 export interface Database {
   feeds: FeedsTable;
   package_versions: PackageVersionsTable;
@@ -201,4 +212,5 @@ export interface Database {
   trust_policies: TrustPoliciesTable;
   used_oidc_tokens: UsedOidcTokensTable;
   upstream_documents: UpstreamDocumentsTable;
+  upstream_fetch_leases: UpstreamFetchLeasesTable;
 }

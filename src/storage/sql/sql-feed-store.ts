@@ -41,6 +41,8 @@ const feedTables = [
   'trust_policies',
   // What an upstream feed learnt from its upstream.
   'upstream_documents',
+  // Its first downloads under way (a lease left by a crashed process would otherwise outlive the feed).
+  'upstream_fetch_leases',
 ] as const;
 
 export class SqlFeedStore implements FeedStore {
