@@ -50,6 +50,7 @@ import { VirtualFeed, type VirtualMember } from './packages/virtual-feed.ts';
 import type { AuditLog } from './auth/ports.ts';
 import { readUpstreamCredentials } from './config/upstream-credentials.ts';
 import { HttpUpstreamSource } from './storage/remote/http-upstream-source.ts';
+import { SqlFetchLeaseStore } from './storage/sql/sql-fetch-lease-store.ts';
 import { SqlUpstreamDocumentStore } from './storage/sql/sql-upstream-document-store.ts';
 import { issuerKeyFetch } from './storage/remote/issuer-key-fetch.ts';
 import { SqlTrustPolicyStore, SqlUsedTokenStore } from './storage/sql/sql-trust-policy-store.ts';
@@ -816,6 +817,7 @@ class UpstreamMembers {
       settings,
       source,
       documents: this.#deps.documentsFor(feed.name),
+      leases: new SqlFetchLeaseStore(this.#deps.db, feed.name),
       stores,
       blobs: this.#deps.blobs(),
       clock: this.#deps.clock,

@@ -550,3 +550,20 @@ export interface WebhookSendFailure {
   /** A refusal by the destination policy: retrying cannot help until the configuration changes. */
   readonly refused?: boolean | undefined;
 }
+
+/**
+ * Leases on first downloads of an upstream feed's packages (docs/upstreams.md, "Single flight"): shared by every
+ * worker process and node on one database, so that concurrent first downloads of one package anywhere make one
+ * upstream request. Times are ms since the epoch.
+ */
+export interface FetchLeaseStore {
+  /**
+   * Takes the lease on one package for `owner` until `expires`: true when there was none or the one there had
+   * expired by `now` (its owner died); false while another owner holds it.
+   */
+  take(lowerId: string, lowerVersion: string, owner: string, now: number, expires: number): Promise<boolean>;
+  /** Whether someone holds the lease on the package: 'expired' when its owner let it run out. */
+  state(lowerId: string, lowerVersion: string, now: number): Promise<'held' | 'expired' | 'none'>;
+  /** Gives the lease back (only `owner`'s). */
+  release(lowerId: string, lowerVersion: string, owner: string): Promise<void>;
+}

@@ -4,13 +4,24 @@
 // is down, slow or whose breaker is open costs nothing (answers come from what was kept, marked stale), a package
 // never cached is simply not there (a 404 at once, never a 5xx), and a version is listed only when it can then be
 // downloaded (offline, only cached versions are listed).
+import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { matchesAnyIdPattern } from '../auth/id-pattern.ts';
 import type { AuditLog } from '../auth/ports.ts';
 import { isNuggetError } from '../errors.ts';
 import type { PackageProvenance, PackageVersion } from '../protocol/package-version.ts';
 import type { Feed, UpstreamSettings } from './feed.ts';
-import type { BlobStore, Clock, FeedStores, SearchHit, SearchQuery, UpstreamDocumentStore } from './ports.ts';
+import type {
+  BlobStore,
+  Clock,
+  FeedStores,
+  FetchLeaseStore,
+  SearchHit,
+  SearchQuery,
+  UpstreamDocumentStore,
+} from './ports.ts';
 import { publishPackage } from './publish-package.ts';
 import { markStale } from './stale-marks.ts';
 import { type UpstreamEntry, type UpstreamSource, UpstreamUnavailable } from './upstream-source.ts';
@@ -23,6 +34,8 @@ export interface UpstreamMemberDeps {
   readonly settings: UpstreamSettings;
   readonly source: UpstreamSource;
   readonly documents: UpstreamDocumentStore;
+  /** Who is fetching which package, across every process and node on the database. */
+  readonly leases: FetchLeaseStore;
   /** The upstream feed's own stores: the packages it cached. */
   readonly stores: FeedStores;
   readonly blobs: BlobStore;
@@ -54,6 +67,11 @@ const registrationKey = (lowerId: string) => `registration/${lowerId}`;
 export const upstreamStatusKey = 'status/last';
 const statusSaveMs = 5000;
 const provenanceKey = (lowerId: string, lowerVersion: string) => `provenance/${lowerId}/${lowerVersion}`;
+/** This process, as the owner of the fetch leases it takes. */
+const leaseOwner = `${hostname()}/${process.pid}/${randomUUID()}`;
+/** How often a process that waits for another's fetch looks at the store: from the first to the last, doubling. */
+const waitFirstMs = 20;
+const waitLastMs = 500;
 
 export class UpstreamMember {
   readonly #deps: UpstreamMemberDeps;
@@ -308,7 +326,46 @@ export class UpstreamMember {
     return fetching;
   }
 
+  /**
+   * Single flight across processes and nodes: the process that takes the package's lease fetches it; the others
+   * wait (within the package timeout) until it is stored, or until the lease is given back without it (the
+   * upstream failed: a 404 at once, as for the one that fetched), or until it expires (its owner died: then one of
+   * them takes it over).
+   */
   async #fetch(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined> {
+    const { leases, stores } = this.#deps;
+    const deadline = performance.now() + this.#deps.settings.packageTimeout;
+    let wait = waitFirstMs;
+    for (;;) {
+      const now = this.#now();
+      // Held past the package timeout only by a process that died or hangs: then another may take it over.
+      const expires = now + 2 * this.#deps.settings.packageTimeout;
+      if (await leases.take(lowerId, lowerVersion, leaseOwner, now, expires)) {
+        try {
+          // Another process may have stored it and given the lease back since this one looked.
+          return (
+            (await stores.packages.findVersion(lowerId, lowerVersion)) ??
+            (await this.#download(lowerId, lowerVersion))
+          );
+        } finally {
+          await leases.release(lowerId, lowerVersion, leaseOwner);
+        }
+      }
+      for (;;) {
+        if (performance.now() >= deadline) return undefined;
+        await sleep(wait);
+        wait = Math.min(wait * 2, waitLastMs);
+        const stored = await stores.packages.findVersion(lowerId, lowerVersion);
+        if (stored) return stored;
+        const state = await leases.state(lowerId, lowerVersion, this.#now());
+        if (state === 'expired') break;
+        // Given back: stored just now, or the upstream could not give it.
+        if (state === 'none') return stores.packages.findVersion(lowerId, lowerVersion);
+      }
+    }
+  }
+
+  async #download(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined> {
     let download;
     try {
       download = await this.#deps.source.download(lowerId, lowerVersion);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { SqlFetchLeaseStore } from '../../src/storage/sql/sql-fetch-lease-store.ts';
 import { buildNupkg } from '../fixtures/build-nupkg.ts';
 import { startUpstreamProxy, type UpstreamProxy } from '../support/upstream-proxy.ts';
 import {
@@ -528,6 +529,85 @@ export function upstreamFeedsSuite(
       } finally {
         proxy.mode = 'up';
       }
+    });
+  });
+
+  // Two nuggets on one database and one blob store: two worker processes, or two nodes (docs/upstreams.md,
+  // "Single flight"). Each has its own in-process map of downloads under way; only the lease is shared.
+  describe(`single flight of first downloads across processes (${name})`, () => {
+    let upstream: TestFeed;
+    let proxy: UpstreamProxy;
+    let first: TestFeed;
+    let second: TestFeed;
+    const bytes = new Map<string, Buffer>();
+    const nupkgUrl = (lowerId: string) =>
+      `/feeds/up/v3/flatcontainer/${lowerId}/1.0.0/${lowerId}.1.0.0.nupkg`;
+    const nupkgRequests = (lowerId: string) =>
+      proxy.seen.filter((p) => p.endsWith('.nupkg') && p.includes(`/${lowerId}/`));
+    const leases = () => new SqlFetchLeaseStore(first.nugget.db, 'up');
+
+    before(async () => {
+      upstream = await startFeed();
+      for (const id of ['Up.Flight', 'Up.Orphan', 'Up.GivenBack']) {
+        const nupkg = await buildNupkg({ id, version: '1.0.0' });
+        bytes.set(id.toLowerCase(), nupkg);
+        assert.equal((await upstream.push(nupkg)).statusCode, 201);
+      }
+      proxy = await startUpstreamProxy(upstream.app);
+      const shared = await settings();
+      first = await startFeed(shared);
+      const created = await first.request('PUT', '/admin/feeds/up', {
+        headers: { 'x-nuget-apikey': first.apiKey ?? '', ...json },
+        body: JSON.stringify({ kind: 'upstream', source: proxy.serviceIndex, packageTimeout: '60s' }),
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      second = await startFeed({ ...shared, config: { ...shared.config, dataDir: first.dataDir } });
+    });
+    after(async () => {
+      await second?.close();
+      await first?.close();
+      await proxy?.close();
+      await upstream?.close();
+    });
+
+    test('many concurrent first downloads at two processes make one upstream request, every answer the package', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? first : second).get(nupkgUrl('up.flight'))),
+      );
+      for (const answer of answers) {
+        assert.equal(answer.statusCode, 200, answer.body);
+        assert.deepEqual(answer.rawPayload, bytes.get('up.flight'));
+      }
+      assert.equal(nupkgRequests('up.flight').length, 1, 'one upstream request for the nupkg');
+      assert.equal(await leases().state('up.flight', '1.0.0', Date.now()), 'none', 'the lease is given back');
+    });
+
+    test('the expired lease of a process that died is taken over', async () => {
+      // A process took the lease and died before it stored the package: its lease ran out long ago.
+      assert.equal(await leases().take('up.orphan', '1.0.0', 'dead-process', 0, 1), true);
+      const answer = await second.get(nupkgUrl('up.orphan'));
+      assert.equal(answer.statusCode, 200, answer.body);
+      assert.deepEqual(answer.rawPayload, bytes.get('up.orphan'));
+      assert.equal(nupkgRequests('up.orphan').length, 1);
+      assert.equal(await leases().state('up.orphan', '1.0.0', Date.now()), 'none');
+    });
+
+    test('a lease given back without the package (the upstream failed) answers the waiters a 404 at once', async () => {
+      const far = Date.now() + 3_600_000;
+      assert.equal(await leases().take('up.givenback', '1.0.0', 'other-process', Date.now(), far), true);
+      const waiting = first.get(nupkgUrl('up.givenback'));
+      // The waiter polls while the other process holds the lease; it asks the upstream nothing.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await leases().release('up.givenback', '1.0.0', 'other-process');
+      // At once: well before the package timeout (60 s), which a waiter that missed the give-back would wait out.
+      const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 30_000).unref());
+      const answer = await Promise.race([waiting, late]);
+      assert.notEqual(answer, 'late', 'the waiter answered once the lease was given back');
+      assert.equal(answer !== 'late' && answer.statusCode, 404);
+      assert.equal(nupkgRequests('up.givenback').length, 0, 'the waiter did not ask the upstream itself');
+      // The next download fetches it.
+      assert.equal((await second.get(nupkgUrl('up.givenback'))).statusCode, 200);
+      assert.equal(nupkgRequests('up.givenback').length, 1);
     });
   });
 }

@@ -624,6 +624,21 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0014-upstream-flight-fetch-leases': {
+      async up(db: Kysely<unknown>) {
+        // One row per package being fetched on its first download: the process that inserts it asks the
+        // upstream, the others wait for the package to be stored (docs/upstreams.md, "Single flight").
+        await db.schema
+          .createTable('upstream_fetch_leases')
+          .addColumn('feed', 'text', (c) => c.notNull())
+          .addColumn('lower_id', 'text', (c) => c.notNull())
+          .addColumn('lower_version', 'text', (c) => c.notNull())
+          .addColumn('owner', 'text', (c) => c.notNull())
+          .addColumn('expires', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('upstream_fetch_leases_pk', ['feed', 'lower_id', 'lower_version'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -237,6 +237,17 @@ export interface RetentionLocksTable {
   expires: string;
 }
 
+/** Who is fetching a package of an upstream feed on its first download (docs/upstreams.md, "Single flight"). */
+export interface UpstreamFetchLeasesTable {
+  feed: string;
+  lower_id: string;
+  lower_version: string;
+  /** The process that holds the lease (host, pid and a random part). */
+  owner: string;
+  /** ms since the epoch: after it, another process may take the lease over. */
+  expires: number;
+}
+
 export interface Database {
   feeds: FeedsTable;
   package_versions: PackageVersionsTable;
@@ -257,6 +268,7 @@ export interface Database {
   retention_locks: RetentionLocksTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  upstream_fetch_leases: UpstreamFetchLeasesTable;
 }
 
 export interface WebhookSubscriptionsTable {

@@ -43,6 +43,8 @@ const feedTables = [
   // What an upstream feed learnt from its upstream.
   'upstream_documents',
   'retention_policies',
+  // Its first downloads under way (a lease left by a crashed process would otherwise outlive the feed).
+  'upstream_fetch_leases',
 ] as const;
 
 export class SqlFeedStore implements FeedStore {
