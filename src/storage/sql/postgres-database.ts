@@ -57,6 +57,12 @@ export async function openPostgresDatabase(
     types: { getTypeParser },
   });
   pool.on('error', options.onIdleConnectionError ?? (() => {}));
+  // The pool listens for errors only on idle clients; a client checked out (a transaction holding a per-id lock
+  // while a push streams its blob) that the server terminates (57P01, a stopped or restarted PostgreSQL) would
+  // raise an unhandled 'error' event and end the process. Its next query fails on its own and becomes a 503, and
+  // the pool reports the idle ones above, so this listener only keeps the process alive.
+  // https://node-postgres.com/apis/pool#error
+  pool.on('connect', (client) => client.on('error', () => {}));
   options.onPool?.(pool);
   const db = new Kysely<Database>({ dialect: withFaultTranslation(new PostgresDialect({ pool })) });
   try {
