@@ -229,25 +229,25 @@ export class SqlWebhookStore implements WebhookStore, WebhookQueue {
     which: { ids: readonly string[] } | { statuses: readonly WebhookDeliveryStatus[] },
     now: Date,
   ): Promise<number> {
-    let update = this.#db
-      .updateTable('webhook_deliveries')
-      .set({
-        status: 'pending',
-        retry_from: now.toISOString(),
-        next_attempt: now.toISOString(),
-        lease_owner: null,
-        lease_until: null,
-        completed: null,
-      })
-      .where('subscription_id', '=', subscriptionId);
-    if ('ids' in which) {
-      if (which.ids.length === 0) return 0;
-      update = update.where('id', 'in', [...which.ids]);
-    } else {
-      if (which.statuses.length === 0) return 0;
-      update = update.where('status', 'in', [...which.statuses]);
-    }
+    if ('ids' in which ? which.ids.length === 0 : which.statuses.length === 0) return 0;
+    // Every statement on `trx`: on SQLite one made on the database itself would wait for this transaction's
+    // connection, forever.
     return this.#db.transaction().execute(async (trx) => {
+      let update = trx
+        .updateTable('webhook_deliveries')
+        .set({
+          status: 'pending',
+          retry_from: now.toISOString(),
+          next_attempt: now.toISOString(),
+          lease_owner: null,
+          lease_until: null,
+          completed: null,
+        })
+        .where('subscription_id', '=', subscriptionId);
+      update =
+        'ids' in which
+          ? update.where('id', 'in', [...which.ids])
+          : update.where('status', 'in', [...which.statuses]);
       const result = await update.executeTakeFirst();
       // Redelivering says the receiver is back: its pause ends now.
       await trx
