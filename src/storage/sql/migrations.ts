@@ -620,7 +620,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
         await db.schema
           .createIndex('webhook_deliveries_subscription')
           .on('webhook_deliveries')
-          .columns(['subscription_id', 'status', 'created'])
+          .columns(['subscription_id', 'status', 'next_attempt'])
           .execute();
       },
     },

@@ -4,7 +4,6 @@
 // with a lease (and, on PostgreSQL, FOR UPDATE SKIP LOCKED, so two nodes never wait for or take the same row).
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import { sql } from 'kysely';
 import type {
   AttemptRecord,
   ClaimedDelivery,
@@ -67,7 +66,7 @@ export class WebhookOutbox {
 export const defaultWebhookOutbox = new WebhookOutbox();
 
 async function queueIsFull(trx: Transaction<Database>, subscriptionId: string, limit: number) {
-  // Counts at most `limit` rows of the index (subscription, status, created): bounded, whatever the backlog.
+  // Counts at most `limit` rows of the index (subscription, status, next attempt): bounded, whatever the backlog.
   const row = await trx
     .selectFrom((eb) =>
       eb
@@ -230,25 +229,25 @@ export class SqlWebhookStore implements WebhookStore, WebhookQueue {
     which: { ids: readonly string[] } | { statuses: readonly WebhookDeliveryStatus[] },
     now: Date,
   ): Promise<number> {
-    let update = this.#db
-      .updateTable('webhook_deliveries')
-      .set({
-        status: 'pending',
-        retry_from: now.toISOString(),
-        next_attempt: now.toISOString(),
-        lease_owner: null,
-        lease_until: null,
-        completed: null,
-      })
-      .where('subscription_id', '=', subscriptionId);
-    if ('ids' in which) {
-      if (which.ids.length === 0) return 0;
-      update = update.where('id', 'in', [...which.ids]);
-    } else {
-      if (which.statuses.length === 0) return 0;
-      update = update.where('status', 'in', [...which.statuses]);
-    }
+    if ('ids' in which ? which.ids.length === 0 : which.statuses.length === 0) return 0;
+    // Every statement on `trx`: on SQLite one made on the database itself would wait for this transaction's
+    // connection, forever.
     return this.#db.transaction().execute(async (trx) => {
+      let update = trx
+        .updateTable('webhook_deliveries')
+        .set({
+          status: 'pending',
+          retry_from: now.toISOString(),
+          next_attempt: now.toISOString(),
+          lease_owner: null,
+          lease_until: null,
+          completed: null,
+        })
+        .where('subscription_id', '=', subscriptionId);
+      update =
+        'ids' in which
+          ? update.where('id', 'in', [...which.ids])
+          : update.where('status', 'in', [...which.statuses]);
       const result = await update.executeTakeFirst();
       // Redelivering says the receiver is back: its pause ends now.
       await trx
@@ -301,38 +300,57 @@ export class SqlWebhookStore implements WebhookStore, WebhookQueue {
   }
 
   async nextDue(): Promise<Date | undefined> {
-    const row = await this.#db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-      // Not before the subscription's pause ends: a failing receiver costs no look at the queue meanwhile.
-      .select(
-        sql<
-          string | null
-        >`min(case when s.paused_until > d.next_attempt then s.paused_until else d.next_attempt end)`.as(
-          'due',
-        ),
-      )
-      .where('d.status', '=', 'pending')
+    // Per active subscription, one seek in (subscription_id, status, next_attempt): the cost does not grow with
+    // the queue. Not before a subscription's pause ends: a failing receiver costs no look at the queue meanwhile.
+    const rows = await this.#db
+      .selectFrom('webhook_subscriptions as s')
+      .select((eb) => [
+        's.paused_until',
+        eb
+          .selectFrom('webhook_deliveries as d')
+          .select((inner) => inner.fn.min('d.next_attempt').as('next'))
+          .whereRef('d.subscription_id', '=', 's.id')
+          .where('d.status', '=', 'pending')
+          .as('next'),
+      ])
       .where('s.active', '=', 1)
-      .executeTakeFirst();
-    const due = row?.due as string | null | undefined;
-    return due ? new Date(due) : undefined;
+      .execute();
+    let due: string | undefined;
+    for (const row of rows) {
+      const next = row.next as string | null;
+      if (next === null) continue;
+      const at = row.paused_until !== null && row.paused_until > next ? row.paused_until : next;
+      if (due === undefined || at < due) due = at;
+    }
+    return due === undefined ? undefined : new Date(due);
   }
 
   async claim(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
     const at = now.toISOString();
-    return this.#db.transaction().execute(async (trx) => {
-      let due = trx
+    // Subscriptions that may be sent to now: active, and not paused (a receiver that has been failing).
+    const ready = (
+      await this.#db
+        .selectFrom('webhook_subscriptions')
+        .select('id')
+        .where('active', '=', 1)
+        .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', at)]))
+        .execute()
+    ).map((row) => row.id);
+    if (ready.length === 0) return [];
+    const dueRows = (db: Kysely<Database>) =>
+      db
         .selectFrom('webhook_deliveries as d')
-        .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
         .select('d.id')
+        .where('d.subscription_id', 'in', ready)
         .where('d.status', '=', 'pending')
         .where('d.next_attempt', '<=', at)
         .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<', at)]))
-        .where('s.active', '=', 1)
-        .where((eb) => eb.or([eb('s.paused_until', 'is', null), eb('s.paused_until', '<=', at)]))
         .orderBy('d.next_attempt')
         .limit(limit);
+    // A read first: nothing due opens no write transaction (on SQLite, one that pushes would wait for).
+    if ((await dueRows(this.#db).execute()).length === 0) return [];
+    return this.#db.transaction().execute(async (trx) => {
+      let due = dueRows(trx);
       // Rows another node is claiming right now are skipped, not waited for (SQLite has one writer anyway:
       // every transaction there begins with BEGIN IMMEDIATE).
       if (this.#postgres) due = due.forUpdate('d').skipLocked();
