@@ -267,22 +267,53 @@ export function adminRoutes(app: FastifyInstance, services: HttpServices, pages:
     },
   );
 
-  // Upstreams and their health: no feed of this server reads from an upstream yet (the upstream work lands on its
-  // own); this page is where their state will show.
+  // Upstreams and their health, as `nugget upstream status` shows them (docs/upstreams.md, "Operations"): the
+  // breaker, the last success and error, the stale answers and what each keeps cached.
   app.get('/ui/admin/upstreams', async (request, reply) => {
     const signedIn = await signedInOrSent(request, reply, services);
     if (!signedIn) return reply;
     requireGrant(signedIn, 'manage-feeds');
-    const feeds = await services.feeds.list();
+    const upstreams = (await services.upstreamReport?.()) ?? [];
     return page(
       request,
       reply,
       'Upstreams',
       signedIn,
-      html`<p class="upstreams-none">No feed of this server reads from an upstream: every feed is hosted.</p>
-        <ul>
-          ${feeds.map((feed) => html`<li>${feed.name}: hosted</li>`)}
-        </ul>`,
+      upstreams.length === 0
+        ? html`<p class="upstreams-none">
+            No feed of this server reads from an upstream. Add one with
+            <code
+              >nugget feed create nuget-org --kind upstream --source https://api.nuget.org/v3/index.json</code
+            >
+            (docs/upstreams.md).
+          </p>`
+        : html`<table class="upstreams">
+            <thead>
+              <tr>
+                <th scope="col">Feed</th>
+                <th scope="col">Source</th>
+                <th scope="col">Breaker</th>
+                <th scope="col">Last success</th>
+                <th scope="col">Last error</th>
+                <th scope="col">Stale answers</th>
+                <th scope="col">Cached packages</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${upstreams.map(
+                (u) =>
+                  html`<tr>
+                    <td>${u.feed}</td>
+                    <td><code>${u.source}</code></td>
+                    <td class="${`breaker-${u.breaker}`}">${u.breaker}</td>
+                    <td>${u.lastSuccess ?? 'never'}</td>
+                    <td>${u.lastError ? `${u.lastError.at}: ${u.lastError.message}` : 'none'}</td>
+                    <td>${String(u.staleAnswers)}</td>
+                    <td>${String(u.cachedPackages)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`,
     );
   });
 

@@ -36,5 +36,6 @@ export function badgesOf(facts: BadgeFacts): Html {
   }`;
 }
 
-/** The upstream a version was cached from; the hook the upstream work fills in (none yet). */
-export const upstreamOf = (_version: PackageVersion): string | undefined => undefined;
+/** The upstream a version was cached from, and when (its provenance: docs/upstreams.md); undefined when pushed here. */
+export const upstreamOf = (version: PackageVersion): string | undefined =>
+  version.provenance ? `${version.provenance.upstream} at ${version.provenance.cachedAt}` : undefined;
