@@ -1,4 +1,4 @@
-// Benchmark (not a test): what webhooks cost a push (docs/webhooks.md, docs/decisions/0013-webhooks-outbox-and-delivery.md).
+// Benchmark (not a test): what webhooks cost a push (docs/webhooks.md, docs/decisions/0018-webhooks-outbox-and-delivery.md).
 // Pushes N packages through the whole server (in-process, inject, its delivery worker running) three ways: no
 // subscription; a subscription whose receiver is dead (connection refused, the worker retrying every 100 ms to 1 s
 // throughout, the worst case for contention on the database); a live receiver. Each on a fresh data dir, one

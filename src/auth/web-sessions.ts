@@ -1,4 +1,4 @@
-// Sessions of the web UI (docs/web-ui.md, decision docs/decisions/0014-webui-admin-sessions-and-sign-in.md). A session is a
+// Sessions of the web UI (docs/web-ui.md, decision docs/decisions/0016-webui-admin-sessions-and-sign-in.md). A session is a
 // row on the server, and the browser holds only `nus_<session id>_<secret>` in an HttpOnly cookie: the id finds the
 // row, the secret is checked against its SHA-256 hash in constant time (as for API keys, api-key.ts), so a cookie
 // made up or altered matches no session. Being on the server is what makes ending a session real: signing out

@@ -2,7 +2,7 @@
 // node:cluster; each worker is a whole nugget (its own database connection or pool, read caches, temporary folder)
 // and they share the port: on Linux each worker binds its own socket to it with SO_REUSEPORT and the kernel
 // spreads new connections over them; elsewhere the primary holds the one socket and hands each new connection to
-// the next worker (cluster's round-robin). Why: docs/decisions/0013-perf-cores-workers.md (measured).
+// the next worker (cluster's round-robin). Why: docs/decisions/0020-perf-cores-workers.md (measured).
 //
 // Workers are nodes of one server, exactly as nodes behind a load balancer are (docs/deployment.md): every cached
 // answer is checked against the change stamps in the shared database on every request (decision 0003), writes are

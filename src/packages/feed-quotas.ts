@@ -3,7 +3,7 @@
 // concurrent pushes never overshoot a quota between the check and the commit.
 //
 // Refused with 413, not 409: `dotnet nuget push --skip-duplicate` takes any 409 for "already exists" and reports
-// success, so a CI job would never learn that its package was refused (docs/decisions/0013-retention-and-quotas.md).
+// success, so a CI job would never learn that its package was refused (docs/decisions/0017-retention-and-quotas.md).
 import { tooLarge } from '../errors.ts';
 import type { PackageVersion } from '../protocol/package-version.ts';
 import type { FeedSettings } from './feed.ts';

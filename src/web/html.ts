@@ -1,4 +1,4 @@
-// HTML built with a tagged template that escapes every value it is given (docs/decisions/0013-webui-web-ui-rendering.md):
+// HTML built with a tagged template that escapes every value it is given (docs/decisions/0015-webui-web-ui-rendering.md):
 // a value becomes markup only when it is an `Html` made by this module, by `html` itself or by `trustedHtml`,
 // which only the readme sanitizer's output may pass through. Attribute values must be quoted in the templates.
 

@@ -2,7 +2,7 @@
 // raw HTML) with code highlighted on the server (highlight.js, classes only), then sanitized (sanitize-html) with
 // an allow-list: no script, style, iframe, form, object or event handler, no style attribute, no URL but http(s),
 // mailto and fragments. Relative links and images are resolved against the package's repository, where the files
-// they name live (docs/decisions/0013-webui-web-ui-rendering.md). A readme is hostile input: whoever may push may
+// they name live (docs/decisions/0015-webui-web-ui-rendering.md). A readme is hostile input: whoever may push may
 // write it.
 import { createRequire } from 'node:module';
 import MarkdownIt from 'markdown-it';

@@ -2,7 +2,7 @@
 // https is judged as every URL of the server is, base-url.ts: --public-url, TLS, or a trusted proxy's
 // X-Forwarded-Proto), the person it stands for (web-sessions.ts), and the CSRF checks of every form that changes
 // something: the request must come from this site (Sec-Fetch-Site / Origin), and carry the session's
-// synchronizer token (OWASP CSRF Prevention Cheat Sheet). docs/web-ui.md, decision 0014.
+// synchronizer token (OWASP CSRF Prevention Cheat Sheet). docs/web-ui.md, decision 0016.
 import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes, timingSafeEqual } from 'node:crypto';

@@ -1,5 +1,5 @@
 // The webhook outbox is written in the transaction of the change it reports (docs/webhooks.md, docs/decisions/
-// 0013-webhooks-outbox-and-delivery.md), on SQLite and on PostgreSQL: a change that fails after its event was recorded leaves
+// 0018-webhooks-outbox-and-delivery.md), on SQLite and on PostgreSQL: a change that fails after its event was recorded leaves
 // neither, a committed change always has its event (also under concurrent pushes, half of them duplicates), and
 // two delivery workers never claim the same delivery.
 import assert from 'node:assert/strict';

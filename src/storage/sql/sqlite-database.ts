@@ -15,7 +15,7 @@ export async function openSqlite(
   // holding the lock. A commit is synced before it returns, so a push answered 201 survives a power loss
   // (docs/decisions/0006-faults-write-order-and-durability.md): not by synchronous=FULL, which syncs inside the
   // commit and holds up every request meanwhile, but by the group sync after it, which concurrent commits share
-  // (sqlite-group-sync.ts, docs/decisions/0014-perf-writes-group-commit-and-memory.md).
+  // (sqlite-group-sync.ts, docs/decisions/0019-perf-writes-group-commit-and-memory.md).
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');

@@ -1,5 +1,5 @@
 // Group commit for the embedded SQLite database: every commit is durable before its caller goes on, and concurrent
-// commits share one sync of the write-ahead log (docs/decisions/0014-perf-writes-group-commit-and-memory.md).
+// commits share one sync of the write-ahead log (docs/decisions/0019-perf-writes-group-commit-and-memory.md).
 //
 // SQLite runs with synchronous=NORMAL in WAL mode: a commit appends its frames to the -wal file and returns without
 // syncing it (https://www.sqlite.org/pragma.html#pragma_synchronous), so the commit survives kill -9 (the bytes are
