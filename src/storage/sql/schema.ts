@@ -25,7 +25,7 @@ export interface PackageVersionsTable {
   deprecation: string | null;
   /**
    * When the version was last downloaded (ISO 8601, to the download counter's flush interval), written with the
-   * counts; null when never (or before migration 0009). Retention's keep-downloaded rule reads it.
+   * counts; null when never (or before migration 0012). Retention's keep-downloaded rule reads it.
    */
   last_downloaded?: string | null;
 }

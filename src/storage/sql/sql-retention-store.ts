@@ -1,4 +1,4 @@
-// Retention's storage (migration 0009, docs/retention.md): each feed's policy, and the lock that lets one run per
+// Retention's storage (migration 0012, docs/retention.md): each feed's policy, and the lock that lets one run per
 // feed at a time across every node: a session advisory lock on PostgreSQL (released by the server when the
 // connection ends, so a killed run never leaves it behind), a lease row on SQLite (renewed while the run lasts;
 // a lease whose process is gone from this host, or that expired, is taken over).

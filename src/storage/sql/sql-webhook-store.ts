@@ -1,4 +1,4 @@
-// The webhook outbox over Kysely (migration 0009, docs/webhooks.md, docs/decisions/0018-webhooks-outbox-and-delivery.md).
+// The webhook outbox over Kysely (migration 0013, docs/webhooks.md, docs/decisions/0018-webhooks-outbox-and-delivery.md).
 // `WebhookOutbox.record` is called by every store write that reports an event, INSIDE that write's transaction:
 // the delivery rows commit or roll back with the change. The delivery worker of any node then claims due rows
 // with a lease (and, on PostgreSQL, FOR UPDATE SKIP LOCKED, so two nodes never wait for or take the same row).
