@@ -446,6 +446,7 @@ async function composeWithTempFolder(
   const opened: { blobs?: BlobStore } = {};
   const upstreams = new UpstreamMembers({
     db,
+    publicUrl: config.publicUrl,
     documentsFor: metadata.upstreamDocumentsFor,
     headers: config.upstreamCredentials
       ? readUpstreamCredentials(config.upstreamCredentials)
@@ -787,6 +788,8 @@ interface UpstreamMembersDeps {
   readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** --public-url: the URLs of the package.ingested webhook payloads (none without it). */
+  readonly publicUrl: string | undefined;
 }
 
 class UpstreamMembers {
@@ -822,6 +825,7 @@ class UpstreamMembers {
       blobs: this.#deps.blobs(),
       clock: this.#deps.clock,
       audit: this.#deps.audit,
+      publicUrl: this.#deps.publicUrl,
       onOutcome: (kind, outcome) => metrics.upstream(feed.name, kind, outcome),
       onError: (message) => logger.warn({ upstream: feed.name }, `upstream failed: ${message}`),
     });

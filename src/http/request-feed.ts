@@ -75,7 +75,10 @@ export async function registerFeedRoutes(
       const settingsStamp = open.stores.stamps.sync?.settings();
       setFeedOf(request, { ...open, named, settingsStamp });
       const kind = kindOf(open.feed);
-      if (kind !== 'hosted' && !reads.has(request.method)) {
+      // An upstream feed's webhook subscriptions are its admin's to manage: it reports the packages it ingests.
+      const webhookAdmin =
+        kind === 'upstream' && /\/v3\/admin\/webhooks(\/|$)/.test(request.routeOptions.url ?? '');
+      if (kind !== 'hosted' && !reads.has(request.method) && !webhookAdmin) {
         // Every write of the protocol (push, delete, relist, symbols, token exchange) on one place: an upstream
         // or virtual feed holds nothing a client may change (docs/upstreams.md).
         const members = open.feed.kind?.kind === 'virtual' ? open.feed.kind.members : [];

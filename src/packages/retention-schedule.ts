@@ -13,6 +13,8 @@ export interface RetentionScheduleDeps {
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly retention: { readonly policies: RetentionPolicyStore; readonly lock: RetentionLock };
+  /** --public-url, for the URLs of the removals' webhook payloads (none without it). */
+  readonly options?: { readonly publicUrl?: string | undefined } | undefined;
   readonly log: {
     info(fields: object, message: string): void;
     error(fields: object, message: string): void;
@@ -26,7 +28,14 @@ export async function runScheduledRetention(deps: RetentionScheduleDeps): Promis
     if (!open) continue;
     try {
       const report = await runRetention(
-        { ...open, blobs: deps.blobs, audit: deps.audit, clock: deps.clock, ...deps.retention },
+        {
+          ...open,
+          blobs: deps.blobs,
+          audit: deps.audit,
+          clock: deps.clock,
+          ...deps.retention,
+          baseUrl: deps.options?.publicUrl,
+        },
         { actor: 'schedule', source: 'schedule' },
         { dryRun: false },
       );

@@ -53,6 +53,11 @@ export interface RetentionDeps {
   readonly clock: Clock;
   readonly policies: RetentionPolicyStore;
   readonly lock: RetentionLock;
+  /**
+   * The public base URL the webhook payloads of the removals name (docs/webhooks.md); undefined: no URLs (a
+   * command line without --public-url).
+   */
+  readonly baseUrl?: string | undefined;
 }
 
 export interface RetentionOutcome {
@@ -164,13 +169,18 @@ async function carryOut(
   let result: RetentionOutcome['result'] = 'done';
   try {
     // The same use cases as DELETE on the PackagePublish resource: catalog entry, search and files alike.
+    // Each removal is reported as package.removed-by-retention, in the removal's own transaction.
+    const report = {
+      origin: { actor: { kind: 'system' as const, name: 'retention' }, baseUrl: deps.baseUrl },
+      reportAs: { type: 'package.removed-by-retention' as const, detail: { action: decision.action } },
+    };
     if (decision.action === 'delete') {
       await deletePackage(
         { ...deps.stores, blobs: deps.blobs, deleteBehavior: 'delete', symbols: deps.stores.symbols },
-        target,
+        { ...target, ...report },
       );
     } else {
-      await setListed(deps.stores, { ...target, listed: false });
+      await setListed(deps.stores, { ...target, listed: false, ...report });
     }
   } catch (error) {
     if (!(isNuggetError(error) && error.code === 'package_not_found')) throw error;

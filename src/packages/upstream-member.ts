@@ -41,6 +41,8 @@ export interface UpstreamMemberDeps {
   readonly blobs: BlobStore;
   readonly clock: Clock;
   readonly audit: AuditLog;
+  /** The public base URL the package.ingested webhook payloads name; undefined: no URLs (docs/webhooks.md). */
+  readonly publicUrl?: string | undefined;
   /** Told of every answer (metrics). */
   readonly onOutcome?: ((kind: 'metadata' | 'package', outcome: UpstreamOutcome) => void) | undefined;
   /** Told of every failure of the upstream (logs, status). */
@@ -388,6 +390,9 @@ export class UpstreamMember {
             now: () =>
               entry && isRealDate(entry.version.published) ? new Date(entry.version.published) : cachedAt,
           },
+          // Reported as package.ingested (docs/webhooks.md), in the insert's own transaction.
+          origin: { actor: { kind: 'system', name: `upstream ${this.name}` }, baseUrl: this.#deps.publicUrl },
+          reportAs: { type: 'package.ingested', detail: { upstream: this.name } },
           authorize: async (candidate) => {
             if (candidate.lowerId !== lowerId || candidate.lowerVersion !== lowerVersion) {
               throw new UpstreamUnavailable(

@@ -320,27 +320,25 @@ describe('webhooks', () => {
     }
   });
 
-  test('a change nugget makes itself (retention) is reported as what it is, by the same use cases', async () => {
+  test('a retention run reports each removal as package.removed-by-retention', async () => {
     const watcher = await startWebhookReceiver();
     try {
       const hook = await subscribe(server, '', {
         url: watcher.url,
         events: ['package.removed-by-retention'],
       });
-      assert.equal(
-        (await server.push(await buildNupkg({ id: 'Old.Prerelease', version: '0.1.0-ci.1' }))).statusCode,
-        201,
-      );
-      const { deletePackage } = await import('../../src/packages/manage-package.ts');
-      await deletePackage(
-        { ...server.defaultFeed.stores, blobs: server.services.blobs, deleteBehavior: 'delete' },
-        {
-          id: 'Old.Prerelease',
-          version: '0.1.0-ci.1',
-          origin: { actor: { kind: 'system', name: 'retention' }, baseUrl: publicUrl },
-          reportAs: { type: 'package.removed-by-retention', detail: { action: 'delete' } },
-        },
-      );
+      for (const version of ['0.1.0-ci.1', '0.1.0-ci.2'])
+        assert.equal(
+          (await server.push(await buildNupkg({ id: 'Old.Prerelease', version }))).statusCode,
+          201,
+        );
+      // Keep the newest prerelease of each release line: the run deletes 0.1.0-ci.1 (docs/retention.md).
+      const policy = { rules: [{ kind: 'keep-latest-prereleases', count: 1, action: 'delete' }] };
+      const set = await request(server, 'PUT', '/v3/admin/retention', policy);
+      assert.ok([200, 204].includes(set.statusCode), set.body);
+      const run = await request(server, 'POST', '/v3/admin/retention/run', { dryRun: false });
+      assert.equal(run.statusCode, 200, run.body);
+      assert.equal((await request(server, 'DELETE', '/v3/admin/retention')).statusCode < 300, true);
       const [removed] = await watcher.waitFor(1);
       assertSigned(removed!, hook['secret']);
       assert.deepEqual(

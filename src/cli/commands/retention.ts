@@ -129,6 +129,7 @@ export function retentionCommand(program: Command): void {
           audit: services.audit,
           clock: services.clock,
           ...services.retention,
+          baseUrl: services.options.publicUrl,
         },
         cli,
         {

@@ -1,6 +1,7 @@
 // A feed's retention policy and runs over HTTP (docs/retention.md), for a key with the admin scope on the feed:
 // GET/PUT/DELETE /v3/admin/retention (the policy), POST /v3/admin/retention/run (a run; {"dryRun": true} plans
 // only). Not part of NuGet's protocol. The run is the same use case as `nugget retention run`.
+import { baseUrlOf } from '../base-url.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Requester } from '../../auth/manage-api-keys.ts';
 import type { AuditAction } from '../../auth/ports.ts';
@@ -80,6 +81,7 @@ export function adminRetentionRoutes(app: FastifyInstance, services: HttpService
         audit: services.audit,
         clock: services.clock,
         ...services.retention,
+        baseUrl: baseUrlOf(request, services.options),
       },
       requesterOf(request),
       { dryRun: body['dryRun'] === true },
