@@ -254,6 +254,13 @@ describe('production install on the lowest supported Node.js', () => {
     const server = await serve(bin, ['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], prefix);
     const response = await fetch(server.url);
     assert.equal(response.status, 200);
+    // The web UI's pages and their static files come with the package too (prepack copies src/web/assets).
+    const home = await fetch(new URL('/feeds/default/', server.url));
+    assert.equal(home.status, 200);
+    const page = await home.text();
+    const stylesheet = /href="(\/static\/site\.[^"]+\.css)"/.exec(page)?.[1];
+    assert.ok(stylesheet, 'the page links its stylesheet');
+    assert.equal((await fetch(new URL(stylesheet, server.url))).status, 200);
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0, server.output());
   });
