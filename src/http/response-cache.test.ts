@@ -117,6 +117,20 @@ describe('ByteLru', () => {
     assert.equal(lru.size, 8);
   });
 
+  it('keeps the entry just stored, even when every older one was read since (their second chance)', () => {
+    const lru = new ByteLru<string>(800);
+    const older = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    for (const key of older) lru.set(key, key, 100);
+    for (const key of older) lru.get(key);
+    lru.set('i', 'I', 100);
+    assert.equal(lru.get('i'), 'I', 'the newest entry stays');
+    assert.equal(lru.size, 8);
+    assert.equal(lru.get('a'), undefined, 'the oldest goes once every second chance is used');
+    lru.set('j', 'J', 100);
+    assert.equal(lru.get('b'), undefined, 'b, not read again since its second chance, goes next');
+    assert.equal(lru.get('i'), 'I');
+  });
+
   it('refuses an entry larger than an eighth of its budget', () => {
     const lru = new ByteLru<string>(800);
     lru.set('big', 'x', 101);

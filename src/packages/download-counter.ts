@@ -7,7 +7,11 @@ export class DownloadCounter {
   readonly #packages: PackageStore;
   readonly #onError: (error: unknown) => void;
   readonly #clock: Clock;
-  #pending = new Map<string, { lowerId: string; lowerVersion: string; count: number }>();
+  /**
+   * Counts by lower id, then lower version: a download is two lookups of strings the cached version record holds
+   * (their hashes kept by V8), where one key made per download was a new string to build and hash each time.
+   */
+  #pending = new Map<string, Map<string, { lowerId: string; lowerVersion: string; count: number }>>();
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
 
@@ -25,17 +29,21 @@ export class DownloadCounter {
   }
 
   record(lowerId: string, lowerVersion: string): void {
-    const key = `${lowerId}/${lowerVersion}`;
-    const entry = this.#pending.get(key);
+    let versions = this.#pending.get(lowerId);
+    if (!versions) this.#pending.set(lowerId, (versions = new Map()));
+    const entry = versions.get(lowerVersion);
     if (entry) entry.count += 1;
-    else this.#pending.set(key, { lowerId, lowerVersion, count: 1 });
+    else versions.set(lowerVersion, { lowerId, lowerVersion, count: 1 });
   }
 
   /** Writes the counts gathered so far; safe to call at any time (flushes never overlap). */
   flush(): Promise<void> {
     this.#flushing = this.#flushing.then(async () => {
       if (this.#pending.size === 0) return;
-      const batch = this.#pending;
+      const batch = new Map<string, { lowerId: string; lowerVersion: string; count: number }>();
+      for (const versions of this.#pending.values()) {
+        for (const entry of versions.values()) batch.set(`${entry.lowerId}/${entry.lowerVersion}`, entry);
+      }
       this.#pending = new Map();
       try {
         // The flush time is the batch's last download, to the flush interval (retention's keep-downloaded rule).

@@ -1,0 +1,79 @@
+// The change stamps of the embedded database (src/storage/sql/change-stamps.ts) are remembered while the WAL-index
+// header shows no commit since they were read. Every commit must move them at once, whoever made it: this
+// connection, another connection of this process (a second node in one process), or another process (a worker, a
+// node on the same data dir). Docs: docs/decisions/0003-read-caches-and-change-stamps.md.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type BetterSqlite3 from 'better-sqlite3';
+import { SqliteChangeStamps } from '../../src/storage/sql/change-stamps.ts';
+import { openSqlite } from '../../src/storage/sql/sqlite-database.ts';
+
+describe('SQLite change stamps, remembered between commits', () => {
+  let dir: string;
+  let file: string;
+  let first: BetterSqlite3.Database;
+  let second: BetterSqlite3.Database;
+  let stamps: SqliteChangeStamps;
+
+  const bump = (sqlite: BetterSqlite3.Database, column: 'stamp' | 'settings_stamp') =>
+    sqlite.prepare(`UPDATE feeds SET ${column} = ${column} + 1 WHERE name = 'default'`).run();
+  const stored = (column: 'stamp' | 'settings_stamp') =>
+    second.prepare(`SELECT ${column} FROM feeds WHERE name = 'default'`).pluck().get() as number;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nugget-stamps-'));
+    file = join(dir, 'nugget.db');
+    const opened = await openSqlite(file);
+    first = opened.sqlite;
+    second = (await openSqlite(file)).sqlite;
+    first.prepare("INSERT OR IGNORE INTO feeds (name, stamp, settings_stamp) VALUES ('default', 1, 1)").run();
+    stamps = new SqliteChangeStamps(first, 'default');
+  });
+
+  after(async () => {
+    first.close();
+    second.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a commit through the same connection moves the stamp at the next read', async () => {
+    const before = stamps.sync!.latest();
+    assert.equal(stamps.sync!.latest(), before, 'nothing committed: the same stamp');
+    bump(first, 'stamp');
+    assert.equal(stamps.sync!.latest(), stored('stamp'));
+    assert.notEqual(stamps.sync!.latest(), before);
+    assert.equal(await stamps.latest(), stored('stamp'));
+  });
+
+  test('a commit through another connection moves the stamp and the settings stamp at once', () => {
+    for (let i = 0; i < 20; i++) {
+      stamps.sync!.latest();
+      stamps.sync!.settings();
+      bump(second, i % 2 ? 'stamp' : 'settings_stamp');
+      assert.equal(stamps.sync!.latest(), stored('stamp'), `round ${i}`);
+      assert.equal(stamps.sync!.settings(), stored('settings_stamp'), `round ${i}`);
+    }
+  });
+
+  test('a commit by another process moves the stamp at the next read', () => {
+    const before = stamps.sync!.latest();
+    // A worker or a second node: its own process and connection, its commit finished before this read.
+    execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `const D = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))});
+         const db = new D(${JSON.stringify(file)});
+         db.prepare("UPDATE feeds SET stamp = stamp + 7 WHERE name = 'default'").run();
+         db.close();`,
+      ],
+      { stdio: 'pipe' },
+    );
+    assert.equal(stamps.sync!.latest(), before + 7);
+  });
+});
