@@ -4,6 +4,7 @@
 // (front-cache.ts: the same request again over a socket, answered before Fastify). docs/operations.md.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { buildNupkg } from '../fixtures/build-nupkg.ts';
@@ -389,3 +390,83 @@ describe('ETags and ranges on named feeds (/feeds/{name}/v3/)', () => {
     assert.equal(front.stats.hits, hits, 'the fast path answered a private feed');
   });
 });
+
+/** One request written by hand (repeated headers, any spelling), on its own connection; status line and body. */
+async function handWritten(port: number, head: string): Promise<{ status: number; body: Buffer }> {
+  const socket = connect(port, '127.0.0.1');
+  socket.end(`${head}\r\nConnection: close\r\n\r\n`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  const all = Buffer.concat(chunks);
+  const end = all.indexOf('\r\n\r\n');
+  return { status: Number(all.subarray(9, 12).toString()), body: all.subarray(end + 4) };
+}
+
+describe('the fast path reads request headers as Node reads them for Fastify', () => {
+  let feed: TestFeed;
+  const url = '/v3/registration-gz-semver2/headers.pkg/index.json';
+  before(async () => {
+    feed = await startFeed();
+    await feed.publish({ id: 'Headers.Pkg', version: '1.0.0', description: 'x'.repeat(600) });
+  });
+  after(() => feed.close());
+
+  const serverPort = () => {
+    const address = feed.app.server.address();
+    assert.ok(address && typeof address === 'object');
+    return address.port;
+  };
+  const hits = () => feed.feed.caches.front!.stats.hits;
+
+  test('header names in any case: gzip, 304 and the Host of the URLs as in lower case', async () => {
+    const lower = await feed.rawRequest('GET', url, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(lower.headers['content-encoding'], 'gzip');
+    const before = hits();
+    const mixed = await feed.rawRequest('GET', url, { headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(hits(), before + 1, 'answered by the fast path');
+    assert.equal(mixed.headers['content-encoding'], 'gzip');
+    assert.deepEqual(mixed.body, lower.body);
+    const etag = String(mixed.headers['etag']);
+    const notModified = await feed.rawRequest('GET', url, {
+      headers: { 'ACCEPT-ENCODING': 'gzip', 'If-None-Match': etag },
+    });
+    assert.equal(notModified.statusCode, 304);
+    assert.equal(hits(), before + 2);
+    const otherHost = await feed.rawRequest('GET', url, { headers: { HOST: 'feed.example:8080' } });
+    assert.match(gunzipOrPlain(otherHost.body), /http:\/\/feed\.example:8080\/v3\//);
+  });
+
+  test('a header it reads, sent twice, goes to Fastify, which answers as Node merged it', async () => {
+    const twice = await handWritten(
+      serverPort(),
+      `GET ${url} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: identity\r\nAccept-Encoding: gzip`,
+    );
+    const before = hits();
+    const again = await handWritten(
+      serverPort(),
+      `GET ${url} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: identity\r\nAccept-Encoding: gzip`,
+    );
+    assert.equal(hits(), before, 'not from the fast path');
+    assert.equal(twice.status, 200);
+    // Node joins them ("identity, gzip"): gzip is accepted.
+    assert.deepEqual(again.body, twice.body);
+    assert.equal(gunzipSync(again.body).toString().includes('headers.pkg'), true);
+  });
+
+  test('a GET with a body goes to Fastify', async () => {
+    await feed.rawRequest('GET', url);
+    const before = hits();
+    for (const body of [
+      'Content-Length: 5\r\n\r\nhello',
+      'Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n',
+    ]) {
+      const answer = await handWritten(serverPort(), `GET ${url} HTTP/1.1\r\nHost: 127.0.0.1\r\n${body}`);
+      assert.ok(answer.status > 0 && answer.status < 500, String(answer.status));
+    }
+    assert.equal(hits(), before, 'not from the fast path');
+  });
+});
+
+function gunzipOrPlain(body: Buffer): string {
+  return body[0] === 0x1f && body[1] === 0x8b ? gunzipSync(body).toString() : body.toString();
+}
