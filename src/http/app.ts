@@ -10,7 +10,7 @@ import Fastify, {
 } from 'fastify';
 import type { FrontCache } from './front-cache.ts';
 import { installErrorHandling, sendError } from './error-handler.ts';
-import { closeIfBodyUnread, installRequestGuards } from './request-guards.ts';
+import { closeIfBodyUnread, hasRequestBody, installRequestGuards } from './request-guards.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import { createNodeServer, defaultServerTimeouts, type ServerTimeouts } from './server-timeouts.ts';
 import type { HttpServices } from './http-services.ts';
@@ -46,8 +46,7 @@ export interface AppOptions {
 /**
  * The one server, plain or TLS, with or without the raw-HTTP fast path in front of Fastify: nugget creates it
  * itself so that its timeouts are the ones server-timeouts.ts defines (Fastify applies its own timeout options
- * only to servers it creates). A request with a body always goes on to Fastify, which refuses or reads it (the fast
- * path hands every such request on: front-cache.ts, frontHeadersOf).
+ * only to servers it creates). A request with a body always goes on to Fastify, which refuses or reads it.
  */
 function serverFactory(
   front: FrontCache | undefined,
@@ -57,7 +56,7 @@ function serverFactory(
   return (handler) => {
     const listener = front
       ? (request: IncomingMessage, response: ServerResponse) => {
-          if (!front.serve(request, response)) handler(request, response);
+          if (hasRequestBody(request.headers) || !front.serve(request, response)) handler(request, response);
         }
       : handler;
     return createNodeServer(listener, { timeouts, tls }) as ReturnType<FastifyServerFactory>;

@@ -68,61 +68,6 @@ interface Representation {
   readonly notModifiedHead: string[] | undefined;
 }
 
-/** The request headers the fast path reads, straight from the parser's list (see frontHeadersOf). */
-interface FrontHeaders {
-  host?: string | undefined;
-  acceptEncoding?: string | undefined;
-  ifNoneMatch?: string | undefined;
-  range?: string | undefined;
-  forwardedProto?: string | undefined;
-  forwardedHost?: string | undefined;
-  forwardedPrefix?: string | undefined;
-}
-
-type FrontHeaderName = keyof FrontHeaders;
-
-/** As Fastify sees a header: Node joins repeated X-Forwarded-* headers into one string (typed as maybe a list). */
-const headerValue = (value: string | string[] | undefined): string | undefined =>
-  Array.isArray(value) ? value.join(', ') : value;
-
-/** The headers read here, by their length first: most request headers are passed over without a string made. */
-const frontHeaderNames: Readonly<Record<number, readonly (readonly [string, FrontHeaderName])[]>> = {
-  4: [['host', 'host']],
-  5: [['range', 'range']],
-  13: [['if-none-match', 'ifNoneMatch']],
-  15: [['accept-encoding', 'acceptEncoding']],
-  16: [['x-forwarded-host', 'forwardedHost']],
-  17: [['x-forwarded-proto', 'forwardedProto']],
-  18: [['x-forwarded-prefix', 'forwardedPrefix']],
-};
-
-/**
- * The headers this path reads, from `rawHeaders`, or undefined when the request is not one for it: it has a body
- * (Fastify reads or refuses it), or a header read here comes twice (Node would join or drop the copies; Fastify's
- * path does what Node does). Reading `request.headers` instead makes Node build the whole header object of every
- * request, lower-casing and merging each header, which the bare node:http ceiling never pays for.
- */
-function frontHeadersOf(raw: readonly string[]): FrontHeaders | undefined {
-  const found: FrontHeaders = {};
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 14 || name.length === 17) {
-      const lower = name.toLowerCase();
-      if (lower === 'transfer-encoding') return undefined;
-      if (lower === 'content-length' && Number(raw[i + 1]) !== 0) return undefined;
-    }
-    const candidates = frontHeaderNames[name.length];
-    if (candidates === undefined) continue;
-    const lower = name.toLowerCase();
-    for (const [headerName, field] of candidates) {
-      if (lower !== headerName) continue;
-      if (found[field] !== undefined) return undefined;
-      found[field] = raw[i + 1];
-    }
-  }
-  return found;
-}
-
 /** An entry with everything a request needs worked out when it is stored, not when it is served. */
 interface Prepared {
   readonly entry: FrontEntry;
@@ -165,23 +110,18 @@ export class FrontCache {
   }
 
   /** What an answer depends on besides the database: the URL, and the headers every URL in it is built from. */
-  #keyOf(method: string | undefined, url: string | undefined, headers: FrontHeaders): string | undefined {
-    if (method !== 'GET' && method !== 'HEAD') return undefined;
-    let key = `${headers.host ?? ''} ${url ?? ''}`;
+  #keyOf(request: IncomingMessage): string | undefined {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+    const { headers } = request;
+    let key = `${headers.host ?? ''} ${request.url ?? ''}`;
     if (this.#options.trustProxy) {
-      key += ` ${headers.forwardedProto ?? ''} ${headers.forwardedHost ?? ''} ${headers.forwardedPrefix ?? ''}`;
+      key += ` ${headers['x-forwarded-proto'] ?? ''} ${headers['x-forwarded-host'] ?? ''} ${headers['x-forwarded-prefix'] ?? ''}`;
     }
     return key;
   }
 
   put(request: IncomingMessage, entry: FrontEntry): void {
-    const { headers } = request;
-    const key = this.#keyOf(request.method, request.url, {
-      host: headers.host,
-      forwardedProto: headerValue(headers['x-forwarded-proto']),
-      forwardedHost: headerValue(headers['x-forwarded-host']),
-      forwardedPrefix: headerValue(headers['x-forwarded-prefix']),
-    });
+    const key = this.#keyOf(request);
     if (key === undefined) return;
     const metrics = this.#options.metrics;
     const prepared: Prepared = {
@@ -194,11 +134,9 @@ export class FrontCache {
     this.#lru.set(key, prepared, entry.body.length + (entry.gzip?.length ?? 0) + key.length + 1024);
   }
 
-  /** Answers the request if a current answer is kept; false hands it on to Fastify, as for any request with a body. */
+  /** Answers the request if a current answer is kept; false hands it on to Fastify. */
   serve(request: IncomingMessage, response: ServerResponse): boolean {
-    const headers = frontHeadersOf(request.rawHeaders);
-    if (headers === undefined) return false;
-    const key = this.#keyOf(request.method, request.url, headers);
+    const key = this.#keyOf(request);
     if (key === undefined) return false;
     const startedAt = performance.now();
     const prepared = this.#lru.get(key);
@@ -209,14 +147,15 @@ export class FrontCache {
     this.stats.hits++;
     const { entry } = prepared;
     const chosen =
-      prepared.gzip !== undefined && gzipAcceptedBy(headers.acceptEncoding)
+      prepared.gzip !== undefined && gzipAcceptedBy(request.headers['accept-encoding'])
         ? prepared.gzip
         : prepared.identity;
+    const { headers } = request;
     const get = request.method === 'GET';
     let status = entry.status;
     if (
       chosen.etag !== undefined &&
-      (headers.ifNoneMatch !== undefined || (entry.ranges && headers.range !== undefined))
+      (headers['if-none-match'] !== undefined || (entry.ranges && headers.range !== undefined))
     ) {
       status = this.#serveConditional(request, response, prepared, chosen);
     } else {

@@ -402,7 +402,7 @@ async function handWritten(port: number, head: string): Promise<{ status: number
   return { status: Number(all.subarray(9, 12).toString()), body: all.subarray(end + 4) };
 }
 
-describe('the fast path reads request headers as Node reads them for Fastify', () => {
+describe('the fast path and request headers as clients send them', () => {
   let feed: TestFeed;
   const url = '/v3/registration-gz-semver2/headers.pkg/index.json';
   before(async () => {
@@ -434,23 +434,6 @@ describe('the fast path reads request headers as Node reads them for Fastify', (
     assert.equal(hits(), before + 2);
     const otherHost = await feed.rawRequest('GET', url, { headers: { HOST: 'feed.example:8080' } });
     assert.match(gunzipOrPlain(otherHost.body), /http:\/\/feed\.example:8080\/v3\//);
-  });
-
-  test('a header it reads, sent twice, goes to Fastify, which answers as Node merged it', async () => {
-    const twice = await handWritten(
-      serverPort(),
-      `GET ${url} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: identity\r\nAccept-Encoding: gzip`,
-    );
-    const before = hits();
-    const again = await handWritten(
-      serverPort(),
-      `GET ${url} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: identity\r\nAccept-Encoding: gzip`,
-    );
-    assert.equal(hits(), before, 'not from the fast path');
-    assert.equal(twice.status, 200);
-    // Node joins them ("identity, gzip"): gzip is accepted.
-    assert.deepEqual(again.body, twice.body);
-    assert.equal(gunzipSync(again.body).toString().includes('headers.pkg'), true);
   });
 
   test('a GET with a body goes to Fastify', async () => {
