@@ -44,14 +44,12 @@ const headerBytes = 48;
  * possible change, and the stamps are read every time as before.
  */
 export class WalIndexHeader {
-  readonly #sqlite: BetterSqlite3.Database;
   #fd: number | undefined;
   readonly #seen = Buffer.alloc(headerBytes);
   readonly #read = Buffer.alloc(headerBytes);
   #generation = 0;
 
   constructor(sqlite: BetterSqlite3.Database) {
-    this.#sqlite = sqlite;
     let fd: number | undefined;
     if (!sqlite.memory) {
       try {
@@ -62,7 +60,15 @@ export class WalIndexHeader {
       }
     }
     this.#fd = fd;
-    if (fd !== undefined) unclosed.register(this, fd, this);
+    if (fd === undefined) return;
+    unclosed.register(this, fd, this);
+    // A closed handle must read as a fault, as it always did, and asking the handle whether it is open on every
+    // read costs a call into C++ (about 1 µs, 2% of a cached answer): closing it closes the header instead.
+    const close = sqlite.close.bind(sqlite);
+    sqlite.close = () => {
+      this.close();
+      return close();
+    };
   }
 
   /**
@@ -71,11 +77,6 @@ export class WalIndexHeader {
    */
   generation(): number {
     if (this.#fd === undefined) return Number.NaN;
-    // A closed handle reads as a fault, as it always did: nothing is answered from what was read before.
-    if (!this.#sqlite.open) {
-      this.close();
-      return Number.NaN;
-    }
     try {
       if (readSync(this.#fd, this.#read, 0, headerBytes, 0) !== headerBytes) return Number.NaN;
     } catch {
