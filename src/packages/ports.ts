@@ -15,9 +15,19 @@ export interface EventOption {
   readonly event?: PackageEventInput | undefined;
 }
 
+/** A version without its metadata (PackageStore.findVersionKeys). */
+export type VersionKey = Pick<PackageVersion, 'lowerVersion' | 'version' | 'fullVersion' | 'isSemVer2'>;
+
 export interface PackageStore {
   /** Every version of an id, listed and unlisted, in no particular order. */
   findVersions(lowerId: string): Promise<PackageVersion[]>;
+  /**
+   * Every version of an id, in no particular order, without metadata: what a paged registration index needs
+   * (bounds and counts), a small part of findVersions' work for an id with thousands of versions.
+   */
+  findVersionKeys(lowerId: string): Promise<VersionKey[]>;
+  /** The versions of an id named by `lowerVersions` (normalized, lower case) that exist, in no particular order. */
+  findVersionsIn(lowerId: string, lowerVersions: readonly string[]): Promise<PackageVersion[]>;
   findVersion(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined>;
   /**
    * Adds a version (with `symbols`, its symbol package too: a promotion) and refreshes its search documents in one

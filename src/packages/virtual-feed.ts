@@ -143,6 +143,9 @@ export class VirtualFeed {
   #packageStore(): PackageStore {
     return {
       findVersions: async (lowerId) => (await this.#versions(lowerId)).versions,
+      findVersionKeys: async (lowerId) => (await this.#versions(lowerId)).versions,
+      findVersionsIn: async (lowerId, lowerVersions) =>
+        (await this.#versions(lowerId)).versions.filter((v) => lowerVersions.includes(v.lowerVersion)),
       findVersion: async (lowerId, lowerVersion) =>
         (await this.#versions(lowerId)).versions.find((v) => v.lowerVersion === lowerVersion),
       insert: readOnly,
