@@ -12,6 +12,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { DatabaseConnection, Dialect, DialectAdapter, Driver, TransactionSettings } from 'kysely';
 import { unavailable } from '../../errors.ts';
 import { CoalescedSync, fsyncPath } from '../coalesced-sync.ts';
+import { deferSync } from '../sync-scope.ts';
 
 const codeOf = (error: unknown): unknown => (error as NodeJS.ErrnoException | undefined)?.code;
 
@@ -118,8 +119,13 @@ export function withGroupSync(dialect: Dialect, sqlite: BetterSqlite3.Database, 
         queue.release();
       }
       if (changes === undefined || changes <= synced) return;
-      await wal.durable();
-      if (changes > synced) synced = changes;
+      const covered = changes;
+      const sync = async () => {
+        await wal.durable();
+        if (covered > synced) synced = covered;
+      };
+      // Inside a request that commits more than once, its syncs are one, at its end (sync-scope.ts).
+      if (!deferSync(wal, sync)) await sync();
     },
     destroy: (options) => inner.destroy(options),
   });
