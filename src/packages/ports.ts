@@ -18,6 +18,8 @@ export interface EventOption {
 export interface PackageStore {
   /** Every version of an id, listed and unlisted, in no particular order. */
   findVersions(lowerId: string): Promise<PackageVersion[]>;
+  /** Whether the feed holds any version of the id, listed or not (one row read, whatever the id's size). */
+  hasVersions(lowerId: string): Promise<boolean>;
   findVersion(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined>;
   /**
    * Adds a version (with `symbols`, its symbol package too: a promotion) and refreshes its search documents in one

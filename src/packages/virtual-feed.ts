@@ -144,6 +144,7 @@ export class VirtualFeed {
   #packageStore(): PackageStore {
     return {
       findVersions: async (lowerId) => (await this.#versions(lowerId)).versions,
+      hasVersions: async (lowerId) => (await this.#versions(lowerId)).versions.length > 0,
       findVersion: async (lowerId, lowerVersion) =>
         (await this.#versions(lowerId)).versions.find((v) => v.lowerVersion === lowerVersion),
       insert: readOnly,

@@ -54,7 +54,8 @@ export async function receiveAndPublish(
         authorize: async (candidate) => {
           note.packageId = candidate.id;
           note.version = candidate.fullVersion;
-          const isNewId = (await stores.packages.findVersions(candidate.lowerId)).length === 0;
+          // One row, not every version of the id: a push to an id with thousands costs what one to a new id does.
+          const isNewId = !(await stores.packages.hasVersions(candidate.lowerId));
           requireAllowed(principal, isNewId ? 'push-new' : 'push', feed.name, candidate.id);
         },
       },

@@ -111,6 +111,17 @@ export class SqlPackageStore implements PackageStore {
     return rows.map(toPackageVersion);
   }
 
+  async hasVersions(lowerId: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('package_versions')
+      .select('lower_version')
+      .where('feed', '=', this.#feed)
+      .where('lower_id', '=', lowerId)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async findVersion(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined> {
     const row = await this.#db
       .selectFrom('package_versions')

@@ -51,17 +51,25 @@ export async function refreshSearchDocuments(
   inserted?: PackageVersion,
 ): Promise<void> {
   // A version that brings downloads of its own (copied with its history) changes the id's total: rebuilt.
-  if (inserted?.downloads === 0 && (await refreshAfterInsert(trx, feed, inserted))) return;
+  const afterInsert = inserted?.downloads === 0 ? await refreshAfterInsert(trx, feed, inserted) : 'rebuild';
+  if (afterInsert === 'done') return;
   const { versions, totalDownloads } = await searchedVersions(trx, feed, lowerId);
 
-  const old = await trx
-    .selectFrom('search_documents')
-    .select('doc_id')
-    .where('feed', '=', feed)
-    .where('lower_id', '=', lowerId)
-    .execute();
-  for (const { doc_id } of old) await sql`DELETE FROM search_fts WHERE rowid = ${doc_id}`.execute(trx);
-  await trx.deleteFrom('search_documents').where('feed', '=', feed).where('lower_id', '=', lowerId).execute();
+  // The id's first documents (its first version): nothing to remove.
+  if (afterInsert !== 'no documents') {
+    const old = await trx
+      .selectFrom('search_documents')
+      .select('doc_id')
+      .where('feed', '=', feed)
+      .where('lower_id', '=', lowerId)
+      .execute();
+    for (const { doc_id } of old) await sql`DELETE FROM search_fts WHERE rowid = ${doc_id}`.execute(trx);
+    await trx
+      .deleteFrom('search_documents')
+      .where('feed', '=', feed)
+      .where('lower_id', '=', lowerId)
+      .execute();
+  }
 
   for (const level of searchLevels) {
     const latest = versions.filter((v) => isVisibleAtLevel(v, level)).at(-1);
@@ -94,14 +102,14 @@ async function insertFtsRow(
 
 /**
  * The documents after `inserted` joined its id: a level it is visible at and whose document names a lower version
- * (or none) now names it. False when the id has no document yet (its first version, or only unlisted ones): then
+ * (or none) now names it. 'no documents' when the id has none yet (its first version, or only unlisted ones): then
  * the id's downloads are not on any document, and the full rebuild (cheap for such an id) runs instead.
  */
 async function refreshAfterInsert(
   trx: Transaction<Database>,
   feed: string,
   inserted: PackageVersion,
-): Promise<boolean> {
+): Promise<'done' | 'no documents'> {
   const docs = await trx
     .selectFrom('search_documents')
     .select(['doc_id', 'level', 'lower_version', 'total_downloads'])
@@ -109,7 +117,7 @@ async function refreshAfterInsert(
     .where('lower_id', '=', inserted.lowerId)
     .execute();
   const [first] = docs;
-  if (!first) return false;
+  if (!first) return 'no documents';
   const version = parseVersion(inserted.fullVersion);
   for (const level of searchLevels) {
     if (!isVisibleAtLevel(inserted, level)) continue;
@@ -139,7 +147,7 @@ async function refreshAfterInsert(
       .executeTakeFirstOrThrow();
     await insertFtsRow(trx, created.doc_id, inserted);
   }
-  return true;
+  return 'done';
 }
 
 interface Plan {
