@@ -32,7 +32,7 @@ import {
   writesMarkdown,
   writesTargets,
 } from './writes.ts';
-import { upstreamReadScenario } from './upstream-read.ts';
+import { type UpstreamReadResult, upstreamReadScenario } from './upstream-read.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
@@ -830,8 +830,12 @@ async function run(work: string): Promise<void> {
   // 8b. The web UI's pages (bench/web-pages.ts).
   const webPages = await measureWebPages();
 
+  // 8c. Restore-like reads through a virtual feed with a warm upstream cache vs a hosted feed (also its own file).
+  const upstreamRead = await upstreamReadScenario({ work, quick });
+
   // 9. Results.
   await writeResults({
+    upstreamRead,
     writes,
     load: { atStart: loadAtStart, atEnd: loadavg() },
     cores,
@@ -852,9 +856,6 @@ async function run(work: string): Promise<void> {
     restore,
     profile,
   });
-
-  // 9. Restore-like reads through a virtual feed with a warm upstream cache vs a hosted feed (its own file).
-  await upstreamReadScenario({ work, quick });
 }
 
 interface CoresPoint {
@@ -1225,6 +1226,7 @@ interface Results {
   restore: { seconds: number[]; medianSeconds: number } | { skipped: string };
   profile: ProfileSummary | undefined;
   webPages: PageTiming[];
+  upstreamRead: UpstreamReadResult;
 }
 
 function gitCommit(): { commit: string; dirty: boolean } {
@@ -1291,15 +1293,42 @@ function issueTargets(results: Results): TargetRow[] {
   if (!cores) rows.push(notMeasured('cores', 'reads and pushes, N workers ÷ 1', '>= 0.9 N', '--no-cores'));
   rows.push(
     ...latestTargets(join(import.meta.dirname, 'results'), 'scale', 'npm run bench:scale'),
-    notMeasured(
-      'virtual feed',
-      'the read targets through a virtual feed, warm upstream cache',
-      'as reads',
-      'the virtual-feed bench',
+    ...virtualFeedRows(results.upstreamRead),
+    ...results.webPages.map((page) =>
+      below(
+        'web UI',
+        `${page.name}: server render (median)`,
+        page.medianMs,
+        page.targetMs,
+        formats.ms,
+        `p95 ${page.p95Ms.toFixed(1)} ms, CPU ${page.cpuMedianMs.toFixed(1)} ms, ${(page.bytes / 1024).toFixed(0)} KB`,
+      ),
     ),
-    notMeasured('web UI', 'page timings', 'per the web UI issue', 'the web UI bench'),
   );
   return rows;
+}
+
+/** Issue 13's measure in issue 17's table: restore-like reads through a virtual feed, warm cache, vs hosted. */
+function virtualFeedRows(read: UpstreamReadResult): TargetRow[] {
+  const sides = `${read.packages} packages, ${read.paths} paths; hosted ${read.hosted.requestsPerSecond.toFixed(0)} req/s, pass ${read.hosted.passMs.toFixed(0)} ms`;
+  return [
+    atLeast(
+      'virtual feed',
+      "restore-like reads, req/s ÷ the hosted feed's (same run)",
+      read.throughputRatio,
+      0.9,
+      formats.ratio,
+      `virtual ${read.virtual.requestsPerSecond.toFixed(0)} req/s; ${sides}`,
+    ),
+    below(
+      'virtual feed',
+      "one restore-like pass, time ÷ the hosted feed's (same run)",
+      read.passRatio,
+      1.1,
+      formats.ratio,
+      `virtual ${read.virtual.passMs.toFixed(0)} ms`,
+    ),
+  ];
 }
 
 function markdown(results: Results, machine: Record<string, unknown>): string {

@@ -48,6 +48,8 @@ export interface WritesResults {
   readonly loadSeconds: number;
   readonly idleLoadedMB: number;
   readonly idleEmptyMB: number;
+  /** RSS once a second while each server sat idle (settledRss): the last is the idle figure. */
+  readonly idleSamplesMB: { readonly empty: readonly number[]; readonly loaded: readonly number[] };
   readonly bigPush: {
     readonly bytes: number;
     /** RSS growth during the push into a fresh server: max(VmRSS sampled every 20 ms, VmHWM) - VmRSS before. */
@@ -71,6 +73,28 @@ export const writeTargets = {
 };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** How long a server is left alone before its idle RSS is read, and how often RSS is sampled meanwhile. */
+const idleWindowMs = 45_000;
+const idleSampleMs = 1_000;
+
+/**
+ * A server's RSS once it has been idle: sampled every second for 45 s and the last sample taken. The server's idle
+ * collector (src/cli/idle-collector.ts) runs after one busy and one idle 5 s interval, and V8 hands the freed young
+ * generation back to the system some seconds after that collection (seen: 10 to 20 s), so a read at 2 or 20 s
+ * measured work still being cleaned up. The samples are kept, so the JSON shows when RSS fell.
+ */
+async function settledRss(
+  h: WritesHarness,
+  pid: number,
+): Promise<{ settledMB: number; samplesMB: number[] }> {
+  const samplesMB: number[] = [];
+  for (let waited = 0; waited < idleWindowMs; waited += idleSampleMs) {
+    await sleep(idleSampleMs);
+    samplesMB.push(Math.round(h.memoryOf(pid).rssMB));
+  }
+  return { settledMB: samplesMB.at(-1) ?? 0, samplesMB };
+}
 export const median = (numbers: readonly number[]): number => {
   const sorted = [...numbers].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -158,8 +182,8 @@ export async function measureWrites(h: WritesHarness): Promise<WritesResults> {
   const bigPath = join(h.work, 'writes-big.nupkg');
   const bytes = await h.writeBigNupkg(bigPath, bigBytes);
   const fresh = await h.startNugget(join(h.work, 'writes-big-fresh'));
-  await sleep(2000);
-  const idleEmptyMB = h.memoryOf(fresh.pid).rssMB;
+  const idleEmpty = await settledRss(h, fresh.pid);
+  const idleEmptyMB = idleEmpty.settledMB;
   const before = h.memoryOf(fresh.pid);
   let sampledPeakMB = before.rssMB;
   const sampler = setInterval(() => {
@@ -180,10 +204,8 @@ export async function measureWrites(h: WritesHarness): Promise<WritesResults> {
   const loaded = await h.startNugget(loadedDir);
   const loadPackages = await h.smallPackages('Bench.Loaded.Package', loadedVersions);
   const loadSeconds = await timed(() => pushAll(h, loaded, loadPackages, concurrency));
-  // Idle: long enough for the server's idle collector (src/cli/idle-collector.ts: one busy 5 s interval, then one
-  // idle one) to have run, with room for the last pushes' background work.
-  await sleep(20_000);
-  const idleLoadedMB = h.memoryOf(loaded.pid).rssMB;
+  const idleLoaded = await settledRss(h, loaded.pid);
+  const idleLoadedMB = idleLoaded.settledMB;
   h.log(
     `loaded feed: ${loadedVersions} versions pushed in ${loadSeconds.toFixed(1)} s, idle RSS ${idleLoadedMB.toFixed(0)} MB`,
   );
@@ -219,6 +241,7 @@ export async function measureWrites(h: WritesHarness): Promise<WritesResults> {
     loadSeconds,
     idleLoadedMB,
     idleEmptyMB,
+    idleSamplesMB: { empty: idleEmpty.samplesMB, loaded: idleLoaded.samplesMB },
     bigPush: { bytes, growthMB, freshSeconds, loadedSeconds, cpSeconds, cpSyncSeconds },
     profile,
   };

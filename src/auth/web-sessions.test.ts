@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createApiKey, revokeApiKey } from './manage-api-keys.ts';
-import type { ApiKey, ApiKeyStore, AuditLog, StoredApiKey } from './ports.ts';
+import type { AuditLog } from './ports.ts';
+import { MemoryApiKeyStore } from '../../test/support/memory-api-key-store.ts';
 import { parseSsoRoleRules } from './sso-roles.ts';
 import {
   resumeSession,
@@ -12,38 +13,6 @@ import {
   type WebSessionDeps,
   type WebSessionStore,
 } from './web-sessions.ts';
-
-class MemoryKeys implements ApiKeyStore {
-  readonly keys = new Map<string, StoredApiKey>();
-  async insert(key: StoredApiKey) {
-    if ([...this.keys.values()].some((k) => k.name === key.name)) return 'duplicate-name' as const;
-    this.keys.set(key.keyId, key);
-    return 'inserted' as const;
-  }
-  async find(keyId: string) {
-    return this.keys.get(keyId);
-  }
-  async list(): Promise<ApiKey[]> {
-    return [...this.keys.values()];
-  }
-  async hasUsableKeys() {
-    return this.keys.size > 0;
-  }
-  async revoke(keyIdOrName: string, at: Date) {
-    const key = [...this.keys.values()].find((k) => k.keyId === keyIdOrName || k.name === keyIdOrName);
-    if (!key) return undefined;
-    const revoked = { ...key, revoked: at.toISOString() };
-    this.keys.set(key.keyId, revoked);
-    return revoked;
-  }
-  async markUsed() {}
-  async revokeIssuedBy() {
-    return 0;
-  }
-  async deleteExpiredIssued() {
-    return 0;
-  }
-}
 
 class MemorySessions implements WebSessionStore {
   readonly rows = new Map<string, WebSession>();
@@ -76,7 +45,7 @@ function setUp(overrides: Partial<WebSessionDeps> = {}) {
   const clock = { now: () => now };
   const deps: WebSessionDeps = {
     sessions: new MemorySessions(),
-    apiKeys: new MemoryKeys(),
+    apiKeys: new MemoryApiKeyStore(),
     clock,
     bootstrapKey: 'the-bootstrap-key',
     ssoRules: parseSsoRoleRules('groups:admins=admin; groups:readers=reader@ci'),

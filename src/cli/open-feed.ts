@@ -36,3 +36,17 @@ export function openFeed(
     { keepTempFiles: true, create: flags['create'] === true, ...options },
   );
 }
+
+/** Opens the feed, runs one command's work on it and closes it again, also when the work fails. */
+export async function withFeed<T>(
+  flags: Record<string, unknown>,
+  run: (nugget: Nugget) => Promise<T>,
+  options: { downloadFlushMs?: number } = {},
+): Promise<T> {
+  const nugget = await openFeed(flags, options);
+  try {
+    return await run(nugget);
+  } finally {
+    await nugget.close();
+  }
+}

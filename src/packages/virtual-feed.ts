@@ -15,7 +15,6 @@ import type {
   Clock,
   FeedStores,
   PackageStore,
-  SearchHit,
   SearchIndex,
   SearchQuery,
   SymbolStore,
@@ -198,49 +197,50 @@ export class VirtualFeed {
     };
   }
 
+  /** One page merged from every member's answers, hosted members first, by the rules of pageAcross. */
+  async #mergedPage<T>(
+    query: SearchQuery,
+    ask: (member: VirtualMember, q: SearchQuery) => Promise<MemberPage<T>>,
+    lowerIdOf: (item: T) => string,
+  ): Promise<{ totalHits: number; items: T[] }> {
+    const members = await this.#searchOrder();
+    const pages = members.map((member) => async (skip: number, take: number) => {
+      const answer = await ask(member, { ...query, skip, take });
+      return {
+        totalHits: answer.totalHits,
+        items: answer.items.map((item) => ({ member, lowerId: lowerIdOf(item), item })),
+      };
+    });
+    const { totalHits, items } = await pageAcross(pages, query.skip, query.take, this.#keeper(members));
+    return { totalHits, items: items.map((kept) => kept.item) };
+  }
+
   #searchIndex(): SearchIndex {
     return {
       search: async (query: SearchQuery) => {
-        const members = await this.#searchOrder();
-        const pages = members.map(
-          (m) =>
-            async (
-              skip: number,
-              take: number,
-            ): Promise<MemberPage<{ member: VirtualMember; lowerId: string; hit: SearchHit }>> => {
-              const q = { ...query, skip, take };
-              const answer =
-                m.kind === 'hosted' ? await m.stores.search.search(q) : await m.upstream.search(q);
-              return {
-                totalHits: answer.totalHits,
-                items: answer.hits.map((hit) => ({ member: m, lowerId: hit.lowerId, hit })),
-              };
-            },
+        const { totalHits, items } = await this.#mergedPage(
+          query,
+          async (m, q) => {
+            const answer = m.kind === 'hosted' ? await m.stores.search.search(q) : await m.upstream.search(q);
+            return { totalHits: answer.totalHits, items: answer.hits };
+          },
+          (hit) => hit.lowerId,
         );
-        const { totalHits, items } = await pageAcross(pages, query.skip, query.take, this.#keeper(members));
-        return { totalHits, hits: items.map((item) => item.hit) };
+        return { totalHits, hits: items };
       },
       autocompleteIds: async (query: SearchQuery) => {
-        const members = await this.#searchOrder();
-        const pages = members.map(
-          (m) =>
-            async (
-              skip: number,
-              take: number,
-            ): Promise<MemberPage<{ member: VirtualMember; lowerId: string; id: string }>> => {
-              const q = { ...query, skip, take };
-              const answer =
-                m.kind === 'hosted'
-                  ? await m.stores.search.autocompleteIds(q)
-                  : await m.upstream.autocomplete(q);
-              return {
-                totalHits: answer.totalHits,
-                items: answer.ids.map((id) => ({ member: m, lowerId: id.toLowerCase(), id })),
-              };
-            },
+        const { totalHits, items } = await this.#mergedPage(
+          query,
+          async (m, q) => {
+            const answer =
+              m.kind === 'hosted'
+                ? await m.stores.search.autocompleteIds(q)
+                : await m.upstream.autocomplete(q);
+            return { totalHits: answer.totalHits, items: answer.ids };
+          },
+          (id) => id.toLowerCase(),
         );
-        const { totalHits, items } = await pageAcross(pages, query.skip, query.take, this.#keeper(members));
-        return { totalHits, ids: items.map((item) => item.id) };
+        return { totalHits, ids: items };
       },
     };
   }

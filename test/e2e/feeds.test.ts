@@ -44,21 +44,6 @@ ${items}
 `;
 }
 
-/** A NuGet.Config with these sources and, for some, packageSourceCredentials (password = a key with read). */
-function configWith(sources: readonly NuGetSource[], credentials: Record<string, string>): string {
-  const entries = Object.entries(credentials)
-    .map(
-      ([source, password]) =>
-        `    <${source}>\n      <add key="Username" value="restore" />\n` +
-        `      <add key="ClearTextPassword" value="${password}" />\n    </${source}>\n`,
-    )
-    .join('');
-  return nugetConfigXml(sources).replace(
-    '</configuration>',
-    `  <packageSourceCredentials>\n${entries}  </packageSourceCredentials>\n</configuration>`,
-  );
-}
-
 /** An isolated client with its own NuGet folders, these sources, and an app referencing `references`. */
 async function client(
   workspace: Workspace,
@@ -74,7 +59,7 @@ async function client(
     extraEnv: { NUGET_ENHANCED_MAX_NETWORK_TRY_COUNT: '1' },
   });
   if (Object.keys(credentials).length > 0) {
-    const xml = configWith(sources, credentials);
+    const xml = nugetConfigXml(sources, credentials);
     await writeFile(env.configFile, xml);
     await writeFile(path.join(env.home, '.nuget', 'NuGet', 'NuGet.Config'), xml);
   }

@@ -378,7 +378,29 @@ function xmlAttribute(value: string): string {
  * `allowInsecureConnections="true"` (push, delete and restore refuse plain HTTP without it), and `.json` URLs
  * get `protocolVersion="3"`. See ../../../shared/notes/client-behaviour.md §2.
  */
-export function nugetConfigXml(sources: readonly NuGetSource[]): string {
+function credentialsXml(credentials: Readonly<Record<string, string>>): string[] {
+  const entries = Object.entries(credentials);
+  if (entries.length === 0) return [];
+  return [
+    '  <packageSourceCredentials>',
+    ...entries.flatMap(([source, password]) => [
+      `    <${source}>`,
+      '      <add key="Username" value="restore" />',
+      `      <add key="ClearTextPassword" value="${xmlAttribute(password)}" />`,
+      `    </${source}>`,
+    ]),
+    '  </packageSourceCredentials>',
+  ];
+}
+
+/**
+ * A NuGet.Config with only these sources and no audit sources; `credentials` adds packageSourceCredentials for some
+ * of them (source name -> password: a key with read; the user name is free, nugget reads the password).
+ */
+export function nugetConfigXml(
+  sources: readonly NuGetSource[],
+  credentials: Readonly<Record<string, string>> = {},
+): string {
   const adds = sources.map((source) => {
     const attributes = [`key="${xmlAttribute(source.name)}"`, `value="${xmlAttribute(source.url)}"`];
     if (/^https?:\/\//i.test(source.url)) attributes.push('protocolVersion="3"');
@@ -395,6 +417,7 @@ export function nugetConfigXml(sources: readonly NuGetSource[]): string {
     '  <auditSources>',
     '    <clear />',
     '  </auditSources>',
+    ...credentialsXml(credentials),
     '</configuration>',
     '',
   ].join('\n');

@@ -39,15 +39,6 @@ const consumerProject = `<Project Sdk="Microsoft.NET.Sdk">
 </Project>
 `;
 
-/** The harness's NuGet.Config plus credentials for our source: user name free, password a key with read. */
-function configWithCredentials(url: string, password: string): string {
-  const xml = nugetConfigXml([{ name: feedName, url }]);
-  const credentials =
-    `  <packageSourceCredentials>\n    <${feedName}>\n      <add key="Username" value="restore" />\n` +
-    `      <add key="ClearTextPassword" value="${password}" />\n    </${feedName}>\n  </packageSourceCredentials>\n`;
-  return xml.replace('</configuration>', `${credentials}</configuration>`);
-}
-
 describe('private feed with the dotnet CLI', () => {
   let workspace: Workspace;
   let server: FeedServer | undefined;
@@ -133,7 +124,10 @@ describe('private feed with the dotnet CLI', () => {
     stepTimeout,
     async () => {
       assert.ok(readKey, 'step 1 did not complete');
-      const env = await client('pusher', configWithCredentials(feed().serviceIndexUrl, readKey));
+      const env = await client(
+        'pusher',
+        nugetConfigXml([{ name: feedName, url: feed().serviceIndexUrl }], { [feedName]: readKey }),
+      );
       const result = await env.runDotnet(['nuget', 'push', nupkgFile, '-s', feedName, '-k', feed().apiKey]);
       assertSucceeded(result, serverLog);
     },
@@ -144,7 +138,10 @@ describe('private feed with the dotnet CLI', () => {
     stepTimeout,
     async () => {
       assert.ok(readKey, 'step 1 did not complete');
-      const env = await client('with-credentials', configWithCredentials(feed().serviceIndexUrl, readKey));
+      const env = await client(
+        'with-credentials',
+        nugetConfigXml([{ name: feedName, url: feed().serviceIndexUrl }], { [feedName]: readKey }),
+      );
       const result = await env.runDotnet(['restore'], { cwd: path.join(env.root, 'app') });
       assertSucceeded(result, serverLog);
       assert.ok(

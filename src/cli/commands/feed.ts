@@ -15,21 +15,12 @@ import {
   updateFeed,
 } from '../../packages/manage-feeds.ts';
 import { promotePackage } from '../../packages/promote-package.ts';
-import { cliOrigin, feedCommand as storageCommand, openFeed } from '../open-feed.ts';
+import { cliOrigin, feedCommand as storageCommand, withFeed } from '../open-feed.ts';
 
 const cli: Requester = { actor: 'cli', source: 'cli' };
 
-async function withNugget<T>(
-  flags: Record<string, unknown>,
-  run: (nugget: Nugget) => Promise<T>,
-): Promise<T> {
-  const nugget = await openFeed(flags, { downloadFlushMs: 0 });
-  try {
-    return await run(nugget);
-  } finally {
-    await nugget.close();
-  }
-}
+const withNugget = <T>(flags: Record<string, unknown>, run: (nugget: Nugget) => Promise<T>): Promise<T> =>
+  withFeed(flags, run, { downloadFlushMs: 0 });
 
 const adminDeps = (nugget: Nugget) => ({
   feeds: nugget.services.feedStore,

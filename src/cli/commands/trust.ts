@@ -13,25 +13,11 @@ import {
   type TrustPolicyAdminDeps,
 } from '../../auth/manage-trust-policies.ts';
 import { describeCriteria, parsePinnedIds, type TrustPolicy } from '../../auth/trust-policy.ts';
-import { composeNugget, type Nugget } from '../../compose.ts';
-import { addConfigOptions, configFromFlags } from '../../config/config.ts';
+import type { Nugget } from '../../compose.ts';
+import { addConfigOptions } from '../../config/config.ts';
+import { withFeed } from '../open-feed.ts';
 
 const cli: Requester = { actor: 'cli', source: 'cli' };
-
-async function withNugget<T>(
-  flags: Record<string, unknown>,
-  run: (nugget: Nugget) => Promise<T>,
-): Promise<T> {
-  const nugget = await composeNugget(
-    { ...configFromFlags(flags), logLevel: 'warn' },
-    { keepTempFiles: true },
-  );
-  try {
-    return await run(nugget);
-  } finally {
-    await nugget.close();
-  }
-}
 
 const adminDeps = ({ services, feeds }: Nugget): TrustPolicyAdminDeps => ({
   policies: services.trust.policies,
@@ -84,7 +70,7 @@ function addCommand(
     ),
   ).action(async (flags: Record<string, unknown>) => {
     const text = (name: string) => (typeof flags[name] === 'string' ? flags[name] : undefined);
-    await withNugget(flags, async (nugget) => {
+    await withFeed(flags, async (nugget) => {
       const policy = await createTrustPolicy(adminDeps(nugget), cli, {
         feed: String(flags['feed']),
         user: String(flags['user']),
@@ -142,7 +128,7 @@ export function trustCommand(program: Command): void {
       .option('--feed <name>', "only this feed's")
       .option('--json', 'print JSON'),
   ).action(async (flags: Record<string, unknown>) => {
-    await withNugget(flags, async (nugget) => {
+    await withFeed(flags, async (nugget) => {
       const feed = typeof flags['feed'] === 'string' ? flags['feed'] : undefined;
       const policies = await listTrustPolicies(adminDeps(nugget), feed);
       if (flags['json']) console.log(JSON.stringify(policies, null, 2));
@@ -154,7 +140,7 @@ export function trustCommand(program: Command): void {
 
   addConfigOptions(trust.command('show').description('show a trust policy').argument('<id>')).action(
     async (id: string, flags: Record<string, unknown>) => {
-      await withNugget(flags, async (nugget) =>
+      await withFeed(flags, async (nugget) =>
         console.log(describe(await showTrustPolicy(adminDeps(nugget), id))),
       );
     },
@@ -166,7 +152,7 @@ export function trustCommand(program: Command): void {
       .description('remove a trust policy and revoke the keys it issued')
       .argument('<id>', 'the policy id (nugget trust list)'),
   ).action(async (id: string, flags: Record<string, unknown>) => {
-    await withNugget(flags, async (nugget) => {
+    await withFeed(flags, async (nugget) => {
       const { policy, revokedKeys } = await removeTrustPolicy(adminDeps(nugget), cli, id);
       console.log(
         `Removed trust policy ${policy.id} (${describeCriteria(policy.criteria)}); revoked ${revokedKeys} key(s).`,

@@ -3,8 +3,9 @@
 // delivery worker sees a change at its next look at the queue). The same operations are on the admin API.
 import type { Command } from 'commander';
 import type { Requester } from '../../auth/manage-api-keys.ts';
-import { composeNugget, type Nugget } from '../../compose.ts';
-import { addConfigOptions, configFromFlags } from '../../config/config.ts';
+import type { Nugget } from '../../compose.ts';
+import { addConfigOptions } from '../../config/config.ts';
+import { withFeed } from '../open-feed.ts';
 import {
   addWebhook,
   findWebhook,
@@ -19,21 +20,6 @@ import type { WebhookDelivery, WebhookSubscription } from '../../packages/ports.
 import { webhookEventTypes } from '../../packages/webhook-event.ts';
 
 const cli: Requester = { actor: 'cli', source: 'cli' };
-
-async function withNugget<T>(
-  flags: Record<string, unknown>,
-  run: (nugget: Nugget) => Promise<T>,
-): Promise<T> {
-  const nugget = await composeNugget(
-    { ...configFromFlags(flags), logLevel: 'warn' },
-    { keepTempFiles: true },
-  );
-  try {
-    return await run(nugget);
-  } finally {
-    await nugget.close();
-  }
-}
 
 const adminDeps = ({ services, feeds }: Nugget): WebhookAdminDeps => ({
   webhooks: services.webhooks.store,
@@ -98,7 +84,7 @@ export function webhookCommand(program: Command): void {
     .option('--description <text>', 'what it is for')
     .option('--inactive', 'add it without sending anything yet')
     .action(async (flags: Record<string, unknown>) => {
-      await withNugget(flags, async (nugget) => {
+      await withFeed(flags, async (nugget) => {
         const { subscription, secret } = await addWebhook(adminDeps(nugget), cli, {
           feed: String(flags['feed']),
           url: String(flags['url']),
@@ -115,7 +101,7 @@ export function webhookCommand(program: Command): void {
     .option('--feed <name>', "only this feed's")
     .option('--json', 'print JSON')
     .action(async (flags: Record<string, unknown>) => {
-      await withNugget(flags, async (nugget) => {
+      await withFeed(flags, async (nugget) => {
         const subscriptions = await nugget.services.webhooks.store.listSubscriptions(text(flags, 'feed'));
         if (flags['json']) console.log(JSON.stringify(subscriptions, null, 2));
         else if (subscriptions.length === 0)
@@ -127,7 +113,7 @@ export function webhookCommand(program: Command): void {
   command('show', 'show a webhook subscription')
     .argument('<id>')
     .action(async (id: string, flags: Record<string, unknown>) => {
-      await withNugget(flags, async (nugget) =>
+      await withFeed(flags, async (nugget) =>
         console.log(describe(await findWebhook(adminDeps(nugget), id))),
       );
     });
@@ -139,7 +125,7 @@ export function webhookCommand(program: Command): void {
     .option('--description <text>', 'a new description')
     .option('--active <true|false>', 'send events (true) or hold them (false)')
     .action(async (id: string, flags: Record<string, unknown>) => {
-      await withNugget(flags, async (nugget) => {
+      await withFeed(flags, async (nugget) => {
         const updated = await updateWebhook(adminDeps(nugget), cli, id, {
           url: text(flags, 'url'),
           events: text(flags, 'events'),
@@ -153,7 +139,7 @@ export function webhookCommand(program: Command): void {
   command('remove', 'remove a webhook subscription and its delivery log')
     .argument('<id>')
     .action(async (id: string, flags: Record<string, unknown>) => {
-      await withNugget(flags, async (nugget) => {
+      await withFeed(flags, async (nugget) => {
         const removed = await removeWebhook(adminDeps(nugget), cli, id);
         console.log(`Removed webhook ${removed.id} (${removed.url}).`);
       });
@@ -162,7 +148,7 @@ export function webhookCommand(program: Command): void {
   command('ping', 'send a signed test event now and print the answer')
     .argument('<id>')
     .action(async (id: string, flags: Record<string, unknown>) => {
-      await withNugget(flags, async (nugget) => {
+      await withFeed(flags, async (nugget) => {
         const result = await pingWebhook(adminDeps(nugget), cli, id);
         if (result.delivered)
           console.log(`Delivered ping ${result.deliveryId}: HTTP ${result.responseCode}.`);
@@ -179,7 +165,7 @@ export function webhookCommand(program: Command): void {
     .option('--limit <count>', 'at most this many', '50')
     .option('--json', 'print JSON')
     .action(async (id: string, flags: Record<string, unknown>) => {
-      await withNugget(flags, async (nugget) => {
+      await withFeed(flags, async (nugget) => {
         const deliveries = await listWebhookDeliveries(adminDeps(nugget), id, {
           status: text(flags, 'status'),
           limit: Number(flags['limit']),
@@ -195,7 +181,7 @@ export function webhookCommand(program: Command): void {
     .argument('[deliveries...]', 'delivery ids (nugget webhook deliveries); none: by --status')
     .option('--status <statuses>', 'comma-separated statuses to send again', 'failed,dropped')
     .action(async (id: string, deliveries: string[], flags: Record<string, unknown>) => {
-      await withNugget(flags, async (nugget) => {
+      await withFeed(flags, async (nugget) => {
         const count = await redeliverWebhook(adminDeps(nugget), cli, id, {
           ids: deliveries,
           statuses: String(flags['status']).split(','),
