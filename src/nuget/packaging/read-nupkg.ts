@@ -3,7 +3,7 @@
 // Why yauzl and these guards: ../../../../shared/notes/dependencies.md section 4. Embedded files:
 // ../../../../shared/spec/nuget-api/implementation-guide.md#embedded-files
 import { open as openFile } from 'node:fs/promises';
-import { crc32 } from 'node:zlib';
+import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { invalidInput, isNuggetError, type NuggetError, tooLarge } from '../../errors.ts';
 import { toNormalizedString } from '../versioning/index.ts';
@@ -453,6 +453,7 @@ async function readEntryBytes(
       ? invalidInput('nuspec_too_large', message)
       : tooLarge('nupkg_embedded_file_too_large', message);
   }
+  if (inMemory.has(zip)) return checkedCrc(await entryFromMemory(zip, entry), entry, name);
   const stream = await zip.openReadStreamPromise(entry);
   const chunks: Buffer[] = [];
   let length = 0;
@@ -473,13 +474,50 @@ async function readEntryBytes(
   } finally {
     stream.destroy();
   }
+  return checkedCrc(Buffer.concat(chunks, length), entry, name, crc);
+}
+
+function checkedCrc(bytes: Buffer, entry: Entry, name: string, crc = crc32(bytes)): Buffer {
   if (crc !== entry.crc32) {
     throw invalidInput(
       'nupkg_crc_mismatch',
       `the package is corrupt: the checksum of ${quotedName(name)} does not match (CRC-32 ${crc.toString(16)} != ${entry.crc32.toString(16)})`,
     );
   }
-  return Buffer.concat(chunks, length);
+  return bytes;
+}
+
+/**
+ * An entry of a zip read from memory, inflated at once on the event loop (an entry that fits under the in-memory
+ * limit inflates in microseconds) instead of through a zlib stream on libuv's thread pool. The errors are the
+ * stream's own words (yauzl's bounds check, its size check with validateEntrySizes, zlib's codes), so zipFailure
+ * gives both ways the same refusal.
+ */
+async function entryFromMemory(zip: ZipFile, entry: Entry): Promise<Buffer> {
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
+    throw new Error(`unsupported compression method: ${entry.compressionMethod}`);
+  const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
+  const raw = (zip as unknown as { reader: { buffer: Buffer } }).reader.buffer.subarray(
+    fileDataStart,
+    fileDataStart + entry.compressedSize,
+  );
+  const expected = entry.uncompressedSize;
+  const tooMany = () =>
+    new Error(`too many bytes in the stream. expected ${expected}. got at least ${expected + 1}`);
+  let bytes: Buffer;
+  if (entry.compressionMethod === 0) bytes = raw;
+  else {
+    try {
+      bytes = inflateRawSync(raw, { maxOutputLength: expected + 1 });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooMany();
+      throw error;
+    }
+  }
+  if (bytes.length > expected) throw tooMany();
+  if (bytes.length < expected)
+    throw new Error(`not enough bytes in the stream. expected ${expected}. got only ${bytes.length}`);
+  return bytes;
 }
 
 function findRootNuspec(listed: readonly ListedEntry[]): ListedEntry {
