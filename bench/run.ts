@@ -385,7 +385,7 @@ function endpointPaths(packages: readonly SyntheticPackage[], seed: number, feed
     const lowerVersion = (pkg.versions[Math.max(0, Math.floor(random() * (index + 1)))] ?? '').toLowerCase();
     nupkg.push(`${v3}/flatcontainer/${lowerId}/${lowerVersion}/${lowerId}.${lowerVersion}.nupkg`);
   }
-  const filters = 'prerelease=true&semVer2Level=2.0.0';
+  const filters = 'prerelease=true&semVerLevel=2.0.0';
   const queries = [
     ...words.slice(0, 60),
     ...Array.from(

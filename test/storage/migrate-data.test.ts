@@ -128,10 +128,10 @@ describe('nugget migrate-data: SQLite + files -> PostgreSQL + S3', () => {
         `/v3/registration-gz-semver2/${id}/index.json`,
       ]),
       '/v3/registration-gz-semver2/move.core/2.0.0.json',
-      '/v3/search?q=move&prerelease=true&semVer2Level=2.0.0',
+      '/v3/search?q=move&prerelease=true&semVerLevel=2.0.0',
       '/v3/search?q=core',
-      '/v3/search?q=tags:moving&prerelease=true&semVer2Level=2.0.0',
-      '/v3/autocomplete?q=move&prerelease=true&semVer2Level=2.0.0',
+      '/v3/search?q=tags:moving&prerelease=true&semVerLevel=2.0.0',
+      '/v3/autocomplete?q=move&prerelease=true&semVerLevel=2.0.0',
       '/v3/vulnerabilities/index.json',
       '/v3/catalog/index.json',
     );

@@ -201,6 +201,20 @@ export function packageStoreContract(name: string, create: () => Promise<Package
         page.hits.map((h) => h.lowerId),
         ['paged.p3', 'paged.p4'],
       );
+      // Past the last hit, and with take=0, the page is empty but totalHits still counts every match.
+      for (const [skip, take] of [
+        [5, 2],
+        [100, 20],
+        [0, 0],
+        [3, 0],
+      ] as const) {
+        const empty = await search.search({ ...query, q: 'paged', skip, take });
+        assert.deepEqual([empty.totalHits, empty.hits], [5, []], `skip=${skip} take=${take}`);
+        const ids = await search.autocompleteIds({ ...query, q: 'paged', skip, take });
+        assert.deepEqual([ids.totalHits, ids.ids], [5, []], `autocomplete skip=${skip} take=${take}`);
+      }
+      const nothing = await search.search({ ...query, q: 'nomatchanywhere', skip: 0, take: 20 });
+      assert.deepEqual([nothing.totalHits, nothing.hits], [0, []]);
     });
 
     it('autocompletes id prefixes as the latest version spells them', async () => {

@@ -205,27 +205,44 @@ export class PostgresSearchIndex implements SearchIndex {
     }
     const where = sql.join(conditions, sql` AND `);
 
-    const count = await sql<{
-      n: number;
-    }>`SELECT count(*) AS n FROM search_documents d WHERE ${where}`.execute(this.#db);
-    const totalHits = Number(count.rows[0]?.n ?? 0);
-    if (totalHits === 0 || query.take === 0) return { totalHits, lowerIds: [] };
+    const countAll = async () => {
+      const count = await sql<{
+        n: number;
+      }>`SELECT count(*) AS n FROM search_documents d WHERE ${where}`.execute(this.#db);
+      return Number(count.rows[0]?.n ?? 0);
+    };
+    if (query.take === 0) return { totalHits: await countAll(), lowerIds: [] };
 
     const prefix = `${plan.rankText.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const terms: RawBuilder<unknown>[] = [];
     if (plan.rankText) {
-      terms.push(
-        sql`(d.lower_id = ${plan.rankText}) DESC`,
-        sql`(d.lower_id LIKE ${prefix} ESCAPE '\\') DESC`,
+      terms.push(sql`(lower_id = ${plan.rankText}) DESC`, sql`(lower_id LIKE ${prefix} ESCAPE '\\') DESC`);
+    }
+    // "C" collation: ids order by code point, as SQLite's BINARY collation does, whatever the database locale.
+    const byDownloads = [sql`total_downloads DESC`, sql`lower_id COLLATE "C"`];
+    if (!plan.match) {
+      // Without text (the client's browse tab) the count reads the (feed, level, total_downloads) index alone.
+      const totalHits = await countAll();
+      if (totalHits === 0) return { totalHits, lowerIds: [] };
+      const page = await sql<{ lower_id: string }>`SELECT lower_id FROM search_documents d WHERE ${where}
+        ORDER BY ${sql.join([...terms, ...byDownloads], sql`, `)} LIMIT ${query.take} OFFSET ${query.skip}`.execute(
+        this.#db,
       );
+      return { totalHits, lowerIds: page.rows.map((r) => r.lower_id) };
     }
     // Normalization 1 divides by 1 + log(document length): shorter documents win ties, as with bm25.
-    if (plan.match) terms.push(sql`ts_rank_cd(${rankWeights}, d.document, ${plan.match}::tsquery, 1) DESC`);
-    // "C" collation: ids order by code point, as SQLite's BINARY collation does, whatever the database locale.
-    terms.push(sql`d.total_downloads DESC`, sql`d.lower_id COLLATE "C"`);
-    const order = sql.join(terms, sql`, `);
-    const page = await sql<{ lower_id: string }>`SELECT d.lower_id FROM search_documents d WHERE ${where}
+    const order = sql.join([...terms, sql`score DESC`, ...byDownloads], sql`, `);
+    // A common word matches most of a big feed: the count and the page share one walk over the matches (ranked once
+    // each, the document not carried further) instead of walking twice; the sort keeps only skip + take rows.
+    const page = await sql<{ lower_id: string; n: string }>`WITH matches AS MATERIALIZED (
+        SELECT d.lower_id, d.total_downloads,
+          ts_rank_cd(${rankWeights}, d.document, ${plan.match}::tsquery, 1) AS score
+        FROM search_documents d WHERE ${where})
+      SELECT lower_id, (SELECT count(*) FROM matches) AS n FROM matches
       ORDER BY ${order} LIMIT ${query.take} OFFSET ${query.skip}`.execute(this.#db);
-    return { totalHits, lowerIds: page.rows.map((r) => r.lower_id) };
+    const first = page.rows[0];
+    if (first) return { totalHits: Number(first.n), lowerIds: page.rows.map((r) => r.lower_id) };
+    // A page past the last match has no row to carry the count.
+    return { totalHits: query.skip === 0 ? 0 : await countAll(), lowerIds: [] };
   }
 }

@@ -239,26 +239,45 @@ export class SqliteSearchIndex implements SearchIndex {
       ? sql`search_documents d JOIN search_fts ON search_fts.rowid = d.doc_id`
       : sql`search_documents d`;
 
-    const count = await sql<{ n: number }>`SELECT count(*) AS n FROM ${from} WHERE ${where}`.execute(
-      this.#db,
-    );
-    const totalHits = Number(count.rows[0]?.n ?? 0);
-    if (totalHits === 0 || query.take === 0) return { totalHits, lowerIds: [] };
+    const countAll = async () => {
+      const count = await sql<{ n: number }>`SELECT count(*) AS n FROM ${from} WHERE ${where}`.execute(
+        this.#db,
+      );
+      return Number(count.rows[0]?.n ?? 0);
+    };
+    if (query.take === 0) return { totalHits: await countAll(), lowerIds: [] };
 
     const prefix = `${plan.rankText.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    // bm25 weights follow the column order of search_fts: id, title, description, tags, authors, summary, owners.
     const terms: RawBuilder<unknown>[] = [];
     if (plan.rankText) {
-      terms.push(
-        sql`(d.lower_id = ${plan.rankText}) DESC`,
-        sql`(d.lower_id LIKE ${prefix} ESCAPE '\\') DESC`,
-      );
+      terms.push(sql`(lower_id = ${plan.rankText}) DESC`, sql`(lower_id LIKE ${prefix} ESCAPE '\\') DESC`);
     }
-    if (plan.match) terms.push(sql`bm25(search_fts, 10.0, 5.0, 1.0, 3.0, 2.0, 2.0, 1.0)`);
-    terms.push(sql`d.total_downloads DESC`, sql`d.lower_id`);
+    if (plan.match) terms.push(sql`score`);
+    terms.push(sql`total_downloads DESC`, sql`lower_id`);
     const order = sql.join(terms, sql`, `);
-    const page = await sql<{ lower_id: string }>`SELECT d.lower_id FROM ${from} WHERE ${where}
+
+    if (!plan.match) {
+      // Without text (the client's browse tab) the count reads the (feed, level, total_downloads) index alone.
+      const totalHits = await countAll();
+      if (totalHits === 0) return { totalHits, lowerIds: [] };
+      const page = await sql<{
+        lower_id: string;
+      }>`SELECT d.lower_id, d.total_downloads FROM ${from} WHERE ${where}
+        ORDER BY ${order} LIMIT ${query.take} OFFSET ${query.skip}`.execute(this.#db);
+      return { totalHits, lowerIds: page.rows.map((r) => r.lower_id) };
+    }
+    // A common word matches most of a big feed, and FTS5 spends its time walking the matches and computing bm25 for
+    // each: the count and the page share one materialized walk instead of walking twice (SQLite's sorter keeps
+    // only skip + take rows for ORDER BY ... LIMIT). bm25's weights follow the column order of search_fts: id,
+    // title, description, tags, authors, summary, owners.
+    const page = await sql<{ lower_id: string; n: number }>`WITH matches AS MATERIALIZED (
+        SELECT d.lower_id, d.total_downloads, bm25(search_fts, 10.0, 5.0, 1.0, 3.0, 2.0, 2.0, 1.0) AS score
+        FROM ${from} WHERE ${where})
+      SELECT lower_id, (SELECT count(*) FROM matches) AS n FROM matches
       ORDER BY ${order} LIMIT ${query.take} OFFSET ${query.skip}`.execute(this.#db);
-    return { totalHits, lowerIds: page.rows.map((r) => r.lower_id) };
+    const first = page.rows[0];
+    if (first) return { totalHits: Number(first.n), lowerIds: page.rows.map((r) => r.lower_id) };
+    // A page past the last match has no row to carry the count.
+    return { totalHits: query.skip === 0 ? 0 : await countAll(), lowerIds: [] };
   }
 }
