@@ -191,7 +191,9 @@ async function startNugget(
   const child = spawnPinned(
     [
       ...(options.nodeFlags ?? []),
-      'src/main.ts',
+      // The `nugget` command as installed (npm start, the bin): it enables the compile cache before loading any
+      // TypeScript, which `node src/main.ts` cannot (Node strips the entry module's types first).
+      'bin/nugget.js',
       ...['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
       ...['--api-key', apiKey, '--workers', String(workers)],
     ],

@@ -6,18 +6,8 @@
 // Only asymmetric algorithms are accepted: with a symmetric one (HS256) the "secret" would be the issuer's PUBLIC
 // key, which anyone can fetch, and `none` is no signature at all. Until a token has passed these checks the
 // refusal says only what is wrong with the token, never anything about the server's trust policies.
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  customFetch,
-  decodeJwt,
-  decodeProtectedHeader,
-  errors,
-  type JSONWebKeySet,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  jwtVerify,
-} from 'jose';
+import type * as Jose from 'jose';
+import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { type NuggetError, unauthenticated, unavailable } from '../errors.ts';
 import type { TrustPolicyKind } from './trust-policy.ts';
 
@@ -64,6 +54,11 @@ export interface VerifiedToken {
 const maxTokenLength = 16 * 1024;
 const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
+// jose is loaded with the first token verified, not at start: trusted publishing is off on most servers, and the
+// library is some 45 modules.
+let jose: Promise<typeof Jose> | undefined;
+const loadJose = (): Promise<typeof Jose> => (jose ??= import('jose'));
+
 const refuse = (code: string, reason: string): NuggetError => unauthenticated(code, reason);
 
 export class OidcTokenVerifier {
@@ -102,6 +97,7 @@ export class OidcTokenVerifier {
         'The bearer token is not a signed JWT (three base64url parts separated by dots).',
       );
     }
+    const { decodeProtectedHeader, decodeJwt, errors, jwtVerify } = await loadJose();
     let alg: string | undefined;
     let unverified: JWTPayload;
     try {
@@ -140,7 +136,7 @@ export class OidcTokenVerifier {
         requiredClaims: ['exp'],
       }));
     } catch (error) {
-      throw this.#refusalOf(error, issuer, unverified);
+      throw this.#refusalOf(errors, error, issuer, unverified);
     }
     return {
       issuer,
@@ -150,7 +146,12 @@ export class OidcTokenVerifier {
     };
   }
 
-  #refusalOf(error: unknown, issuer: OidcIssuerConfig, unverified: JWTPayload): NuggetError {
+  #refusalOf(
+    errors: typeof Jose.errors,
+    error: unknown,
+    issuer: OidcIssuerConfig,
+    unverified: JWTPayload,
+  ): NuggetError {
     if (error instanceof errors.JWTExpired) {
       const exp = typeof unverified.exp === 'number' ? new Date(unverified.exp * 1000).toISOString() : '?';
       return refuse(
@@ -195,7 +196,8 @@ export class OidcTokenVerifier {
 
   /** The issuer's key set: configured, or discovered once and then kept by jose (refetched for an unknown kid). */
   #keysOf(issuer: OidcIssuerConfig): Promise<JWTVerifyGetKey> {
-    if (issuer.jwks) return Promise.resolve(createLocalJWKSet(issuer.jwks));
+    const { jwks } = issuer;
+    if (jwks) return loadJose().then(({ createLocalJWKSet }) => createLocalJWKSet(jwks));
     let keys = this.#keySets.get(issuer.url);
     if (!keys) {
       keys = this.#discover(issuer);
@@ -229,6 +231,7 @@ export class OidcTokenVerifier {
     if (jwksUri.protocol !== 'https:') {
       throw keysUnavailable(issuer, new Error(`its jwks_uri ${document.jwks_uri} is not https`));
     }
+    const { createRemoteJWKSet, customFetch } = await loadJose();
     return createRemoteJWKSet(jwksUri, {
       [customFetch]: this.#fetch,
       timeoutDuration: 10_000,

@@ -4,13 +4,14 @@
 // every path a request can take. The request body's own stall timeout is applied where bodies are read
 // (request-guards.ts for bodies Fastify parses, receive-package.ts for pushes), with the same `bodyIdleMs`.
 // https://nodejs.org/api/http.html#httpcreateserveroptions-requestlistener
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import type * as Http from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { createRequire } from 'node:module';
+
+// node:http is required, not imported: an ES-module import reads every export of the module, and node:http's
+// WebSocket, CloseEvent and MessageEvent getters load Node's bundled undici (some 25 ms of a start's CPU).
+const { createServer: createHttpServer } = createRequire(import.meta.url)('node:http') as typeof Http;
 
 export interface ServerTimeouts {
   /**

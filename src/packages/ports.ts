@@ -15,11 +15,21 @@ export interface EventOption {
   readonly event?: PackageEventInput | undefined;
 }
 
+/** A version without its metadata (PackageStore.findVersionKeys). */
+export type VersionKey = Pick<PackageVersion, 'lowerVersion' | 'version' | 'fullVersion' | 'isSemVer2'>;
+
 export interface PackageStore {
   /** Every version of an id, listed and unlisted, in no particular order. */
   findVersions(lowerId: string): Promise<PackageVersion[]>;
   /** Whether the feed holds any version of the id, listed or not (one row read, whatever the id's size). */
   hasVersions(lowerId: string): Promise<boolean>;
+  /**
+   * Every version of an id, in no particular order, without metadata: what a paged registration index needs
+   * (bounds and counts), a small part of findVersions' work for an id with thousands of versions.
+   */
+  findVersionKeys(lowerId: string): Promise<VersionKey[]>;
+  /** The versions of an id named by `lowerVersions` (normalized, lower case) that exist, in no particular order. */
+  findVersionsIn(lowerId: string, lowerVersions: readonly string[]): Promise<PackageVersion[]>;
   findVersion(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined>;
   /**
    * Adds a version (with `symbols`, its symbol package too: a promotion) and refreshes its search documents in one
@@ -146,7 +156,7 @@ export interface BlobStore {
    * that no other write uses (a push's own prefix, pushBlobPrefix), so nothing reads them before the row that
    * names them commits. As with put and putFile, all of them survive a crash or power loss once it returns; in
    * between, the store may make names and bytes durable in any order, and all at once (a file store: one round
-   * of syncs instead of two per file; docs/decisions/0021-perf-push-syncs-and-cpu.md). A store without it is
+   * of syncs instead of two per file; docs/decisions/0022-perf-push-syncs-and-cpu.md). A store without it is
    * given put and putFile calls.
    */
   putFresh?(blobs: readonly FreshBlob[]): Promise<void>;

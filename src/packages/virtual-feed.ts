@@ -144,6 +144,9 @@ export class VirtualFeed {
     return {
       findVersions: async (lowerId) => (await this.#versions(lowerId)).versions,
       hasVersions: async (lowerId) => (await this.#versions(lowerId)).versions.length > 0,
+      findVersionKeys: async (lowerId) => (await this.#versions(lowerId)).versions,
+      findVersionsIn: async (lowerId, lowerVersions) =>
+        (await this.#versions(lowerId)).versions.filter((v) => lowerVersions.includes(v.lowerVersion)),
       findVersion: async (lowerId, lowerVersion) =>
         (await this.#versions(lowerId)).versions.find((v) => v.lowerVersion === lowerVersion),
       insert: readOnly,

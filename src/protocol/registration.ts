@@ -146,38 +146,47 @@ function buildLeafInPage(
   };
 }
 
-function pageBounds(versions: readonly PackageVersion[]): { lower: string; upper: string } {
+/** What paging needs of a version: its normalized string for the bounds. */
+type Paged = Pick<PackageVersion, 'version'>;
+
+function pageBounds(versions: readonly Paged[]): { lower: string; upper: string } {
   // Page bounds are normalized versions without build metadata (spec, "Registration page object").
   return { lower: versions[0]?.version ?? '', upper: versions.at(-1)?.version ?? '' };
 }
 
 /** Splits versions (sorted lowest first, all in the hive) into pages. */
-export function registrationPages(versions: readonly PackageVersion[]): PackageVersion[][] {
+export function registrationPages<T extends Paged>(versions: readonly T[]): T[][] {
   const size = versions.length < inlineVersionLimit ? Math.max(versions.length, 1) : registrationPageSize;
-  const pages: PackageVersion[][] = [];
+  const pages: T[][] = [];
   for (let i = 0; i < versions.length; i += size) pages.push(versions.slice(i, i + size));
   return pages;
 }
 
-function buildPage(
+function pageReference(
   urls: ResourceUrls,
   hive: RegistrationHive,
   lowerId: string,
-  versions: PackageVersion[],
-  inline: boolean,
-  advisories: readonly VulnerabilityAdvisory[],
+  versions: readonly Paged[],
 ) {
   const { lower, upper } = pageBounds(versions);
-  const page = {
+  return {
     '@id': urls.registrationPage(hive, lowerId, lower, upper),
     '@type': 'catalog:CatalogPage',
     count: versions.length,
     lower,
     upper,
   };
-  if (!inline) return page;
+}
+
+function buildPage(
+  urls: ResourceUrls,
+  hive: RegistrationHive,
+  lowerId: string,
+  versions: readonly PackageVersion[],
+  advisories: readonly VulnerabilityAdvisory[],
+) {
   return {
-    ...page,
+    ...pageReference(urls, hive, lowerId, versions),
     items: versions.map((v) => buildLeafInPage(urls, hive, v, advisories)),
     parent: urls.registrationIndex(hive, lowerId),
   };
@@ -192,34 +201,61 @@ export function buildRegistrationIndex(
   advisories: readonly VulnerabilityAdvisory[] = [],
 ) {
   if (versions.length === 0) return undefined;
-  const inline = versions.length < inlineVersionLimit;
+  if (versions.length >= inlineVersionLimit)
+    return buildPagedRegistrationIndex(urls, hive, lowerId, versions);
+  return {
+    '@id': urls.registrationIndex(hive, lowerId),
+    '@type': ['catalog:CatalogRoot', 'PackageRegistration', 'catalog:Permalink'],
+    count: 1,
+    items: [buildPage(urls, hive, lowerId, versions, advisories)],
+  };
+}
+
+/**
+ * The index of an id with `inlineVersionLimit` versions or more (sorted lowest first, all in the hive): page
+ * references only, so it needs the versions' strings, not their metadata (PackageStore.findVersionKeys).
+ */
+export function buildPagedRegistrationIndex(
+  urls: ResourceUrls,
+  hive: RegistrationHive,
+  lowerId: string,
+  versions: readonly Paged[],
+) {
   const pages = registrationPages(versions);
   return {
     '@id': urls.registrationIndex(hive, lowerId),
     '@type': ['catalog:CatalogRoot', 'PackageRegistration', 'catalog:Permalink'],
     count: pages.length,
-    items: pages.map((page) => buildPage(urls, hive, lowerId, page, inline, advisories)),
+    items: pages.map((page) => pageReference(urls, hive, lowerId, page)),
   };
 }
 
-/** The page whose bounds are exactly lower..upper (compared case-insensitively), or undefined. */
-export function buildRegistrationPage(
-  urls: ResourceUrls,
-  hive: RegistrationHive,
-  lowerId: string,
-  versions: readonly PackageVersion[],
+/**
+ * Of `versions` (sorted lowest first, all in the hive), the page whose bounds are exactly lower..upper (compared
+ * case-insensitively), or undefined.
+ */
+export function findRegistrationPage<T extends Paged>(
+  versions: readonly T[],
   lower: string,
   upper: string,
-  advisories: readonly VulnerabilityAdvisory[] = [],
-) {
-  const page = registrationPages(versions).find((p) => {
+): T[] | undefined {
+  return registrationPages(versions).find((p) => {
     const bounds = pageBounds(p);
     return (
       bounds.lower.toLowerCase() === lower.toLowerCase() && bounds.upper.toLowerCase() === upper.toLowerCase()
     );
   });
-  if (!page || versions.length === 0) return undefined;
-  return buildPage(urls, hive, lowerId, page, true, advisories);
+}
+
+/** A page with its leaves inlined: `versions` sorted lowest first, all in the hive (a result of findRegistrationPage). */
+export function buildRegistrationPage(
+  urls: ResourceUrls,
+  hive: RegistrationHive,
+  lowerId: string,
+  versions: readonly PackageVersion[],
+  advisories: readonly VulnerabilityAdvisory[] = [],
+) {
+  return buildPage(urls, hive, lowerId, versions, advisories);
 }
 
 export function buildRegistrationLeaf(urls: ResourceUrls, hive: RegistrationHive, v: PackageVersion) {

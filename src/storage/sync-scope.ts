@@ -3,7 +3,7 @@
 // used to wait for its own sync of SQLite's log before the code after it ran, so a push paid two syncs one after
 // the other. Inside `syncOnceAtTheEnd`, a commit does not wait: it notes that the log must be synced, and the
 // scope syncs it once, after the work and before it resolves, so the answer still follows the sync of every
-// commit made for it (docs/decisions/0021-perf-push-syncs-and-cpu.md). PostgreSQL commits are durable when they
+// commit made for it (docs/decisions/0022-perf-push-syncs-and-cpu.md). PostgreSQL commits are durable when they
 // return and never use the scope.
 import { AsyncLocalStorage } from 'node:async_hooks';
 

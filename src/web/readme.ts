@@ -4,9 +4,12 @@
 // mailto and fragments. Relative links and images are resolved against the package's repository, where the files
 // they name live (docs/decisions/0015-webui-web-ui-rendering.md). A readme is hostile input: whoever may push may
 // write it.
+//
+// The three libraries are loaded on the first readme rendered, not at start: with highlight.js's 190 languages they
+// are about a fifth of the server's start-up CPU and a few MB of heap that a feed whose pages nobody opens never needs.
 import { createRequire } from 'node:module';
-import MarkdownIt from 'markdown-it';
-import sanitizeHtml from 'sanitize-html';
+import type { default as MarkdownItClass, MarkdownIt } from 'markdown-it';
+import type sanitizeHtml from 'sanitize-html';
 import type { PackageMetadata } from '../protocol/package-version.ts';
 import { metadataUrl } from '../protocol/metadata-url.ts';
 import { escapeHtml, type Html, trustedHtml } from './html.ts';
@@ -19,20 +22,34 @@ interface Highlighter {
   getLanguage(name: string): unknown;
   highlight(code: string, options: { language: string; ignoreIllegals: boolean }): { value: string };
 }
-const hljs = createRequire(import.meta.url)('highlight.js') as Highlighter;
 
-const markdown = new MarkdownIt({
-  html: true,
-  linkify: true,
-  highlight(code, language) {
-    const name = language.trim().toLowerCase();
-    if (name && hljs.getLanguage(name)) {
-      const highlighted = hljs.highlight(code, { language: name, ignoreIllegals: true }).value;
-      return `<pre><code class="hljs language-${escapeHtml(name)}">${highlighted}</code></pre>`;
-    }
-    return `<pre><code class="hljs">${escapeHtml(code)}</code></pre>`;
-  },
-});
+interface ReadmeRenderer {
+  readonly markdown: MarkdownIt;
+  readonly sanitize: typeof sanitizeHtml;
+}
+let renderer: ReadmeRenderer | undefined;
+
+/** markdown-it with highlight.js, and sanitize-html: loaded once, on first use (synchronous require, CommonJS builds). */
+function loadRenderer(): ReadmeRenderer {
+  if (renderer) return renderer;
+  const load = createRequire(import.meta.url);
+  const hljs = load('highlight.js') as Highlighter;
+  const markdownIt = load('markdown-it') as typeof MarkdownItClass;
+  const markdown = new markdownIt({
+    html: true,
+    linkify: true,
+    highlight(code, language) {
+      const name = language.trim().toLowerCase();
+      if (name && hljs.getLanguage(name)) {
+        const highlighted = hljs.highlight(code, { language: name, ignoreIllegals: true }).value;
+        return `<pre><code class="hljs language-${escapeHtml(name)}">${highlighted}</code></pre>`;
+      }
+      return `<pre><code class="hljs">${escapeHtml(code)}</code></pre>`;
+    },
+  });
+  renderer = { markdown, sanitize: load('sanitize-html') as typeof sanitizeHtml };
+  return renderer;
+}
 
 /** Where relative links and images of a readme point: the repository's files at the recorded commit or branch. */
 export interface ReadmeBase {
@@ -75,10 +92,10 @@ function resolve(url: string | undefined, base: string | undefined): string | un
   }
 }
 
-function sanitizeOptions(base: ReadmeBase): sanitizeHtml.IOptions {
+function sanitizeOptions(base: ReadmeBase, defaults: sanitizeHtml.IDefaults): sanitizeHtml.IOptions {
   return {
     allowedTags: [
-      ...sanitizeHtml.defaults.allowedTags.filter((tag) => tag !== 'style'),
+      ...defaults.allowedTags.filter((tag) => tag !== 'style'),
       'img',
       'details',
       'summary',
@@ -139,5 +156,6 @@ function sanitizeOptions(base: ReadmeBase): sanitizeHtml.IOptions {
 
 /** The readme's markdown as safe HTML for a page. */
 export function renderReadme(source: string, base: ReadmeBase): Html {
-  return trustedHtml(sanitizeHtml(markdown.render(source), sanitizeOptions(base)));
+  const { markdown, sanitize } = loadRenderer();
+  return trustedHtml(sanitize(markdown.render(source), sanitizeOptions(base, sanitize.defaults)));
 }

@@ -2,7 +2,6 @@
 // files in the data directory) to the scale-out backends, with a progress bar on stderr, then verify the copy.
 // Stop the servers of the source feed first: what they write during the copy is not copied. Rerunning continues
 // a copy that stopped. Exit code 1 when the verification finds a difference. docs/deployment.md, "Moving a feed".
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { composeFeedMigration } from '../../compose.ts';
 import { ConfigError, configFromFlags } from '../../config/config.ts';
@@ -44,6 +43,8 @@ export function migrateDataCommand(program: Command): void {
         logLevel: 'warn',
       });
       const migration = await composeFeedMigration(source, { database: to, storage });
+      // Loaded here, not at start: the server never draws a progress bar.
+      const { SingleBar } = await import('cli-progress');
       const bar = new SingleBar({
         format: '{phase} [{bar}] {value}/{total}',
         stream: process.stderr,

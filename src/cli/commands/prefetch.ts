@@ -4,7 +4,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { invalidInput } from '../../errors.ts';
 import { prefetchPackages } from '../../packages/prefetch.ts';
@@ -128,6 +127,8 @@ export function prefetchCommand(program: Command): void {
         timeoutMs: Number(flags['timeout']) * 1000,
         retry: { attempts: 3 },
       });
+      // Loaded here, not at start: the server never draws a progress bar.
+      const { SingleBar } = await import('cli-progress');
       const bar = new SingleBar({
         format: 'prefetching [{bar}] {value}/{total} packages {what}',
         stream: process.stderr,

@@ -1,5 +1,5 @@
 // `nugget replicate --from <service index URL>`: copy another V3 feed into this one, incrementally.
-import { MultiBar, type SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { invalidInput } from '../../errors.ts';
 import { RemoteFeedError } from '../../packages/remote-feed.ts';
@@ -69,6 +69,8 @@ export function replicateCommand(program: Command): void {
     }
     const { feed, stores } = opened;
     // A MultiBar of one bar, for its log(): warnings and retries go above the bar without breaking its redrawing.
+    // Loaded here, not at start: the server never draws a progress bar.
+    const { MultiBar } = await import('cli-progress');
     const bars = new MultiBar({
       format: 'replicating [{bar}] {value}/{total} {unit} {what}',
       stream: process.stderr,

@@ -5,9 +5,12 @@ import { notFound } from '../../errors.ts';
 import { tryParseVersion, toNormalizedString } from '../../nuget/versioning/index.ts';
 import { sortByVersion } from '../../packages/version-order.ts';
 import {
+  buildPagedRegistrationIndex,
   buildRegistrationIndex,
   buildRegistrationLeaf,
   buildRegistrationPage,
+  findRegistrationPage,
+  inlineVersionLimit,
   isInHive,
 } from '../../protocol/registration.ts';
 import {
@@ -36,6 +39,15 @@ export function registrationRoutes(app: FastifyInstance, services: HttpServices)
     return sortByVersion(versions.filter((v) => isInHive(hive, v)));
   }
 
+  /**
+   * The id's versions in the hive, lowest first, without metadata. An id with thousands of versions (a nightly
+   * build's) is paged: its index needs only these, and a page the rows of its own 64 versions, not all of them.
+   */
+  async function hiveKeys(stores: FeedStores, hive: RegistrationHive, lowerId: string) {
+    const keys = await stores.packages.findVersionKeys(lowerId);
+    return sortByVersion(keys.filter((v) => isInHive(hive, v)));
+  }
+
   /** Registration documents are per id: cached per id, hive and base URL, valid while the id's stamp stands. */
   async function respond(
     request: FastifyRequest,
@@ -60,13 +72,17 @@ export function registrationRoutes(app: FastifyInstance, services: HttpServices)
     const hive = hiveOf(request.params.hive, request.params.id);
     const lowerId = request.params.id.toLowerCase();
     return respond(request, reply, hive, lowerId, async (urls, stores) => {
-      const document = buildRegistrationIndex(
-        urls,
-        hive,
-        lowerId,
-        await hiveVersions(stores, hive, lowerId),
-        await stores.advisories.findAdvisories([lowerId]),
-      );
+      const keys = await hiveKeys(stores, hive, lowerId);
+      const document =
+        keys.length >= inlineVersionLimit
+          ? buildPagedRegistrationIndex(urls, hive, lowerId, keys)
+          : buildRegistrationIndex(
+              urls,
+              hive,
+              lowerId,
+              await hiveVersions(stores, hive, lowerId),
+              await stores.advisories.findAdvisories([lowerId]),
+            );
       if (!document) throw noRegistration(lowerId);
       return document;
     });
@@ -80,21 +96,24 @@ export function registrationRoutes(app: FastifyInstance, services: HttpServices)
       const upper = request.params.upper.replace(/\.json$/i, '');
       const lowerId = id.toLowerCase();
       return respond(request, reply, hive, lowerId, async (urls, stores) => {
-        const page = buildRegistrationPage(
-          urls,
-          hive,
-          lowerId,
-          await hiveVersions(stores, hive, lowerId),
-          lower,
-          upper,
-          await stores.advisories.findAdvisories([lowerId]),
-        );
-        if (!page)
+        const inPage = findRegistrationPage(await hiveKeys(stores, hive, lowerId), lower, upper);
+        if (!inPage)
           throw notFound(
             'page_not_found',
             `Package '${lowerId}' has no registration page ${lower}..${upper}.`,
           );
-        return page;
+        // The page's own rows: read after its keys, so a version removed in between is left out, not an error.
+        const versions = await stores.packages.findVersionsIn(
+          lowerId,
+          inPage.map((v) => v.lowerVersion),
+        );
+        return buildRegistrationPage(
+          urls,
+          hive,
+          lowerId,
+          sortByVersion(versions.filter((v) => isInHive(hive, v))),
+          await stores.advisories.findAdvisories([lowerId]),
+        );
       });
     },
   );

@@ -66,7 +66,7 @@ async function syncFolder(folders: CoalescedSync, path: string): Promise<void> {
  * row that makes a package visible is committed right after and must never point at a missing or short file.
  * Fresh blobs (putFresh: a push's own prefix, which nothing reads before its row commits) are written under their
  * own names, and their data is synced together with their folders: one round of syncs instead of two
- * (docs/decisions/0021-perf-push-syncs-and-cpu.md).
+ * (docs/decisions/0022-perf-push-syncs-and-cpu.md).
  */
 export class FileSystemBlobStore implements BlobStore {
   readonly #root: string;

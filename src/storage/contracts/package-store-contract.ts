@@ -64,6 +64,34 @@ export function packageStoreContract(name: string, create: () => Promise<Package
       assert.equal(await packages.hasVersions('contoso.has'), false, 'a removed one does not');
     });
 
+    it('finds the versions of an id without metadata, and the versions named, of that id only', async () => {
+      const { packages } = await create();
+      const one = samplePackageVersion('Contoso.Keys', '1.0.0');
+      const two = samplePackageVersion('Contoso.Keys', '2.0.0-beta.1', {
+        fullVersion: '2.0.0-beta.1+build',
+        isSemVer2: true,
+      });
+      await packages.insert(one);
+      await packages.insert(two);
+      await packages.insert(samplePackageVersion('Contoso.Other', '1.0.0'));
+      const keys = (await packages.findVersionKeys('contoso.keys')).sort((a, b) =>
+        a.lowerVersion.localeCompare(b.lowerVersion),
+      );
+      assert.deepEqual(
+        keys,
+        [one, two].map((v) => ({
+          lowerVersion: v.lowerVersion,
+          version: v.version,
+          fullVersion: v.fullVersion,
+          isSemVer2: v.isSemVer2,
+        })),
+      );
+      assert.deepEqual(await packages.findVersionKeys('nothing'), []);
+      assert.deepEqual(await packages.findVersionsIn('contoso.keys', [two.lowerVersion, '9.0.0']), [two]);
+      assert.deepEqual(await packages.findVersionsIn('contoso.other', [two.lowerVersion]), []);
+      assert.deepEqual(await packages.findVersionsIn('contoso.keys', []), []);
+    });
+
     it('refuses a second row for the same lower id and version', async () => {
       const { packages } = await create();
       assert.equal(await packages.insert(samplePackageVersion('Contoso.Dup', '1.0.0')), 'inserted');

@@ -11,9 +11,10 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
-import { Agent, fetch, type Response } from 'undici';
+import type { Agent, Response } from 'undici';
 import { tooLarge } from '../../errors.ts';
 import { type DownloadedPackage, type RemoteFeed, RemoteFeedError } from '../../packages/remote-feed.ts';
+import { loadUndici } from './lazy-undici.ts';
 import {
   classifyStatus,
   defaultRetryPolicy,
@@ -74,7 +75,8 @@ export class HttpRemoteFeed implements RemoteFeed {
   readonly #options: HttpRemoteFeedOptions;
   readonly #policy: RetryPolicy;
   readonly #timeoutMs: number;
-  readonly #agent: Agent;
+  /** Created with the first request (undici is loaded then). */
+  #agent: Agent | undefined;
   /** Origins the source's credentials may go to (see RemoteFeed.trust). */
   readonly #trusted = new Set<string>();
 
@@ -82,16 +84,11 @@ export class HttpRemoteFeed implements RemoteFeed {
     this.#options = options;
     this.#policy = { ...defaultRetryPolicy, ...options.retry };
     this.#timeoutMs = options.timeoutMs ?? 60_000;
-    this.#agent = new Agent({
-      connect: { timeout: this.#timeoutMs },
-      headersTimeout: this.#timeoutMs,
-      bodyTimeout: this.#timeoutMs,
-    });
   }
 
   /** Closes the kept-alive connections. */
   async close(): Promise<void> {
-    await this.#agent.close();
+    await this.#agent?.close();
   }
 
   async getJson(url: string): Promise<unknown> {
@@ -182,10 +179,16 @@ export class HttpRemoteFeed implements RemoteFeed {
    * storage or CDN a download is redirected to. Each hop gets them only when its origin is trusted.
    */
   async #get(url: string): Promise<Response> {
+    const { Agent, fetch } = await loadUndici();
+    const dispatcher = (this.#agent ??= new Agent({
+      connect: { timeout: this.#timeoutMs },
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+    }));
     let current = new URL(url);
     for (let hop = 0; ; hop += 1) {
       const response = await fetch(current, {
-        dispatcher: this.#agent,
+        dispatcher,
         redirect: 'manual',
         ...(this.#options.deadlineMs !== undefined
           ? { signal: AbortSignal.timeout(this.#options.deadlineMs) }

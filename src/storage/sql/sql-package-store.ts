@@ -6,6 +6,7 @@ import type {
   EventOption,
   FeedUsage,
   PackageStore,
+  VersionKey,
   SymbolPackage,
 } from '../../packages/ports.ts';
 import { describePackageEvent } from '../../packages/webhook-event.ts';
@@ -120,6 +121,33 @@ export class SqlPackageStore implements PackageStore {
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;
+  }
+
+  async findVersionKeys(lowerId: string): Promise<VersionKey[]> {
+    const rows = await this.#db
+      .selectFrom('package_versions')
+      .where('feed', '=', this.#feed)
+      .where('lower_id', '=', lowerId)
+      .select(['lower_version', 'version', 'full_version', 'is_semver2'])
+      .execute();
+    return rows.map((row) => ({
+      lowerVersion: row.lower_version,
+      version: row.version,
+      fullVersion: row.full_version,
+      isSemVer2: row.is_semver2 === 1,
+    }));
+  }
+
+  async findVersionsIn(lowerId: string, lowerVersions: readonly string[]): Promise<PackageVersion[]> {
+    if (lowerVersions.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('package_versions')
+      .where('feed', '=', this.#feed)
+      .selectAll()
+      .where('lower_id', '=', lowerId)
+      .where('lower_version', 'in', [...lowerVersions])
+      .execute();
+    return rows.map(toPackageVersion);
   }
 
   async findVersion(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined> {
