@@ -316,9 +316,13 @@ async function probe(base: string, paths: readonly string[]): Promise<number> {
   let bytes = 0;
   const sample = paths.slice(0, 50);
   for (const path of sample) {
+    // Generous: on the million-version feed a first-time search for a common word is built from every match
+    // (bench/README.md, "Search at scale"), and the first answers of a busy machine may take seconds.
     const response = await fetch(base + path, {
       headers: { 'accept-encoding': 'gzip, deflate' },
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(180_000),
+    }).catch((error: unknown) => {
+      throw new Error(`GET ${path} had no answer: ${String(error)}`);
     });
     const body = await response.arrayBuffer();
     if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);

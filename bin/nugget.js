@@ -3,7 +3,7 @@
 // TypeScript sources directly; Node refuses to strip types under node_modules, so a packed install (npm pack,
 // npm install -g <tarball>) runs the JavaScript that `npm pack` compiled into dist/ instead.
 import { existsSync } from 'node:fs';
-import { enableCompileCache } from 'node:module';
+import * as nodeModule from 'node:module';
 import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unsupportedNodeMessage } from './check-node.js';
@@ -25,6 +25,8 @@ if (packed && !existsSync(compiled)) {
 }
 // The compile cache is enabled here, before the first TypeScript module is loaded: enabled later (src/cli/main.ts
 // enables it too, for `node src/main.ts`), Node strips the entry module's types itself and loads its type stripper
-// (a WebAssembly module, about a tenth of a start's CPU) even when every other module comes from the cache.
-enableCompileCache();
+// (a WebAssembly module, about a tenth of a start's CPU) even when every other module comes from the cache. Read
+// from the namespace, not imported by name: Node before 22.1 has no enableCompileCache, and a named import of it
+// would fail before the version check above could say what is wrong.
+nodeModule.enableCompileCache?.();
 import(packed ? compiled.href : new URL('../src/cli/main.ts', import.meta.url).href);

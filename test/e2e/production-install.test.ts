@@ -28,6 +28,11 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const stepTimeout = { timeout: 600_000 };
 /** The last release before the minimum. */
 const tooOldNode = '22.18.0';
+/**
+ * The Node.js of Debian 13 and of many hosts still: older than every API the start uses (enableCompileCache came in
+ * 22.1), so the version check must run before anything that would fail to load on it.
+ */
+const olderNode = '20.20.2';
 
 const nodePackage = (version: string) =>
   `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}@${version}`;
@@ -43,6 +48,7 @@ describe('production install on the lowest supported Node.js', () => {
   let workspace: Workspace;
   let node = '';
   let oldNode = '';
+  let olderNodeBin = '';
   let app = '';
   /** PATH with the lowest supported Node.js first, ahead of the Node 24 that npm test puts on PATH. */
   let env: NodeJS.ProcessEnv = {};
@@ -53,7 +59,7 @@ describe('production install on the lowest supported Node.js', () => {
     workspace = await createWorkspace('nugget-production-');
     // Node.js builds from the npm registry, each in its own folder (none of them is this project's dependency).
     const nodes = await workspace.makeDir('nodes');
-    for (const version of [minimumNode, tooOldNode]) {
+    for (const version of [minimumNode, tooOldNode, olderNode]) {
       const result = await runCommand(
         process.execPath,
         [
@@ -68,6 +74,7 @@ describe('production install on the lowest supported Node.js', () => {
     const binOf = (version: string) => path.join(nodes, version, 'node_modules', '.bin');
     node = path.join(binOf(minimumNode), process.platform === 'win32' ? 'node.exe' : 'node');
     oldNode = path.join(binOf(tooOldNode), process.platform === 'win32' ? 'node.exe' : 'node');
+    olderNodeBin = path.join(binOf(olderNode), process.platform === 'win32' ? 'node.exe' : 'node');
     env = { ...process.env, PATH: `${binOf(minimumNode)}${path.delimiter}${process.env['PATH'] ?? ''}` };
     delete env['NUGGET_API_KEY'];
 
@@ -210,18 +217,23 @@ describe('production install on the lowest supported Node.js', () => {
     `a Node.js below ${minimumNode} gets one clear line from nugget and from npm ci`,
     stepTimeout,
     async () => {
-      const command = await runCommand(oldNode, ['bin/nugget.js', '--version'], {
-        cwd: app,
-        env,
-        timeoutMs: 60_000,
-      });
-      assert.equal(command.code, 1, describeResult(command));
-      const lines = command.stderr.split('\n').filter((line) => line.trim() !== '');
-      assert.equal(lines.length, 1, describeResult(command));
-      assert.match(
-        lines[0] ?? '',
-        new RegExp(`needs Node\\.js ${minimumNode} or later.*this is Node\\.js ${tooOldNode}`),
-      );
+      for (const [bin, version] of [
+        [oldNode, tooOldNode],
+        [olderNodeBin, olderNode],
+      ] as const) {
+        const command = await runCommand(bin, ['bin/nugget.js', '--version'], {
+          cwd: app,
+          env,
+          timeoutMs: 60_000,
+        });
+        assert.equal(command.code, 1, describeResult(command));
+        const lines = command.stderr.split('\n').filter((line) => line.trim() !== '');
+        assert.equal(lines.length, 1, describeResult(command));
+        assert.match(
+          lines[0] ?? '',
+          new RegExp(`needs Node\\.js ${minimumNode} or later.*this is Node\\.js ${version}`),
+        );
+      }
 
       const oldPath = `${path.dirname(oldNode)}${path.delimiter}${process.env['PATH'] ?? ''}`;
       const install = await npmOn(oldNode, ['ci', '--omit=dev', '--prefer-offline'], app, {
