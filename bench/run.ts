@@ -3,7 +3,7 @@
 //                    [--data-dir <dir>] [--no-dotnet] [--no-profile] [--seed 7]
 // Writes bench/results/<yyyy-mm-dd>.json (every raw number) and .md (the tables); bench/README.md explains them.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -52,6 +52,8 @@ const { values: flags } = parseArgs({
     'no-cores': { type: 'boolean', default: false },
     scale: { type: 'boolean', default: false },
     'big-id': { type: 'string' },
+    // With --scale: also copy both feeds into PostgreSQL (`nugget migrate-data`) and measure them there.
+    postgres: { type: 'boolean', default: false },
     // `--only writes`: the push and memory measures of bench/writes.ts alone.
     only: { type: 'string' },
   },
@@ -184,7 +186,7 @@ const apiKey = 'bench-key';
  */
 async function startNugget(
   dataDir: string,
-  options: { nodeFlags?: readonly string[]; workers?: number } = {},
+  options: { nodeFlags?: readonly string[]; workers?: number; database?: string } = {},
 ): Promise<Server> {
   const started = performance.now();
   const workers = options.workers ?? 1;
@@ -196,6 +198,7 @@ async function startNugget(
       'bin/nugget.js',
       ...['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
       ...['--api-key', apiKey, '--workers', String(workers)],
+      ...(options.database ? ['--database', options.database] : []),
     ],
     {},
     workers === 1,
@@ -982,15 +985,18 @@ async function measureFeed(
   paths: EndpointPaths,
   linkBlobs: (lowerId: string, lowerVersion: string) => boolean,
   runId: string,
+  /** The feed copied into this PostgreSQL database (its package files stay in `dataDir`), imported as given. */
+  postgres?: { database: string; imported: BulkImportReport & { reused: boolean } },
 ): Promise<ScalePoint> {
-  const imported = await importFeed(dataDir, feed, linkBlobs);
+  const imported = postgres?.imported ?? (await importFeed(dataDir, feed, linkBlobs));
+  const backend = postgres ? { database: postgres.database } : {};
   const coldStartMs: number[] = [];
   for (let i = 0; i < settings.coldStarts; i++) {
-    const server = await startNugget(dataDir);
+    const server = await startNugget(dataDir, backend);
     coldStartMs.push(server.startMs);
     await stopChild(server.child);
   }
-  const server = await startNugget(dataDir);
+  const server = await startNugget(dataDir, backend);
   await sleep(2000);
   const idleRssMB = memoryOf(server.pid).rssMB;
   const endpoints = [
@@ -1001,7 +1007,11 @@ async function measureFeed(
     await load('autocomplete', server.base, server.pid, paths.autocomplete),
   ];
   const afterLoad = memoryOf(server.pid);
-  const pushMs = await pushLatencies(server.base, `Bench.Scale.Push.${runId}.`, quick ? 20 : 50);
+  const pushMs = await pushLatencies(
+    server.base,
+    `Bench.Scale.Push${postgres ? '.Pg' : ''}.${runId}.`,
+    quick ? 20 : 50,
+  );
   await stopChild(server.child);
   log(
     `  ${feed.versions} versions: cold start ${median(coldStartMs).toFixed(0)} ms, idle ${idleRssMB.toFixed(0)} MB, ` +
@@ -1055,6 +1065,122 @@ async function measureBigRegistration(dataDir: string): Promise<
   }
 }
 
+interface PostgresScale {
+  readonly version: string;
+  readonly small: { readonly migrateSeconds: number; readonly point: ScalePoint };
+  readonly big: { readonly migrateSeconds: number; readonly point: ScalePoint };
+}
+
+/**
+ * The scale measures again on PostgreSQL: a throwaway cluster (test/support/postgres-server.ts, installed with
+ * apt-get when missing), each feed copied into a database of its own by `nugget migrate-data` (rows only: the
+ * package files stay where the SQLite feed keeps them), then the same cold starts, reads and pushes.
+ */
+async function measureOnPostgres(
+  feeds: readonly {
+    dir: string;
+    feed: { ids: number; versions: number; seed: number; bigIdVersions?: number };
+    point: ScalePoint;
+    paths: EndpointPaths;
+    link: (lowerId: string, lowerVersion: string) => boolean;
+  }[],
+  runId: string,
+): Promise<PostgresScale> {
+  const { startPostgresServer } = await import('../test/support/postgres-server.ts');
+  const cluster = await startPostgresServer();
+  try {
+    const measured: { migrateSeconds: number; point: ScalePoint }[] = [];
+    let version = 'PostgreSQL';
+    for (const { dir, feed, point, paths, link } of feeds) {
+      const database = await cluster.createDatabase();
+      log(`PostgreSQL: copying ${feed.versions} versions (nugget migrate-data)`);
+      const started = performance.now();
+      const migrate = spawnPinned(
+        ['bin/nugget.js', 'migrate-data', '--data-dir', dir, '--to', database],
+        {},
+        false,
+      );
+      const output: string[] = [];
+      migrate.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+      migrate.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+      const code = await new Promise<number | null>((done) => migrate.once('exit', done));
+      if (code !== 0)
+        throw new Error(`nugget migrate-data failed (${code}):\n${output.join('').slice(-4000)}`);
+      const migrateSeconds = (performance.now() - started) / 1000;
+      log(`PostgreSQL: copied in ${migrateSeconds.toFixed(0)} s; measuring`);
+      measured.push({
+        migrateSeconds,
+        point: await measureFeed(dir, feed, paths, link, runId, { database, imported: point.import }),
+      });
+      version = postgresVersion(database) ?? version;
+    }
+    const [small, big] = measured;
+    if (!small || !big) throw new Error('both feeds must be measured on PostgreSQL');
+    return { version, small, big };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+function postgresVersion(database: string): string | undefined {
+  try {
+    const psql = readdirSync('/usr/lib/postgresql')
+      .filter((name) => /^\d+$/.test(name))
+      .sort((a, b) => Number(b) - Number(a))
+      .map((name) => join('/usr/lib/postgresql', name, 'bin', 'psql'))
+      .find((path) => existsSync(path));
+    if (!psql) return undefined;
+    return execFileSync(psql, [database, '-At', '-c', 'SHOW server_version'], { encoding: 'utf8' })
+      .trim()
+      .replace(/^/, 'PostgreSQL ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The scale targets measured on PostgreSQL, beside SQLite's. */
+function postgresRows(postgres: PostgresScale, sqliteBig: ScalePoint): TargetRow[] {
+  const { small, big } = postgres;
+  return [
+    below(
+      'scale (PostgreSQL)',
+      `cold start, ${big.point.versions.toLocaleString('en-US')}-version feed (median)`,
+      median(big.point.coldStartMs),
+      1000,
+      formats.ms,
+      `SQLite: ${median(sqliteBig.coldStartMs).toFixed(0)} ms`,
+    ),
+    below(
+      'scale (PostgreSQL)',
+      'push latency, big feed (median) vs small feed',
+      median(big.point.pushMs),
+      median(small.point.pushMs),
+      formats.ms,
+      `SQLite big feed: ${median(sqliteBig.pushMs).toFixed(1)} ms`,
+    ),
+    ...big.point.endpoints.map((row, i) => {
+      const reference = small.point.endpoints[i] as LoadResult;
+      const sqlite = sqliteBig.endpoints[i] as LoadResult;
+      return atLeast(
+        'scale (PostgreSQL)',
+        `${row.name}: CPU per request, small feed ÷ big feed`,
+        reference.serverCpuMicrosPerRequest / row.serverCpuMicrosPerRequest,
+        0.9,
+        formats.ratio,
+        `${row.requestsPerSecond.toFixed(0)} req/s (SQLite ${sqlite.requestsPerSecond.toFixed(0)}), p99 ${row.p99Ms} ms (SQLite ${sqlite.p99Ms})`,
+      );
+    }),
+    below(
+      'scale (PostgreSQL)',
+      'RSS after the read load, big feed (peak)',
+      big.point.afterLoad.peakMB,
+      250,
+      formats.mb,
+      `SQLite: ${sqliteBig.afterLoad.peakMB.toFixed(0)} MB`,
+    ),
+  ];
+}
+
 async function runScale(work: string): Promise<void> {
   const startedAt = new Date();
   const loadAtStart = loadavg();
@@ -1077,10 +1203,12 @@ async function runScale(work: string): Promise<void> {
   const feedOf = (feed: typeof small & { bigIdVersions?: number }) => {
     const paths = endpointPaths(syntheticFeed(feed), settings.seed, benchFeed);
     // Only the versions the bench downloads get their blobs: at a million versions the links cost more than the rows.
+    // With --postgres every version gets them: `nugget migrate-data` verifies that each row's files are there.
     const downloaded = new Set(paths.nupkg.map((path) => path.split('/').slice(-3, -1).join('/')));
     return {
       paths,
-      link: (lowerId: string, lowerVersion: string) => downloaded.has(`${lowerId}/${lowerVersion}`),
+      link: (lowerId: string, lowerVersion: string) =>
+        flags.postgres === true || downloaded.has(`${lowerId}/${lowerVersion}`),
     };
   };
   const smallFeed = feedOf(small);
@@ -1098,6 +1226,15 @@ async function runScale(work: string): Promise<void> {
   await stopChild(server.child);
   const ceiling = await loadCeiling(ceilingBody);
   const bigRegistration = await measureBigRegistration(bigDir);
+  const postgres = flags.postgres
+    ? await measureOnPostgres(
+        [
+          { dir: smallDir, feed: small, point: smallPoint, ...smallFeed },
+          { dir: bigDir, feed: big, point: bigPoint, ...bigFeed },
+        ],
+        runId,
+      )
+    : undefined;
 
   const targets: TargetRow[] = [
     below(
@@ -1150,12 +1287,16 @@ async function runScale(work: string): Promise<void> {
       formats.mb,
       `idle ${bigPoint.idleRssMB.toFixed(0)} MB`,
     ),
-    notMeasured(
-      'scale',
-      'the same on PostgreSQL',
-      'as SQLite',
-      'not measured in this run: the bulk import writes SQLite only',
-    ),
+    ...(postgres
+      ? postgresRows(postgres, bigPoint)
+      : [
+          notMeasured(
+            'scale',
+            'the same on PostgreSQL',
+            'as SQLite',
+            'not measured in this run: npm run bench:scale -- --postgres',
+          ),
+        ]),
   ];
   const machine = {
     cpu: cpus()[0]?.model,
@@ -1182,16 +1323,30 @@ async function runScale(work: string): Promise<void> {
       const reference = smallPoint.endpoints[i] as LoadResult;
       return `| ${row.name} | ${reference.requestsPerSecond.toFixed(0)} | ${reference.serverCpuMicrosPerRequest.toFixed(1)} | ${row.requestsPerSecond.toFixed(0)} | ${row.serverCpuMicrosPerRequest.toFixed(1)} | ${row.p99Ms} |`;
     }),
+    ...(postgres
+      ? [
+          '',
+          `On PostgreSQL (${postgres.version}; both feeds copied by \`nugget migrate-data\`: small ${postgres.small.migrateSeconds.toFixed(0)} s, big ${postgres.big.migrateSeconds.toFixed(0)} s; the package files stay in the data directory; CPU is nugget's alone, PostgreSQL's own processes are not pinned and not counted):`,
+          '',
+          '| endpoint | small feed req/s | CPU µs/req | big feed req/s | CPU µs/req | big p99 ms | big req/s ÷ SQLite |',
+          '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+          ...postgres.big.point.endpoints.map((row, i) => {
+            const reference = postgres.small.point.endpoints[i] as LoadResult;
+            const sqlite = bigPoint.endpoints[i] as LoadResult;
+            return `| ${row.name} | ${reference.requestsPerSecond.toFixed(0)} | ${reference.serverCpuMicrosPerRequest.toFixed(1)} | ${row.requestsPerSecond.toFixed(0)} | ${row.serverCpuMicrosPerRequest.toFixed(1)} | ${row.p99Ms} | ${(row.requestsPerSecond / sqlite.requestsPerSecond).toFixed(2)} |`;
+          }),
+        ]
+      : []),
     '',
     targetsTable(targets),
     '',
   ].join('\n');
-  const date = `${startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}`;
+  const date = `${startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}${postgres ? '-postgres' : ''}`;
   const dir = join(import.meta.dirname, 'results');
   await mkdir(dir, { recursive: true });
   await writeFile(
     join(dir, `scale-${date}.json`),
-    `${JSON.stringify({ benchmark: 'scale', date: startedAt.toISOString(), machine, load, settings, small: smallPoint, big: bigPoint, ceiling, bigRegistration, targets }, null, 2)}\n`,
+    `${JSON.stringify({ benchmark: 'scale', date: startedAt.toISOString(), machine, load, settings, small: smallPoint, big: bigPoint, ceiling, bigRegistration, postgres, targets }, null, 2)}\n`,
   );
   await writeFile(join(dir, `scale-${date}.md`), table);
   console.log(`\n${table}`);

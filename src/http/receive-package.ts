@@ -3,7 +3,7 @@
 // without Content-Length (../shared/notes/client-behaviour.md §1.5), other clients other framings (read by
 // multipart-package.ts); some send the raw nupkg.
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished, Transform } from 'node:stream';
@@ -46,6 +46,14 @@ export const pushBody: RequestBodyPolicy = {
  * promoted out of its reach), a 100 MB push grew it by 13 to 15 MB here, and by 38 MB when collected every 16 MB.
  */
 const collectEveryBytes = 4 * 1024 * 1024;
+
+/**
+ * A push up to this size is also kept in memory while it is written to its temporary file, so that reading the
+ * package (readNupkg) takes no file reads: a zip on disk costs a dozen of them, each a trip through libuv's thread
+ * pool, a large share of a small push's time (issue 17). Larger pushes are read from the file, so memory stays
+ * bounded by the number of pushes in flight times this.
+ */
+const keptInMemoryBytes = 256 * 1024;
 
 /** How long a push may send nothing when --upload-timeout is not configured. */
 export const defaultUploadTimeoutMs = 60_000;
@@ -114,14 +122,18 @@ async function receive(
 
   await mkdir(options.tempDir, { recursive: true });
   const path = join(options.tempDir, `push-${randomUUID()}.nupkg`);
-  // One unlink, not rm's walk (lstat first): after a publish the file has usually been moved into place already.
-  const discard = () =>
-    unlink(path).catch((error: unknown) => {
+  // After a publish the file has usually been moved into place already: then a look on the event loop (the name
+  // is in the kernel's cache, microseconds) instead of an unlink through libuv's thread pool (issue 17).
+  const discard = async () => {
+    if (!existsSync(path)) return;
+    await unlink(path).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     });
+  };
   const hash = createHash('sha512');
   let size = 0;
   let collectAt = collectEveryBytes;
+  let kept: Buffer[] | undefined = [];
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       watchdog.refresh();
@@ -135,6 +147,8 @@ async function receive(
         return;
       }
       hash.update(chunk);
+      if (kept && size <= keptInMemoryBytes) kept.push(chunk);
+      else kept = undefined;
       callback(null, chunk);
     },
   });
@@ -171,5 +185,11 @@ async function receive(
     await discard();
     throw invalidInput('push_empty', 'The pushed package is empty (0 bytes).');
   }
-  return { path, size, sha512: hash.digest('base64'), discard };
+  return {
+    path,
+    size,
+    sha512: hash.digest('base64'),
+    discard,
+    ...(kept && { bytes: Buffer.concat(kept, size) }),
+  };
 }

@@ -21,6 +21,8 @@ export type VersionKey = Pick<PackageVersion, 'lowerVersion' | 'version' | 'full
 export interface PackageStore {
   /** Every version of an id, listed and unlisted, in no particular order. */
   findVersions(lowerId: string): Promise<PackageVersion[]>;
+  /** Whether the feed holds any version of the id, listed or not (one row read, whatever the id's size). */
+  hasVersions(lowerId: string): Promise<boolean>;
   /**
    * Every version of an id, in no particular order, without metadata: what a paged registration index needs
    * (bounds and counts), a small part of findVersions' work for an id with thousands of versions.
@@ -137,6 +139,11 @@ export interface BlobRange {
   readonly end: number;
 }
 
+/** A blob of `putFresh`: a file to move into place, or bytes. */
+export type FreshBlob =
+  | { readonly key: string; readonly sourcePath: string }
+  | { readonly key: string; readonly bytes: Uint8Array };
+
 export interface BlobStore {
   /**
    * Stores the file at `sourcePath` under `key` (the source may be moved, not copied). Once put or putFile
@@ -144,6 +151,15 @@ export interface BlobStore {
    */
   putFile(key: string, sourcePath: string): Promise<void>;
   put(key: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Optional: stores blobs whose keys are fresh, in one go: they lie under a prefix that no row refers to yet and
+   * that no other write uses (a push's own prefix, pushBlobPrefix), so nothing reads them before the row that
+   * names them commits. As with put and putFile, all of them survive a crash or power loss once it returns; in
+   * between, the store may make names and bytes durable in any order, and all at once (a file store: one round
+   * of syncs instead of two per file; docs/decisions/0022-perf-push-syncs-and-cpu.md). A store without it is
+   * given put and putFile calls.
+   */
+  putFresh?(blobs: readonly FreshBlob[]): Promise<void>;
   /**
    * Makes `toKey` hold what `fromKey` holds, without the bytes passing through nugget: a hard link on a file
    * system (stored once), a server-side copy on S3. Promotion uses it (docs/decisions/0011-feeds-data-model-urls-and-promotion.md). Returns

@@ -14,7 +14,7 @@ import type { EmbeddedFileKind, PackageMetadata, PackageVersion } from '../proto
 import { nupkgFileName } from '../protocol/package-version.ts';
 import { type Feed, pushBlobPrefix } from './feed.ts';
 import { quotaAdmission } from './feed-quotas.ts';
-import type { BlobStore, Clock, PackageStore } from './ports.ts';
+import type { BlobStore, Clock, FreshBlob, PackageStore } from './ports.ts';
 import type { EventOrigin, PackageEventInput } from './webhook-event.ts';
 
 export interface UploadedPackage {
@@ -23,6 +23,8 @@ export interface UploadedPackage {
   readonly size: number;
   /** Base64 SHA-512 of the file, computed while it was received. */
   readonly sha512: string;
+  /** The file's whole content, when it was small enough to be kept while received (read instead of the file). */
+  readonly bytes?: Buffer | undefined;
 }
 
 export const blobKeys = {
@@ -53,7 +55,7 @@ export async function publishPackage(
   },
   upload: UploadedPackage,
 ): Promise<PackageVersion> {
-  const nupkg = await readNupkg(upload.path);
+  const nupkg = await readNupkg(upload.path, undefined, upload.bytes);
   const candidate = describePackage(deps.feed.name, nupkg, upload, deps.clock.now());
   await deps.authorize?.(candidate);
 
@@ -81,16 +83,28 @@ export async function publishPackage(
     ['license', nupkg.licenseFile?.bytes],
   ];
   try {
-    // The files at once: each is durable when its put returns (a file store syncs it), and the row that makes them
-    // visible is committed only after all of them; their syncs overlap instead of adding up.
-    const stored = await Promise.allSettled([
+    // The files at once: they are durable when the puts return (a file store syncs them), and the row that makes
+    // them visible is committed only after all of them; their syncs overlap instead of adding up. The prefix is
+    // this push's own and no row names it before the insert below, so a store that can store fresh files in one go
+    // does (BlobStore.putFresh).
+    const files: FreshBlob[] = [
       ...embedded.flatMap(([kind, bytes]) =>
-        bytes ? [deps.blobs.put(blobKeys.embedded(candidate, kind), bytes)] : [],
+        bytes ? [{ key: blobKeys.embedded(candidate, kind), bytes }] : [],
       ),
-      deps.blobs.putFile(blobKeys.nupkg(candidate), upload.path),
-    ]);
-    const failed = stored.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
+      { key: blobKeys.nupkg(candidate), sourcePath: upload.path },
+    ];
+    if (deps.blobs.putFresh) await deps.blobs.putFresh(files);
+    else {
+      const stored = await Promise.allSettled(
+        files.map((file) =>
+          'bytes' in file
+            ? deps.blobs.put(file.key, file.bytes)
+            : deps.blobs.putFile(file.key, file.sourcePath),
+        ),
+      );
+      const failed = stored.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
     const admit = quotaAdmission(deps.feed, candidate);
     const event = deps.origin && { ...deps.origin, type: 'package.pushed' as const, ...deps.reportAs };
     if ((await deps.packages.insert(candidate, { admit, event })) === 'duplicate') throw duplicate(candidate);

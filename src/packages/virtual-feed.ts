@@ -143,6 +143,7 @@ export class VirtualFeed {
   #packageStore(): PackageStore {
     return {
       findVersions: async (lowerId) => (await this.#versions(lowerId)).versions,
+      hasVersions: async (lowerId) => (await this.#versions(lowerId)).versions.length > 0,
       findVersionKeys: async (lowerId) => (await this.#versions(lowerId)).versions,
       findVersionsIn: async (lowerId, lowerVersions) =>
         (await this.#versions(lowerId)).versions.filter((v) => lowerVersions.includes(v.lowerVersion)),

@@ -726,12 +726,15 @@ hostile.push(...unextractable, ...ambiguous);
 
 describe('readNupkg reads archives that are unusual but unambiguous', () => {
   const readsAs = async (bytes: Buffer, names: string[]) => {
-    const nupkg = await readNupkg(await fileOf(bytes));
-    assert.deepEqual(
-      nupkg.entries.map((entry) => entry.name),
-      names,
-    );
-    assert.equal(nupkg.nuspec.id, 'Hostile.Package');
+    // From the file, and from the bytes a push kept in memory (the same checks): the same answer.
+    const path = await fileOf(bytes);
+    for (const nupkg of [await readNupkg(path), await readNupkg(path, undefined, bytes)]) {
+      assert.deepEqual(
+        nupkg.entries.map((entry) => entry.name),
+        names,
+      );
+      assert.equal(nupkg.nuspec.id, 'Hostile.Package');
+    }
   };
 
   test('data descriptors, with and without their signature', async () => {
@@ -786,14 +789,18 @@ describe('readNupkg reads archives that are unusual but unambiguous', () => {
 describe('readNupkg refuses hostile archives, each with its own code', () => {
   for (const item of hostile) {
     test(`${item.name} -> ${item.code}`, async () => {
-      const path = await fileOf(await item.bytes());
-      await assert.rejects(readNupkg(path, item.limits), (error: unknown) => {
-        assert.ok(isNuggetError(error), `expected a NuggetError, got ${String(error)}`);
-        assert.equal(error.code, item.code, error.message);
-        assert.equal(error.kind, item.kind ?? 'InvalidInput');
-        assert.match(error.message, item.message);
-        return true;
-      });
+      const bytes = Buffer.from(await item.bytes());
+      const path = await fileOf(bytes);
+      // Read from the file, and from the bytes a small push keeps in memory while it is received.
+      for (const inMemory of [undefined, bytes]) {
+        await assert.rejects(readNupkg(path, item.limits, inMemory), (error: unknown) => {
+          assert.ok(isNuggetError(error), `expected a NuggetError, got ${String(error)}`);
+          assert.equal(error.code, item.code, `${inMemory ? 'in memory' : 'file'}: ${error.message}`);
+          assert.equal(error.kind, item.kind ?? 'InvalidInput');
+          assert.match(error.message, item.message);
+          return true;
+        });
+      }
     });
   }
 

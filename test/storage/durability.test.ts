@@ -146,6 +146,71 @@ describe('file blobs are durable before their row commits', () => {
   });
 });
 
+describe("putFresh (a push's own prefix): data and folders synced together, all before it returns", () => {
+  let root: string;
+  let calls: Call[];
+
+  before(async () => {
+    requireStrace();
+    root = await mkdtemp(path.join(tmpdir(), 'nugget-durability-fresh-'));
+    const source = path.join(root, 'upload.nupkg');
+    await writeFile(source, Buffer.alloc(100_000, 3));
+    // After the put a marker is renamed: the point where the row would be committed.
+    const script = `
+      import { rename, writeFile } from 'node:fs/promises';
+      import { FileSystemBlobStore } from ${JSON.stringify(path.join(repoRoot, 'src/storage/blobs/file-system-blob-store.ts'))};
+      const store = new FileSystemBlobStore(${JSON.stringify(path.join(root, 'blobs'))});
+      await store.putFresh([
+        { key: 'packages/a/1.0.0/p1/nuspec', bytes: Buffer.from('<package/>') },
+        { key: 'packages/a/1.0.0/p1/a.1.0.0.nupkg', sourcePath: ${JSON.stringify(source)} },
+      ]);
+      await writeFile(${JSON.stringify(root)} + '/mark', '');
+      await rename(${JSON.stringify(root)} + '/mark', ${JSON.stringify(root)} + '/returned');
+    `;
+    calls = parseTrace(await traced(root, script, 'fsync,fdatasync,rename,renameat,renameat2'));
+  });
+  after(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  const indexOf = (name: string, test: (paths: string[]) => boolean): number =>
+    calls.findIndex((call) => call.name === name && test(call.paths));
+  const folder = () => path.join(root, 'blobs', 'packages', 'a', '1.0.0', 'p1');
+
+  test('the moved file, the written file and every folder they needed are synced before it returns', () => {
+    const returned = indexOf('rename', ([, to]) => to === path.join(root, 'returned'));
+    const nupkg = path.join(folder(), 'a.1.0.0.nupkg');
+    const renamed = indexOf('rename', ([, to]) => to === nupkg);
+    assert.ok(renamed >= 0 && returned > renamed, `moved, then returned: ${JSON.stringify(calls)}`);
+    for (const synced of [nupkg, path.join(folder(), 'nuspec')]) {
+      const at = indexOf('fsync', ([p]) => p === synced);
+      assert.ok(at >= 0 && at < returned, `${synced}'s data is synced before putFresh returns`);
+    }
+    for (const dir of [
+      folder(),
+      path.dirname(folder()),
+      path.join(root, 'blobs', 'packages', 'a'),
+      path.join(root, 'blobs', 'packages'),
+      path.join(root, 'blobs'),
+      root,
+    ]) {
+      const at = indexOf('fsync', ([p]) => p === dir);
+      assert.ok(at > renamed && at < returned, `${dir} is synced after the move, before putFresh returns`);
+    }
+  });
+
+  test('one round: each folder synced once, the bytes written under their own name (no temporary file)', () => {
+    const returned = indexOf('rename', ([, to]) => to === path.join(root, 'returned'));
+    const folderSyncs = calls.filter((c, i) => i < returned && c.name === 'fsync' && c.paths[0] === folder());
+    assert.equal(folderSyncs.length, 1, 'the folder both files went into is synced once');
+    assert.equal(
+      indexOf('rename', ([, to]) => to === path.join(folder(), 'nuspec')),
+      -1,
+      'no rename into place',
+    );
+  });
+});
+
 describe('a SQLite commit is synced before it is acknowledged', () => {
   let root: string;
   let lines: string[];

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { WalSync, withGroupSync } from '../../src/storage/sql/sqlite-group-sync.ts';
+import { syncOnceAtTheEnd } from '../../src/storage/sync-scope.ts';
 
 interface Rows {
   pushes: { id: string };
@@ -93,6 +94,39 @@ describe('SQLite group commit', () => {
       );
     // ... and the 15 commits needed far fewer syncs than that.
     assert.ok(wal.counts.syncs < 8, `${wal.counts.syncs} syncs for 15 commits`);
+    await db.destroy();
+  });
+
+  test('inside syncOnceAtTheEnd, commits share one sync after the last, before the scope resolves', async () => {
+    const { db, sync } = await open('scoped.db', 5);
+    const before = sync.seenAtStart.length;
+    let background: Promise<unknown> | undefined;
+    await syncOnceAtTheEnd(async () => {
+      await db.transaction().execute((trx) => trx.insertInto('pushes').values({ id: 'push' }).execute());
+      await db.insertInto('pushes').values({ id: 'audit' }).execute();
+      assert.equal(sync.seenAtStart.length, before, 'no commit waited for a sync of its own');
+      // Work the scope starts that commits only after the scope synced must sync by itself.
+      background = new Promise((resolve) => setTimeout(resolve, 50)).then(() =>
+        db.insertInto('pushes').values({ id: 'later' }).execute(),
+      );
+    });
+    assert.equal(sync.seenAtStart.length, before + 1, 'one sync for both commits');
+    assert.deepEqual(sync.seenAtStart.at(-1), ['audit', 'push'], 'it began after both had committed');
+    await background;
+    assert.ok(sync.seenAtStart.at(-1)?.includes('later'), 'a commit after the scope synced is synced too');
+    await db.destroy();
+  });
+
+  test("a scope whose work fails still syncs what it committed, and throws the work's error", async () => {
+    const { db, sync } = await open('scoped-failing.db', 5);
+    await assert.rejects(
+      syncOnceAtTheEnd(async () => {
+        await db.insertInto('pushes').values({ id: 'audited-failure' }).execute();
+        throw new Error('refused');
+      }),
+      /refused/,
+    );
+    assert.ok(sync.seenAtStart.at(-1)?.includes('audited-failure'));
     await db.destroy();
   });
 

@@ -8,6 +8,7 @@ import { deletePackage, setListed } from '../../packages/manage-package.ts';
 import { publishPackage } from '../../packages/publish-package.ts';
 import { feedOf } from '../feed-of-request.ts';
 import type { HttpServices } from '../http-services.ts';
+import { syncOnceAtTheEnd } from '../../storage/sync-scope.ts';
 import { countedPush } from '../metrics.ts';
 import { pushBody, receivePackage } from '../receive-package.ts';
 import {
@@ -53,7 +54,8 @@ export async function receiveAndPublish(
         authorize: async (candidate) => {
           note.packageId = candidate.id;
           note.version = candidate.fullVersion;
-          const isNewId = (await stores.packages.findVersions(candidate.lowerId)).length === 0;
+          // One row, not every version of the id: a push to an id with thousands costs what one to a new id does.
+          const isNewId = !(await stores.packages.hasVersions(candidate.lowerId));
           requireAllowed(principal, isNewId ? 'push-new' : 'push', feed.name, candidate.id);
         },
       },
@@ -77,22 +79,25 @@ export function packagePublishRoutes(app: FastifyInstance, services: HttpService
   // is stored. Each write is audited before it is answered: an acknowledged write always has its record.
   app.put('/v3/package', { config: { requestBody: pushBody } }, async (request, reply) => {
     const { feed, stores } = feedOf(request);
+    // The push's commit and its audit record's share one sync of the database's log, after both (sync-scope.ts).
     await countedPush(services, 'package', () =>
-      audited(services, request, { action: 'push' }, async (note) => {
-        const principal = await requireApiKey(request, reply, services, ['push-new', 'push'], feed.name);
-        const { published, size } = await receiveAndPublish(
-          request,
-          services,
-          { feed, stores },
-          note,
-          principal,
-        );
-        request.log.info(
-          { feed: feed.name, id: published.id, version: published.fullVersion },
-          'package published',
-        );
-        return size;
-      }),
+      syncOnceAtTheEnd(() =>
+        audited(services, request, { action: 'push' }, async (note) => {
+          const principal = await requireApiKey(request, reply, services, ['push-new', 'push'], feed.name);
+          const { published, size } = await receiveAndPublish(
+            request,
+            services,
+            { feed, stores },
+            note,
+            principal,
+          );
+          request.log.info(
+            { feed: feed.name, id: published.id, version: published.fullVersion },
+            'package published',
+          );
+          return size;
+        }),
+      ),
     );
     return reply.code(201).send();
   });

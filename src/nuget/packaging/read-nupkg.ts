@@ -3,7 +3,7 @@
 // Why yauzl and these guards: ../../../../shared/notes/dependencies.md section 4. Embedded files:
 // ../../../../shared/spec/nuget-api/implementation-guide.md#embedded-files
 import { open as openFile } from 'node:fs/promises';
-import { crc32 } from 'node:zlib';
+import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { invalidInput, isNuggetError, type NuggetError, tooLarge } from '../../errors.ts';
 import { toNormalizedString } from '../versioning/index.ts';
@@ -137,7 +137,9 @@ function zipFailure(error: unknown, looksLikeZip: boolean): NuggetError {
 }
 
 /** The file's size, and whether it starts with a zip local file header (tells truncated from not-a-zip). */
-async function sniff(path: string): Promise<{ size: number; looksLikeZip: boolean }> {
+async function sniff(path: string, bytes?: Buffer): Promise<{ size: number; looksLikeZip: boolean }> {
+  if (bytes)
+    return { size: bytes.length, looksLikeZip: bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50 };
   const handle = await openFile(path, 'r');
   try {
     const { size } = await handle.stat();
@@ -155,6 +157,8 @@ async function sniff(path: string): Promise<{ size: number; looksLikeZip: boolea
  * stream still holding a reference; it never delays the normal path.
  */
 function closeZip(zip: ZipFile): Promise<void> {
+  // A zip read from memory holds no file descriptor (and its reader has none to release).
+  if (inMemory.has(zip)) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, 2000);
     timer.unref();
@@ -166,16 +170,22 @@ function closeZip(zip: ZipFile): Promise<void> {
   });
 }
 
-function openZip(path: string): Promise<ZipFile> {
+/** Zips opened from a buffer: nothing to close. */
+const inMemory = new WeakSet<ZipFile>();
+
+function openZip(path: string, bytes?: Buffer): Promise<ZipFile> {
+  // autoClose off: we close in every path ourselves. validateEntrySizes: inflating more than declared
+  // fails. decodeStrings off: names are decoded as the client decodes them (decodeEntryName), not as
+  // yauzl would (CP437 without the UTF-8 flag, or an Info-ZIP Unicode Path field that .NET ignores).
+  const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false };
   return new Promise((resolve, reject) => {
-    yauzl.open(
-      path,
-      // autoClose off: we close in every path ourselves. validateEntrySizes: inflating more than declared
-      // fails. decodeStrings off: names are decoded as the client decodes them (decodeEntryName), not as
-      // yauzl would (CP437 without the UTF-8 flag, or an Info-ZIP Unicode Path field that .NET ignores).
-      { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false },
-      (error, zip) => (error ? reject(error) : resolve(zip)),
-    );
+    if (bytes) {
+      yauzl.fromBuffer(bytes, options, (error, zip) => {
+        if (error) return reject(error);
+        inMemory.add(zip);
+        resolve(zip);
+      });
+    } else yauzl.open(path, options, (error, zip) => (error ? reject(error) : resolve(zip)));
   });
 }
 
@@ -392,7 +402,18 @@ const centralRecordOf = ({ entry, name }: ListedEntry): CentralRecord => ({
 const layoutReadWindow = 64 * 1024;
 
 /** Runs checkZipLayout over the file at `path` with its own file handle, reading through a window. */
-async function checkLayoutOf(path: string, size: number, listed: readonly ListedEntry[]): Promise<void> {
+async function checkLayoutOf(
+  path: string,
+  size: number,
+  listed: readonly ListedEntry[],
+  bytes?: Buffer,
+): Promise<void> {
+  if (bytes) {
+    const read = async (position: number, length: number) =>
+      bytes.subarray(position, Math.max(position, Math.min(position + length, size)));
+    await checkZipLayout(read, size, listed.map(centralRecordOf));
+    return;
+  }
   const handle = await openFile(path, 'r');
   let window = Buffer.alloc(0);
   let windowStart = 0;
@@ -432,6 +453,7 @@ async function readEntryBytes(
       ? invalidInput('nuspec_too_large', message)
       : tooLarge('nupkg_embedded_file_too_large', message);
   }
+  if (inMemory.has(zip)) return checkedCrc(await entryFromMemory(zip, entry), entry, name);
   const stream = await zip.openReadStreamPromise(entry);
   const chunks: Buffer[] = [];
   let length = 0;
@@ -452,13 +474,50 @@ async function readEntryBytes(
   } finally {
     stream.destroy();
   }
+  return checkedCrc(Buffer.concat(chunks, length), entry, name, crc);
+}
+
+function checkedCrc(bytes: Buffer, entry: Entry, name: string, crc = crc32(bytes)): Buffer {
   if (crc !== entry.crc32) {
     throw invalidInput(
       'nupkg_crc_mismatch',
       `the package is corrupt: the checksum of ${quotedName(name)} does not match (CRC-32 ${crc.toString(16)} != ${entry.crc32.toString(16)})`,
     );
   }
-  return Buffer.concat(chunks, length);
+  return bytes;
+}
+
+/**
+ * An entry of a zip read from memory, inflated at once on the event loop (an entry that fits under the in-memory
+ * limit inflates in microseconds) instead of through a zlib stream on libuv's thread pool. The errors are the
+ * stream's own words (yauzl's bounds check, its size check with validateEntrySizes, zlib's codes), so zipFailure
+ * gives both ways the same refusal.
+ */
+async function entryFromMemory(zip: ZipFile, entry: Entry): Promise<Buffer> {
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
+    throw new Error(`unsupported compression method: ${entry.compressionMethod}`);
+  const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
+  const raw = (zip as unknown as { reader: { buffer: Buffer } }).reader.buffer.subarray(
+    fileDataStart,
+    fileDataStart + entry.compressedSize,
+  );
+  const expected = entry.uncompressedSize;
+  const tooMany = () =>
+    new Error(`too many bytes in the stream. expected ${expected}. got at least ${expected + 1}`);
+  let bytes: Buffer;
+  if (entry.compressionMethod === 0) bytes = raw;
+  else {
+    try {
+      bytes = inflateRawSync(raw, { maxOutputLength: expected + 1 });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooMany();
+      throw error;
+    }
+  }
+  if (bytes.length > expected) throw tooMany();
+  if (bytes.length < expected)
+    throw new Error(`not enough bytes in the stream. expected ${expected}. got only ${bytes.length}`);
+  return bytes;
 }
 
 function findRootNuspec(listed: readonly ListedEntry[]): ListedEntry {
@@ -520,13 +579,17 @@ interface GuardedArchive {
  * every entry, check that the archive's layout is unambiguous, and read the one root .nuspec. The zip is closed
  * again if any of it fails.
  */
-async function openGuarded(path: string, limits?: Partial<NupkgLimits>): Promise<GuardedArchive> {
+async function openGuarded(
+  path: string,
+  limits?: Partial<NupkgLimits>,
+  bytes?: Buffer,
+): Promise<GuardedArchive> {
   const effective: NupkgLimits = { ...defaultNupkgLimits, ...limits };
-  const { size, looksLikeZip } = await sniff(path);
+  const { size, looksLikeZip } = await sniff(path, bytes);
   if (size === 0) throw invalidInput('nupkg_empty', 'the package file is empty (0 bytes)');
   let zip: ZipFile;
   try {
-    zip = await openZip(path);
+    zip = await openZip(path, bytes);
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ENOENT') throw error;
     throw zipFailure(error, looksLikeZip);
@@ -539,7 +602,7 @@ async function openGuarded(path: string, limits?: Partial<NupkgLimits>): Promise
       );
     }
     const listed = await listEntries(zip, effective);
-    await checkLayoutOf(path, size, listed);
+    await checkLayoutOf(path, size, listed, bytes);
     const nuspecEntry = findRootNuspec(listed);
     const nuspecBytes = await readEntryBytes(zip, nuspecEntry, maxNuspecBytes, 'nuspec');
     return { zip, effective, looksLikeZip, listed, nuspecEntry, nuspecBytes };
@@ -580,9 +643,15 @@ function checkExtractedPaths(nuspec: Nuspec, listed: readonly ListedEntry[]): vo
  * nupkg_nuspec_not_at_root, nupkg_missing_readme, nupkg_missing_icon, nupkg_missing_license,
  * nupkg_embedded_file_too_large, plus the nuspec_* codes of parseNuspec.
  * A missing or unreadable file is not the package's fault: that error (ENOENT, ...) passes through.
+ * `bytes`, when the caller holds the file's whole content (a small push, kept while it was received), is read
+ * instead of the file: the same checks, without the dozen file reads of a zip on disk (issue 17).
  */
-export async function readNupkg(path: string, limits?: Partial<NupkgLimits>): Promise<Nupkg> {
-  const { zip, effective, looksLikeZip, listed, nuspecEntry, nuspecBytes } = await openGuarded(path, limits);
+export async function readNupkg(path: string, limits?: Partial<NupkgLimits>, bytes?: Buffer): Promise<Nupkg> {
+  const { zip, effective, looksLikeZip, listed, nuspecEntry, nuspecBytes } = await openGuarded(
+    path,
+    limits,
+    bytes,
+  );
   try {
     const nuspec = parseNuspec(nuspecBytes);
     checkExtractedPaths(nuspec, listed);

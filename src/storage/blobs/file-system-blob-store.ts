@@ -1,8 +1,19 @@
-import { copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import {
+  copyFile,
+  type FileHandle,
+  link,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rm,
+  rmdir,
+  stat,
+} from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileSystemFault } from '../../errors.ts';
 import { CoalescedSync, fsyncPath as sync } from '../coalesced-sync.ts';
-import type { BlobListing, BlobRange, BlobStore, StoredBlob } from '../../packages/ports.ts';
+import type { BlobListing, BlobRange, BlobStore, FreshBlob, StoredBlob } from '../../packages/ports.ts';
 
 /** How often a write retries when `gc` removed the (empty) folder it had just created. */
 const folderAttempts = 5;
@@ -53,6 +64,9 @@ async function syncFolder(folders: CoalescedSync, path: string): Promise<void> {
  * sees half a file and a crash leaves only a temp file for `gc`. A write is durable when it returns: the file's
  * data is synced before the rename, and the folder (with every folder it had to create) after it, because the
  * row that makes a package visible is committed right after and must never point at a missing or short file.
+ * Fresh blobs (putFresh: a push's own prefix, which nothing reads before its row commits) are written under their
+ * own names, and their data is synced together with their folders: one round of syncs instead of two
+ * (docs/decisions/0022-perf-push-syncs-and-cpu.md).
  */
 export class FileSystemBlobStore implements BlobStore {
   readonly #root: string;
@@ -79,15 +93,17 @@ export class FileSystemBlobStore implements BlobStore {
   }
 
   /**
-   * Creates the folder of `target`, runs `place` (which creates `target` in it), then syncs the folders. A
-   * concurrent `gc` may remove the folder while it is still empty: then it is created again.
+   * Creates the folder of `target`, runs `place` (which creates `target` in it), then syncs the folders and, at
+   * the same time, whatever `place` returns to sync (fresh files' data). A concurrent `gc` may remove the folder
+   * while it is still empty: then it is created again.
    */
-  async #intoFolder(target: string, place: () => Promise<void>): Promise<void> {
+  async #intoFolder(target: string, place: () => Promise<(() => Promise<unknown>) | void>): Promise<void> {
     const folder = dirname(target);
     for (let attempt = 1; ; attempt++) {
       const firstCreated = await makeFolder(folder);
+      let syncPlaced: (() => Promise<unknown>) | void;
       try {
-        await place();
+        syncPlaced = await place();
       } catch (error) {
         const folderGone = codeOf(error) === 'ENOENT' && !(await stat(folder).catch(() => undefined));
         if (folderGone && attempt < folderAttempts) continue;
@@ -97,7 +113,11 @@ export class FileSystemBlobStore implements BlobStore {
       // only has to be on the disk before the row that points at the file commits, in no order among them.
       const created = firstCreated === undefined ? [] : pathsBetween(dirname(firstCreated), folder);
       const folders = new Set([folder, ...created.map((c) => dirname(c))]);
-      await Promise.all([...folders].map((path) => syncFolder(this.#folders, path)));
+      const syncs: Promise<unknown>[] = [...folders].map((path) => syncFolder(this.#folders, path));
+      if (syncPlaced) syncs.push(syncPlaced());
+      // All settled before returning: no sync still holds a file handle when the write fails.
+      const failed = (await Promise.allSettled(syncs)).find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
       return;
     }
   }
@@ -139,6 +159,26 @@ export class FileSystemBlobStore implements BlobStore {
         await rename(temp, target);
       }),
     );
+  }
+
+  /**
+   * Fresh blobs (BlobStore.putFresh), each folder's at once: the folders made once, the files moved or written
+   * under their own names (no temporary name: nothing reads them before their row commits, and a crash leaves
+   * them under a prefix no row names, which `gc` removes), then their data and their folders synced together.
+   */
+  async putFresh(blobs: readonly FreshBlob[]): Promise<void> {
+    const byFolder = new Map<string, { blob: FreshBlob; target: string }[]>();
+    for (const blob of blobs) {
+      const target = this.#path(blob.key);
+      byFolder.set(dirname(target), [...(byFolder.get(dirname(target)) ?? []), { blob, target }]);
+    }
+    await this.#faults(async () => {
+      await Promise.all(
+        [...byFolder.values()].map((group) =>
+          this.#intoFolder((group[0] as { target: string }).target, () => placeFresh(group)),
+        ),
+      );
+    });
   }
 
   async copy(fromKey: string, toKey: string): Promise<boolean> {
@@ -276,6 +316,51 @@ export class FileSystemBlobStore implements BlobStore {
   #keyOf(path: string): string {
     return relative(this.#root, path).split(sep).join('/');
   }
+}
+
+/**
+ * Moves or writes fresh blobs into their (existing) folder; returns the sync of their data, which closes the
+ * handles it kept open. Every handle is closed when any of it fails.
+ */
+async function placeFresh(
+  group: readonly { blob: FreshBlob; target: string }[],
+): Promise<() => Promise<unknown>> {
+  const handles: FileHandle[] = [];
+  const moved: string[] = [];
+  const placed = await Promise.allSettled(
+    group.map(async ({ blob, target }) => {
+      if ('bytes' in blob) {
+        const handle = await open(target, 'w');
+        handles.push(handle);
+        await handle.writeFile(blob.bytes);
+        return;
+      }
+      try {
+        await rename(blob.sourcePath, target);
+      } catch (error) {
+        // The upload's folder is on another file system: copied, under its own name all the same.
+        if (codeOf(error) !== 'EXDEV') throw error;
+        await copyFile(blob.sourcePath, target);
+      }
+      moved.push(target);
+    }),
+  );
+  const failed = placed.find((result) => result.status === 'rejected');
+  if (failed) {
+    await Promise.allSettled(handles.map((handle) => handle.close()));
+    throw failed.reason;
+  }
+  return () =>
+    Promise.all([
+      ...handles.map(async (handle) => {
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      }),
+      ...moved.map((path) => sync(path)),
+    ]);
 }
 
 /** The folders from `ancestor` (excluded) down to `descendant` (included), outermost first. */

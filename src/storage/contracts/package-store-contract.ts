@@ -54,6 +54,16 @@ export function packageStoreContract(name: string, create: () => Promise<Package
       assert.deepEqual(await packages.findVersions('nothing'), []);
     });
 
+    it('hasVersions: any version of the id, listed or not, and only of that id', async () => {
+      const { packages } = await create();
+      assert.equal(await packages.hasVersions('contoso.has'), false);
+      await packages.insert(samplePackageVersion('Contoso.Has', '1.0.0', { listed: false }));
+      assert.equal(await packages.hasVersions('contoso.has'), true, 'an unlisted version counts');
+      assert.equal(await packages.hasVersions('contoso.ha'), false, 'not a prefix match');
+      await packages.remove('contoso.has', '1.0.0');
+      assert.equal(await packages.hasVersions('contoso.has'), false, 'a removed one does not');
+    });
+
     it('finds the versions of an id without metadata, and the versions named, of that id only', async () => {
       const { packages } = await create();
       const one = samplePackageVersion('Contoso.Keys', '1.0.0');

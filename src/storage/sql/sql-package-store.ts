@@ -22,10 +22,15 @@ import { insertSymbolRows } from './sql-symbol-store.ts';
 import { defaultWebhookOutbox, type WebhookOutbox } from './sql-webhook-store.ts';
 import { sqliteWriteLocks, type WriteLocks } from './write-locks.ts';
 
+/**
+ * Rebuilds an id's search documents in the change's transaction. `inserted`: the change only added this version,
+ * so a refresher may update the documents from it instead of from every version of the id.
+ */
 export type SearchDocumentsRefresher = (
   trx: Transaction<Database>,
   feed: string,
   lowerId: string,
+  inserted?: PackageVersion,
 ) => Promise<void>;
 
 /** Ids per download-count transaction: few enough locks per transaction, few enough transactions per flush. */
@@ -107,6 +112,17 @@ export class SqlPackageStore implements PackageStore {
     return rows.map(toPackageVersion);
   }
 
+  async hasVersions(lowerId: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('package_versions')
+      .select('lower_version')
+      .where('feed', '=', this.#feed)
+      .where('lower_id', '=', lowerId)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async findVersionKeys(lowerId: string): Promise<VersionKey[]> {
     const rows = await this.#db
       .selectFrom('package_versions')
@@ -169,7 +185,7 @@ export class SqlPackageStore implements PackageStore {
         });
       }
       if (options.symbols) await insertSymbolRows(trx, this.#feed, options.symbols);
-      await this.#refreshSearch(trx, this.#feed, version.lowerId);
+      await this.#refreshSearch(trx, this.#feed, version.lowerId, version);
       await this.#catalogDetails(trx, version.lowerId, version.lowerVersion);
       await this.#recordEvent(trx, options, version);
       return 'inserted';

@@ -7,11 +7,13 @@
 // resolves, this module syncs the -wal file, off the event loop: one fsync covers every frame written before it
 // started, so the commits that finish while a sync runs wait for the next one, together. With synchronous=FULL each
 // commit synced the log itself, inside better-sqlite3's synchronous call, blocking every other request meanwhile.
+import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DatabaseConnection, Dialect, DialectAdapter, Driver, TransactionSettings } from 'kysely';
 import { unavailable } from '../../errors.ts';
 import { CoalescedSync, fsyncPath } from '../coalesced-sync.ts';
+import { deferSync } from '../sync-scope.ts';
 
 const codeOf = (error: unknown): unknown => (error as NodeJS.ErrnoException | undefined)?.code;
 
@@ -25,11 +27,40 @@ export class WalSync {
   readonly #fsync: (path: string) => Promise<void>;
   #folderSynced = false;
 
+  /** The -wal file, opened once: SQLite never removes it while this connection is open (see #syncLog). */
+  #log: Promise<FileHandle> | undefined;
+
   /** `fsync` is replaceable for tests; it is given the path of the -wal file, then once that of its folder. */
   constructor(databaseFile: string, options: { fsync?: (path: string) => Promise<void> } = {}) {
     this.#walPath = `${databaseFile}-wal`;
     this.#fsync = options.fsync ?? fsyncPath;
-    this.#syncs = new CoalescedSync(this.#fsync);
+    this.#syncs = new CoalescedSync(options.fsync ?? (() => this.#syncLog()));
+  }
+
+  /**
+   * One fsync through a descriptor kept open, instead of open, fsync and close each time (three trips through
+   * libuv's thread pool instead of one, on every push). The descriptor stays the file's: SQLite removes the -wal
+   * file only when the last connection to the database closes (https://www.sqlite.org/wal.html, "Persistence of
+   * WAL mode"), and this connection is open until close() below; a checkpoint rewrites it from the start in place.
+   */
+  async #syncLog(): Promise<void> {
+    this.#log ??= open(this.#walPath, 'r');
+    try {
+      await (await this.#log).sync();
+    } catch (error) {
+      // Not there (yet, or any more): opened anew next time.
+      const log = this.#log;
+      this.#log = undefined;
+      await log?.then((handle) => handle.close()).catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Closes the kept descriptor; called when the database closes. */
+  async close(): Promise<void> {
+    const log = this.#log;
+    this.#log = undefined;
+    await log?.then((handle) => handle.close()).catch(() => {});
   }
 
   /** How many syncs ran, and how many callers they served. */
@@ -118,10 +149,18 @@ export function withGroupSync(dialect: Dialect, sqlite: BetterSqlite3.Database, 
         queue.release();
       }
       if (changes === undefined || changes <= synced) return;
-      await wal.durable();
-      if (changes > synced) synced = changes;
+      const covered = changes;
+      const sync = async () => {
+        await wal.durable();
+        if (covered > synced) synced = covered;
+      };
+      // Inside a request that commits more than once, its syncs are one, at its end (sync-scope.ts).
+      if (!deferSync(wal, sync)) await sync();
     },
-    destroy: (options) => inner.destroy(options),
+    async destroy(options) {
+      await inner.destroy(options);
+      await wal.close();
+    },
   });
   return {
     createAdapter: () =>

@@ -10,6 +10,8 @@ import {
   searchLevel,
   searchLevels,
 } from '../../packages/search-filter.ts';
+import { compareVersions, parseVersion } from '../../nuget/versioning/index.ts';
+import type { PackageVersion } from '../../protocol/package-version.ts';
 import { loadSearchHits, searchedVersions, spelledIds } from './search-hits.ts';
 import type { Database } from './schema.ts';
 
@@ -36,42 +38,116 @@ function ftsPhrase(term: string): string | undefined {
   return `"${term.replaceAll('"', '""')}"*`;
 }
 
+/**
+ * Rebuilds the search documents of `lowerId` (one per search level: its latest version that level admits). After
+ * a push, `inserted` (the version just added, nothing else of the id changed): only the levels whose latest
+ * version it now is are rewritten, from the documents alone, not from every version of the id; an id with 5,000
+ * versions costs a push what an id with one does (issue 17).
+ */
 export async function refreshSearchDocuments(
   trx: Transaction<Database>,
   feed: string,
   lowerId: string,
+  inserted?: PackageVersion,
 ): Promise<void> {
+  // A version that brings downloads of its own (copied with its history) changes the id's total: rebuilt.
+  const afterInsert = inserted?.downloads === 0 ? await refreshAfterInsert(trx, feed, inserted) : 'rebuild';
+  if (afterInsert === 'done') return;
   const { versions, totalDownloads } = await searchedVersions(trx, feed, lowerId);
 
-  const old = await trx
-    .selectFrom('search_documents')
-    .select('doc_id')
-    .where('feed', '=', feed)
-    .where('lower_id', '=', lowerId)
-    .execute();
-  for (const { doc_id } of old) await sql`DELETE FROM search_fts WHERE rowid = ${doc_id}`.execute(trx);
-  await trx.deleteFrom('search_documents').where('feed', '=', feed).where('lower_id', '=', lowerId).execute();
+  // The id's first documents (its first version): nothing to remove.
+  if (afterInsert !== 'no documents') {
+    const old = await trx
+      .selectFrom('search_documents')
+      .select('doc_id')
+      .where('feed', '=', feed)
+      .where('lower_id', '=', lowerId)
+      .execute();
+    for (const { doc_id } of old) await sql`DELETE FROM search_fts WHERE rowid = ${doc_id}`.execute(trx);
+    await trx
+      .deleteFrom('search_documents')
+      .where('feed', '=', feed)
+      .where('lower_id', '=', lowerId)
+      .execute();
+  }
 
   for (const level of searchLevels) {
     const latest = versions.filter((v) => isVisibleAtLevel(v, level)).at(-1);
     if (!latest) continue;
     const inserted = await trx
       .insertInto('search_documents')
+      .values({ feed, lower_id: lowerId, level, total_downloads: totalDownloads, ...documentOf(latest) })
+      .returning('doc_id')
+      .executeTakeFirstOrThrow();
+    await insertFtsRow(trx, inserted.doc_id, latest);
+  }
+}
+
+/** What a search document holds of its version, besides the id's downloads. */
+const documentOf = (latest: PackageVersion) => ({
+  lower_version: latest.lowerVersion,
+  package_types: ` ${packageTypeNames(latest).join(' ').toLowerCase()} `,
+});
+
+async function insertFtsRow(
+  trx: Transaction<Database>,
+  docId: number,
+  latest: PackageVersion,
+): Promise<void> {
+  const m = latest.metadata;
+  await sql`INSERT INTO search_fts (rowid, id, title, description, tags, authors, summary, owners)
+    VALUES (${docId}, ${idSearchText(latest.id)}, ${m.title ?? ''}, ${m.description}, ${m.tags.join(' ')},
+            ${m.authors}, ${m.summary ?? ''}, ${m.owners ?? ''})`.execute(trx);
+}
+
+/**
+ * The documents after `inserted` joined its id: a level it is visible at and whose document names a lower version
+ * (or none) now names it. 'no documents' when the id has none yet (its first version, or only unlisted ones): then
+ * the id's downloads are not on any document, and the full rebuild (cheap for such an id) runs instead.
+ */
+async function refreshAfterInsert(
+  trx: Transaction<Database>,
+  feed: string,
+  inserted: PackageVersion,
+): Promise<'done' | 'no documents'> {
+  const docs = await trx
+    .selectFrom('search_documents')
+    .select(['doc_id', 'level', 'lower_version', 'total_downloads'])
+    .where('feed', '=', feed)
+    .where('lower_id', '=', inserted.lowerId)
+    .execute();
+  const [first] = docs;
+  if (!first) return 'no documents';
+  const version = parseVersion(inserted.fullVersion);
+  for (const level of searchLevels) {
+    if (!isVisibleAtLevel(inserted, level)) continue;
+    const doc = docs.find((d) => d.level === level);
+    if (doc && compareVersions(parseVersion(doc.lower_version), version) >= 0) continue;
+    if (doc) {
+      await sql`DELETE FROM search_fts WHERE rowid = ${doc.doc_id}`.execute(trx);
+      await trx
+        .updateTable('search_documents')
+        .set(documentOf(inserted))
+        .where('doc_id', '=', doc.doc_id)
+        .execute();
+      await insertFtsRow(trx, doc.doc_id, inserted);
+      continue;
+    }
+    // A new version's downloads are 0: the id's total is what its other documents carry.
+    const created = await trx
+      .insertInto('search_documents')
       .values({
         feed,
-        lower_id: lowerId,
+        lower_id: inserted.lowerId,
         level,
-        lower_version: latest.lowerVersion,
-        total_downloads: totalDownloads,
-        package_types: ` ${packageTypeNames(latest).join(' ').toLowerCase()} `,
+        total_downloads: first.total_downloads,
+        ...documentOf(inserted),
       })
       .returning('doc_id')
       .executeTakeFirstOrThrow();
-    const m = latest.metadata;
-    await sql`INSERT INTO search_fts (rowid, id, title, description, tags, authors, summary, owners)
-      VALUES (${inserted.doc_id}, ${idSearchText(latest.id)}, ${m.title ?? ''}, ${m.description}, ${m.tags.join(' ')},
-              ${m.authors}, ${m.summary ?? ''}, ${m.owners ?? ''})`.execute(trx);
+    await insertFtsRow(trx, created.doc_id, inserted);
   }
+  return 'done';
 }
 
 interface Plan {
