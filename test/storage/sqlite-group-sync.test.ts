@@ -1,12 +1,14 @@
 // Group commit on SQLite (src/storage/sql/sqlite-group-sync.ts): a transaction resolves only after a sync of the
 // write-ahead log that began after its commit; concurrent transactions share syncs; one that fails fails alone.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
+import { databaseFileOf, openSqlite } from '../../src/storage/sql/sqlite-database.ts';
 import { WalSync, withGroupSync } from '../../src/storage/sql/sqlite-group-sync.ts';
 import { syncOnceAtTheEnd } from '../../src/storage/sync-scope.ts';
 
@@ -150,5 +152,23 @@ describe('SQLite group commit', () => {
       code: 'database_io_error',
     });
     await db.destroy();
+  });
+
+  test('through a symbolic link to the database, the log synced is the one SQLite writes, beside the real file', async () => {
+    const real = path.join(dir, 'real-disk');
+    const data = path.join(dir, 'linked-data');
+    await mkdir(real);
+    await mkdir(data);
+    const link = path.join(data, 'nugget.db');
+    await symlink(path.join(real, 'nugget.db'), link);
+    const { db, sqlite } = await openSqlite(link);
+    try {
+      await db.transaction().execute((trx) => sql`CREATE TABLE pushes (id TEXT)`.execute(trx));
+      assert.equal(databaseFileOf(sqlite), path.join(real, 'nugget.db'));
+      assert.ok(existsSync(`${databaseFileOf(sqlite)}-wal`), 'SQLite writes its log beside the real file');
+      assert.ok(!existsSync(`${link}-wal`), 'and not beside the link');
+    } finally {
+      await db.destroy();
+    }
   });
 });

@@ -7,6 +7,19 @@ import { WalSync, withGroupSync } from './sqlite-group-sync.ts';
 import { withStatementCache } from './sqlite-statement-cache.ts';
 
 /** Opens (creating if needed) the embedded SQLite database and brings its schema up to date. */
+/**
+ * The file SQLite really opened, with symbolic links resolved: SQLite keeps its -wal and -shm files beside that file,
+ * not beside a link to it (a data directory whose nugget.db links to another disk). Whatever works on those files
+ * (the group sync of the -wal, the change stamps' read of the -shm) must take their names from here: a name
+ * beside the link would find no file (no sync at all) or a stale one left there.
+ */
+export function databaseFileOf(sqlite: BetterSqlite3.Database): string {
+  const main = (sqlite.pragma('database_list') as { name: string; file: string }[]).find(
+    (entry) => entry.name === 'main',
+  );
+  return main?.file || sqlite.name;
+}
+
 export async function openSqlite(
   file: string,
 ): Promise<{ db: Kysely<Database>; sqlite: BetterSqlite3.Database }> {
@@ -22,7 +35,9 @@ export async function openSqlite(
   const faultTranslating = withFaultTranslation(new SqliteDialect({ database: withStatementCache(sqlite) }), {
     begin: 'begin immediate',
   });
-  const db = new Kysely<Database>({ dialect: withGroupSync(faultTranslating, sqlite, new WalSync(file)) });
+  const db = new Kysely<Database>({
+    dialect: withGroupSync(faultTranslating, sqlite, new WalSync(databaseFileOf(sqlite))),
+  });
   await migrateToLatest(db as Kysely<unknown>);
   return { db, sqlite };
 }
