@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -75,5 +75,28 @@ describe('SQLite change stamps, remembered between commits', () => {
       { stdio: 'pipe' },
     );
     assert.equal(stamps.sync!.latest(), before + 7);
+  });
+
+  test('through a symbolic link, with a stale -shm beside the link: commits still move the stamp', async () => {
+    const real = join(dir, 'disk');
+    await mkdir(real);
+    const link = join(dir, 'linked.db');
+    await symlink(join(real, 'nugget.db'), link);
+    // What a crash could have left beside the link: a -shm SQLite does not use, which never changes.
+    await writeFile(`${link}-shm`, Buffer.alloc(32_768, 7));
+    const linked = (await openSqlite(link)).sqlite;
+    const writer = (await openSqlite(join(real, 'nugget.db'))).sqlite;
+    try {
+      linked
+        .prepare("INSERT OR IGNORE INTO feeds (name, stamp, settings_stamp) VALUES ('default', 1, 1)")
+        .run();
+      const linkedStamps = new SqliteChangeStamps(linked, 'default');
+      const before = linkedStamps.sync!.latest();
+      writer.prepare("UPDATE feeds SET stamp = stamp + 3 WHERE name = 'default'").run();
+      assert.equal(linkedStamps.sync!.latest(), before + 3);
+    } finally {
+      linked.close();
+      writer.close();
+    }
   });
 });

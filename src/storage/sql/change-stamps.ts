@@ -6,6 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
 import type { ChangeStamps } from '../../packages/ports.ts';
 import { databaseFault } from './database-faults.ts';
+import { databaseFileOf } from './sqlite-database.ts';
 import type { Database } from './schema.ts';
 
 /** A feed that no longer exists: matches no stamp a cache holds (stamps are times in ms, or catalog numbers). */
@@ -54,7 +55,8 @@ export class WalIndexHeader {
     if (!sqlite.memory) {
       try {
         // The `-shm` file exists from the first read of a WAL database, which opening it (migrations) has done.
-        fd = openSync(`${sqlite.name}-shm`, 'r');
+        // Beside the file SQLite really opened, not beside a link to it (a stale `-shm` there would never change).
+        fd = openSync(`${databaseFileOf(sqlite)}-shm`, 'r');
       } catch {
         fd = undefined;
       }
