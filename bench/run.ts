@@ -1153,6 +1153,26 @@ function postgresVersion(database: string): string | undefined {
   }
 }
 
+/** "The same read throughput": each endpoint's CPU per request on the small feed ÷ on the big one (target 0.9). */
+function sameCpuRows(
+  area: string,
+  small: ScalePoint,
+  big: ScalePoint,
+  note: (row: LoadResult, reference: LoadResult, index: number) => string,
+): TargetRow[] {
+  return big.endpoints.map((row, i) => {
+    const reference = small.endpoints[i] as LoadResult;
+    return atLeast(
+      area,
+      `${row.name}: CPU per request, small feed ÷ big feed`,
+      reference.serverCpuMicrosPerRequest / row.serverCpuMicrosPerRequest,
+      0.9,
+      formats.ratio,
+      note(row, reference, i),
+    );
+  });
+}
+
 /** The scale targets measured on PostgreSQL, beside SQLite's. */
 function postgresRows(postgres: PostgresScale, sqliteBig: ScalePoint): TargetRow[] {
   const { small, big } = postgres;
@@ -1173,17 +1193,9 @@ function postgresRows(postgres: PostgresScale, sqliteBig: ScalePoint): TargetRow
       formats.ms,
       `SQLite big feed: ${median(sqliteBig.pushMs).toFixed(1)} ms`,
     ),
-    ...big.point.endpoints.map((row, i) => {
-      const reference = small.point.endpoints[i] as LoadResult;
+    ...sameCpuRows('scale (PostgreSQL)', small.point, big.point, (row, _small, i) => {
       const sqlite = sqliteBig.endpoints[i] as LoadResult;
-      return atLeast(
-        'scale (PostgreSQL)',
-        `${row.name}: CPU per request, small feed ÷ big feed`,
-        reference.serverCpuMicrosPerRequest / row.serverCpuMicrosPerRequest,
-        0.9,
-        formats.ratio,
-        `${row.requestsPerSecond.toFixed(0)} req/s (SQLite ${sqlite.requestsPerSecond.toFixed(0)}), p99 ${row.p99Ms} ms (SQLite ${sqlite.p99Ms})`,
-      );
+      return `${row.requestsPerSecond.toFixed(0)} req/s (SQLite ${sqlite.requestsPerSecond.toFixed(0)}), p99 ${row.p99Ms} ms (SQLite ${sqlite.p99Ms})`;
     }),
     below(
       'scale (PostgreSQL)',
@@ -1268,17 +1280,13 @@ async function runScale(work: string): Promise<void> {
       formats.ms,
       `p99 ${percentile(bigPoint.pushMs, 99).toFixed(1)} vs ${percentile(smallPoint.pushMs, 99).toFixed(1)} ms; "no higher": the target is the small feed's median`,
     ),
-    ...bigPoint.endpoints.map((row, i) => {
-      const reference = smallPoint.endpoints[i] as LoadResult;
-      return atLeast(
-        'scale',
-        `${row.name}: CPU per request, small feed ÷ big feed`,
-        reference.serverCpuMicrosPerRequest / row.serverCpuMicrosPerRequest,
-        0.9,
-        formats.ratio,
+    ...sameCpuRows(
+      'scale',
+      smallPoint,
+      bigPoint,
+      (row, reference) =>
         `${row.requestsPerSecond.toFixed(0)} vs ${reference.requestsPerSecond.toFixed(0)} req/s, ${row.serverCpuMicrosPerRequest.toFixed(1)} vs ${reference.serverCpuMicrosPerRequest.toFixed(1)} µs/req; ratio to ceiling ${(row.requestsPerSecond / ceiling.requestsPerSecond).toFixed(2)}`,
-      );
-    }),
+    ),
     below(
       'scale',
       `search p99 at ${settings.connections} connections, big feed`,

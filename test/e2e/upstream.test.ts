@@ -333,7 +333,7 @@ describe('upstream and virtual feeds with the dotnet client', { timeout: 1_800_0
       assert.deepEqual(
         await versions(),
         ['1.0.0', '2.0.0'],
-        'before the push, the upstream versions are offered',
+        `before the push, the upstream versions are offered\n${serverLog()}`,
       );
       const hosted = await buildNupkg({
         id: 'Shared.Name',
@@ -372,10 +372,22 @@ describe('upstream and virtual feeds with the dotnet client', { timeout: 1_800_0
     const answers = await Promise.all(
       Array.from({ length: 100 }, async () => {
         const response = await fetch(url);
-        return { status: response.status, hash: sha512(new Uint8Array(await response.arrayBuffer())) };
+        const body = new Uint8Array(await response.arrayBuffer());
+        return {
+          status: response.status,
+          hash: sha512(body),
+          // What a refused request was told, for the failure message.
+          error: response.status === 200 ? '' : Buffer.from(body).toString('utf8').slice(0, 300),
+        };
       }),
     );
-    assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([200]));
+    assert.deepEqual(
+      new Set(answers.map((a) => a.status)),
+      new Set([200]),
+      `${answers.filter((a) => a.status !== 200).length} of 100 refused: ` +
+        `${[...new Set(answers.map((a) => a.error).filter(Boolean))].join(' | ')}\n` +
+        `upstream requests: ${upstream.proxy.count((r) => r.url.includes('xunit.analyzers'))}\n${serverLog()}`,
+    );
     assert.equal(new Set(answers.map((a) => a.hash)).size, 1, 'every answer has the same bytes');
     const real = await readFile(realPackageFiles().find((f) => f.endsWith(file)) as string);
     assert.equal(answers[0]?.hash, sha512(real), 'the bytes are the upstream package, unchanged');
