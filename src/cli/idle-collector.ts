@@ -2,8 +2,9 @@
 // largest (here 128 MB of semi-spaces after a few hundred pushes) and keeps it while the process sits idle, so a
 // server's idle RSS depended on what it had done before rather than on its settings. Once the process has been
 // busy and then idle for one whole interval, one full collection runs: V8 then shrinks the young generation to its
-// smallest (https://v8.dev/blog/trash-talk). It runs once per busy-to-idle turn, never under load.
-import { collectGarbage } from '../heap.ts';
+// smallest (https://v8.dev/blog/trash-talk) and hands its pages back, and glibc hands back the free memory inside
+// its heap (src/heap.ts). It runs once per busy-to-idle turn, never under load.
+import { collectGarbage, releaseFreeMallocMemory } from '../heap.ts';
 
 /** CPU time (user + system) per interval below which the process counts as idle: 1% of a core (timers, a scrape). */
 const idleCpuMicros = 50_000;
@@ -14,13 +15,17 @@ const busyCpuMicros = 200_000;
 export interface IdleCollectorDeps {
   /** CPU time used since `since` (process.cpuUsage). */
   readonly cpuUsage: (since?: NodeJS.CpuUsage) => NodeJS.CpuUsage;
-  /** Runs one full collection; false where the collector is not available. */
+  /** Runs one full collection, then hands the C heap's free memory back; false where the collector is not available. */
   readonly collect: () => boolean;
 }
 
 const processDeps: IdleCollectorDeps = {
   cpuUsage: (since) => process.cpuUsage(since),
-  collect: () => collectGarbage('full'),
+  collect: () => {
+    const collected = collectGarbage('full');
+    releaseFreeMallocMemory();
+    return collected;
+  },
 };
 
 export function startIdleCollector(

@@ -303,3 +303,59 @@ describe('stopping on SIGTERM and SIGINT', () => {
     }
   });
 });
+
+// V8 reads the young generation's size only at start, so `nugget` starts itself again with it (bin/node-flags.js,
+// docs/decisions/0024-perf-memory-young-generation-and-idle.md): the same process, and an operator's own size wins.
+describe('the Node.js flags nugget runs with', () => {
+  let workspace: Workspace;
+  let preload: string;
+  before(async () => {
+    workspace = await createWorkspace('nugget-node-flags-');
+    // Loaded into every Node.js process nugget becomes: says which flags it runs with, and under which id.
+    preload = path.join(workspace.root, 'report-flags.mjs');
+    await writeFile(
+      preload,
+      'process.stderr.write(`flags of ${process.pid}: ${JSON.stringify(process.execArgv)}\\n`);\n',
+    );
+  });
+  after(() => workspace.dispose());
+
+  const runs = (stderr: string) =>
+    [...stderr.matchAll(/^flags of (\d+): (.*)$/gm)].map((m) => ({
+      pid: Number(m[1]),
+      flags: JSON.parse(m[2] ?? '[]') as string[],
+    }));
+
+  test('a bounded young generation, in the same process', async () => {
+    const result = await nugget(['--version'], { NODE_OPTIONS: `--import=${preload}` });
+    assert.equal(result.code, 0, describeResult(result));
+    const seen = runs(result.stderr);
+    assert.ok(!seen[0]?.flags.some((flag) => flag.startsWith('--max-semi-space-size')));
+    if (typeof process.execve !== 'function') {
+      // Windows: no way to start again as the same process; V8 sizes it (docs/configuration.md, "Memory").
+      assert.equal(seen.length, 1, describeResult(result));
+      return;
+    }
+    assert.equal(seen.length, 2, describeResult(result));
+    assert.equal(seen[0]?.pid, seen[1]?.pid, 'started again as another process');
+    assert.ok(seen[1]?.flags.includes('--max-semi-space-size=16'), describeResult(result));
+  });
+
+  for (const where of ['NODE_OPTIONS', 'the command line'] as const) {
+    test(`an operator's own --max-semi-space-size on ${where} is kept, and nugget starts once`, async () => {
+      const own = '--max-semi-space-size=4';
+      const result =
+        where === 'NODE_OPTIONS'
+          ? await nugget(['--version'], { NODE_OPTIONS: `--import=${preload} ${own}` })
+          : await runCommand(process.execPath, [`--import=${preload}`, own, 'bin/nugget.js', '--version'], {
+              cwd: repoRoot,
+              env: process.env,
+              timeoutMs: 60_000,
+            });
+      assert.equal(result.code, 0, describeResult(result));
+      const seen = runs(result.stderr);
+      assert.equal(seen.length, 1, describeResult(result));
+      assert.ok(!seen[0]?.flags.includes('--max-semi-space-size=16'));
+    });
+  }
+});

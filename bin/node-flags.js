@@ -1,0 +1,27 @@
+// The Node.js flags the `nugget` command runs with (bin/nugget.js), decided before any TypeScript is loaded. Plain
+// JavaScript, like check-node.js. Why: docs/decisions/0024-perf-memory-young-generation-and-idle.md.
+
+/**
+ * The most each of V8's two semi-spaces (its young generation) may grow to, in MB. V8 sizes them from the machine's
+ * memory: up to 64 MB each on a host with 16 GB or more, so a server under load held 128 MB of young generation
+ * whatever its settings, and kept it until a full collection. 16 MB each was V8's own maximum for years; the
+ * read and push benchmarks cost the same CPU with it (bench/README.md, "Memory").
+ */
+export const semiSpaceMB = 16;
+
+/** A flag on Node's command line or in NODE_OPTIONS that sets the young generation's size itself. */
+const sizesYoungGeneration = /^--max[-_]semi[-_]space[-_]size(=|$)/;
+
+/**
+ * The flags to add to a Node.js process started with `execArgv` and `nodeOptions` (NODE_OPTIONS): none when the
+ * operator already chose the young generation's size (`--max-semi-space-size`, on the command line or in
+ * NODE_OPTIONS), else `--max-semi-space-size=16`. V8 reads it only when a process starts.
+ * @param {readonly string[]} execArgv
+ * @param {string | undefined} nodeOptions
+ * @returns {string[]}
+ */
+export function missingNodeFlags(execArgv, nodeOptions) {
+  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
+  if (given.some((flag) => sizesYoungGeneration.test(flag))) return [];
+  return [`--max-semi-space-size=${semiSpaceMB}`];
+}
