@@ -5,7 +5,7 @@
  * The most each of V8's two semi-spaces (its young generation) may grow to, in MB. V8 sizes them from the machine's
  * memory: up to 64 MB each on a host with 16 GB or more, so a server under load held 128 MB of young generation
  * whatever its settings, and kept it until a full collection. 16 MB each was V8's own maximum for years; the
- * read and push benchmarks cost the same CPU with it (bench/README.md, "Memory").
+ * read and push benchmarks cost the same CPU with it (bench/README.md, "Memory (2026-12-02, third session)").
  */
 export const semiSpaceMB = 16;
 

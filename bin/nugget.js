@@ -16,7 +16,7 @@ if (message) {
 }
 // V8 reads the size of its young generation only when a process starts, so a `nugget` started without it starts
 // itself again with it (node-flags.js says why): the same process (same id, stdio and environment, with the flag),
-// at the cost of one more start of Node itself (about 40 ms of CPU). Where Node cannot do that (Windows, where
+// at the cost of one more start of Node itself (about 30 ms of CPU). Where Node cannot do that (Windows, where
 // process.execve does not exist), it runs with V8's own sizing; NODE_OPTIONS=--max-semi-space-size=16 sets it there.
 const missing = process.execve ? missingNodeFlags(process.execArgv, process.env.NODE_OPTIONS) : [];
 if (process.execve && missing.length > 0) {
