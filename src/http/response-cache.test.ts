@@ -83,10 +83,39 @@ describe('StampedCache', () => {
     await delay(5);
     assert.equal(await cache.getOrBuild('s', { feed: 'default', stamps, maxAgeMs: 1 }, build), 'v1');
     assert.equal(await cache.getOrBuild('s', { feed: 'default', stamps, maxAgeMs: 1 }, build), 'v1');
+    await delay(1);
     assert.equal(builds, 2, 'one rebuild for two late reads');
     release();
     await delay(1);
     assert.equal(await cache.getOrBuild('s', { feed: 'default', stamps, maxAgeMs: 1_000 }, build), 'v2');
+  });
+
+  it('rebuilds answers behind them one at a time, other work running between two', async () => {
+    const { stamps } = fakeStamps();
+    const cache = new StampedCache<string>(1_000_000);
+    let running = 0;
+    let most = 0;
+    const order: string[] = [];
+    const build = (name: string) => async () => {
+      running++;
+      most = Math.max(most, running);
+      order.push(`build ${name}`);
+      await delay(1);
+      running--;
+      return { value: name, bytes: 1 };
+    };
+    const keys = ['a', 'b', 'c'];
+    for (const k of keys) await cache.getOrBuild(k, { feed: 'default', stamps, maxAgeMs: 1 }, build(k));
+    await delay(5);
+    // Answers built together turn old together: each read answers at once and asks for a rebuild behind it.
+    for (const k of keys) {
+      assert.equal(await cache.getOrBuild(k, { feed: 'default', stamps, maxAgeMs: 1 }, build(k)), k);
+    }
+    // A request arriving meanwhile is served before the second rebuild starts.
+    setImmediate(() => order.push('request'));
+    await delay(30);
+    assert.equal(most, 1, 'one rebuild at a time');
+    assert.deepEqual(order.slice(keys.length), ['build a', 'request', 'build b', 'build c']);
   });
 
   it('does not cache a failed build', async () => {
