@@ -48,6 +48,9 @@ export interface Freshness {
  * still current if that id's own stamp has not moved, and is then re-stamped, so pushes of other packages do not
  * empty the cache.
  */
+/** Rebuilds behind answers in flight at once (StampedCache#scheduleBehind). */
+const maxRebuildsBehind = 4;
+
 export class StampedCache<T> {
   /** Answers given from the cache at the current stamp, and those that had to be built. */
   readonly stats = new CacheStats();
@@ -59,12 +62,14 @@ export class StampedCache<T> {
    */
   readonly #building = new Map<string, Promise<StampedValue<T>>>();
   /**
-   * Rebuilds behind an answer, run one at a time, each from a turn of the event loop of its own. Answers built
-   * together (a warm cache, a busy minute) turn old together: rebuilt all at once, their synchronous database work
-   * (SQLite) ran back to back while every request waited, 100 search answers a few milliseconds each at a time.
+   * Rebuilds behind an answer, each started from a turn of the event loop of its own, at most a few in flight.
+   * Answers built together (a warm cache, a busy minute) turn old together: rebuilt all at once, their synchronous
+   * database work (SQLite) ran back to back while every request waited, 100 search answers at a time. A rebuild
+   * that waits (PostgreSQL, an upstream) holds one place only, so a slow upstream does not hold up the others.
    */
   readonly #behind: (() => Promise<unknown>)[] = [];
-  #draining = false;
+  #behindRunning = 0;
+  #behindScheduled = false;
 
   constructor(maxBytes: number) {
     this.#lru = new ByteLru(maxBytes);
@@ -127,17 +132,24 @@ export class StampedCache<T> {
 
   #rebuildBehind(rebuild: () => Promise<unknown>): void {
     this.#behind.push(rebuild);
-    if (this.#draining) return;
-    this.#draining = true;
-    const next = () => {
+    this.#scheduleBehind();
+  }
+
+  #scheduleBehind(): void {
+    if (this.#behindScheduled || this.#behind.length === 0 || this.#behindRunning >= maxRebuildsBehind)
+      return;
+    this.#behindScheduled = true;
+    setImmediate(() => {
+      this.#behindScheduled = false;
       const run = this.#behind.shift();
-      if (!run) {
-        this.#draining = false;
-        return;
-      }
-      void run().finally(() => setImmediate(next));
-    };
-    setImmediate(next);
+      if (!run) return;
+      this.#behindRunning++;
+      void run().finally(() => {
+        this.#behindRunning--;
+        this.#scheduleBehind();
+      });
+      this.#scheduleBehind();
+    });
   }
 
   async #build(
