@@ -20,13 +20,18 @@ if (message) {
 // process.execve does not exist), it runs with V8's own sizing; NODE_OPTIONS=--max-semi-space-size=16 sets it there.
 const missing = process.execve ? missingNodeFlags(process.execArgv, process.env.NODE_OPTIONS) : [];
 if (process.execve && missing.length > 0) {
-  process.execve(process.execPath, [
+  process.execve(
     process.execPath,
-    ...process.execArgv,
-    ...missing,
-    fileURLToPath(import.meta.url),
-    ...process.argv.slice(2),
-  ]);
+    [
+      process.execPath,
+      ...process.execArgv,
+      ...missing,
+      fileURLToPath(import.meta.url),
+      ...process.argv.slice(2),
+    ],
+    // Given explicitly: Node 22's execve passes an empty environment when none is given (Node 24 passes this one).
+    process.env,
+  );
 }
 const packed = fileURLToPath(import.meta.url)
   .split(sep)

@@ -315,21 +315,31 @@ describe('the Node.js flags nugget runs with', () => {
     preload = path.join(workspace.root, 'report-flags.mjs');
     await writeFile(
       preload,
-      'process.stderr.write(`flags of ${process.pid}: ${JSON.stringify(process.execArgv)}\\n`);\n',
+      'process.stderr.write(`flags of ${process.pid}: ${JSON.stringify(process.execArgv)} ${process.env.NUGGET_TEST_MARK}\\n`);\n',
     );
   });
   after(() => workspace.dispose());
 
   const runs = (stderr: string) =>
-    [...stderr.matchAll(/^flags of (\d+): (.*)$/gm)].map((m) => ({
+    [...stderr.matchAll(/^flags of (\d+): (\[.*\]) (\S+)$/gm)].map((m) => ({
       pid: Number(m[1]),
       flags: JSON.parse(m[2] ?? '[]') as string[],
+      // The environment goes along (Node 22's execve passes none unless given one).
+      mark: m[3],
     }));
 
   test('a bounded young generation, in the same process', async () => {
-    const result = await nugget(['--version'], { NODE_OPTIONS: `--import=${preload}` });
+    const result = await nugget(['--version'], {
+      NODE_OPTIONS: `--import=${preload}`,
+      NUGGET_TEST_MARK: 'kept',
+    });
     assert.equal(result.code, 0, describeResult(result));
     const seen = runs(result.stderr);
+    assert.deepEqual(
+      seen.map((run) => run.mark),
+      seen.map(() => 'kept'),
+      describeResult(result),
+    );
     assert.ok(!seen[0]?.flags.some((flag) => flag.startsWith('--max-semi-space-size')));
     if (typeof process.execve !== 'function') {
       // Windows: no way to start again as the same process; V8 sizes it (docs/configuration.md, "Memory").
