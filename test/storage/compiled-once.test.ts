@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  CamelCasePlugin,
   type CompiledQuery,
   type DatabaseConnection,
   type Dialect,
@@ -110,4 +111,14 @@ test('a query whose shape depends on a parameter is refused when it is first com
     sql`SELECT ${sql.raw(p.column)} FROM package_versions`.compile(executor),
   );
   await assert.rejects(byColumn(db, { column: 'id' }), /parameter 'column' is not a value of the query/);
+});
+
+test('a database with a Kysely plugin is refused: the SQL compiled without it would skip what it rewrites', async () => {
+  const { db, ran } = recordingDatabase('sqlite');
+  const withPlugin = db.withPlugin(new CamelCasePlugin());
+  await assert.rejects(
+    findVersion(withPlugin, { feed: 'f', lowerId: 'a', lowerVersion: '1.0.0' }),
+    /Kysely plugins is not supported/,
+  );
+  assert.equal(ran.length, 0);
 });

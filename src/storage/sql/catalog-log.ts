@@ -7,7 +7,7 @@ import type { PackageVersion } from '../../protocol/package-version.ts';
 import { vulnerabilitiesOf } from '../../protocol/vulnerability-info.ts';
 import type { CatalogEntriesTable, Database } from './schema.ts';
 import { toAdvisory } from './advisory-rows.ts';
-import { compiledOnce } from './compiled-once.ts';
+import { compiledOnce, valuesOf } from './compiled-once.ts';
 import type { WriteLocks } from './write-locks.ts';
 
 // An append's own statements, compiled once (compiled-once.ts). The last entry's timestamp (of any feed: commit
@@ -35,18 +35,22 @@ const selectAdvisories = compiledOnce((db, p: { feed: string; lowerId: string })
     .where('lower_id', '=', p.lowerId),
 );
 const insertEntry = compiledOnce((db, p: Omit<CatalogEntriesTable, 'seq'>) =>
-  db.insertInto('catalog_entries').values({
-    feed: p.feed,
-    feed_seq: p.feed_seq,
-    commit_id: p.commit_id,
-    commit_timestamp: p.commit_timestamp,
-    type: p.type,
-    lower_id: p.lower_id,
-    lower_version: p.lower_version,
-    id: p.id,
-    version: p.version,
-    snapshot: p.snapshot,
-  }),
+  db
+    .insertInto('catalog_entries')
+    .values(
+      valuesOf(p, [
+        'feed',
+        'feed_seq',
+        'commit_id',
+        'commit_timestamp',
+        'type',
+        'lower_id',
+        'lower_version',
+        'id',
+        'version',
+        'snapshot',
+      ]),
+    ),
 );
 const bumpStamp = compiledOnce((db, p: { feed: string; now: number }) =>
   sql`UPDATE feeds SET stamp = CASE WHEN stamp + 1 > ${p.now} THEN stamp + 1

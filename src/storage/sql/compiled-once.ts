@@ -29,7 +29,12 @@ export function compiledOnce<P extends object, O>(
 ): (db: Kysely<Database>, params: P) => Promise<QueryResult<O>> {
   const byAdapter = new WeakMap<object, Compiled<O>>();
   return async (db, params) => {
-    const adapter = db.getExecutor().adapter;
+    const executor = db.getExecutor();
+    // A plugin rewrites the query as it is compiled (and each Kysely made with withPlugin shares its adapter): the
+    // SQL kept here would be another database's. None is used; a new one must not be silently skipped.
+    if (executor.plugins.length > 0)
+      throw new Error('compiledOnce: a database with Kysely plugins is not supported');
+    const adapter = executor.adapter;
     let compiled = byAdapter.get(adapter);
     if (!compiled) {
       compiled = compile(build, db);
@@ -40,6 +45,11 @@ export function compiledOnce<P extends object, O>(
     );
     return await db.executeQuery<O>({ ...compiled.query, parameters, queryId: createQueryId() });
   };
+}
+
+/** An insert's values from the parameters: `{ column: params.column }` for each of `columns`. */
+export function valuesOf<P extends object, K extends keyof P>(params: P, columns: readonly K[]): Pick<P, K> {
+  return Object.fromEntries(columns.map((column) => [column, params[column]])) as Pick<P, K>;
 }
 
 function compile<P extends object, O>(

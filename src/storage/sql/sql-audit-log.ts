@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AuditAction, AuditEntry, AuditLog, AuditRecord } from '../../auth/ports.ts';
 import { redactFields } from '../../redact.ts';
-import { compiledOnce } from './compiled-once.ts';
+import { compiledOnce, valuesOf } from './compiled-once.ts';
 import type { AuditLogTable, Database } from './schema.ts';
 
 function toRecord(row: Selectable<AuditLogTable>): AuditRecord {
@@ -25,18 +25,22 @@ function toRecord(row: Selectable<AuditLogTable>): AuditRecord {
 
 // Every push and refusal appends one entry: compiled once (compiled-once.ts).
 const insertEntry = compiledOnce((db, p: Omit<AuditLogTable, 'seq'>) =>
-  db.insertInto('audit_log').values({
-    feed: p.feed,
-    at: p.at,
-    actor: p.actor,
-    key_id: p.key_id,
-    action: p.action,
-    package_id: p.package_id,
-    version: p.version,
-    source: p.source,
-    outcome: p.outcome,
-    detail: p.detail,
-  }),
+  db
+    .insertInto('audit_log')
+    .values(
+      valuesOf(p, [
+        'feed',
+        'at',
+        'actor',
+        'key_id',
+        'action',
+        'package_id',
+        'version',
+        'source',
+        'outcome',
+        'detail',
+      ]),
+    ),
 );
 
 export class SqlAuditLog implements AuditLog {

@@ -17,7 +17,7 @@ import type {
   PackageVersion,
 } from '../../protocol/package-version.ts';
 import { appendCatalogEntry } from './catalog-log.ts';
-import { compiledOnce } from './compiled-once.ts';
+import { compiledOnce, valuesOf } from './compiled-once.ts';
 import type { Database, PackageVersionsTable } from './schema.ts';
 import { insertSymbolRows } from './sql-symbol-store.ts';
 import { defaultWebhookOutbox, type WebhookOutbox } from './sql-webhook-store.ts';
@@ -70,25 +70,27 @@ const selectDeletion = compiledOnce((db, p: VersionParams) =>
 const insertVersion = compiledOnce((db, p: PackageVersionsTable) =>
   db
     .insertInto('package_versions')
-    .values({
-      feed: p.feed,
-      lower_id: p.lower_id,
-      lower_version: p.lower_version,
-      id: p.id,
-      version: p.version,
-      full_version: p.full_version,
-      is_prerelease: p.is_prerelease,
-      is_semver2: p.is_semver2,
-      listed: p.listed,
-      published: p.published,
-      downloads: p.downloads,
-      package_size: p.package_size,
-      package_hash: p.package_hash,
-      blob_prefix: p.blob_prefix,
-      embedded_files: p.embedded_files,
-      metadata: p.metadata,
-      deprecation: p.deprecation,
-    })
+    .values(
+      valuesOf(p, [
+        'feed',
+        'lower_id',
+        'lower_version',
+        'id',
+        'version',
+        'full_version',
+        'is_prerelease',
+        'is_semver2',
+        'listed',
+        'published',
+        'downloads',
+        'package_size',
+        'package_hash',
+        'blob_prefix',
+        'embedded_files',
+        'metadata',
+        'deprecation',
+      ]),
+    )
     .onConflict((oc) => oc.columns(['feed', 'lower_id', 'lower_version']).doNothing()),
 );
 
