@@ -1,5 +1,5 @@
 // Queries compiled to SQL once per database and run with new parameters each time (issue 17,
-// docs/decisions/0024-perf-pushcpu-compiled-queries.md). Kysely builds a query's operation tree and compiles it to
+// docs/decisions/0025-perf-push-compiled-queries.md). Kysely builds a query's operation tree and compiles it to
 // SQL on every call: some microseconds for each of a push's statements, and a new SQL string each time, which the
 // statement cache (sqlite-statement-cache.ts) must hash in full to find the statement prepared for it. A query
 // made with `compiledOnce` is built with a placeholder for each parameter and compiled the first time it runs on a
