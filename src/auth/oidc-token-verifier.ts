@@ -9,6 +9,7 @@
 import type * as Jose from 'jose';
 import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { type NuggetError, unauthenticated, unavailable } from '../errors.ts';
+import { importedOnce } from '../lazy-import.ts';
 import type { TrustPolicyKind } from './trust-policy.ts';
 
 /** The asymmetric JWS algorithms (RFC 7518 §3.1, RFC 8037) a CI platform signs with. */
@@ -56,8 +57,7 @@ const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 // jose is loaded with the first token verified, not at start: trusted publishing is off on most servers, and the
 // library is some 45 modules.
-let jose: Promise<typeof Jose> | undefined;
-const loadJose = (): Promise<typeof Jose> => (jose ??= import('jose'));
+const loadJose: () => Promise<typeof Jose> = importedOnce(() => import('jose'));
 
 const refuse = (code: string, reason: string): NuggetError => unauthenticated(code, reason);
 

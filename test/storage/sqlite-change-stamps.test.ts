@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { Kysely } from 'kysely';
 import { SqliteChangeStamps } from '../../src/storage/sql/change-stamps.ts';
+import type { Database } from '../../src/storage/sql/schema.ts';
+import { SqlUpstreamDocumentStore } from '../../src/storage/sql/sql-upstream-document-store.ts';
 import { openSqlite } from '../../src/storage/sql/sqlite-database.ts';
 
 describe('SQLite change stamps, remembered between commits', () => {
@@ -18,6 +21,7 @@ describe('SQLite change stamps, remembered between commits', () => {
   let file: string;
   let first: BetterSqlite3.Database;
   let second: BetterSqlite3.Database;
+  let secondDb: Kysely<Database>;
   let stamps: SqliteChangeStamps;
 
   const bump = (sqlite: BetterSqlite3.Database, column: 'stamp' | 'settings_stamp') =>
@@ -30,7 +34,7 @@ describe('SQLite change stamps, remembered between commits', () => {
     file = join(dir, 'nugget.db');
     const opened = await openSqlite(file);
     first = opened.sqlite;
-    second = (await openSqlite(file)).sqlite;
+    ({ sqlite: second, db: secondDb } = await openSqlite(file));
     first.prepare("INSERT OR IGNORE INTO feeds (name, stamp, settings_stamp) VALUES ('default', 1, 1)").run();
     stamps = new SqliteChangeStamps(first, 'default');
   });
@@ -97,6 +101,52 @@ describe('SQLite change stamps, remembered between commits', () => {
     } finally {
       linked.close();
       writer.close();
+    }
+  });
+
+  test("an id's latest catalog entry is remembered per id, and any commit makes every id read again", () => {
+    let seq = 0;
+    const addEntry = (sqlite: BetterSqlite3.Database, lowerId: string) => {
+      seq += 1;
+      sqlite
+        .prepare(
+          `INSERT INTO catalog_entries (feed, feed_seq, commit_id, commit_timestamp, type, lower_id, lower_version, id, version, snapshot)
+           VALUES ('default', ?, 'c', '2026-12-02T00:00:00Z', 'PackageDetails', ?, '1.0.0', ?, '1.0.0', NULL)`,
+        )
+        .run(seq, lowerId, lowerId);
+    };
+    const storedFor = (lowerId: string) =>
+      (second
+        .prepare("SELECT max(seq) FROM catalog_entries WHERE feed = 'default' AND lower_id = ?")
+        .pluck()
+        .get(lowerId) as number | null) ?? 0;
+    assert.equal(stamps.sync!.latestFor('memo.a'), 0, 'an id never pushed');
+    for (let i = 0; i < 20; i++) {
+      // Read both ids (remembered), then a commit by another connection touches one of them.
+      stamps.sync!.latestFor('memo.a');
+      stamps.sync!.latestFor('memo.b');
+      addEntry(second, i % 2 ? 'memo.a' : 'memo.b');
+      assert.equal(stamps.sync!.latestFor('memo.a'), storedFor('memo.a'), `round ${i}`);
+      assert.equal(stamps.sync!.latestFor('memo.b'), storedFor('memo.b'), `round ${i}`);
+    }
+    assert.ok(storedFor('memo.a') > 0 && storedFor('memo.b') > 0);
+  });
+
+  test("an upstream feed's document change times move at the next read after another connection's put", async () => {
+    const reader = new SqlUpstreamDocumentStore((await openSqlite(file)).db, 'public', { sqlite: first });
+    const writer = new SqlUpstreamDocumentStore(secondDb, 'public');
+    assert.equal(reader.sync!.latestChange(), 0);
+    assert.equal(reader.sync!.changedAt('registration/a'), 0);
+    for (let i = 1; i <= 10; i++) {
+      const key = i % 2 ? 'registration/a' : 'registration/b';
+      reader.sync!.latestChange();
+      reader.sync!.changedAt('registration/a');
+      reader.sync!.changedAt('registration/b');
+      await writer.put(key, `body ${i}`, 1000 * i);
+      assert.equal(reader.sync!.latestChange(), await writer.latestChange(), `round ${i}`);
+      assert.equal(reader.sync!.changedAt(key), await writer.changedAt(key), `round ${i}`);
+      assert.equal(await reader.changedAt(key), await writer.changedAt(key), `round ${i}`);
+      assert.equal(reader.sync!.latestChange(), 1000 * i, `round ${i}`);
     }
   });
 });

@@ -11,10 +11,10 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
-import type { Agent, Response } from 'undici';
+import type { Response } from 'undici';
 import { tooLarge } from '../../errors.ts';
 import { type DownloadedPackage, type RemoteFeed, RemoteFeedError } from '../../packages/remote-feed.ts';
-import { loadUndici } from './lazy-undici.ts';
+import { LazyAgent } from './lazy-undici.ts';
 import {
   classifyStatus,
   defaultRetryPolicy,
@@ -76,7 +76,7 @@ export class HttpRemoteFeed implements RemoteFeed {
   readonly #policy: RetryPolicy;
   readonly #timeoutMs: number;
   /** Created with the first request (undici is loaded then). */
-  #agent: Agent | undefined;
+  readonly #agent: LazyAgent;
   /** Origins the source's credentials may go to (see RemoteFeed.trust). */
   readonly #trusted = new Set<string>();
 
@@ -84,11 +84,16 @@ export class HttpRemoteFeed implements RemoteFeed {
     this.#options = options;
     this.#policy = { ...defaultRetryPolicy, ...options.retry };
     this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#agent = new LazyAgent({
+      connect: { timeout: this.#timeoutMs },
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+    });
   }
 
   /** Closes the kept-alive connections. */
   async close(): Promise<void> {
-    await this.#agent?.close();
+    await this.#agent.close();
   }
 
   async getJson(url: string): Promise<unknown> {
@@ -179,25 +184,27 @@ export class HttpRemoteFeed implements RemoteFeed {
    * storage or CDN a download is redirected to. Each hop gets them only when its origin is trusted.
    */
   async #get(url: string): Promise<Response> {
-    const { Agent, fetch } = await loadUndici();
-    const dispatcher = (this.#agent ??= new Agent({
-      connect: { timeout: this.#timeoutMs },
-      headersTimeout: this.#timeoutMs,
-      bodyTimeout: this.#timeoutMs,
-    }));
+    const {
+      undici: { fetch },
+      agent: dispatcher,
+    } = await this.#agent.get();
+    // One deadline over every hop and every new connection, not one each.
+    const signal =
+      this.#options.deadlineMs !== undefined ? AbortSignal.timeout(this.#options.deadlineMs) : undefined;
     let current = new URL(url);
     for (let hop = 0; ; hop += 1) {
-      const response = await fetch(current, {
-        dispatcher,
-        redirect: 'manual',
-        ...(this.#options.deadlineMs !== undefined
-          ? { signal: AbortSignal.timeout(this.#options.deadlineMs) }
-          : {}),
-        headers: {
-          'user-agent': this.#options.userAgent ?? 'nugget-replicate',
-          ...(this.#trusted.has(current.origin) ? this.#options.headers : {}),
-        },
-      });
+      const target = current;
+      const response = await onNewConnectionIfClosed(() =>
+        fetch(target, {
+          dispatcher,
+          redirect: 'manual',
+          ...(signal ? { signal } : {}),
+          headers: {
+            'user-agent': this.#options.userAgent ?? 'nugget-replicate',
+            ...(this.#trusted.has(target.origin) ? this.#options.headers : {}),
+          },
+        }),
+      );
       const location = redirectStatuses.has(response.status) ? response.headers.get('location') : null;
       if (location === null) return response;
       await response.body?.cancel().catch(() => {});
@@ -294,6 +301,30 @@ export class HttpRemoteFeed implements RemoteFeed {
       ? `${errorCode(cause) ? `${errorCode(cause)}: ` : ''}${cause.message}`
       : String(error);
     return new RemoteFeedError(url, `GET ${url} failed: ${detail}`, { cause: error });
+  }
+}
+
+/** Errors of a connection the peer closed before it answered (not refused, not timed out). */
+const closedCodes = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+/** Attempts of one GET on connections closed under it, before that counts as the source's failure. */
+const closedAttempts = 3;
+
+/**
+ * A GET again at once when the connection closed before any answer: a kept-alive connection that the server (or a
+ * proxy between) closes for idleness just as a request is sent on it fails that request, and undici does not send
+ * it again (it cannot know whether the server saw it; a GET is safe to repeat, RFC 9110 §9.2.2). Under load the
+ * two ends' idea of "idle" drift apart by more than undici's margin, so this happens to a healthy upstream: without
+ * this, an upstream feed answered that GET from its cache alone (a 404 for a package never cached) and counted a
+ * failure towards its breaker. A dead host refuses or times out instead, and fails as fast as before.
+ */
+async function onNewConnectionIfClosed(send: () => Promise<Response>): Promise<Response> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await send();
+    } catch (error) {
+      const code = errorCode(error);
+      if (attempt >= closedAttempts || code === undefined || !closedCodes.has(code)) throw error;
+    }
   }
 }
 

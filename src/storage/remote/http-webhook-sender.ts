@@ -4,10 +4,9 @@
 // to checked against the destination rules at connect time, so DNS cannot point a delivery inside the network.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import type { Agent } from 'undici';
 import type { WebhookSender, WebhookSendFailure } from '../../packages/ports.ts';
 import type { WebhookDestinations } from '../../packages/webhook-destinations.ts';
-import { loadUndici } from './lazy-undici.ts';
+import { LazyAgent } from './lazy-undici.ts';
 
 /** Bytes of a receiver's answer kept for the delivery log; the rest is never read. */
 const maxAnswerBytes = 2048;
@@ -19,9 +18,8 @@ class RefusedAddress extends Error {
 export class HttpWebhookSender implements WebhookSender {
   readonly #destinations: WebhookDestinations;
   readonly #timeoutMs: number;
-  readonly #agentOptions: Agent.Options;
   /** Created with the first delivery (undici is loaded then). */
-  #agent: Agent | undefined;
+  readonly #agent: LazyAgent;
 
   constructor(options: { destinations: WebhookDestinations; timeoutMs: number }) {
     this.#destinations = options.destinations;
@@ -41,12 +39,12 @@ export class HttpWebhookSender implements WebhookSender {
         else callback(null, first.address, first.family);
       });
     };
-    this.#agentOptions = {
+    this.#agent = new LazyAgent({
       connect: { lookup, timeout: options.timeoutMs },
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
       keepAliveTimeout: 4_000,
-    };
+    });
   }
 
   async send(delivery: {
@@ -70,13 +68,15 @@ export class HttpWebhookSender implements WebhookSender {
       (isIP(host) === 0 ? undefined : this.#destinations.addressRefusal(host));
     if (refusal) return { ok: false, error: `refused: ${refusal}`, refused: true };
     try {
-      const { Agent, request } = await loadUndici();
-      this.#agent ??= new Agent(this.#agentOptions);
+      const {
+        undici: { request },
+        agent,
+      } = await this.#agent.get();
       const answer = await request(url, {
         method: 'POST',
         headers: delivery.headers,
         body: delivery.body,
-        dispatcher: this.#agent,
+        dispatcher: agent,
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
       const status = answer.statusCode;
@@ -96,7 +96,7 @@ export class HttpWebhookSender implements WebhookSender {
   }
 
   async close(): Promise<void> {
-    await this.#agent?.close();
+    await this.#agent.close();
   }
 }
 

@@ -102,20 +102,58 @@ export class WalIndexHeader {
 // One header per database: every feed's stamps share it.
 const headers = new WeakMap<BetterSqlite3.Database, WalIndexHeader>();
 
-function walIndexHeaderOf(sqlite: BetterSqlite3.Database): WalIndexHeader {
+export function walIndexHeaderOf(sqlite: BetterSqlite3.Database): WalIndexHeader {
   let header = headers.get(sqlite);
   if (!header) headers.set(sqlite, (header = new WalIndexHeader(sqlite)));
   return header;
 }
 
+/** Keys remembered between two commits at most; a reader of more distinct ids than this reads the rest again. */
+const memoLimit = 4096;
+
 /**
- * SQLite: three statements prepared once and run synchronously (index-only lookups, a few microseconds each); the
- * feed's stamps are run again only once the WAL index shows a commit since they were read.
+ * Values read from the database by key (an id's latest catalog entry, an upstream document's change time),
+ * remembered until the WAL-index header shows a commit on any connection: then all are forgotten at once. The
+ * generation is read before a value is, so a commit racing the read empties the memo at the next call.
+ */
+export class GenerationMemo<T> {
+  readonly #header: WalIndexHeader;
+  readonly #read: (key: string) => T;
+  readonly #values = new Map<string, T>();
+  #generation = Number.NaN;
+
+  constructor(header: WalIndexHeader, read: (key: string) => T) {
+    this.#header = header;
+    this.#read = read;
+  }
+
+  get(key: string): T {
+    const generation = this.#header.generation();
+    if (generation !== this.#generation || Number.isNaN(generation)) {
+      this.#values.clear();
+      this.#generation = generation;
+      // Not knowable (no WAL index): read every time, remember nothing.
+      if (Number.isNaN(generation)) return this.#read(key);
+    }
+    let value = this.#values.get(key);
+    if (value === undefined && !this.#values.has(key)) {
+      value = this.#read(key);
+      if (this.#values.size >= memoLimit) this.#values.clear();
+      this.#values.set(key, value);
+    }
+    return value as T;
+  }
+}
+
+/**
+ * SQLite: three statements prepared once and run synchronously (index-only lookups, a few microseconds each); each
+ * is run again only once the WAL index shows a commit since it was read.
  */
 export class SqliteChangeStamps implements ChangeStamps {
   // pluck(): the one value, without building a row object.
   readonly #latest: BetterSqlite3.Statement<[string], number | null>;
-  readonly #latestFor: BetterSqlite3.Statement<[string, string], number | null>;
+  /** The latest catalog entry of an id, remembered until the next commit. */
+  readonly #latestFor: GenerationMemo<number>;
   readonly #settings: BetterSqlite3.Statement<[string], number | null>;
   readonly #feed: string;
   readonly #header: WalIndexHeader;
@@ -132,11 +170,12 @@ export class SqliteChangeStamps implements ChangeStamps {
     this.#settings = sqlite
       .prepare<[string], number | null>('SELECT settings_stamp FROM feeds WHERE name = ?')
       .pluck();
-    this.#latestFor = sqlite
+    const latestFor = sqlite
       .prepare<[string, string], number | null>(
         'SELECT max(seq) FROM catalog_entries WHERE feed = ? AND lower_id = ?',
       )
       .pluck();
+    this.#latestFor = new GenerationMemo(this.#header, (lowerId) => latestFor.get(feed, lowerId) ?? 0);
   }
 
   /**
@@ -166,7 +205,7 @@ export class SqliteChangeStamps implements ChangeStamps {
     },
     latestFor: (lowerId: string): number => {
       try {
-        return this.#latestFor.get(this.#feed, lowerId) ?? 0;
+        return this.#latestFor.get(lowerId);
       } catch {
         return Number.NaN;
       }
@@ -187,7 +226,7 @@ export class SqliteChangeStamps implements ChangeStamps {
   }
 
   async latestFor(lowerId: string): Promise<number> {
-    return faults(() => this.#latestFor.get(this.#feed, lowerId) ?? 0);
+    return faults(() => this.#latestFor.get(lowerId));
   }
 }
 

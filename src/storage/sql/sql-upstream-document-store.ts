@@ -3,6 +3,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { UpstreamDocumentStore } from '../../packages/ports.ts';
+import { GenerationMemo, walIndexHeaderOf } from './change-stamps.ts';
 import type { Database } from './schema.ts';
 
 export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
@@ -10,6 +11,8 @@ export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
   readonly #feed: string;
 
   readonly sync: { latestChange(): number; changedAt(key: string): number } | undefined;
+  /** The same, throwing what the database says (for the awaited reads). */
+  readonly #memo: { latestChange(): number; changedAt(key: string): number } | undefined;
 
   /** With `sqlite` (embedded SQLite), the change times can also be read synchronously (two prepared statements). */
   constructor(db: Kysely<Database>, feed: string, options: { sqlite?: BetterSqlite3.Database } = {}) {
@@ -28,9 +31,24 @@ export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
           'SELECT changed_at FROM upstream_documents WHERE feed = ? AND key = ?',
         )
         .pluck();
+      // Read on every request a virtual feed answers from its cache (its change stamps): run again only after a
+      // commit, as the feeds' own stamps are (change-stamps.ts).
+      const header = walIndexHeaderOf(sqlite);
+      const latestMemo = new GenerationMemo(header, () => Number(latest.get(feed) ?? 0));
+      const oneMemo = new GenerationMemo(header, (key) => Number(one.get(feed, key) ?? 0));
+      this.#memo = { latestChange: () => latestMemo.get(''), changedAt: (key) => oneMemo.get(key) };
+      // The raw-HTTP fast path reads these outside any request handler, where an exception would end the process:
+      // a change time that cannot be read is NaN, which equals no kept answer's stamp (Fastify then reports it).
+      const orNaN = (read: () => number) => {
+        try {
+          return read();
+        } catch {
+          return Number.NaN;
+        }
+      };
       this.sync = {
-        latestChange: () => Number(latest.get(feed) ?? 0),
-        changedAt: (key) => Number(one.get(feed, key) ?? 0),
+        latestChange: () => orNaN(() => latestMemo.get('')),
+        changedAt: (key) => orNaN(() => oneMemo.get(key)),
       };
     }
   }
@@ -71,6 +89,7 @@ export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
   }
 
   async latestChange(): Promise<number> {
+    if (this.#memo) return this.#memo.latestChange();
     const row = await this.#db
       .selectFrom('upstream_documents')
       .select((eb) => eb.fn.max('changed_at').as('latest'))
@@ -80,6 +99,7 @@ export class SqlUpstreamDocumentStore implements UpstreamDocumentStore {
   }
 
   async changedAt(key: string): Promise<number> {
+    if (this.#memo) return this.#memo.changedAt(key);
     const row = await this.#db
       .selectFrom('upstream_documents')
       .select('changed_at')
