@@ -14,7 +14,7 @@ import { humanDuration } from '../duration.ts';
 import { fileSystemFault, invalidInput, timedOut, tooLarge } from '../errors.ts';
 import type { UploadedPackage } from '../packages/publish-package.ts';
 import { MultipartPackagePart, multipartBoundary } from './multipart-package.ts';
-import { PackageFileSink } from './package-file-sink.ts';
+import { PackageFileSink } from '../storage/package-file-sink.ts';
 import type { RequestBodyPolicy } from './request-guards.ts';
 
 export interface ReceivedPackage extends UploadedPackage {

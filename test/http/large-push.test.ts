@@ -1,5 +1,5 @@
 // Pushes of several megabytes over a real socket: what the small pushes of package-publish.test.ts never reach in
-// the receiving path (src/http/package-file-sink.ts): the bytes past the part kept in memory, written in buffers of
+// the receiving path (src/storage/package-file-sink.ts): the bytes past the part kept in memory, written in buffers of
 // a megabyte, with the hash and the limit checked across them; and what a client that fails mid-push leaves.
 // Spec: ../../../shared/spec/nuget-api/package-publish-resource.md
 import assert from 'node:assert/strict';

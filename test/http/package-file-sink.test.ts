@@ -1,4 +1,4 @@
-// PackageFileSink (src/http/package-file-sink.ts): the stage that writes a push to its temporary file. The sizes
+// PackageFileSink (src/storage/package-file-sink.ts): the stage that writes a push to its temporary file. The sizes
 // around its edges (the part kept in memory, the write buffers), its limit, and what it leaves when abandoned.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PackageFileSink } from '../../src/http/package-file-sink.ts';
+import { PackageFileSink } from '../../src/storage/package-file-sink.ts';
 import { seededRandom } from '../../src/storage/contracts/seeded-random.ts';
 
 const kept = 256 * 1024;

@@ -1,4 +1,4 @@
-// Where a push's bytes go as they arrive: measured against the limit, hashed (SHA-512, the hash the protocol
+// Where a package's bytes go as they arrive (a push, a package copied from an upstream): measured against the limit, hashed (SHA-512, the hash the protocol
 // serves), and written to the push's temporary file in writes of a megabyte. One stage instead of a Transform
 // and fs.WriteStream: a large push used to pass each 64 KB chunk of the socket through two more streams and a
 // write of its own through libuv's thread pool (issue 17, bench/README.md "Writes and memory").
