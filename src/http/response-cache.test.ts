@@ -83,10 +83,73 @@ describe('StampedCache', () => {
     await delay(5);
     assert.equal(await cache.getOrBuild('s', { feed: 'default', stamps, maxAgeMs: 1 }, build), 'v1');
     assert.equal(await cache.getOrBuild('s', { feed: 'default', stamps, maxAgeMs: 1 }, build), 'v1');
+    await delay(1);
     assert.equal(builds, 2, 'one rebuild for two late reads');
     release();
     await delay(1);
     assert.equal(await cache.getOrBuild('s', { feed: 'default', stamps, maxAgeMs: 1_000 }, build), 'v2');
+  });
+
+  it('rebuilds answers behind them each in a turn of its own, other work running between two', async () => {
+    const { stamps } = fakeStamps();
+    const cache = new StampedCache<string>(1_000_000);
+    const order: string[] = [];
+    // Synchronous work, as a SQLite query is: nothing else runs until it returns.
+    const build = (name: string) => async () => {
+      order.push(`build ${name}`);
+      return { value: name, bytes: 1 };
+    };
+    const keys = ['a', 'b', 'c'];
+    for (const k of keys) await cache.getOrBuild(k, { feed: 'default', stamps, maxAgeMs: 1 }, build(k));
+    await delay(5);
+    // Answers built together turn old together: each read answers at once and asks for a rebuild behind it.
+    for (const k of keys) {
+      assert.equal(await cache.getOrBuild(k, { feed: 'default', stamps, maxAgeMs: 1 }, build(k)), k);
+    }
+    // A request arriving meanwhile is served before the second rebuild starts.
+    setImmediate(() => order.push('request'));
+    await delay(30);
+    assert.deepEqual(order.slice(keys.length), ['build a', 'request', 'build b', 'build c']);
+  });
+
+  it('keeps at most four rebuilds behind answers waiting at once; one that hangs holds up no other', async () => {
+    const { stamps } = fakeStamps();
+    const cache = new StampedCache<string>(1_000_000);
+    const started: string[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const build = (name: string, rebuilds: { n: number }) => async () => {
+      if (rebuilds.n++ > 0) {
+        started.push(name);
+        // An upstream that does not answer: the rebuild waits until the test releases it.
+        if (name.startsWith('slow')) await gate;
+      }
+      return { value: `${name}${rebuilds.n}`, bytes: 1 };
+    };
+    const keys = ['slow1', 'fast1', 'slow2', 'slow3', 'slow4', 'slow5', 'fast2'];
+    const builds = new Map(keys.map((k) => [k, build(k, { n: 0 })]));
+    const read = (k: string) =>
+      cache.getOrBuild(
+        k,
+        { feed: 'default', stamps, maxAgeMs: 1 },
+        builds.get(k) as () => Promise<{
+          value: string;
+          bytes: number;
+        }>,
+      );
+    for (const k of keys) await read(k);
+    await delay(5);
+    for (const k of keys) await read(k);
+    await delay(30);
+    // fast1 finished beside slow1; slow2-slow4 fill the four places; slow5 and fast2 wait for one.
+    assert.deepEqual(started, ['slow1', 'fast1', 'slow2', 'slow3', 'slow4']);
+    assert.equal(await read('fast1'), 'fast12');
+    release();
+    await delay(30);
+    assert.deepEqual(started.slice(5, 7), ['slow5', 'fast2']);
+    assert.equal(await read('fast2'), 'fast22');
   });
 
   it('does not cache a failed build', async () => {

@@ -48,6 +48,9 @@ export interface Freshness {
  * still current if that id's own stamp has not moved, and is then re-stamped, so pushes of other packages do not
  * empty the cache.
  */
+/** Rebuilds behind answers in flight at once (StampedCache#scheduleBehind). */
+const maxRebuildsBehind = 4;
+
 export class StampedCache<T> {
   /** Answers given from the cache at the current stamp, and those that had to be built. */
   readonly stats = new CacheStats();
@@ -58,6 +61,15 @@ export class StampedCache<T> {
    * asked yet) under 50 concurrent clients was built 50 times at once, each build as slow as the others.
    */
   readonly #building = new Map<string, Promise<StampedValue<T>>>();
+  /**
+   * Rebuilds behind an answer, each started from a turn of the event loop of its own, at most a few in flight.
+   * Answers built together (a warm cache, a busy minute) turn old together: rebuilt all at once, their synchronous
+   * database work (SQLite) ran back to back while every request waited, 100 search answers at a time. A rebuild
+   * that waits (PostgreSQL, an upstream) holds one place only, so a slow upstream does not hold up the others.
+   */
+  readonly #behind: (() => Promise<unknown>)[] = [];
+  #behindRunning = 0;
+  #behindScheduled = false;
 
   constructor(maxBytes: number) {
     this.#lru = new ByteLru(maxBytes);
@@ -95,9 +107,11 @@ export class StampedCache<T> {
         // moved, so answer now and rebuild behind the answer, once, instead of making this request wait.
         if (entry.expiresAt <= Date.now() && !entry.refreshing) {
           entry.refreshing = true;
-          void this.#build(key, freshness, global, entry.scoped, build).catch(() => {
-            entry.refreshing = false;
-          });
+          this.#rebuildBehind(() =>
+            this.#build(key, freshness, global, entry.scoped, build).catch(() => {
+              entry.refreshing = false;
+            }),
+          );
         }
         return { value: entry.value, global, scoped: entry.scoped, expiresAt: entry.expiresAt };
       }
@@ -114,6 +128,28 @@ export class StampedCache<T> {
     );
     this.#building.set(flight, building);
     return building;
+  }
+
+  #rebuildBehind(rebuild: () => Promise<unknown>): void {
+    this.#behind.push(rebuild);
+    this.#scheduleBehind();
+  }
+
+  #scheduleBehind(): void {
+    if (this.#behindScheduled || this.#behind.length === 0 || this.#behindRunning >= maxRebuildsBehind)
+      return;
+    this.#behindScheduled = true;
+    setImmediate(() => {
+      this.#behindScheduled = false;
+      const run = this.#behind.shift();
+      if (!run) return;
+      this.#behindRunning++;
+      void run().finally(() => {
+        this.#behindRunning--;
+        this.#scheduleBehind();
+      });
+      this.#scheduleBehind();
+    });
   }
 
   async #build(

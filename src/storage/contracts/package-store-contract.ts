@@ -220,6 +220,64 @@ export function packageStoreContract(name: string, create: () => Promise<Package
       );
     });
 
+    it('orders ids that tie on text by the downloads of now, page after page, asked again at the same stamp', async () => {
+      const { packages, search } = await create();
+      // Same token counts in every field and the same description: the text rank ties, downloads decide.
+      const names = ['Tied.Aa', 'Tied.Bb', 'Tied.Cc', 'Tied.Dd', 'Tied.Ee'];
+      const tied = (id: string) =>
+        samplePackageVersion(id, '1.0.0', {
+          metadata: { ...samplePackageVersion('x', '1.0.0').metadata, description: 'tiedword' },
+        });
+      for (const id of names) await packages.insert(tied(id));
+      const page = async (skip: number, take: number) => {
+        const result = await search.search({ ...query, q: 'tiedword', skip, take });
+        return [result.totalHits, ...result.hits.map((h) => h.lowerId)];
+      };
+      const download = (lowerId: string, count: number) =>
+        packages.addDownloads(new Map([[lowerId, { lowerId, lowerVersion: '1.0.0', count }]]));
+      assert.deepEqual(await page(0, 2), [5, 'tied.aa', 'tied.bb']);
+      assert.deepEqual(await page(2, 2), [5, 'tied.cc', 'tied.dd']);
+      // Downloads move no change stamp; the pages asked before must still follow them.
+      await download('tied.ee', 5);
+      await download('tied.cc', 2);
+      assert.deepEqual(await page(0, 2), [5, 'tied.ee', 'tied.cc']);
+      assert.deepEqual(await page(2, 2), [5, 'tied.aa', 'tied.bb']);
+      await download('tied.bb', 9);
+      assert.deepEqual(await page(0, 2), [5, 'tied.bb', 'tied.ee']);
+      assert.deepEqual(await page(2, 2), [5, 'tied.cc', 'tied.aa']);
+      assert.deepEqual(await page(4, 2), [5, 'tied.dd']);
+      // A push (a new stamp) adds its id to the pages at once.
+      await packages.insert(tied('Tied.Ab'));
+      await download('tied.ab', 20);
+      assert.deepEqual(await page(0, 2), [6, 'tied.ab', 'tied.bb']);
+      await packages.setListed('tied.ab', '1.0.0', false);
+      assert.deepEqual(await page(0, 2), [5, 'tied.bb', 'tied.ee']);
+    });
+
+    it('orders a tie longer than a page and its margin by the downloads of now', async () => {
+      const { packages, search } = await create();
+      const ids = Array.from({ length: 45 }, (_, i) => `Long.Tie${String(i).padStart(2, '0')}`);
+      for (const id of ids) {
+        await packages.insert(
+          samplePackageVersion(id, '1.0.0', {
+            metadata: { ...samplePackageVersion('x', '1.0.0').metadata, description: 'longtieword' },
+          }),
+        );
+      }
+      const page = async (skip: number) => {
+        const result = await search.search({ ...query, q: 'longtieword', skip, take: 3 });
+        return result.hits.map((h) => h.lowerId);
+      };
+      assert.deepEqual(await page(0), ['long.tie00', 'long.tie01', 'long.tie02']);
+      assert.deepEqual(await page(40), ['long.tie40', 'long.tie41', 'long.tie42']);
+      const download = (lowerId: string, count: number) =>
+        packages.addDownloads(new Map([[lowerId, { lowerId, lowerVersion: '1.0.0', count }]]));
+      await download('long.tie44', 3);
+      await download('long.tie00', 1);
+      assert.deepEqual(await page(0), ['long.tie44', 'long.tie00', 'long.tie01']);
+      assert.deepEqual(await page(40), ['long.tie39', 'long.tie40', 'long.tie41']);
+    });
+
     it('pages with skip and take and counts every hit', async () => {
       const { packages, search } = await create();
       for (const n of [1, 2, 3, 4, 5]) await packages.insert(samplePackageVersion(`Paged.P${n}`, '1.0.0'));

@@ -18,7 +18,18 @@ import {
   searchLevel,
   searchLevels,
 } from '../../packages/search-filter.ts';
-import { loadSearchHits, searchedVersions, spelledIds } from './search-hits.ts';
+import {
+  loadSearchHits,
+  rankedIds,
+  rankedPage,
+  type RankedRows,
+  rankedRow,
+  rankingCacheRows,
+  rankingKey,
+  searchedVersions,
+  spelledIds,
+} from './search-hits.ts';
+import { RankingCache, windowRange } from '../../packages/search-ranking.ts';
 import type { Database } from './schema.ts';
 import { idSearchText } from './sqlite-search-index.ts';
 
@@ -134,6 +145,7 @@ interface Plan {
 export class PostgresSearchIndex implements SearchIndex {
   readonly #db: Kysely<Database>;
   readonly #feed: string;
+  readonly #rankings = new RankingCache(rankingCacheRows);
 
   constructor(db: Kysely<Database>, feed: string) {
     this.#db = db;
@@ -142,7 +154,8 @@ export class PostgresSearchIndex implements SearchIndex {
 
   async search(query: SearchQuery): Promise<{ totalHits: number; hits: SearchHit[] }> {
     const level = searchLevel(query);
-    const { totalHits, lowerIds } = await this.#run(this.#plan(query.q, 'search'), level, query);
+    const plan = this.#plan(query.q, 'search');
+    const { totalHits, lowerIds } = await this.#run(plan, level, query, rankingKey(level, query));
     if (lowerIds.length === 0) return { totalHits, hits: [] };
     return { totalHits, hits: await loadSearchHits(this.#db, this.#feed, lowerIds, level) };
   }
@@ -191,6 +204,8 @@ export class PostgresSearchIndex implements SearchIndex {
     plan: Plan,
     level: SearchLevel,
     query: SearchQuery,
+    /** Where the page's window is kept (search answers are rebuilt as download counts move); none: not kept. */
+    cacheKey?: string,
   ): Promise<{ totalHits: number; lowerIds: string[] }> {
     const conditions: RawBuilder<unknown>[] = [
       sql`d.feed = ${this.#feed}`,
@@ -230,19 +245,42 @@ export class PostgresSearchIndex implements SearchIndex {
       );
       return { totalHits, lowerIds: page.rows.map((r) => r.lower_id) };
     }
-    // Normalization 1 divides by 1 + log(document length): shorter documents win ties, as with bm25.
-    const order = sql.join([...terms, sql`score DESC`, ...byDownloads], sql`, `);
-    // A common word matches most of a big feed: the count and the page share one walk over the matches (ranked once
-    // each, the document not carried further) instead of walking twice; the sort keeps only skip + take rows.
-    const page = await sql<{ lower_id: string; n: string }>`WITH matches AS MATERIALIZED (
-        SELECT d.lower_id, d.total_downloads,
-          ts_rank_cd(${rankWeights}, d.document, ${plan.match}::tsquery, 1) AS score
-        FROM search_documents d WHERE ${where})
-      SELECT lower_id, (SELECT count(*) FROM matches) AS n FROM matches
-      ORDER BY ${order} LIMIT ${query.take} OFFSET ${query.skip}`.execute(this.#db);
-    const first = page.rows[0];
-    if (first) return { totalHits: Number(first.n), lowerIds: page.rows.map((r) => r.lower_id) };
-    // A page past the last match has no row to carry the count.
-    return { totalHits: query.skip === 0 ? 0 : await countAll(), lowerIds: [] };
+    // Exact id first, then id prefixes, then the text rank (higher is better; normalization 1 divides by 1 +
+    // log(document length): shorter documents win ties, as with bm25), then downloads and the id: the first three
+    // as ascending keys, which a window of the page keeps (search-ranking.ts).
+    const exact = plan.rankText ? sql`CASE WHEN d.lower_id = ${plan.rankText} THEN 0 ELSE 1 END` : sql`1`;
+    const idPrefix = plan.rankText
+      ? sql`CASE WHEN d.lower_id LIKE ${prefix} ESCAPE '\\' THEN 0 ELSE 1 END`
+      : sql`1`;
+    const rank = async (): Promise<RankedRows> => {
+      const { offset, limit } = windowRange(query.skip, query.take);
+      // A common word matches most of a big feed: the count and the page share one walk over the matches (ranked
+      // once each, the document not carried further) instead of walking twice; the sort keeps only offset + limit
+      // rows.
+      const page = await sql<{
+        lower_id: string;
+        downloads: string;
+        k1: number;
+        k2: number;
+        k3: number;
+        n: string;
+      }>`WITH matches AS MATERIALIZED (
+          SELECT d.lower_id, d.total_downloads AS downloads, ${exact} AS k1, ${idPrefix} AS k2,
+            -ts_rank_cd(${rankWeights}, d.document, ${plan.match}::tsquery, 1) AS k3
+          FROM search_documents d WHERE ${where})
+        SELECT lower_id, downloads, k1, k2, k3, (SELECT count(*) FROM matches) AS n FROM matches
+        ORDER BY k1, k2, k3, downloads DESC, lower_id COLLATE "C"
+        LIMIT ${limit} OFFSET ${offset}`.execute(this.#db);
+      const first = page.rows[0];
+      // A page past the last match has no row to carry the count.
+      const totalHits = first ? Number(first.n) : query.skip === 0 ? 0 : await countAll();
+      return { totalHits, rows: page.rows.map(rankedRow), start: query.skip - offset };
+    };
+    if (cacheKey === undefined) return rankedIds(await rank(), query.take);
+    return rankedPage(
+      this.#db,
+      { feed: this.#feed, level, cache: this.#rankings, key: cacheKey, ...query },
+      rank,
+    );
   }
 }

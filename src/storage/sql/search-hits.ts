@@ -1,7 +1,8 @@
 // What SQLite's and PostgreSQL's search indexes share once each has ranked its page of ids.
 import type { Kysely, Transaction } from 'kysely';
-import type { SearchHit } from '../../packages/ports.ts';
+import type { SearchHit, SearchQuery } from '../../packages/ports.ts';
 import { isVisibleAtLevel, type SearchLevel } from '../../packages/search-filter.ts';
+import { pageOf, type RankedRow, type RankingCache, windowOf } from '../../packages/search-ranking.ts';
 import { sortByVersion } from '../../packages/version-order.ts';
 import type { PackageVersion } from '../../protocol/package-version.ts';
 import type { Database } from './schema.ts';
@@ -70,4 +71,79 @@ export async function searchedVersions(
     .execute();
   const versions = sortByVersion(rows.map(toPackageVersion));
   return { versions, totalDownloads: versions.reduce((sum, v) => sum + v.downloads, 0) };
+}
+
+/** Rows of ranked windows an index keeps (about 230 bytes each with its id, under 5 MB in all): hundreds of pages of 20. */
+export const rankingCacheRows = 20_000;
+
+/** What a search's window is kept under: everything that chooses and orders its matches. */
+export function rankingKey(level: SearchLevel, query: SearchQuery): string {
+  return JSON.stringify([level, query.q, query.packageType ?? null, query.skip, query.take]);
+}
+
+/** One row of a ranking query (the keys as numbers: PostgreSQL sends bigint and numeric values as text). */
+export function rankedRow(row: {
+  lower_id: string;
+  downloads: number | string;
+  k1: number | string;
+  k2: number | string;
+  k3: number | string;
+}): RankedRow {
+  return {
+    lowerId: row.lower_id,
+    key: [Number(row.k1), Number(row.k2), Number(row.k3)],
+    downloads: Number(row.downloads),
+  };
+}
+
+/** The page of ranked rows, without keeping a window. */
+export function rankedIds(ranked: RankedRows, take: number): { totalHits: number; lowerIds: string[] } {
+  const lowerIds = ranked.rows.slice(ranked.start, ranked.start + take).map((r) => r.lowerId);
+  return { totalHits: ranked.totalHits, lowerIds };
+}
+
+/** What a ranking query gives: the count, and the rows `windowRange` asked for, in rank order. */
+export interface RankedRows {
+  readonly totalHits: number;
+  readonly rows: readonly RankedRow[];
+  /** Where the page starts in `rows`. */
+  readonly start: number;
+}
+
+/**
+ * The ids of one page of a text search: from the window ranked at the current stamps, put in order again with the
+ * download counts of now, or ranked in full (`rank`) when there is none. The stamps are those of every feed: SQLite's
+ * bm25 weighs words by how many documents of the whole index hold them, so a push to any feed may reorder this one's.
+ */
+export async function rankedPage(
+  db: Kysely<Database>,
+  scope: { feed: string; level: SearchLevel; cache: RankingCache; key: string; skip: number; take: number },
+  rank: () => Promise<RankedRows>,
+): Promise<{ totalHits: number; lowerIds: string[] }> {
+  const { feed, level, cache, key } = scope;
+  // Read before the ranking, so a window is never stored under stamps newer than what it was ranked from.
+  const feeds = await db.selectFrom('feeds').select(['name', 'stamp']).orderBy('name').execute();
+  const stamp = feeds.map((f) => `${f.name} ${f.stamp}`).join('\n');
+  const window = cache.get(key, stamp);
+  if (window) {
+    const rows = await db
+      .selectFrom('search_documents')
+      .select(['lower_id', 'total_downloads'])
+      .where('feed', '=', feed)
+      .where('level', '=', level)
+      .where(
+        'lower_id',
+        'in',
+        window.rows.map((r) => r.lowerId),
+      )
+      .execute();
+    const lowerIds = pageOf(window, new Map(rows.map((r) => [r.lower_id, Number(r.total_downloads)])));
+    if (lowerIds) return { totalHits: window.totalHits, lowerIds };
+    cache.delete(key);
+  }
+  const ranked = await rank();
+  const page = { skip: scope.skip, take: scope.take, totalHits: ranked.totalHits };
+  const fresh = windowOf(ranked.rows, page);
+  if (fresh) cache.set(key, stamp, fresh);
+  return rankedIds(ranked, scope.take);
 }

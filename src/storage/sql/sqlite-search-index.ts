@@ -12,7 +12,18 @@ import {
 } from '../../packages/search-filter.ts';
 import { compareVersions, parseVersion } from '../../nuget/versioning/index.ts';
 import type { PackageVersion } from '../../protocol/package-version.ts';
-import { loadSearchHits, searchedVersions, spelledIds } from './search-hits.ts';
+import {
+  loadSearchHits,
+  rankedIds,
+  rankedPage,
+  type RankedRows,
+  rankedRow,
+  rankingCacheRows,
+  rankingKey,
+  searchedVersions,
+  spelledIds,
+} from './search-hits.ts';
+import { RankingCache, windowRange } from '../../packages/search-ranking.ts';
 import type { Database } from './schema.ts';
 
 const ftsColumns: Partial<Record<SearchField, string>> = {
@@ -160,6 +171,7 @@ interface Plan {
 export class SqliteSearchIndex implements SearchIndex {
   readonly #db: Kysely<Database>;
   readonly #feed: string;
+  readonly #rankings = new RankingCache(rankingCacheRows);
 
   constructor(db: Kysely<Database>, feed: string) {
     this.#db = db;
@@ -169,7 +181,7 @@ export class SqliteSearchIndex implements SearchIndex {
   async search(query: SearchQuery): Promise<{ totalHits: number; hits: SearchHit[] }> {
     const level = searchLevel(query);
     const plan = this.#plan(query.q, 'search');
-    const { totalHits, lowerIds } = await this.#run(plan, level, query);
+    const { totalHits, lowerIds } = await this.#run(plan, level, query, rankingKey(level, query));
     if (lowerIds.length === 0) return { totalHits, hits: [] };
     return { totalHits, hits: await loadSearchHits(this.#db, this.#feed, lowerIds, level) };
   }
@@ -222,6 +234,8 @@ export class SqliteSearchIndex implements SearchIndex {
     plan: Plan,
     level: SearchLevel,
     query: SearchQuery,
+    /** Where the page's window is kept (search answers are rebuilt as download counts move); none: not kept. */
+    cacheKey?: string,
   ): Promise<{ totalHits: number; lowerIds: string[] }> {
     const conditions: RawBuilder<unknown>[] = [
       sql`d.feed = ${this.#feed}`,
@@ -248,36 +262,56 @@ export class SqliteSearchIndex implements SearchIndex {
     if (query.take === 0) return { totalHits: await countAll(), lowerIds: [] };
 
     const prefix = `${plan.rankText.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const terms: RawBuilder<unknown>[] = [];
-    if (plan.rankText) {
-      terms.push(sql`(lower_id = ${plan.rankText}) DESC`, sql`(lower_id LIKE ${prefix} ESCAPE '\\') DESC`);
-    }
-    if (plan.match) terms.push(sql`score`);
-    terms.push(sql`total_downloads DESC`, sql`lower_id`);
-    const order = sql.join(terms, sql`, `);
-
     if (!plan.match) {
+      const terms: RawBuilder<unknown>[] = [];
+      if (plan.rankText) {
+        terms.push(sql`(lower_id = ${plan.rankText}) DESC`, sql`(lower_id LIKE ${prefix} ESCAPE '\\') DESC`);
+      }
+      terms.push(sql`total_downloads DESC`, sql`lower_id`);
       // Without text (the client's browse tab) the count reads the (feed, level, total_downloads) index alone.
       const totalHits = await countAll();
       if (totalHits === 0) return { totalHits, lowerIds: [] };
       const page = await sql<{
         lower_id: string;
       }>`SELECT d.lower_id, d.total_downloads FROM ${from} WHERE ${where}
-        ORDER BY ${order} LIMIT ${query.take} OFFSET ${query.skip}`.execute(this.#db);
+        ORDER BY ${sql.join(terms, sql`, `)} LIMIT ${query.take} OFFSET ${query.skip}`.execute(this.#db);
       return { totalHits, lowerIds: page.rows.map((r) => r.lower_id) };
     }
-    // A common word matches most of a big feed, and FTS5 spends its time walking the matches and computing bm25 for
-    // each: the count and the page share one materialized walk instead of walking twice (SQLite's sorter keeps
-    // only skip + take rows for ORDER BY ... LIMIT). bm25's weights follow the column order of search_fts: id,
-    // title, description, tags, authors, summary, owners.
-    const page = await sql<{ lower_id: string; n: number }>`WITH matches AS MATERIALIZED (
-        SELECT d.lower_id, d.total_downloads, bm25(search_fts, 10.0, 5.0, 1.0, 3.0, 2.0, 2.0, 1.0) AS score
-        FROM ${from} WHERE ${where})
-      SELECT lower_id, (SELECT count(*) FROM matches) AS n FROM matches
-      ORDER BY ${order} LIMIT ${query.take} OFFSET ${query.skip}`.execute(this.#db);
-    const first = page.rows[0];
-    if (first) return { totalHits: Number(first.n), lowerIds: page.rows.map((r) => r.lower_id) };
-    // A page past the last match has no row to carry the count.
-    return { totalHits: query.skip === 0 ? 0 : await countAll(), lowerIds: [] };
+    // Exact id first, then id prefixes, then bm25 (lower is better), then downloads and the id: the first three as
+    // ascending keys, which a window of the page keeps (search-ranking.ts).
+    const exact = plan.rankText ? sql`CASE WHEN d.lower_id = ${plan.rankText} THEN 0 ELSE 1 END` : sql`1`;
+    const idPrefix = plan.rankText
+      ? sql`CASE WHEN d.lower_id LIKE ${prefix} ESCAPE '\\' THEN 0 ELSE 1 END`
+      : sql`1`;
+    const rank = async (): Promise<RankedRows> => {
+      const { offset, limit } = windowRange(query.skip, query.take);
+      // A common word matches most of a big feed, and FTS5 spends its time walking the matches and computing bm25
+      // for each: the count and the page share one materialized walk instead of walking twice (SQLite's sorter keeps
+      // only offset + limit rows for ORDER BY ... LIMIT). bm25's weights follow the column order of search_fts: id,
+      // title, description, tags, authors, summary, owners.
+      const page = await sql<{
+        lower_id: string;
+        downloads: number;
+        k1: number;
+        k2: number;
+        k3: number;
+        n: number;
+      }>`WITH matches AS MATERIALIZED (
+          SELECT d.lower_id, d.total_downloads AS downloads, ${exact} AS k1, ${idPrefix} AS k2,
+            bm25(search_fts, 10.0, 5.0, 1.0, 3.0, 2.0, 2.0, 1.0) AS k3
+          FROM ${from} WHERE ${where})
+        SELECT lower_id, downloads, k1, k2, k3, (SELECT count(*) FROM matches) AS n FROM matches
+        ORDER BY k1, k2, k3, downloads DESC, lower_id LIMIT ${limit} OFFSET ${offset}`.execute(this.#db);
+      const first = page.rows[0];
+      // A page past the last match has no row to carry the count.
+      const totalHits = first ? Number(first.n) : query.skip === 0 ? 0 : await countAll();
+      return { totalHits, rows: page.rows.map(rankedRow), start: query.skip - offset };
+    };
+    if (cacheKey === undefined) return rankedIds(await rank(), query.take);
+    return rankedPage(
+      this.#db,
+      { feed: this.#feed, level, cache: this.#rankings, key: cacheKey, ...query },
+      rank,
+    );
   }
 }

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  compareIds,
+  compareRanked,
+  pageOf,
+  type RankedRow,
+  RankingCache,
+  windowMargin,
+  windowOf,
+  windowRange,
+} from './search-ranking.ts';
+
+const row = (lowerId: string, score: number, downloads = 0, exact = 1, prefix = 1): RankedRow => ({
+  lowerId,
+  key: [exact, prefix, score],
+  downloads,
+});
+
+/** What a full ranking query answers for rows/skip/take: the rows windowRange asks for, in rank order. */
+function fetched(all: readonly RankedRow[], skip: number, take: number): RankedRow[] {
+  const { offset, limit } = windowRange(skip, take);
+  return [...all].sort(compareRanked).slice(offset, offset + limit);
+}
+
+/** The page a full ranking gives. */
+const fullPage = (all: readonly RankedRow[], skip: number, take: number) =>
+  [...all]
+    .sort(compareRanked)
+    .slice(skip, skip + take)
+    .map((r) => r.lowerId);
+
+describe('search ranking windows', () => {
+  it('orders by keys, then more downloads, then the id by code point', () => {
+    const rows = [
+      row('b', -2, 5),
+      row('a', -2, 5),
+      row('c', -2, 9),
+      row('d', -3, 0),
+      row('e', -1, 100, 0),
+      row('f', -1, 0, 1, 0),
+    ];
+    assert.deepEqual(
+      rows.sort(compareRanked).map((r) => r.lowerId),
+      ['e', 'f', 'd', 'c', 'a', 'b'],
+    );
+    // UTF-16 puts U+FF21 after U+1F600's surrogates; UTF-8 (SQLite's BINARY, PostgreSQL's "C") before.
+    assert.ok(compareIds('\uff21', '\u{1f600}') < 0);
+    assert.ok(compareIds('a\u{1f600}b', 'a\u{1f600}c') < 0);
+    assert.ok(compareIds('ab', 'abc') < 0);
+    assert.equal(compareIds('x.y', 'x.y'), 0);
+  });
+
+  it('keeps the ties of both ends of a page and gives the page a full ranking would after downloads move', () => {
+    // Scores 0..9, each shared by 3 ids: pages of 4 cut through ties at both ends.
+    const all = Array.from({ length: 30 }, (_, i) =>
+      row(`id${String(i).padStart(2, '0')}`, Math.floor(i / 3)),
+    );
+    for (const [skip, take] of [
+      [0, 4],
+      [4, 4],
+      [5, 7],
+      [27, 4],
+      [29, 1],
+    ] as const) {
+      const window = windowOf(fetched(all, skip, take), { skip, take, totalHits: all.length });
+      assert.ok(window, `skip ${skip} take ${take}`);
+      assert.deepEqual(pageOf(window, new Map(all.map((r) => [r.lowerId, 0]))), fullPage(all, skip, take));
+      // Every id gets new downloads: the window gives what ranking everything again gives.
+      const counts = new Map(all.map((r, i) => [r.lowerId, (i * 7919) % 13]));
+      const moved = all.map((r) => ({ ...r, downloads: counts.get(r.lowerId) ?? 0 }));
+      assert.deepEqual(pageOf(window, counts), fullPage(moved, skip, take), `skip ${skip} take ${take}`);
+    }
+  });
+
+  it('keeps no window when a tie runs past what was fetched, before or after the page', () => {
+    const tie = Array.from({ length: windowMargin * 3 }, (_, i) => row(`t${i}`, 1));
+    assert.equal(windowOf(fetched(tie, 0, 2), { skip: 0, take: 2, totalHits: tie.length }), undefined);
+    const skip = windowMargin + 5;
+    assert.equal(windowOf(fetched(tie, skip, 2), { skip, take: 2, totalHits: tie.length }), undefined);
+    // The same tie, but ending within the fetched rows: kept.
+    const short = tie.slice(0, windowMargin);
+    const window = windowOf(fetched(short, 0, 2), { skip: 0, take: 2, totalHits: short.length });
+    assert.equal(window?.rows.length, windowMargin);
+  });
+
+  it('keeps no window for a page past the last match', () => {
+    const all = [row('a', 1), row('b', 2)];
+    assert.equal(windowOf(fetched(all, 2, 5), { skip: 2, take: 5, totalHits: 2 }), undefined);
+    assert.equal(windowOf([], { skip: 0, take: 5, totalHits: 0 }), undefined);
+  });
+
+  it('gives no page when an id of the window has no count any more', () => {
+    const all = [row('a', 1), row('b', 1), row('c', 2)];
+    const window = windowOf(fetched(all, 0, 1), { skip: 0, take: 1, totalHits: 3 });
+    assert.ok(window);
+    assert.equal(pageOf(window, new Map([['a', 1]])), undefined);
+  });
+});
+
+describe('RankingCache', () => {
+  const window = (rows: number) => ({
+    totalHits: rows,
+    rows: Array.from({ length: rows }, (_, i) => row(`r${i}`, i)),
+    before: 0,
+    take: rows,
+  });
+
+  it('answers a window only at the stamp it was ranked at', () => {
+    const cache = new RankingCache(100);
+    cache.set('q', 's1', window(3));
+    assert.equal(cache.get('q', 's2'), undefined);
+    // A stamp that moved on drops the window: the next one is ranked again.
+    assert.equal(cache.get('q', 's1'), undefined);
+    cache.set('q', 's2', window(3));
+    assert.equal(cache.get('q', 's2')?.rows.length, 3);
+  });
+
+  it('holds at most maxRows rows, the least recently used going first', () => {
+    const cache = new RankingCache(10);
+    cache.set('a', 's', window(4));
+    cache.set('b', 's', window(4));
+    assert.ok(cache.get('a', 's'));
+    cache.set('c', 's', window(4));
+    assert.equal(cache.get('b', 's'), undefined);
+    assert.ok(cache.get('a', 's'));
+    assert.ok(cache.get('c', 's'));
+    cache.set('big', 's', window(11));
+    assert.equal(cache.get('big', 's'), undefined);
+    cache.set('a', 's', window(10));
+    assert.equal(cache.size, 1);
+    cache.delete('a');
+    assert.equal(cache.size, 0);
+  });
+});
