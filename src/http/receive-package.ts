@@ -112,7 +112,9 @@ async function receive(
           }),
         ];
 
-  await mkdir(options.tempDir, { recursive: true });
+  // The folder is made when the process starts (temp-folders.ts) and remade if removed from outside: a look on the
+  // event loop (microseconds) instead of a recursive mkdir through libuv's thread pool on every push (issue 17).
+  if (!existsSync(options.tempDir)) await mkdir(options.tempDir, { recursive: true });
   const path = join(options.tempDir, `push-${randomUUID()}.nupkg`);
   // After a publish the file has usually been moved into place already: then a look on the event loop (the name
   // is in the kernel's cache, microseconds) instead of an unlink through libuv's thread pool (issue 17).

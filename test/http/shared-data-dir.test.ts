@@ -67,6 +67,18 @@ describe('temporary folders on a shared data dir', () => {
     }
   });
 
+  test('a push succeeds after its process folder under tmp/ was removed from outside (an operator, a cleaner)', async () => {
+    const feed = await startFeed();
+    try {
+      await rm(feed.nugget.tempRoot, { recursive: true, force: true });
+      const response = await feed.push(await buildNupkg({ id: 'Contoso.AfterTmpRemoved', version: '1.0.0' }));
+      assert.equal(response.statusCode, 201, response.body);
+      await stat(feed.feed.options.tempDir);
+    } finally {
+      await feed.close();
+    }
+  });
+
   test('each process has its own folder under tmp/ and removes it when it closes', async () => {
     const feed = await startFeed();
     try {

@@ -122,7 +122,7 @@ export class HttpRemoteFeed implements RemoteFeed {
       await mkdir(this.#options.tempDir, { recursive: true });
       const path = join(this.#options.tempDir, `replicate-${randomUUID()}.nupkg`);
       const limit = this.#options.maxPackageBytes ?? Number.POSITIVE_INFINITY;
-      // Measured, hashed and written as a push is (decision 0025): no chunk waits in a write queue long enough to
+      // Measured, hashed and written as a push is (decision 0026): no chunk waits in a write queue long enough to
       // be promoted and make V8 run full collections during a large download.
       const sink = new PackageFileSink({
         path,

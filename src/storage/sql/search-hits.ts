@@ -5,6 +5,7 @@ import { isVisibleAtLevel, type SearchLevel } from '../../packages/search-filter
 import { pageOf, type RankedRow, type RankingCache, windowOf } from '../../packages/search-ranking.ts';
 import { sortByVersion } from '../../packages/version-order.ts';
 import type { PackageVersion } from '../../protocol/package-version.ts';
+import { compiledOnce } from './compiled-once.ts';
 import type { Database } from './schema.ts';
 import { toPackageVersion } from './sql-package-store.ts';
 
@@ -57,18 +58,17 @@ export async function spelledIds(
   return lowerIds.map((lowerId) => spelled.get(lowerId) ?? lowerId);
 }
 
+const selectVersionsOf = compiledOnce((db, p: { feed: string; lowerId: string }) =>
+  db.selectFrom('package_versions').selectAll().where('feed', '=', p.feed).where('lower_id', '=', p.lowerId),
+);
+
 /** What both indexers build an id's search documents from: its versions in the feed, lowest first, and their downloads. */
 export async function searchedVersions(
   trx: Transaction<Database>,
   feed: string,
   lowerId: string,
 ): Promise<{ versions: PackageVersion[]; totalDownloads: number }> {
-  const rows = await trx
-    .selectFrom('package_versions')
-    .selectAll()
-    .where('feed', '=', feed)
-    .where('lower_id', '=', lowerId)
-    .execute();
+  const { rows } = await selectVersionsOf(trx, { feed, lowerId });
   const versions = sortByVersion(rows.map(toPackageVersion));
   return { versions, totalDownloads: versions.reduce((sum, v) => sum + v.downloads, 0) };
 }

@@ -2,6 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AuditAction, AuditEntry, AuditLog, AuditRecord } from '../../auth/ports.ts';
 import { redactFields } from '../../redact.ts';
+import { compiledOnce, valuesOf } from './compiled-once.ts';
 import type { AuditLogTable, Database } from './schema.ts';
 
 function toRecord(row: Selectable<AuditLogTable>): AuditRecord {
@@ -22,6 +23,26 @@ function toRecord(row: Selectable<AuditLogTable>): AuditRecord {
   };
 }
 
+// Every push and refusal appends one entry: compiled once (compiled-once.ts).
+const insertEntry = compiledOnce((db, p: Omit<AuditLogTable, 'seq'>) =>
+  db
+    .insertInto('audit_log')
+    .values(
+      valuesOf(p, [
+        'feed',
+        'at',
+        'actor',
+        'key_id',
+        'action',
+        'package_id',
+        'version',
+        'source',
+        'outcome',
+        'detail',
+      ]),
+    ),
+);
+
 export class SqlAuditLog implements AuditLog {
   readonly #db: Kysely<Database>;
 
@@ -30,22 +51,19 @@ export class SqlAuditLog implements AuditLog {
   }
 
   async append(entry: AuditEntry): Promise<void> {
-    await this.#db
-      .insertInto('audit_log')
-      .values({
-        feed: entry.feed ?? null,
-        at: entry.at,
-        actor: entry.actor,
-        key_id: entry.keyId ?? null,
-        action: entry.action,
-        package_id: entry.packageId ?? null,
-        version: entry.version ?? null,
-        source: entry.source ?? null,
-        outcome: entry.outcome,
-        // A detail may quote what a person typed (an advisory source URL with a token in it): no secret is kept.
-        detail: entry.detail ? JSON.stringify(redactFields(entry.detail)) : null,
-      })
-      .execute();
+    await insertEntry(this.#db, {
+      feed: entry.feed ?? null,
+      at: entry.at,
+      actor: entry.actor,
+      key_id: entry.keyId ?? null,
+      action: entry.action,
+      package_id: entry.packageId ?? null,
+      version: entry.version ?? null,
+      source: entry.source ?? null,
+      outcome: entry.outcome,
+      // A detail may quote what a person typed (an advisory source URL with a token in it): no secret is kept.
+      detail: entry.detail ? JSON.stringify(redactFields(entry.detail)) : null,
+    });
   }
 
   async list(query: {

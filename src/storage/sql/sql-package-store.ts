@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type {
   Clock,
   DailyDownloads,
@@ -17,6 +17,7 @@ import type {
   PackageVersion,
 } from '../../protocol/package-version.ts';
 import { appendCatalogEntry } from './catalog-log.ts';
+import { compiledOnce, valuesOf } from './compiled-once.ts';
 import type { Database, PackageVersionsTable } from './schema.ts';
 import { insertSymbolRows } from './sql-symbol-store.ts';
 import { defaultWebhookOutbox, type WebhookOutbox } from './sql-webhook-store.ts';
@@ -32,6 +33,66 @@ export type SearchDocumentsRefresher = (
   lowerId: string,
   inserted?: PackageVersion,
 ) => Promise<void>;
+
+interface VersionParams {
+  feed: string;
+  lowerId: string;
+  lowerVersion: string;
+}
+
+// A push's own statements, compiled once (compiled-once.ts).
+const selectVersion = compiledOnce((db, p: VersionParams) =>
+  db
+    .selectFrom('package_versions')
+    .selectAll()
+    .where('feed', '=', p.feed)
+    .where('lower_id', '=', p.lowerId)
+    .where('lower_version', '=', p.lowerVersion),
+);
+const selectAnyVersion = compiledOnce((db, p: { feed: string; lowerId: string }) =>
+  db
+    .selectFrom('package_versions')
+    .select('lower_version')
+    .where('feed', '=', p.feed)
+    .where('lower_id', '=', p.lowerId)
+    .limit(1),
+);
+const selectDeletion = compiledOnce((db, p: VersionParams) =>
+  db
+    .selectFrom('catalog_entries')
+    .select('seq')
+    .where('feed', '=', p.feed)
+    .where('lower_id', '=', p.lowerId)
+    .where('lower_version', '=', p.lowerVersion)
+    .where('type', '=', 'PackageDelete')
+    .limit(1),
+);
+const insertVersion = compiledOnce((db, p: PackageVersionsTable) =>
+  db
+    .insertInto('package_versions')
+    .values(
+      valuesOf(p, [
+        'feed',
+        'lower_id',
+        'lower_version',
+        'id',
+        'version',
+        'full_version',
+        'is_prerelease',
+        'is_semver2',
+        'listed',
+        'published',
+        'downloads',
+        'package_size',
+        'package_hash',
+        'blob_prefix',
+        'embedded_files',
+        'metadata',
+        'deprecation',
+      ]),
+    )
+    .onConflict((oc) => oc.columns(['feed', 'lower_id', 'lower_version']).doNothing()),
+);
 
 /** Ids per download-count transaction: few enough locks per transaction, few enough transactions per flush. */
 const downloadIdsPerTransaction = 100;
@@ -81,19 +142,18 @@ export class SqlPackageStore implements PackageStore {
     });
   }
 
-  /** Re-reads a version inside the transaction and records it in the catalog as PackageDetails. */
+  /**
+   * Records a version in the catalog as PackageDetails: as it is stored, re-read inside the transaction, or the row
+   * this transaction just inserted (`inserted`), read back as a reader would.
+   */
   async #catalogDetails(
     trx: Transaction<Database>,
     lowerId: string,
     lowerVersion: string,
+    inserted?: PackageVersionsTable,
   ): Promise<PackageVersion> {
-    const row = await trx
-      .selectFrom('package_versions')
-      .where('feed', '=', this.#feed)
-      .selectAll()
-      .where('lower_id', '=', lowerId)
-      .where('lower_version', '=', lowerVersion)
-      .executeTakeFirstOrThrow();
+    const row = inserted ?? (await selectVersion(trx, { feed: this.#feed, lowerId, lowerVersion })).rows[0];
+    if (!row) throw new Error(`${lowerId} ${lowerVersion} is not in feed '${this.#feed}'`);
     const version = toPackageVersion(row);
     await appendCatalogEntry(trx, this.#locks, this.#clock.now(), this.#feed, {
       type: 'PackageDetails',
@@ -113,14 +173,7 @@ export class SqlPackageStore implements PackageStore {
   }
 
   async hasVersions(lowerId: string): Promise<boolean> {
-    const row = await this.#db
-      .selectFrom('package_versions')
-      .select('lower_version')
-      .where('feed', '=', this.#feed)
-      .where('lower_id', '=', lowerId)
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
+    return (await selectAnyVersion(this.#db, { feed: this.#feed, lowerId })).rows.length > 0;
   }
 
   async findVersionKeys(lowerId: string): Promise<VersionKey[]> {
@@ -151,13 +204,7 @@ export class SqlPackageStore implements PackageStore {
   }
 
   async findVersion(lowerId: string, lowerVersion: string): Promise<PackageVersion | undefined> {
-    const row = await this.#db
-      .selectFrom('package_versions')
-      .where('feed', '=', this.#feed)
-      .selectAll()
-      .where('lower_id', '=', lowerId)
-      .where('lower_version', '=', lowerVersion)
-      .executeTakeFirst();
+    const [row] = (await selectVersion(this.#db, { feed: this.#feed, lowerId, lowerVersion })).rows;
     return row && toPackageVersion(row);
   }
 
@@ -170,12 +217,9 @@ export class SqlPackageStore implements PackageStore {
   ): Promise<'inserted' | 'duplicate'> {
     return this.#changeOf(version.lowerId, async (trx) => {
       if (options.admit) await this.#locks.feed(trx, this.#feed);
-      const result = await trx
-        .insertInto('package_versions')
-        .values(toPackageVersionRow(this.#feed, version))
-        .onConflict((oc) => oc.columns(['feed', 'lower_id', 'lower_version']).doNothing())
-        .executeTakeFirst();
-      if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate';
+      const row = toPackageVersionRow(this.#feed, version);
+      const result = await insertVersion(trx, row);
+      if (Number(result.numAffectedRows ?? 0n) === 0) return 'duplicate';
       if (options.admit) {
         // Counted with the new row, which a refusal rolls back: a duplicate stays a 409, never a quota error.
         const usage = await this.#usage(trx, version.lowerId);
@@ -186,7 +230,7 @@ export class SqlPackageStore implements PackageStore {
       }
       if (options.symbols) await insertSymbolRows(trx, this.#feed, options.symbols);
       await this.#refreshSearch(trx, this.#feed, version.lowerId, version);
-      await this.#catalogDetails(trx, version.lowerId, version.lowerVersion);
+      await this.#catalogDetails(trx, version.lowerId, version.lowerVersion, row);
       await this.#recordEvent(trx, options, version);
       return 'inserted';
     });
@@ -391,16 +435,8 @@ export class SqlPackageStore implements PackageStore {
   }
 
   async wasDeleted(lowerId: string, lowerVersion: string): Promise<boolean> {
-    const row = await this.#db
-      .selectFrom('catalog_entries')
-      .select('seq')
-      .where('feed', '=', this.#feed)
-      .where('lower_id', '=', lowerId)
-      .where('lower_version', '=', lowerVersion)
-      .where('type', '=', 'PackageDelete')
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
+    const { rows } = await selectDeletion(this.#db, { feed: this.#feed, lowerId, lowerVersion });
+    return rows.length > 0;
   }
 
   async referencedBlobPrefixes(): Promise<string[]> {
@@ -419,7 +455,7 @@ function sameDeprecation(a: string | null, b: string | null): boolean {
   return isDeepStrictEqual(JSON.parse(a), JSON.parse(b));
 }
 
-export function toPackageVersion(row: Selectable<PackageVersionsTable>): PackageVersion {
+export function toPackageVersion(row: PackageVersionsTable): PackageVersion {
   return {
     id: row.id,
     lowerId: row.lower_id,

@@ -16,10 +16,20 @@ import type {
   WebhookSubscription,
 } from '../../packages/ports.ts';
 import { filterTakes, type WebhookEvent, webhookBody } from '../../packages/webhook-event.ts';
+import { compiledOnce } from './compiled-once.ts';
 import type { Database, WebhookDeliveriesTable, WebhookSubscriptionsTable } from './schema.ts';
 
 /** The default of --webhook-queue-limit: pending deliveries per subscription before new ones are dropped. */
 export const defaultWebhookQueueLimit = 10_000;
+
+// Read by every change of a package, in its transaction: compiled once (compiled-once.ts).
+const selectActiveSubscriptions = compiledOnce((db, p: { feed: string }) =>
+  db
+    .selectFrom('webhook_subscriptions')
+    .select(['id', 'events'])
+    .where('feed', '=', p.feed)
+    .where('active', '=', 1),
+);
 
 /**
  * Records events in the outbox. A subscription whose queue already holds `queueLimit` pending deliveries (a
@@ -35,12 +45,7 @@ export class WebhookOutbox {
 
   /** One delivery per active subscription of the event's feed that takes its type; in the caller's transaction. */
   async record(trx: Transaction<Database>, event: WebhookEvent): Promise<void> {
-    const subscriptions = await trx
-      .selectFrom('webhook_subscriptions')
-      .select(['id', 'events'])
-      .where('feed', '=', event.feed)
-      .where('active', '=', 1)
-      .execute();
+    const { rows: subscriptions } = await selectActiveSubscriptions(trx, { feed: event.feed });
     for (const subscription of subscriptions) {
       if (!filterTakes(JSON.parse(subscription.events) as string[], event.type)) continue;
       const full = await queueIsFull(trx, subscription.id, this.queueLimit);

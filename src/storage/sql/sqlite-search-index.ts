@@ -1,6 +1,6 @@
 // Search on SQLite FTS5 (bm25), over one search document per id and search level.
 // Spec: ../shared/spec/nuget-api/search-query-service-resource.md, search-autocomplete-service-resource.md
-import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import { parseSearchQuery, type SearchField, searchableText } from '../../packages/parse-search-query.ts';
 import type { SearchHit, SearchIndex, SearchQuery } from '../../packages/ports.ts';
 import {
@@ -12,6 +12,7 @@ import {
 } from '../../packages/search-filter.ts';
 import { compareVersions, parseVersion } from '../../nuget/versioning/index.ts';
 import type { PackageVersion } from '../../protocol/package-version.ts';
+import { compiledOnce } from './compiled-once.ts';
 import {
   loadSearchHits,
   rankedIds,
@@ -53,7 +54,7 @@ function ftsPhrase(term: string): string | undefined {
  * Rebuilds the search documents of `lowerId` (one per search level: its latest version that level admits). After
  * a push, `inserted` (the version just added, nothing else of the id changed): only the levels whose latest
  * version it now is are rewritten, from the documents alone, not from every version of the id; an id with 5,000
- * versions costs a push what an id with one does (issue 17).
+ * versions costs a push what an id with one does (issue 17). Each step is one statement for every level at once.
  */
 export async function refreshSearchDocuments(
   trx: Transaction<Database>,
@@ -61,104 +62,179 @@ export async function refreshSearchDocuments(
   lowerId: string,
   inserted?: PackageVersion,
 ): Promise<void> {
-  // A version that brings downloads of its own (copied with its history) changes the id's total: rebuilt.
-  const afterInsert = inserted?.downloads === 0 ? await refreshAfterInsert(trx, feed, inserted) : 'rebuild';
-  if (afterInsert === 'done') return;
+  const { rows: docs } = await selectDocuments(trx, { feed, lowerId });
+  // A version that brings downloads of its own (copied with its history) changes the id's total: rebuilt. So does
+  // an id without documents (its first version, or only unlisted ones): its downloads are on no document.
+  const [first] = docs;
+  if (inserted?.downloads === 0 && first)
+    return refreshAfterInsert(trx, feed, inserted, docs, first.total_downloads);
   const { versions, totalDownloads } = await searchedVersions(trx, feed, lowerId);
-
-  // The id's first documents (its first version): nothing to remove.
-  if (afterInsert !== 'no documents') {
-    const old = await trx
-      .selectFrom('search_documents')
-      .select('doc_id')
-      .where('feed', '=', feed)
-      .where('lower_id', '=', lowerId)
-      .execute();
-    for (const { doc_id } of old) await sql`DELETE FROM search_fts WHERE rowid = ${doc_id}`.execute(trx);
-    await trx
-      .deleteFrom('search_documents')
-      .where('feed', '=', feed)
-      .where('lower_id', '=', lowerId)
-      .execute();
-  }
-
-  for (const level of searchLevels) {
-    const latest = versions.filter((v) => isVisibleAtLevel(v, level)).at(-1);
-    if (!latest) continue;
-    const inserted = await trx
-      .insertInto('search_documents')
-      .values({ feed, lower_id: lowerId, level, total_downloads: totalDownloads, ...documentOf(latest) })
-      .returning('doc_id')
-      .executeTakeFirstOrThrow();
-    await insertFtsRow(trx, inserted.doc_id, latest);
-  }
+  await deleteDocuments(
+    trx,
+    docs.map((d) => d.doc_id),
+  );
+  const latest = searchLevels.flatMap((level) => {
+    const version = versions.filter((v) => isVisibleAtLevel(v, level)).at(-1);
+    return version ? [{ level, version }] : [];
+  });
+  await insertDocuments(trx, feed, lowerId, totalDownloads, latest);
 }
 
-/** What a search document holds of its version, besides the id's downloads. */
-const documentOf = (latest: PackageVersion) => ({
-  lower_version: latest.lowerVersion,
-  package_types: ` ${packageTypeNames(latest).join(' ').toLowerCase()} `,
-});
+interface DocumentRow {
+  doc_id: number;
+  level: number;
+  lower_version: string;
+  total_downloads: number;
+}
 
-async function insertFtsRow(
+const selectDocuments = compiledOnce((db, p: { feed: string; lowerId: string }) =>
+  db
+    .selectFrom('search_documents')
+    .select(['doc_id', 'level', 'lower_version', 'total_downloads'])
+    .where('feed', '=', p.feed)
+    .where('lower_id', '=', p.lowerId),
+);
+
+/** What a search document holds of its version, besides the id's downloads. */
+const packageTypesOf = (latest: PackageVersion) => ` ${packageTypeNames(latest).join(' ').toLowerCase()} `;
+
+/**
+ * SQL text with `count` repeats of `each` (a parenthesized list of placeholders), made once per text and count:
+ * the statement cache finds the statement by its text (sqlite-statement-cache.ts), and a push writes 1 to 4 rows.
+ */
+const repeatedSql = (() => {
+  const made = new Map<string, string>();
+  return (head: string, each: string, count: number, tail = ''): string => {
+    const key = `${head}\u0000${each}\u0000${count}\u0000${tail}`;
+    let text = made.get(key);
+    if (text === undefined) {
+      text = `${head}${Array.from({ length: count }, () => each).join(', ')}${tail}`;
+      made.set(key, text);
+    }
+    return text;
+  };
+})();
+
+async function run(trx: Transaction<Database>, text: string, parameters: unknown[]) {
+  return trx.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, parameters));
+}
+
+/** Removes documents and their full-text rows (rowid = doc_id). */
+async function deleteDocuments(trx: Transaction<Database>, docIds: readonly number[]): Promise<void> {
+  if (docIds.length === 0) return;
+  await run(trx, repeatedSql('DELETE FROM search_fts WHERE rowid IN (', '?', docIds.length, ')'), [
+    ...docIds,
+  ]);
+  await run(trx, repeatedSql('DELETE FROM search_documents WHERE doc_id IN (', '?', docIds.length, ')'), [
+    ...docIds,
+  ]);
+}
+
+/** New documents of an id, each with its full-text row. */
+async function insertDocuments(
   trx: Transaction<Database>,
-  docId: number,
-  latest: PackageVersion,
+  feed: string,
+  lowerId: string,
+  totalDownloads: number,
+  documents: readonly { level: SearchLevel; version: PackageVersion }[],
 ): Promise<void> {
-  const m = latest.metadata;
-  await sql`INSERT INTO search_fts (rowid, id, title, description, tags, authors, summary, owners)
-    VALUES (${docId}, ${idSearchText(latest.id)}, ${m.title ?? ''}, ${m.description}, ${m.tags.join(' ')},
-            ${m.authors}, ${m.summary ?? ''}, ${m.owners ?? ''})`.execute(trx);
+  if (documents.length === 0) return;
+  const { rows } = await run(
+    trx,
+    repeatedSql(
+      'INSERT INTO search_documents (feed, lower_id, level, total_downloads, lower_version, package_types) VALUES ',
+      '(?, ?, ?, ?, ?, ?)',
+      documents.length,
+      ' RETURNING doc_id, level',
+    ),
+    documents.flatMap(({ level, version }) => [
+      feed,
+      lowerId,
+      level,
+      totalDownloads,
+      version.lowerVersion,
+      packageTypesOf(version),
+    ]),
+  );
+  // RETURNING yields rows in no promised order (https://www.sqlite.org/lang_returning.html): matched by level.
+  const docIdOf = new Map(rows.map((row) => [Number(row.level), Number(row.doc_id)]));
+  await insertFtsRows(
+    trx,
+    documents.map(({ level, version }) => ({ docId: docIdOf.get(level) ?? NaN, version })),
+  );
+}
+
+async function insertFtsRows(
+  trx: Transaction<Database>,
+  rows: readonly { docId: number; version: PackageVersion }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await run(
+    trx,
+    repeatedSql(
+      'INSERT INTO search_fts (rowid, id, title, description, tags, authors, summary, owners) VALUES ',
+      '(?, ?, ?, ?, ?, ?, ?, ?)',
+      rows.length,
+    ),
+    rows.flatMap(({ docId, version }) => {
+      const m = version.metadata;
+      return [
+        docId,
+        idSearchText(version.id),
+        m.title ?? '',
+        m.description,
+        m.tags.join(' '),
+        m.authors,
+        m.summary ?? '',
+        m.owners ?? '',
+      ];
+    }),
+  );
 }
 
 /**
  * The documents after `inserted` joined its id: a level it is visible at and whose document names a lower version
- * (or none) now names it. 'no documents' when the id has none yet (its first version, or only unlisted ones): then
- * the id's downloads are not on any document, and the full rebuild (cheap for such an id) runs instead.
+ * (or none) now names it. The id has documents (`docs`), so its downloads are known: a new version's are 0, the
+ * id's total is what its other documents carry.
  */
 async function refreshAfterInsert(
   trx: Transaction<Database>,
   feed: string,
   inserted: PackageVersion,
-): Promise<'done' | 'no documents'> {
-  const docs = await trx
-    .selectFrom('search_documents')
-    .select(['doc_id', 'level', 'lower_version', 'total_downloads'])
-    .where('feed', '=', feed)
-    .where('lower_id', '=', inserted.lowerId)
-    .execute();
-  const [first] = docs;
-  if (!first) return 'no documents';
+  docs: readonly DocumentRow[],
+  totalDownloads: number,
+): Promise<void> {
   const version = parseVersion(inserted.fullVersion);
+  const replaced: number[] = [];
+  const created: { level: SearchLevel; version: PackageVersion }[] = [];
   for (const level of searchLevels) {
     if (!isVisibleAtLevel(inserted, level)) continue;
     const doc = docs.find((d) => d.level === level);
-    if (doc && compareVersions(parseVersion(doc.lower_version), version) >= 0) continue;
-    if (doc) {
-      await sql`DELETE FROM search_fts WHERE rowid = ${doc.doc_id}`.execute(trx);
-      await trx
-        .updateTable('search_documents')
-        .set(documentOf(inserted))
-        .where('doc_id', '=', doc.doc_id)
-        .execute();
-      await insertFtsRow(trx, doc.doc_id, inserted);
-      continue;
-    }
-    // A new version's downloads are 0: the id's total is what its other documents carry.
-    const created = await trx
-      .insertInto('search_documents')
-      .values({
-        feed,
-        lower_id: inserted.lowerId,
-        level,
-        total_downloads: first.total_downloads,
-        ...documentOf(inserted),
-      })
-      .returning('doc_id')
-      .executeTakeFirstOrThrow();
-    await insertFtsRow(trx, created.doc_id, inserted);
+    if (!doc) created.push({ level, version: inserted });
+    else if (compareVersions(parseVersion(doc.lower_version), version) < 0) replaced.push(doc.doc_id);
   }
-  return 'done';
+  if (replaced.length > 0) {
+    await run(
+      trx,
+      repeatedSql('DELETE FROM search_fts WHERE rowid IN (', '?', replaced.length, ')'),
+      replaced,
+    );
+    await run(
+      trx,
+      repeatedSql(
+        'UPDATE search_documents SET lower_version = ?, package_types = ? WHERE doc_id IN (',
+        '?',
+        replaced.length,
+        ')',
+      ),
+      [inserted.lowerVersion, packageTypesOf(inserted), ...replaced],
+    );
+    await insertFtsRows(
+      trx,
+      replaced.map((docId) => ({ docId, version: inserted })),
+    );
+  }
+  await insertDocuments(trx, feed, inserted.lowerId, totalDownloads, created);
 }
 
 interface Plan {
