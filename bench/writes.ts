@@ -22,6 +22,8 @@ export interface WritesHarness {
   startNugget(dataDir: string, nodeFlags?: readonly string[]): Promise<WritesServer>;
   stopChild(child: ChildProcess): Promise<void>;
   memoryOf(pid: number): { rssMB: number; peakMB: number };
+  /** Makes VmHWM start again from VmRSS now: a peak read later is the peak of what happens after this call. */
+  resetPeakMemory(pid: number): void;
   cpuMicrosOf(pid: number): number;
   push(base: string, body: Buffer | AsyncIterable<Buffer>, timeoutMs?: number): Promise<void>;
   smallPackages(prefix: string, count: number): Promise<Buffer[]>;
@@ -52,11 +54,17 @@ export interface WritesResults {
   readonly idleSamplesMB: { readonly empty: readonly number[]; readonly loaded: readonly number[] };
   readonly bigPush: {
     readonly bytes: number;
-    /** RSS growth during the push into a fresh server: max(VmRSS sampled every 20 ms, VmHWM) - VmRSS before. */
+    /**
+     * RSS growth during the push into a fresh server: max(VmRSS sampled every 20 ms, VmHWM) - VmRSS before, with
+     * VmHWM reset just before the push.
+     */
     readonly growthMB: number;
     readonly freshSeconds: number;
+    /** The server's CPU (every thread) during the push: what a loaded machine hardly changes. */
+    readonly freshCpuSeconds: number;
     /** The same push into the loaded server. */
     readonly loadedSeconds: number;
+    readonly loadedCpuSeconds: number;
     /** `cp` of the same file into the same file system, then `sync` of the copy (the push syncs it too). */
     readonly cpSeconds: number;
     readonly cpSyncSeconds: number;
@@ -184,17 +192,21 @@ export async function measureWrites(h: WritesHarness): Promise<WritesResults> {
   const fresh = await h.startNugget(join(h.work, 'writes-big-fresh'));
   const idleEmpty = await settledRss(h, fresh.pid);
   const idleEmptyMB = idleEmpty.settledMB;
+  // VmHWM since start-up would count the start-up peak (20 to 30 MB above the idle RSS) as the push's growth.
+  h.resetPeakMemory(fresh.pid);
   const before = h.memoryOf(fresh.pid);
   let sampledPeakMB = before.rssMB;
   const sampler = setInterval(() => {
     sampledPeakMB = Math.max(sampledPeakMB, h.memoryOf(fresh.pid).rssMB);
   }, 20);
   let freshSeconds: number;
+  const freshCpuBefore = h.cpuMicrosOf(fresh.pid);
   try {
     freshSeconds = await timed(() => h.push(fresh.base, h.multipartFile(bigPath), 300_000));
   } finally {
     clearInterval(sampler);
   }
+  const freshCpuSeconds = (h.cpuMicrosOf(fresh.pid) - freshCpuBefore) / 1e6;
   const growthMB = Math.max(sampledPeakMB, h.memoryOf(fresh.pid).peakMB) - before.rssMB;
   await h.stopChild(fresh.child);
   await rm(join(h.work, 'writes-big-fresh'), { recursive: true, force: true });
@@ -209,7 +221,9 @@ export async function measureWrites(h: WritesHarness): Promise<WritesResults> {
   h.log(
     `loaded feed: ${loadedVersions} versions pushed in ${loadSeconds.toFixed(1)} s, idle RSS ${idleLoadedMB.toFixed(0)} MB`,
   );
+  const loadedCpuBefore = h.cpuMicrosOf(loaded.pid);
   const loadedSeconds = await timed(() => h.push(loaded.base, h.multipartFile(bigPath), 300_000));
+  const loadedCpuSeconds = (h.cpuMicrosOf(loaded.pid) - loadedCpuBefore) / 1e6;
   await h.stopChild(loaded.child);
 
   // `cp` of the same bytes into the same file system, and the same followed by a sync of the copy.
@@ -225,7 +239,8 @@ export async function measureWrites(h: WritesHarness): Promise<WritesResults> {
   await rm(loadedDir, { recursive: true, force: true });
   await rm(bigPath, { force: true });
   h.log(
-    `100 MB push: RSS +${growthMB.toFixed(0)} MB, ${freshSeconds.toFixed(2)} s fresh, ${loadedSeconds.toFixed(2)} s loaded; ` +
+    `100 MB push: RSS +${growthMB.toFixed(0)} MB, ${freshSeconds.toFixed(2)} s fresh (server CPU ` +
+      `${freshCpuSeconds.toFixed(2)} s), ${loadedSeconds.toFixed(2)} s loaded (${loadedCpuSeconds.toFixed(2)} s); ` +
       `cp ${cpSeconds.toFixed(2)} s, cp + fsync ${cpSyncSeconds.toFixed(2)} s`,
   );
 
@@ -242,7 +257,16 @@ export async function measureWrites(h: WritesHarness): Promise<WritesResults> {
     idleLoadedMB,
     idleEmptyMB,
     idleSamplesMB: { empty: idleEmpty.samplesMB, loaded: idleLoaded.samplesMB },
-    bigPush: { bytes, growthMB, freshSeconds, loadedSeconds, cpSeconds, cpSyncSeconds },
+    bigPush: {
+      bytes,
+      growthMB,
+      freshSeconds,
+      freshCpuSeconds,
+      loadedSeconds,
+      loadedCpuSeconds,
+      cpSeconds,
+      cpSyncSeconds,
+    },
     profile,
   };
 }
@@ -306,7 +330,8 @@ export function writesTargets(r: WritesResults): TargetRow[] {
       r.bigPush.loadedSeconds / r.bigPush.cpSyncSeconds,
       1,
       formats.times,
-      `push ${r.bigPush.loadedSeconds.toFixed(2)} s (fresh server ${r.bigPush.freshSeconds.toFixed(2)} s); ` +
+      `push ${r.bigPush.loadedSeconds.toFixed(2)} s, server CPU ${r.bigPush.loadedCpuSeconds.toFixed(2)} s ` +
+        `(fresh server ${r.bigPush.freshSeconds.toFixed(2)} s, CPU ${r.bigPush.freshCpuSeconds.toFixed(2)} s); ` +
         `cp ${r.bigPush.cpSeconds.toFixed(2)} s, cp + fsync ${r.bigPush.cpSyncSeconds.toFixed(2)} s`,
     ),
   ];

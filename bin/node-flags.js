@@ -1,5 +1,5 @@
 // The Node.js flags the `nugget` command runs with (bin/nugget.js), decided before any TypeScript is loaded. Plain
-// JavaScript, like check-node.js. Why: docs/decisions/0026-perf-memory-young-generation-and-idle.md.
+// JavaScript, like check-node.js. Why: docs/decisions/0027-perf-memory-young-generation-and-idle.md.
 
 /**
  * The most each of V8's two semi-spaces (its young generation) may grow to, in MB. V8 sizes them from the machine's

@@ -36,7 +36,7 @@ function exposed(): Collector | undefined {
  * until nothing more is freed, the young generation shrunk to its smallest and the pages V8 keeps for reuse handed
  * back to the system at once. A regular full collection did neither reliably: after 4,000 pushes the server kept
  * 128 MB of young generation, and V8 handed the pages back some time later or not at all (issue 17; measured in
- * docs/decisions/0026-perf-memory-young-generation-and-idle.md). Returns false where the collector is not available.
+ * docs/decisions/0027-perf-memory-young-generation-and-idle.md). Returns false where the collector is not available.
  */
 export function collectGarbage(kind: 'minor' | 'full'): boolean {
   const gc = exposed();

@@ -11,6 +11,10 @@ const tooLarge = () => Object.assign(new Error('too large'), { kind: 'TooLarge',
 async function packageOf(body: Buffer, boundary: string, chunkSize = body.length || 1): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for (let i = 0; i < body.length; i += chunkSize) chunks.push(body.subarray(i, i + chunkSize));
+  return packageOfChunks(chunks, boundary);
+}
+
+async function packageOfChunks(chunks: readonly Buffer[], boundary: string): Promise<Buffer> {
   const out: Buffer[] = [];
   await pipeline(
     Readable.from(chunks),
@@ -114,6 +118,49 @@ describe('MultipartPackagePart: the framings real clients send', () => {
       }
     });
   }
+});
+
+describe('MultipartPackagePart: large chunks, a delimiter across two of them', () => {
+  // Inside the package the parser reads each chunk where it lies and holds back only what may start a delimiter;
+  // whatever it held back is the package's unless the next chunk completes a delimiter with it.
+  const big = Buffer.concat([b('PK\x03\x04'), randomBytes(200_000)]);
+  const head = b(`--${boundary}\r\n${fileHeaders('\r\n')}`);
+  const close = b(`\r\n--${boundary}--\r\n`);
+  const body = Buffer.concat([head, big, close]);
+  const closeAt = head.length + big.length;
+
+  /** The package read from `whole` cut at each of `cuts` (ascending offsets). */
+  const cutAt = (whole: Buffer, cuts: readonly number[]): Promise<Buffer> =>
+    packageOfChunks(
+      [...cuts, whole.length].map((end, i) => whole.subarray(i === 0 ? 0 : cuts[i - 1], end)),
+      boundary,
+    );
+
+  test('the closing delimiter (and the CR before it) cut at every byte', async () => {
+    for (let cut = closeAt - 20; cut <= closeAt + close.length; cut++) {
+      const got = await cutAt(body, [65_536, cut]);
+      assert.ok(got.equals(big), `cut at ${cut - closeAt} from the delimiter: ${got.length} bytes`);
+    }
+  });
+
+  test('package bytes that begin a delimiter but do not finish it, cut at every byte, are the package', async () => {
+    // The package holds "\r\n--<boundary>" minus its last character, then other bytes, then more package.
+    const lookalike = b(`\r\n--${boundary.slice(0, -1)}X`);
+    const tricky = Buffer.concat([big.subarray(0, 100_000), lookalike, big.subarray(100_000)]);
+    const whole = Buffer.concat([head, tricky, close]);
+    const at = head.length + 100_000;
+    for (let cut = at - 2; cut <= at + lookalike.length + 1; cut++) {
+      const got = await cutAt(whole, [30_000, cut, cut + 70_000]);
+      assert.ok(got.equals(tricky), `cut at ${cut - at} into the look-alike: ${got.length} bytes`);
+    }
+  });
+
+  test('a chunk shorter than the delimiter after a long one', async () => {
+    for (let cut = closeAt - 14; cut <= closeAt + 2; cut++) {
+      const got = await cutAt(body, [cut, cut + 3, cut + 5]);
+      assert.ok(got.equals(big), `cut at ${cut - closeAt}: ${got.length} bytes`);
+    }
+  });
 });
 
 const refused: { name: string; body: Buffer; code: string; message?: RegExp }[] = [

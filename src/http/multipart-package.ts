@@ -108,7 +108,7 @@ export class MultipartPackagePart extends Transform {
       callback();
       return;
     }
-    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    this.#pending = this.#withChunk(chunk);
     try {
       this.#consume();
       callback();
@@ -137,6 +137,29 @@ export class MultipartPackagePart extends Transform {
         ),
       );
     }
+  }
+
+  /**
+   * What is left to read once `chunk` arrived. Inside a part's body only a delimiter's first bytes (and the CR
+   * before them) are ever held back from the chunk before, so unless a delimiter starts in them, they are part's
+   * bytes and the chunk is read where it lies: no copy of a large push's every chunk (issue 17). Anything else
+   * (headers, a delimiter across the two) is joined, which copies a few bytes or a small chunk.
+   */
+  #withChunk(chunk: Buffer): Buffer {
+    const held = this.#pending;
+    if (held.length === 0) return chunk;
+    const delimiter = this.#delimiter;
+    if (
+      (this.#state === 'body' || this.#state === 'preamble') &&
+      chunk.length > delimiter.length &&
+      Buffer.concat([held, chunk.subarray(0, delimiter.length)]).indexOf(delimiter) === -1
+    ) {
+      // No delimiter starts in what was held back (one would end within the chunk's first bytes), nor at the
+      // chunk's start with a CR held before it.
+      this.#emit(held);
+      return chunk;
+    }
+    return Buffer.concat([held, chunk]);
   }
 
   #consume(): void {

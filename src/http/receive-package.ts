@@ -2,19 +2,19 @@
 // cut off at the size limit. The NuGet client sends multipart/form-data with a quoted boundary, chunked,
 // without Content-Length (../shared/notes/client-behaviour.md §1.5), other clients other framings (read by
 // multipart-package.ts); some send the raw nupkg.
-import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { finished, Transform } from 'node:stream';
+import { finished } from 'node:stream';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished as streamFinished, pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { humanDuration } from '../duration.ts';
-import { collectGarbage } from '../heap.ts';
 import { fileSystemFault, invalidInput, timedOut, tooLarge } from '../errors.ts';
 import type { UploadedPackage } from '../packages/publish-package.ts';
 import { MultipartPackagePart, multipartBoundary } from './multipart-package.ts';
+import { PackageFileSink } from '../storage/package-file-sink.ts';
 import type { RequestBodyPolicy } from './request-guards.ts';
 
 export interface ReceivedPackage extends UploadedPackage {
@@ -40,18 +40,10 @@ export const pushBody: RequestBodyPolicy = {
 };
 
 /**
- * Every this many bytes of a push, the buffers it has written are collected: each arrives in a buffer of its own,
- * and V8 lets up to 64 MB of them pile up before it collects by itself, so a large push grew the server by that
- * much. Collected every 4 MB (a minor collection takes about a millisecond; buffers held longer than two are
- * promoted out of its reach), a 100 MB push grew it by 13 to 15 MB here, and by 38 MB when collected every 16 MB.
- */
-const collectEveryBytes = 4 * 1024 * 1024;
-
-/**
- * A push up to this size is also kept in memory while it is written to its temporary file, so that reading the
- * package (readNupkg) takes no file reads: a zip on disk costs a dozen of them, each a trip through libuv's thread
- * pool, a large share of a small push's time (issue 17). Larger pushes are read from the file, so memory stays
- * bounded by the number of pushes in flight times this.
+ * A push up to this size is also kept in memory while it is received, so that reading the package (readNupkg)
+ * takes no file reads: a zip on disk costs a dozen of them, each a trip through libuv's thread pool, a large share
+ * of a small push's time (issue 17). Larger pushes are read from the file, so memory stays bounded by the number
+ * of pushes in flight times this (and the write buffers of package-file-sink.ts).
  */
 const keptInMemoryBytes = 256 * 1024;
 
@@ -132,35 +124,20 @@ async function receive(
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     });
   };
-  const hash = createHash('sha512');
-  let size = 0;
-  let collectAt = collectEveryBytes;
-  let kept: Buffer[] | undefined = [];
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      watchdog.refresh();
-      size += chunk.length;
-      if (size >= collectAt) {
-        collectAt = size + collectEveryBytes;
-        collectGarbage('minor');
-      }
-      if (size > options.maxPackageSize) {
-        callback(tooBig());
-        return;
-      }
-      hash.update(chunk);
-      if (kept && size <= keptInMemoryBytes) kept.push(chunk);
-      else kept = undefined;
-      callback(null, chunk);
-    },
+  const sink = new PackageFileSink({
+    path,
+    maxBytes: options.maxPackageSize,
+    tooLarge: tooBig,
+    keepInMemoryBytes: keptInMemoryBytes,
+    onData: () => watchdog.refresh(),
   });
-  whenStalled(() => meter.destroy(stalled()));
+  whenStalled(() => sink.destroy(stalled()));
   watchdog.refresh();
   // The request is piped in, not part of the pipeline: a refusal must not destroy the socket before the answer is
   // written. Whatever the client still sends after a refusal is read and dropped until the connection closes after
   // the answer (request-guards.ts), so a client that writes before it reads is never stuck.
-  const [first, ...rest] = [...framing, meter];
-  const written = pipeline([first, ...rest, createWriteStream(path)]);
+  const first = framing[0] ?? sink;
+  const written = framing[0] ? pipeline(framing[0], sink) : streamFinished(sink);
   body.pipe(first);
   const stopWatching = finished(body, (error) => {
     if (error) first.destroy(error);
@@ -170,6 +147,8 @@ async function receive(
   } catch (error) {
     body.unpipe(first);
     body.resume();
+    // The file is removed once the sink has closed it: an open still under way would otherwise make it again.
+    if (!sink.closed) await new Promise((resolve) => sink.once('close', resolve));
     await discard();
     if ((error as { kind?: string }).kind) throw error;
     // A full disk or an unwritable temp folder is the server's fault (507 / 503), not an incomplete body.
@@ -183,6 +162,7 @@ async function receive(
   } finally {
     stopWatching();
   }
+  const size = sink.size;
   if (size === 0) {
     await discard();
     throw invalidInput('push_empty', 'The pushed package is empty (0 bytes).');
@@ -190,8 +170,8 @@ async function receive(
   return {
     path,
     size,
-    sha512: hash.digest('base64'),
+    sha512: sink.sha512(),
     discard,
-    ...(kept && { bytes: Buffer.concat(kept, size) }),
+    bytes: sink.keptBytes(),
   };
 }

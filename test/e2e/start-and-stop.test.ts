@@ -305,7 +305,7 @@ describe('stopping on SIGTERM and SIGINT', () => {
 });
 
 // V8 reads the young generation's size only at start, so `nugget` starts itself again with it (bin/node-flags.js,
-// docs/decisions/0026-perf-memory-young-generation-and-idle.md): the same process, and an operator's own size wins.
+// docs/decisions/0027-perf-memory-young-generation-and-idle.md): the same process, and an operator's own size wins.
 describe('the Node.js flags nugget runs with', () => {
   let workspace: Workspace;
   let preload: string;
