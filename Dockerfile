@@ -4,8 +4,8 @@
 # deploy/container/debian-node-base.sh builds one from Debian packages where no registry is reachable.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# Stage 1: the production dependencies, installed exactly as the lock file says (no compiler needed: the one
-# native module, better-sqlite3, ships its prebuilt binary).
+# Stage 1: the production dependencies, installed exactly as the lock file says (no compiler needed: the native
+# modules, better-sqlite3 and the optional koffi that reaches glibc's malloc_trim, ship prebuilt binaries).
 FROM ${NODE_IMAGE} AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
