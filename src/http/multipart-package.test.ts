@@ -30,8 +30,16 @@ async function packageOfChunks(chunks: readonly Buffer[], boundary: string): Pro
 }
 
 const b = (text: string) => Buffer.from(text, 'latin1');
-// Bytes that look like framing: CR, LF, dashes and the start of the boundary, as a zip may hold by chance.
-const nupkg = Buffer.concat([b('PK\x03\x04'), randomBytes(3000), b('\r\n--bou\n--\r\n-'), randomBytes(500)]);
+// Bytes that look like framing: CR, LF, dashes and the start of the boundary, as a zip may hold by chance. It ends
+// as a zip does (the end-of-central-directory record's comment length, 0): a package whose last byte is CR before
+// an LF-framed delimiter is ambiguous (read as CRLF framing), so random last bytes failed 1 run in 256.
+const nupkg = Buffer.concat([
+  b('PK\x03\x04'),
+  randomBytes(3000),
+  b('\r\n--bou\n--\r\n-'),
+  randomBytes(500),
+  b('PK\x05\x06\x00\x00'),
+]);
 const boundary = 'bound-1234';
 const fileHeaders = (eol: string) =>
   `Content-Type: application/octet-stream${eol}` +
