@@ -57,12 +57,18 @@ const { values: flags } = parseArgs({
     // With --scale: also copy both feeds into PostgreSQL (`nugget migrate-data`) and measure them there.
     postgres: { type: 'boolean', default: false },
     // `--only writes`: the push and memory measures of bench/writes.ts alone.
+    // `--only reads`: the read endpoints and the ceilings alone, in rounds (`--rounds`), optionally A/B against
+    // another checkout (`--against <dir>`), with CPU profiles (`--cpu-prof <dir>`).
     only: { type: 'string' },
+    against: { type: 'string' },
+    rounds: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    endpoints: { type: 'string' },
   },
 });
 const quick = flags.quick === true;
-if (flags.only !== undefined && flags.only !== 'writes')
-  throw new Error(`--only takes 'writes', not ${flags.only}`);
+if (flags.only !== undefined && flags.only !== 'writes' && flags.only !== 'reads')
+  throw new Error(`--only takes 'writes' or 'reads', not ${flags.only}`);
 /** --scale (npm run bench:scale): issue 17's feed of a million versions and one id with 5,000. */
 const scale = flags.scale === true;
 const settings = {
@@ -121,13 +127,14 @@ function spawnPinned(
   args: readonly string[],
   extraEnv: Record<string, string> = {},
   pinned = true,
+  cwd = repoRoot,
 ): ChildProcess {
   const [file, rest] =
     hasTaskset && pinned
       ? ['taskset', ['-c', '0', process.execPath, ...args]]
       : [process.execPath, [...args]];
   const child = spawn(file, rest, {
-    cwd: repoRoot,
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...extraEnv },
   });
@@ -188,7 +195,7 @@ const apiKey = 'bench-key';
  */
 async function startNugget(
   dataDir: string,
-  options: { nodeFlags?: readonly string[]; workers?: number; database?: string } = {},
+  options: { nodeFlags?: readonly string[]; workers?: number; database?: string; root?: string } = {},
 ): Promise<Server> {
   const started = performance.now();
   const workers = options.workers ?? 1;
@@ -204,6 +211,7 @@ async function startNugget(
     ],
     {},
     workers === 1,
+    options.root,
   );
   const match = await waitForLine(child, /Service index: (http\S+)\/v3\/index\.json/, 120_000);
   const startMs = performance.now() - started;
@@ -674,13 +682,16 @@ async function writeCeilingBody(base: string, paths: EndpointPaths, work: string
 }
 
 /** The bare node:http ceiling answering `bodyFile` to every request, loaded as the endpoints are. */
-async function loadCeiling(bodyFile: string): Promise<LoadResult> {
-  const ceilingChild = spawnPinned(['bench/ceiling-server.ts', bodyFile]);
+async function loadCeiling(bodyFile: string, head?: { file: string; name: string }): Promise<LoadResult> {
+  const ceilingChild = spawnPinned(['bench/ceiling-server.ts', bodyFile, ...(head ? [head.file] : [])]);
   const ceilingPort = (await waitForLine(ceilingChild, /Listening: (\d+)/, 30_000))[1];
   try {
-    return await load('bare node:http ceiling', `http://127.0.0.1:${ceilingPort}`, ceilingChild.pid ?? 0, [
-      '/',
-    ]);
+    return await load(
+      head?.name ?? 'bare node:http ceiling',
+      `http://127.0.0.1:${ceilingPort}`,
+      ceilingChild.pid ?? 0,
+      ['/'],
+    );
   } finally {
     await stopChild(ceilingChild);
   }
@@ -773,6 +784,10 @@ async function run(work: string): Promise<void> {
   }
   if (flags.only === 'writes') {
     await writeWritesResults(new Date(), await measureWrites(writesHarness(work)));
+    return;
+  }
+  if (flags.only === 'reads') {
+    await runReads(work);
     return;
   }
   const startedAt = new Date();
@@ -963,6 +978,130 @@ async function run(work: string): Promise<void> {
     restore,
     profile,
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// `--only reads`: the hot read endpoints against the ceilings alone, in rounds, optionally A/B against another
+// checkout, with CPU profiles. A short run for a change of the read path (bench/README.md, "Reads alone").
+
+/** One GET as sent, gzip asked for as the NuGet client does: the head as a [name, value, ...] list and the body. */
+function rawGet(url: string): Promise<{ head: string[]; body: Buffer }> {
+  return new Promise((resolveAnswer, reject) => {
+    const request = httpRequest(url, { headers: { 'accept-encoding': 'gzip, deflate' } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => resolveAnswer({ head: response.rawHeaders, body: Buffer.concat(chunks) }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/** Node adds these to every answer, the ceiling's too: the matched ceiling leaves them to Node. */
+const headersNodeAdds = new Set(['date', 'connection', 'keep-alive']);
+
+const readEndpoints = {
+  versions: ['version list', (paths: EndpointPaths) => paths.versionList],
+  registration: ['registration index', (paths: EndpointPaths) => paths.registrationIndex],
+  download: ['small .nupkg download', (paths: EndpointPaths) => paths.nupkg],
+  autocomplete: ['autocomplete', (paths: EndpointPaths) => paths.autocomplete],
+  search: ['search', (paths: EndpointPaths) => paths.search],
+} as const;
+
+async function runReads(work: string): Promise<void> {
+  const startedAt = new Date();
+  const rounds = Number(flags.rounds ?? 3);
+  const chosen = (flags.endpoints ?? 'versions,registration,download,autocomplete').split(',');
+  for (const key of chosen) {
+    if (!(key in readEndpoints))
+      throw new Error(`--endpoints takes ${Object.keys(readEndpoints).join(', ')}, not ${key}`);
+  }
+  const dataDir = resolve(flags['data-dir'] ?? join(work, 'feed'));
+  const feed = { ids: settings.ids, versions: settings.versions, seed: settings.seed };
+  await importFeed(dataDir, feed);
+  const paths = endpointPaths(syntheticFeed(feed), settings.seed, benchFeed);
+  const checkouts = [
+    { name: 'this', root: repoRoot },
+    ...(flags.against ? [{ name: 'against', root: resolve(flags.against) }] : []),
+  ];
+  log(`reads: ${checkouts.map((c) => `${c.name} = ${c.root}`).join(', ')}; ${rounds} rounds`);
+  log(hasTaskset ? 'pinned: servers on CPU 0, load generator on CPU 1' : 'not pinned');
+
+  // The ceiling's body, and for the registration index and downloads one answer's bytes and head as nugget sends
+  // them: a ceiling that sends those (the matched ceiling) costs what Node costs for nugget's bytes and headers.
+  const first = await startNugget(dataDir);
+  const ceilingBody = await writeCeilingBody(first.base, paths, work);
+  const matched: { name: string; body: string; file: string }[] = [];
+  for (const [key, path] of [
+    ['registration', paths.registrationIndex[0]],
+    ['download', paths.nupkg[0]],
+  ] as const) {
+    const answer = await rawGet(first.base + (path ?? ''));
+    const head = answer.head.flatMap((part, i, all) =>
+      i % 2 === 0 && !headersNodeAdds.has(part.toLowerCase()) ? [part, all[i + 1] ?? ''] : [],
+    );
+    const body = join(work, `${key}.body`);
+    const file = join(work, `${key}.head.json`);
+    await writeFile(body, answer.body);
+    await writeFile(file, JSON.stringify(head));
+    matched.push({ name: `ceiling, ${readEndpoints[key][0]}'s bytes and head`, body, file });
+  }
+  await stopChild(first.child);
+
+  const rows = new Map<string, { ceiling: number[]; requestsPerSecond: number[]; cpu: number[] }>();
+  const add = (row: LoadResult, ceiling: LoadResult) => {
+    const kept = rows.get(row.name) ?? { ceiling: [], requestsPerSecond: [], cpu: [] };
+    kept.ceiling.push(row.requestsPerSecond / ceiling.requestsPerSecond);
+    kept.requestsPerSecond.push(row.requestsPerSecond);
+    kept.cpu.push(row.serverCpuMicrosPerRequest);
+    rows.set(row.name, kept);
+  };
+  const loads: number[][] = [];
+  for (let round = 1; round <= rounds; round++) {
+    loads.push(loadavg());
+    log(
+      `round ${round} of ${rounds} (load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}):`,
+    );
+    const ceiling = await loadCeiling(ceilingBody);
+    add(ceiling, ceiling);
+    for (const one of matched) add(await loadCeiling(one.body, { file: one.file, name: one.name }), ceiling);
+    // Alternating which checkout goes first, so neither always follows the ceiling.
+    for (const checkout of round % 2 === 1 ? checkouts : [...checkouts].reverse()) {
+      const profileDir = flags['cpu-prof']
+        ? join(resolve(flags['cpu-prof']), `${checkout.name}-${round}`)
+        : undefined;
+      const server = await startNugget(dataDir, {
+        root: checkout.root,
+        nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      });
+      await warmServer(server.base, paths);
+      for (const key of chosen) {
+        const [name, pathsOf] = readEndpoints[key as keyof typeof readEndpoints];
+        add(await load(`${checkout.name}: ${name}`, server.base, server.pid, pathsOf(paths)), ceiling);
+      }
+      await stopChild(server.child);
+    }
+  }
+
+  const range = (numbers: number[], digits: number) =>
+    `${median(numbers).toFixed(digits)} (${Math.min(...numbers).toFixed(digits)}-${Math.max(...numbers).toFixed(digits)})`;
+  const table = [
+    `Reads alone (\`--only reads\`), ${startedAt.toISOString()}, ${rounds} rounds of ${settings.durationSeconds} s per row, ` +
+      `${settings.connections} connections, ${settings.versions} versions; load average at each round ` +
+      `${loads.map((l) => l.map((n) => n.toFixed(1)).join('/')).join(', ')}; ${hasTaskset ? 'pinned' : 'not pinned'}. ` +
+      `Medians over the rounds (min-max); "this" is ${checkouts[0]?.root}${flags.against ? `, "against" ${flags.against}` : ''}.`,
+    '',
+    '| row | req/s | ratio to ceiling (same round) | server CPU µs/req |',
+    '| --- | ---: | ---: | ---: |',
+    ...[...rows].map(
+      ([name, row]) =>
+        `| ${name} | ${median(row.requestsPerSecond).toFixed(0)} | ${range(row.ceiling, 2)} | ${range(row.cpu, 1)} |`,
+    ),
+  ].join('\n');
+  console.log(`\n${table}`);
 }
 
 interface CoresPoint {
