@@ -682,16 +682,13 @@ async function writeCeilingBody(base: string, paths: EndpointPaths, work: string
 }
 
 /** The bare node:http ceiling answering `bodyFile` to every request, loaded as the endpoints are. */
-async function loadCeiling(bodyFile: string, head?: { file: string; name: string }): Promise<LoadResult> {
-  const ceilingChild = spawnPinned(['bench/ceiling-server.ts', bodyFile, ...(head ? [head.file] : [])]);
+async function loadCeiling(bodyFile: string): Promise<LoadResult> {
+  const ceilingChild = spawnPinned(['bench/ceiling-server.ts', bodyFile]);
   const ceilingPort = (await waitForLine(ceilingChild, /Listening: (\d+)/, 30_000))[1];
   try {
-    return await load(
-      head?.name ?? 'bare node:http ceiling',
-      `http://127.0.0.1:${ceilingPort}`,
-      ceilingChild.pid ?? 0,
-      ['/'],
-    );
+    return await load('bare node:http ceiling', `http://127.0.0.1:${ceilingPort}`, ceilingChild.pid ?? 0, [
+      '/',
+    ]);
   } finally {
     await stopChild(ceilingChild);
   }
@@ -1009,10 +1006,27 @@ const readEndpoints = {
   search: ['search', (paths: EndpointPaths) => paths.search],
 } as const;
 
+/** One server of `--only reads`, and the paths of the rows it answers. */
+interface ReadTarget {
+  readonly name: string;
+  readonly pid: number;
+  readonly base: string;
+  readonly rows: { readonly name: string; readonly paths: readonly string[] }[];
+}
+
+/**
+ * `--only reads`: every server up at once (the ceiling, the ceilings with nugget's bytes and head, this checkout and
+ * `--against`, each on CPU 0), then `--rounds` rounds in which each row (a server and an endpoint) is loaded for
+ * `--duration` seconds in turn (after a second not measured). On a machine shared with other work the load moves from minute to minute: short
+ * turns, interleaved, give every row the same mix of it. A row's server CPU is counted from the start of its turn
+ * to the end of the next row's, so that the download counts its server flushes a second later are counted too.
+ */
 async function runReads(work: string): Promise<void> {
   const startedAt = new Date();
-  const rounds = Number(flags.rounds ?? 3);
-  const chosen = (flags.endpoints ?? 'versions,registration,download,autocomplete').split(',');
+  const rounds = Number(flags.rounds ?? 10);
+  const seconds = Number(flags.duration ?? 2);
+  // `--endpoints=` (none): the ceilings alone.
+  const chosen = (flags.endpoints ?? 'versions,registration,download').split(',').filter(Boolean);
   for (const key of chosen) {
     if (!(key in readEndpoints))
       throw new Error(`--endpoints takes ${Object.keys(readEndpoints).join(', ')}, not ${key}`);
@@ -1025,19 +1039,42 @@ async function runReads(work: string): Promise<void> {
     { name: 'this', root: repoRoot },
     ...(flags.against ? [{ name: 'against', root: resolve(flags.against) }] : []),
   ];
-  log(`reads: ${checkouts.map((c) => `${c.name} = ${c.root}`).join(', ')}; ${rounds} rounds`);
+  log(
+    `reads: ${checkouts.map((c) => `${c.name} = ${c.root}`).join(', ')}; ${rounds} rounds of ${seconds} s turns`,
+  );
   log(hasTaskset ? 'pinned: servers on CPU 0, load generator on CPU 1' : 'not pinned');
 
+  const targets: ReadTarget[] = [];
+  for (const checkout of checkouts) {
+    const profileDir = flags['cpu-prof'] ? join(resolve(flags['cpu-prof']), checkout.name) : undefined;
+    // Each checkout serves a copy of the feed: download counts and their flushes are each server's own.
+    const copy = join(work, `feed-${checkout.name}`);
+    execFileSync('cp', ['-a', dataDir, copy]);
+    const server = await startNugget(copy, {
+      root: checkout.root,
+      nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    });
+    targets.push({
+      name: checkout.name,
+      pid: server.pid,
+      base: server.base,
+      rows: chosen.map((key) => {
+        const [name, pathsOf] = readEndpoints[key as keyof typeof readEndpoints];
+        return { name: `${checkout.name}: ${name}`, paths: pathsOf(paths) };
+      }),
+    });
+  }
   // The ceiling's body, and for the registration index and downloads one answer's bytes and head as nugget sends
-  // them: a ceiling that sends those (the matched ceiling) costs what Node costs for nugget's bytes and headers.
-  const first = await startNugget(dataDir);
-  const ceilingBody = await writeCeilingBody(first.base, paths, work);
-  const matched: { name: string; body: string; file: string }[] = [];
+  // them: a ceiling that sends those costs what Node costs for nugget's bytes and headers, without nugget's code.
+  const base = targets[0]?.base ?? '';
+  const ceilings = [
+    { name: 'bare node:http ceiling', body: await writeCeilingBody(base, paths, work), head: [] as string[] },
+  ];
   for (const [key, path] of [
     ['registration', paths.registrationIndex[0]],
     ['download', paths.nupkg[0]],
   ] as const) {
-    const answer = await rawGet(first.base + (path ?? ''));
+    const answer = await rawGet(base + (path ?? ''));
     const head = answer.head.flatMap((part, i, all) =>
       i % 2 === 0 && !headersNodeAdds.has(part.toLowerCase()) ? [part, all[i + 1] ?? ''] : [],
     );
@@ -1045,60 +1082,99 @@ async function runReads(work: string): Promise<void> {
     const file = join(work, `${key}.head.json`);
     await writeFile(body, answer.body);
     await writeFile(file, JSON.stringify(head));
-    matched.push({ name: `ceiling, ${readEndpoints[key][0]}'s bytes and head`, body, file });
+    ceilings.push({ name: `ceiling with ${readEndpoints[key][0]}'s bytes and head`, body, head: [file] });
   }
-  await stopChild(first.child);
+  for (const ceiling of ceilings) {
+    const child = spawnPinned(['bench/ceiling-server.ts', ceiling.body, ...ceiling.head]);
+    const port = (await waitForLine(child, /Listening: (\d+)/, 30_000))[1];
+    targets.unshift({
+      name: ceiling.name,
+      pid: child.pid ?? 0,
+      base: `http://127.0.0.1:${port}`,
+      rows: [{ name: ceiling.name, paths: ['/'] }],
+    });
+  }
+  targets.sort((a, b) => (a.rows[0]?.paths.length ?? 0) - (b.rows[0]?.paths.length ?? 0));
 
-  const rows = new Map<string, { ceiling: number[]; requestsPerSecond: number[]; cpu: number[] }>();
-  const add = (row: LoadResult, ceiling: LoadResult) => {
-    const kept = rows.get(row.name) ?? { ceiling: [], requestsPerSecond: [], cpu: [] };
-    kept.ceiling.push(row.requestsPerSecond / ceiling.requestsPerSecond);
-    kept.requestsPerSecond.push(row.requestsPerSecond);
-    kept.cpu.push(row.serverCpuMicrosPerRequest);
-    rows.set(row.name, kept);
-  };
+  for (const target of targets) {
+    if (target.rows.length === 0) continue;
+    if (target.rows[0]?.paths[0] === '/') {
+      await autocannon({ url: target.base, connections: settings.connections, duration: 2 });
+    } else {
+      await warmServer(target.base, paths);
+    }
+  }
+  // The nugget rows interleaved (this, against, this, ...), so that a row's next turn is another server's.
+  const turns = targets
+    .flatMap((target) => target.rows.map((row, i) => ({ target, row, i })))
+    .sort((a, b) => a.i - b.i);
+  const totals = new Map(
+    turns.map(({ row }) => [
+      row.name,
+      { requests: 0, cpu: 0, ratios: [] as number[], perSecond: [] as number[] },
+    ]),
+  );
   const loads: number[][] = [];
   for (let round = 1; round <= rounds; round++) {
     loads.push(loadavg());
-    log(
-      `round ${round} of ${rounds} (load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}):`,
-    );
-    const ceiling = await loadCeiling(ceilingBody);
-    add(ceiling, ceiling);
-    for (const one of matched) add(await loadCeiling(one.body, { file: one.file, name: one.name }), ceiling);
-    // Alternating which checkout goes first, so neither always follows the ceiling.
-    for (const checkout of round % 2 === 1 ? checkouts : [...checkouts].reverse()) {
-      const profileDir = flags['cpu-prof']
-        ? join(resolve(flags['cpu-prof']), `${checkout.name}-${round}`)
-        : undefined;
-      const server = await startNugget(dataDir, {
-        root: checkout.root,
-        nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-      });
-      await warmServer(server.base, paths);
-      for (const key of chosen) {
-        const [name, pathsOf] = readEndpoints[key as keyof typeof readEndpoints];
-        add(await load(`${checkout.name}: ${name}`, server.base, server.pid, pathsOf(paths)), ceiling);
+    // Each round starts at another turn, so that no row always follows the same one.
+    const order = turns.map((_, i) => turns[(i + round) % turns.length]!);
+    const ends: (() => void)[] = [];
+    let turn = 0;
+    let ceilingPerSecond = Number.NaN;
+    const perSecond = new Map<string, number>();
+    for (const { target, row } of order) {
+      const options = {
+        url: target.base,
+        connections: settings.connections,
+        headers: { 'accept-encoding': 'gzip, deflate' },
+        requests: row.paths.map((path) => ({ method: 'GET' as const, path })),
+      };
+      // A second not measured: a server idle for a while answers its first requests slower.
+      await autocannon({ ...options, duration: 1 });
+      const cpuBefore = cpuMicrosOf(target.pid);
+      const result = await autocannon({ ...options, duration: seconds });
+      if (result.non2xx || result.errors)
+        throw new Error(`${row.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      for (const end of ends.splice(0)) end();
+      const total = totals.get(row.name)!;
+      total.requests += result.requests.total;
+      const end = () => (total.cpu += cpuMicrosOf(target.pid) - cpuBefore);
+      if (order[++turn]?.target === target) {
+        // The next turn is this server's too (one checkout): its flush a second later is counted here.
+        await sleep(1200);
+        end();
+      } else {
+        ends.push(end);
       }
-      await stopChild(server.child);
+      perSecond.set(row.name, result.requests.total / seconds);
+      if (row.name === 'bare node:http ceiling') ceilingPerSecond = result.requests.total / seconds;
     }
+    await sleep(1500);
+    for (const end of ends.splice(0)) end();
+    for (const [name, value] of perSecond) {
+      totals.get(name)!.ratios.push(value / ceilingPerSecond);
+      totals.get(name)!.perSecond.push(value);
+    }
+    log(`  round ${round}: load average ${loadavg()[0]?.toFixed(2)}`);
   }
+  for (const target of targets) process.kill(target.pid, 'SIGTERM');
+  await sleep(3000);
+  killChildren();
 
   const range = (numbers: number[], digits: number) =>
     `${median(numbers).toFixed(digits)} (${Math.min(...numbers).toFixed(digits)}-${Math.max(...numbers).toFixed(digits)})`;
   const table = [
-    `Reads alone (\`--only reads\`), ${startedAt.toISOString()}, ${rounds} rounds of ${settings.durationSeconds} s per row, ` +
-      `${settings.connections} connections, ${settings.versions} versions; load average at each round ` +
-      `${loads.map((l) => l.map((n) => n.toFixed(1)).join('/')).join(', ')}; ${hasTaskset ? 'pinned' : 'not pinned'}. ` +
-      `Medians over the rounds (min-max); "this" is ${checkouts[0]?.root}${flags.against ? `, "against" ${flags.against}` : ''}.`,
+    `Reads alone (\`--only reads\`), ${startedAt.toISOString()}: ${rounds} rounds of ${seconds} s turns, ` +
+      `${settings.connections} connections, ${settings.versions} versions; load average ` +
+      `${Math.min(...loads.map((l) => l[0] ?? 0)).toFixed(1)} to ${Math.max(...loads.map((l) => l[0] ?? 0)).toFixed(1)}; ` +
+      `${hasTaskset ? 'pinned' : 'not pinned'}; "this" is ${gitCommit().commit.slice(0, 7)}${flags.against ? `, "against" ${flags.against}` : ''}.`,
     '',
-    '| row | req/s | ratio to ceiling (same round) | server CPU µs/req |',
+    '| row | req/s, median of the rounds | ratio to the ceiling, median (min-max) | server CPU µs/req, all rounds |',
     '| --- | ---: | ---: | ---: |',
-    ...[...rows].map(
+    ...[...totals].map(
       ([name, row]) =>
-        `| ${name} | ${median(row.requestsPerSecond).toFixed(0)} | ${range(row.ceiling, 2)} | ${range(row.cpu, 1)} |`,
+        `| ${name} | ${median(row.perSecond).toFixed(0)} | ${range(row.ratios, 2)} | ${(row.cpu / row.requests).toFixed(1)} |`,
     ),
   ].join('\n');
   console.log(`\n${table}`);
