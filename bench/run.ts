@@ -57,12 +57,18 @@ const { values: flags } = parseArgs({
     // With --scale: also copy both feeds into PostgreSQL (`nugget migrate-data`) and measure them there.
     postgres: { type: 'boolean', default: false },
     // `--only writes`: the push and memory measures of bench/writes.ts alone.
+    // `--only reads`: the read endpoints and the ceilings alone, in rounds (`--rounds`), optionally A/B against
+    // another checkout (`--against <dir>`), with CPU profiles (`--cpu-prof <dir>`).
     only: { type: 'string' },
+    against: { type: 'string' },
+    rounds: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    endpoints: { type: 'string' },
   },
 });
 const quick = flags.quick === true;
-if (flags.only !== undefined && flags.only !== 'writes')
-  throw new Error(`--only takes 'writes', not ${flags.only}`);
+if (flags.only !== undefined && flags.only !== 'writes' && flags.only !== 'reads')
+  throw new Error(`--only takes 'writes' or 'reads', not ${flags.only}`);
 /** --scale (npm run bench:scale): issue 17's feed of a million versions and one id with 5,000. */
 const scale = flags.scale === true;
 const settings = {
@@ -121,13 +127,14 @@ function spawnPinned(
   args: readonly string[],
   extraEnv: Record<string, string> = {},
   pinned = true,
+  cwd = repoRoot,
 ): ChildProcess {
   const [file, rest] =
     hasTaskset && pinned
       ? ['taskset', ['-c', '0', process.execPath, ...args]]
       : [process.execPath, [...args]];
   const child = spawn(file, rest, {
-    cwd: repoRoot,
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...extraEnv },
   });
@@ -188,7 +195,7 @@ const apiKey = 'bench-key';
  */
 async function startNugget(
   dataDir: string,
-  options: { nodeFlags?: readonly string[]; workers?: number; database?: string } = {},
+  options: { nodeFlags?: readonly string[]; workers?: number; database?: string; root?: string } = {},
 ): Promise<Server> {
   const started = performance.now();
   const workers = options.workers ?? 1;
@@ -204,6 +211,7 @@ async function startNugget(
     ],
     {},
     workers === 1,
+    options.root,
   );
   const match = await waitForLine(child, /Service index: (http\S+)\/v3\/index\.json/, 120_000);
   const startMs = performance.now() - started;
@@ -775,6 +783,10 @@ async function run(work: string): Promise<void> {
     await writeWritesResults(new Date(), await measureWrites(writesHarness(work)));
     return;
   }
+  if (flags.only === 'reads') {
+    await runReads(work);
+    return;
+  }
   const startedAt = new Date();
   const loadAtStart = loadavg();
   log(
@@ -963,6 +975,209 @@ async function run(work: string): Promise<void> {
     restore,
     profile,
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// `--only reads`: the hot read endpoints against the ceilings alone, in rounds, optionally A/B against another
+// checkout, with CPU profiles. A short run for a change of the read path (bench/README.md, "Reads alone").
+
+/** One GET as sent, gzip asked for as the NuGet client does: the head as a [name, value, ...] list and the body. */
+function rawGet(url: string): Promise<{ head: string[]; body: Buffer }> {
+  return new Promise((resolveAnswer, reject) => {
+    const request = httpRequest(url, { headers: { 'accept-encoding': 'gzip, deflate' } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => resolveAnswer({ head: response.rawHeaders, body: Buffer.concat(chunks) }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/** Node adds these to every answer, the ceiling's too: the matched ceiling leaves them to Node. */
+const headersNodeAdds = new Set(['date', 'connection', 'keep-alive']);
+
+const readEndpoints = {
+  versions: ['version list', (paths: EndpointPaths) => paths.versionList],
+  registration: ['registration index', (paths: EndpointPaths) => paths.registrationIndex],
+  download: ['small .nupkg download', (paths: EndpointPaths) => paths.nupkg],
+  autocomplete: ['autocomplete', (paths: EndpointPaths) => paths.autocomplete],
+  search: ['search', (paths: EndpointPaths) => paths.search],
+} as const;
+
+/** One server of `--only reads`, and the paths of the rows it answers. */
+interface ReadTarget {
+  readonly name: string;
+  readonly pid: number;
+  readonly base: string;
+  readonly rows: { readonly name: string; readonly paths: readonly string[] }[];
+}
+
+/**
+ * `--only reads`: every server up at once (the ceiling, the ceilings with nugget's bytes and head, this checkout and
+ * `--against`, each on CPU 0), then `--rounds` rounds in which each row (a server and an endpoint) is loaded for
+ * `--duration` seconds in turn (after a second not measured). On a machine shared with other work the load moves from minute to minute: short
+ * turns, interleaved, give every row the same mix of it. A row's server CPU is counted from the start of its turn
+ * to the end of the next row's, so that the download counts its server flushes a second later are counted too.
+ */
+async function runReads(work: string): Promise<void> {
+  const startedAt = new Date();
+  const rounds = Number(flags.rounds ?? 10);
+  const seconds = Number(flags.duration ?? 2);
+  // `--endpoints=` (none): the ceilings alone.
+  const chosen = (flags.endpoints ?? 'versions,registration,download').split(',').filter(Boolean);
+  for (const key of chosen) {
+    if (!(key in readEndpoints))
+      throw new Error(`--endpoints takes ${Object.keys(readEndpoints).join(', ')}, not ${key}`);
+  }
+  const dataDir = resolve(flags['data-dir'] ?? join(work, 'feed'));
+  const feed = { ids: settings.ids, versions: settings.versions, seed: settings.seed };
+  await importFeed(dataDir, feed);
+  const paths = endpointPaths(syntheticFeed(feed), settings.seed, benchFeed);
+  const checkouts = [
+    { name: 'this', root: repoRoot },
+    ...(flags.against ? [{ name: 'against', root: resolve(flags.against) }] : []),
+  ];
+  log(
+    `reads: ${checkouts.map((c) => `${c.name} = ${c.root}`).join(', ')}; ${rounds} rounds of ${seconds} s turns`,
+  );
+  log(hasTaskset ? 'pinned: servers on CPU 0, load generator on CPU 1' : 'not pinned');
+
+  const targets: ReadTarget[] = [];
+  for (const checkout of checkouts) {
+    const profileDir = flags['cpu-prof'] ? join(resolve(flags['cpu-prof']), checkout.name) : undefined;
+    // Each checkout serves a copy of the feed: download counts and their flushes are each server's own.
+    const copy = join(work, `feed-${checkout.name}`);
+    execFileSync('cp', ['-a', dataDir, copy]);
+    const server = await startNugget(copy, {
+      root: checkout.root,
+      nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    });
+    targets.push({
+      name: checkout.name,
+      pid: server.pid,
+      base: server.base,
+      rows: chosen.map((key) => {
+        const [name, pathsOf] = readEndpoints[key as keyof typeof readEndpoints];
+        return { name: `${checkout.name}: ${name}`, paths: pathsOf(paths) };
+      }),
+    });
+  }
+  // The ceiling's body, and for the registration index and downloads one answer's bytes and head as nugget sends
+  // them: a ceiling that sends those costs what Node costs for nugget's bytes and headers, without nugget's code.
+  const base = targets[0]?.base ?? '';
+  const ceilings = [
+    { name: 'bare node:http ceiling', body: await writeCeilingBody(base, paths, work), head: [] as string[] },
+  ];
+  for (const [key, path] of [
+    ['registration', paths.registrationIndex[0]],
+    ['download', paths.nupkg[0]],
+  ] as const) {
+    const answer = await rawGet(base + (path ?? ''));
+    const head = answer.head.flatMap((part, i, all) =>
+      i % 2 === 0 && !headersNodeAdds.has(part.toLowerCase()) ? [part, all[i + 1] ?? ''] : [],
+    );
+    const body = join(work, `${key}.body`);
+    const file = join(work, `${key}.head.json`);
+    await writeFile(body, answer.body);
+    await writeFile(file, JSON.stringify(head));
+    ceilings.push({ name: `ceiling with ${readEndpoints[key][0]}'s bytes and head`, body, head: [file] });
+  }
+  for (const ceiling of ceilings) {
+    const child = spawnPinned(['bench/ceiling-server.ts', ceiling.body, ...ceiling.head]);
+    const port = (await waitForLine(child, /Listening: (\d+)/, 30_000))[1];
+    targets.unshift({
+      name: ceiling.name,
+      pid: child.pid ?? 0,
+      base: `http://127.0.0.1:${port}`,
+      rows: [{ name: ceiling.name, paths: ['/'] }],
+    });
+  }
+  targets.sort((a, b) => (a.rows[0]?.paths.length ?? 0) - (b.rows[0]?.paths.length ?? 0));
+
+  for (const target of targets) {
+    if (target.rows.length === 0) continue;
+    if (target.rows[0]?.paths[0] === '/') {
+      await autocannon({ url: target.base, connections: settings.connections, duration: 2 });
+    } else {
+      await warmServer(target.base, paths);
+    }
+  }
+  // The nugget rows interleaved (this, against, this, ...), so that a row's next turn is another server's.
+  const turns = targets
+    .flatMap((target) => target.rows.map((row, i) => ({ target, row, i })))
+    .sort((a, b) => a.i - b.i);
+  const totals = new Map(
+    turns.map(({ row }) => [
+      row.name,
+      { requests: 0, cpu: 0, ratios: [] as number[], perSecond: [] as number[] },
+    ]),
+  );
+  const loads: number[][] = [];
+  for (let round = 1; round <= rounds; round++) {
+    loads.push(loadavg());
+    // Each round starts at another turn, so that no row always follows the same one.
+    const order = turns.map((_, i) => turns[(i + round) % turns.length]!);
+    const ends: (() => void)[] = [];
+    let turn = 0;
+    let ceilingPerSecond = Number.NaN;
+    const perSecond = new Map<string, number>();
+    for (const { target, row } of order) {
+      const options = {
+        url: target.base,
+        connections: settings.connections,
+        headers: { 'accept-encoding': 'gzip, deflate' },
+        requests: row.paths.map((path) => ({ method: 'GET' as const, path })),
+      };
+      // A second not measured: a server idle for a while answers its first requests slower.
+      await autocannon({ ...options, duration: 1 });
+      const cpuBefore = cpuMicrosOf(target.pid);
+      const result = await autocannon({ ...options, duration: seconds });
+      if (result.non2xx || result.errors)
+        throw new Error(`${row.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      for (const end of ends.splice(0)) end();
+      const total = totals.get(row.name)!;
+      total.requests += result.requests.total;
+      const end = () => (total.cpu += cpuMicrosOf(target.pid) - cpuBefore);
+      if (order[++turn]?.target === target) {
+        // The next turn is this server's too (one checkout): its flush a second later is counted here.
+        await sleep(1200);
+        end();
+      } else {
+        ends.push(end);
+      }
+      perSecond.set(row.name, result.requests.total / seconds);
+      if (row.name === 'bare node:http ceiling') ceilingPerSecond = result.requests.total / seconds;
+    }
+    await sleep(1500);
+    for (const end of ends.splice(0)) end();
+    for (const [name, value] of perSecond) {
+      totals.get(name)!.ratios.push(value / ceilingPerSecond);
+      totals.get(name)!.perSecond.push(value);
+    }
+    log(`  round ${round}: load average ${loadavg()[0]?.toFixed(2)}`);
+  }
+  for (const target of targets) process.kill(target.pid, 'SIGTERM');
+  await sleep(3000);
+  killChildren();
+
+  const range = (numbers: number[], digits: number) =>
+    `${median(numbers).toFixed(digits)} (${Math.min(...numbers).toFixed(digits)}-${Math.max(...numbers).toFixed(digits)})`;
+  const table = [
+    `Reads alone (\`--only reads\`), ${startedAt.toISOString()}: ${rounds} rounds of ${seconds} s turns, ` +
+      `${settings.connections} connections, ${settings.versions} versions; load average ` +
+      `${Math.min(...loads.map((l) => l[0] ?? 0)).toFixed(1)} to ${Math.max(...loads.map((l) => l[0] ?? 0)).toFixed(1)}; ` +
+      `${hasTaskset ? 'pinned' : 'not pinned'}; "this" is ${gitCommit().commit.slice(0, 7)}${flags.against ? `, "against" ${flags.against}` : ''}.`,
+    '',
+    '| row | req/s, median of the rounds | ratio to the ceiling, median (min-max) | server CPU µs/req, all rounds |',
+    '| --- | ---: | ---: | ---: |',
+    ...[...totals].map(
+      ([name, row]) =>
+        `| ${name} | ${median(row.perSecond).toFixed(0)} | ${range(row.ratios, 2)} | ${(row.cpu / row.requests).toFixed(1)} |`,
+    ),
+  ].join('\n');
+  console.log(`\n${table}`);
 }
 
 interface CoresPoint {
