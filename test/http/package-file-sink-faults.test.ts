@@ -1,0 +1,122 @@
+// PackageFileSink (src/storage/package-file-sink.ts) under faults injected into node:fs itself: a write that fails
+// (EIO, ENOSPC) or that is slow, and a stream destroyed while its last write is under way (the upload watchdog
+// fires while the disk is slow). A descriptor must never be closed while a write through it is under way: its
+// number is reused at once by the next open (another push's file, the database), which the write would then hit.
+// The sink imports node:fs's functions when it is loaded, so they are wrapped (and synced into the ES module
+// namespace) before it is.
+import assert from 'node:assert/strict';
+import fs, { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, unlink } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+type WriteCallback = (error: NodeJS.ErrnoException | null, written: number) => void;
+
+/** What the next writes to a file under test do instead of writing: fail with an error, or wait first. */
+let writeFault: ((fd: number) => NodeJS.ErrnoException | 'slow' | undefined) | undefined;
+/** Descriptors with a write under way, and closes of such a descriptor seen. */
+const writing = new Map<number, number>();
+const closedWhileWriting: number[] = [];
+
+const realWrite = fs.write;
+const realClose = fs.close;
+(fs as { write: unknown }).write = function write(fd: number, ...rest: unknown[]) {
+  const callback = rest.at(-1) as WriteCallback;
+  const fault = writeFault?.(fd);
+  if (fault === undefined) return (realWrite as (...args: unknown[]) => void)(fd, ...rest);
+  writing.set(fd, (writing.get(fd) ?? 0) + 1);
+  const done: WriteCallback = (error, written) => {
+    writing.set(fd, (writing.get(fd) ?? 1) - 1);
+    callback(error, written);
+  };
+  if (fault === 'slow') {
+    setTimeout(() => (realWrite as (...args: unknown[]) => void)(fd, ...rest.slice(0, -1), done), 100);
+  } else setImmediate(() => done(fault, 0));
+};
+(fs as { close: unknown }).close = function close(fd: number, callback: (error: Error | null) => void) {
+  if ((writing.get(fd) ?? 0) > 0) closedWhileWriting.push(fd);
+  return realClose(fd, callback);
+};
+syncBuiltinESMExports();
+const { PackageFileSink } = await import('../../src/storage/package-file-sink.ts');
+
+const KB = 1024;
+const MB = 1024 * KB;
+const tooLarge = () => new Error('too large');
+const openDescriptors = () => readdirSync('/proc/self/fd').length;
+
+function systemError(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: injected, write`), { code, syscall: 'write', errno: -5 });
+}
+
+describe('PackageFileSink under injected file system faults', () => {
+  let dir: string;
+  let n = 0;
+  const nextPath = () => join(dir, `push-${n++}.nupkg`);
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nugget-sink-faults-'));
+  });
+  afterEach(() => {
+    writeFault = undefined;
+    closedWhileWriting.length = 0;
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  for (const size of [100, 256 * KB, 256 * KB + 1, MB + 7, 3 * MB]) {
+    for (const code of ['EIO', 'ENOSPC']) {
+      test(`${code} on the first write of a ${size}-byte package fails the stream with it; descriptor closed`, async () => {
+        const before = openDescriptors();
+        const path = nextPath();
+        writeFault = () => systemError(code);
+        const sink = new PackageFileSink({ path, maxBytes: 10 * MB, tooLarge, keepInMemoryBytes: 256 * KB });
+        const bytes = Buffer.alloc(size, 7);
+        const chunks = Array.from({ length: Math.ceil(size / 65_536) }, (_, i) =>
+          bytes.subarray(i * 65_536, (i + 1) * 65_536),
+        );
+        await assert.rejects(pipeline(Readable.from(chunks), sink), { code });
+        if (!sink.closed) await new Promise((resolve) => sink.once('close', resolve));
+        assert.equal(openDescriptors(), before, 'the descriptor is closed');
+        assert.deepEqual(closedWhileWriting, []);
+        await unlink(path);
+      });
+    }
+  }
+
+  for (const size of [100, 256 * KB, MB + 7]) {
+    test(`destroyed while the last write of a ${size}-byte package is under way: closed only after it`, async () => {
+      const before = openDescriptors();
+      const path = nextPath();
+      const sink = new PackageFileSink({ path, maxBytes: 10 * MB, tooLarge, keepInMemoryBytes: 256 * KB });
+      let lastWriteStarted!: () => void;
+      const started = new Promise<void>((resolve) => (lastWriteStarted = resolve));
+      // Only the write made once the stream has ended (in _final) is slow.
+      let ended = false;
+      writeFault = () => {
+        if (!ended) return undefined;
+        lastWriteStarted();
+        return 'slow';
+      };
+      sink.write(Buffer.alloc(size, 1));
+      await sleep(20);
+      ended = true;
+      sink.end();
+      await started;
+      // The upload watchdog (receive-package.ts) destroys the sink when nothing arrived for --upload-timeout.
+      sink.destroy(new Error('the push sent no data'));
+      await finished(sink).catch(() => {});
+      await sleep(150);
+      assert.deepEqual(
+        closedWhileWriting,
+        [],
+        'a descriptor was closed while a write through it was under way',
+      );
+      assert.equal(openDescriptors(), before, 'the descriptor is closed');
+      if (existsSync(path)) await unlink(path);
+    });
+  }
+});
