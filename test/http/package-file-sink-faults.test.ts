@@ -5,6 +5,7 @@
 // The sink imports node:fs's functions when it is loaded, so they are wrapped (and synced into the ES module
 // namespace) before it is.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs, { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
@@ -25,6 +26,16 @@ const closedWhileWriting: number[] = [];
 
 const realWrite = fs.write;
 const realClose = fs.close;
+const realOpen = fs.open;
+/** Descriptors of the push files (push-<uuid>.nupkg) open now. */
+const pushFiles = new Set<number>();
+(fs as { open: unknown }).open = function open(path: fs.PathLike, ...rest: unknown[]) {
+  const callback = rest.pop() as (error: Error | null, fd: number) => void;
+  return (realOpen as (...args: unknown[]) => void)(path, ...rest, (error: Error | null, fd: number) => {
+    if (!error && /push-[^/]*\.nupkg$/.test(String(path))) pushFiles.add(fd);
+    callback(error, fd);
+  });
+};
 (fs as { write: unknown }).write = function write(fd: number, ...rest: unknown[]) {
   const callback = rest.at(-1) as WriteCallback;
   const fault = writeFault?.(fd);
@@ -40,10 +51,13 @@ const realClose = fs.close;
 };
 (fs as { close: unknown }).close = function close(fd: number, callback: (error: Error | null) => void) {
   if ((writing.get(fd) ?? 0) > 0) closedWhileWriting.push(fd);
+  pushFiles.delete(fd);
   return realClose(fd, callback);
 };
 syncBuiltinESMExports();
 const { PackageFileSink } = await import('../../src/storage/package-file-sink.ts');
+const { parseJson, startFeed } = await import('./feed-fixture.ts');
+const { buildNupkg } = await import('../fixtures/build-nupkg.ts');
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -117,6 +131,48 @@ describe('PackageFileSink under injected file system faults', () => {
       );
       assert.equal(openDescriptors(), before, 'the descriptor is closed');
       if (existsSync(path)) await unlink(path);
+    });
+  }
+});
+
+describe('a push whose upload cannot be written to tmp/', () => {
+  let feed: Awaited<ReturnType<typeof startFeed>>;
+  before(async () => {
+    feed = await startFeed();
+  });
+  afterEach(() => {
+    writeFault = undefined;
+  });
+  after(() => feed.close());
+
+  const cases = [
+    { code: 'ENOSPC', status: 507, error: 'insufficient_storage', size: 1000 },
+    { code: 'EIO', status: 503, error: 'storage_io_error', size: 1000 },
+    // Past the part kept in memory and the first write buffer: the failure comes from a write made mid-body.
+    { code: 'ENOSPC', status: 507, error: 'insufficient_storage', size: 3 * MB },
+    { code: 'EIO', status: 503, error: 'storage_io_error', size: 3 * MB },
+  ];
+  for (const { code, status, error, size } of cases) {
+    test(`${code} writing a ${size}-byte upload -> ${status} ${error}, nothing left; the same push then -> 201`, async () => {
+      const id = `Sink.Fault.${code}.${size}`;
+      const nupkg = await buildNupkg({
+        id,
+        version: '1.0.0',
+        files: [{ path: 'lib/net8.0/big.bin', content: randomBytes(size) }],
+      });
+      writeFault = (fd) => (pushFiles.has(fd) ? systemError(code) : undefined);
+      const refused = await feed.push(nupkg, { overSocket: true });
+      assert.equal(refused.statusCode, status, refused.body);
+      assert.equal((parseJson(refused)['error'] as { code: string }).code, error);
+      assert.deepEqual(await feed.filesUnder('tmp'), [], 'no temporary upload is left');
+      const lowerId = id.toLowerCase();
+      assert.equal((await feed.get(`/v3/flatcontainer/${lowerId}/index.json`)).statusCode, 404);
+      assert.deepEqual(await feed.filesUnder(`blobs/packages/${lowerId}`), []);
+      writeFault = undefined;
+      const retried = await feed.push(nupkg, { overSocket: true });
+      assert.equal(retried.statusCode, 201, retried.body);
+      const stored = await feed.get(`/v3/flatcontainer/${lowerId}/1.0.0/${lowerId}.1.0.0.nupkg`);
+      assert.ok(stored.rawPayload.equals(nupkg), 'the stored package is the one pushed');
     });
   }
 });
