@@ -351,12 +351,14 @@ describe('the Node.js flags nugget runs with', () => {
     assert.ok(seen[1]?.flags.includes('--max-semi-space-size=16'), describeResult(result));
   });
 
-  for (const where of ['NODE_OPTIONS', 'the command line'] as const) {
+  for (const where of ['NODE_OPTIONS', 'NODE_OPTIONS, quoted', 'the command line'] as const) {
     test(`an operator's own --max-semi-space-size on ${where} is kept, and nugget starts once`, async () => {
       const own = '--max-semi-space-size=4';
       const result =
-        where === 'NODE_OPTIONS'
-          ? await nugget(['--version'], { NODE_OPTIONS: `--import=${preload} ${own}` })
+        where !== 'the command line'
+          ? await nugget(['--version'], {
+              NODE_OPTIONS: `--import=${preload} ${where === 'NODE_OPTIONS' ? own : `"${own}"`}`,
+            })
           : await runCommand(process.execPath, [`--import=${preload}`, own, 'bin/nugget.js', '--version'], {
               cwd: repoRoot,
               env: process.env,
