@@ -107,17 +107,21 @@ describe('RankingCache', () => {
   });
 
   it('answers a window only at the stamp it was ranked at', () => {
-    const cache = new RankingCache(100);
+    const cache = new RankingCache(100_000);
     cache.set('q', 's1', window(3));
     assert.equal(cache.get('q', 's2'), undefined);
     // A stamp that moved on drops the window: the next one is ranked again.
     assert.equal(cache.get('q', 's1'), undefined);
+    assert.equal(cache.bytes, 0);
     cache.set('q', 's2', window(3));
     assert.equal(cache.get('q', 's2')?.rows.length, 3);
   });
 
-  it('holds at most maxRows rows, the least recently used going first', () => {
-    const cache = new RankingCache(10);
+  it('holds at most maxBytes, counted with keys and stamps, the least recently used going first', () => {
+    const measure = new RankingCache(100_000);
+    measure.set('a', 's', window(4));
+    const four = measure.bytes;
+    const cache = new RankingCache(2 * four + four / 2);
     cache.set('a', 's', window(4));
     cache.set('b', 's', window(4));
     assert.ok(cache.get('a', 's'));
@@ -125,11 +129,14 @@ describe('RankingCache', () => {
     assert.equal(cache.get('b', 's'), undefined);
     assert.ok(cache.get('a', 's'));
     assert.ok(cache.get('c', 's'));
-    cache.set('big', 's', window(11));
+    assert.ok(cache.bytes <= 2 * four + four / 2);
+    cache.set('big', 's', window(20));
     assert.equal(cache.get('big', 's'), undefined);
-    cache.set('a', 's', window(10));
+    // The same rows under a long key weigh more: it pushes both others out.
+    cache.set('q'.repeat(four / 2), 's', window(4));
     assert.equal(cache.size, 1);
-    cache.delete('a');
+    cache.delete('q'.repeat(four / 2));
     assert.equal(cache.size, 0);
+    assert.equal(cache.bytes, 0);
   });
 });
