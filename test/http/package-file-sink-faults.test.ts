@@ -27,12 +27,12 @@ const closedWhileWriting: number[] = [];
 const realWrite = fs.write;
 const realClose = fs.close;
 const realOpen = fs.open;
-/** Descriptors of the push files (push-<uuid>.nupkg) open now. */
+/** Descriptors of the files a package is received into (a push's, a copy from an upstream's) open now. */
 const pushFiles = new Set<number>();
 (fs as { open: unknown }).open = function open(path: fs.PathLike, ...rest: unknown[]) {
   const callback = rest.pop() as (error: Error | null, fd: number) => void;
   return (realOpen as (...args: unknown[]) => void)(path, ...rest, (error: Error | null, fd: number) => {
-    if (!error && /push-[^/]*\.nupkg$/.test(String(path))) pushFiles.add(fd);
+    if (!error && /(push|replicate)-[^/]*\.nupkg$/.test(String(path))) pushFiles.add(fd);
     callback(error, fd);
   });
 };
@@ -58,6 +58,7 @@ syncBuiltinESMExports();
 const { PackageFileSink } = await import('../../src/storage/package-file-sink.ts');
 const { parseJson, startFeed } = await import('./feed-fixture.ts');
 const { buildNupkg } = await import('../fixtures/build-nupkg.ts');
+const { startUpstreamProxy } = await import('../support/upstream-proxy.ts');
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -175,4 +176,55 @@ describe('a push whose upload cannot be written to tmp/', () => {
       assert.ok(stored.rawPayload.equals(nupkg), 'the stored package is the one pushed');
     });
   }
+});
+
+describe('a package copied from an upstream that cannot be written to tmp/', () => {
+  let upstream: Awaited<ReturnType<typeof startFeed>>;
+  let proxy: Awaited<ReturnType<typeof startUpstreamProxy>>;
+  let server: Awaited<ReturnType<typeof startFeed>>;
+  let nupkg: Buffer;
+  before(async () => {
+    nupkg = await buildNupkg({
+      id: 'Up.Faulty',
+      version: '1.0.0',
+      files: [{ path: 'lib/net8.0/big.bin', content: randomBytes(2 * MB) }],
+    });
+    upstream = await startFeed();
+    assert.equal((await upstream.push(nupkg)).statusCode, 201);
+    proxy = await startUpstreamProxy(upstream.app);
+    server = await startFeed();
+    const admin = { 'x-nuget-apikey': server.apiKey ?? '', 'content-type': 'application/json' };
+    for (const [name, body] of [
+      ['up', { kind: 'upstream', source: proxy.serviceIndex, breakerFailures: 1, breakerCooldown: '1h' }],
+      ['company', { kind: 'virtual', members: ['up'] }],
+    ] as const) {
+      const created = await server.request('PUT', `/admin/feeds/${name}`, {
+        headers: admin,
+        body: JSON.stringify(body),
+      });
+      assert.equal(created.statusCode, 201, created.body);
+    }
+  });
+  afterEach(() => {
+    writeFault = undefined;
+  });
+  after(async () => {
+    await server?.close();
+    await proxy?.close();
+    await upstream?.close();
+  });
+
+  test("ENOSPC -> 507 (not a 404, not the upstream's failure), nothing left; then the package is served", async () => {
+    const url = '/feeds/company/v3/flatcontainer/up.faulty/1.0.0/up.faulty.1.0.0.nupkg';
+    writeFault = (fd) => (pushFiles.has(fd) ? systemError('ENOSPC') : undefined);
+    const refused = await server.get(url);
+    assert.equal(refused.statusCode, 507, refused.body);
+    assert.equal((parseJson(refused)['error'] as { code: string }).code, 'insufficient_storage');
+    assert.deepEqual(await server.filesUnder('tmp'), [], 'no temporary file is left');
+    writeFault = undefined;
+    // The upstream did nothing wrong: its breaker (one failure opens it) must still let the download through.
+    const served = await server.get(url);
+    assert.equal(served.statusCode, 200, served.body);
+    assert.ok(served.rawPayload.equals(nupkg));
+  });
 });
