@@ -178,6 +178,48 @@ describe('a push whose upload cannot be written to tmp/', () => {
   }
 });
 
+describe('a push whose data cannot be synced once in place (EIO from fsync)', () => {
+  let feed: Awaited<ReturnType<typeof startFeed>>;
+  let handleClass: { prototype: { sync: () => Promise<void> } };
+  let realSync: () => Promise<void>;
+  before(async () => {
+    feed = await startFeed();
+    // FileHandle is not exported: reached through a handle (of a folder, which any system lets one open to read).
+    const handle = await fs.promises.open(tmpdir(), 'r');
+    handleClass = handle.constructor as typeof handleClass;
+    realSync = handleClass.prototype.sync;
+    await handle.close();
+  });
+  afterEach(() => {
+    handleClass.prototype.sync = realSync;
+  });
+  after(() => feed.close());
+
+  for (const size of [1000, 3 * MB]) {
+    test(`${size} bytes: 503 storage_io_error, no row, no blob, no upload left; the same push then -> 201`, async () => {
+      const id = `Sync.Fault.${size}`;
+      const lowerId = id.toLowerCase();
+      const nupkg = await buildNupkg({
+        id,
+        version: '1.0.0',
+        files: [{ path: 'lib/net8.0/big.bin', content: randomBytes(size) }],
+      });
+      handleClass.prototype.sync = async function sync() {
+        throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', syscall: 'fsync', errno: -5 });
+      };
+      const refused = await feed.push(nupkg, { overSocket: true });
+      handleClass.prototype.sync = realSync;
+      assert.equal(refused.statusCode, 503, refused.body);
+      assert.equal((parseJson(refused)['error'] as { code: string }).code, 'storage_io_error');
+      assert.equal((await feed.get(`/v3/flatcontainer/${lowerId}/index.json`)).statusCode, 404);
+      assert.deepEqual(await feed.filesUnder(`blobs/packages/${lowerId}`), [], 'no half-stored package');
+      assert.deepEqual(await feed.filesUnder('tmp'), [], 'no temporary upload is left');
+      const retried = await feed.push(nupkg, { overSocket: true });
+      assert.equal(retried.statusCode, 201, retried.body);
+    });
+  }
+});
+
 describe('a package copied from an upstream that cannot be written to tmp/', () => {
   let upstream: Awaited<ReturnType<typeof startFeed>>;
   let proxy: Awaited<ReturnType<typeof startUpstreamProxy>>;
