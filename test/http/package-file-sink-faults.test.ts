@@ -2,8 +2,10 @@
 // (EIO, ENOSPC) or that is slow, and a stream destroyed while its last write is under way (the upload watchdog
 // fires while the disk is slow). A descriptor must never be closed while a write through it is under way: its
 // number is reused at once by the next open (another push's file, the database), which the write would then hit.
-// The sink imports node:fs's functions when it is loaded, so they are wrapped (and synced into the ES module
-// namespace) before it is.
+// Then through the server: a push whose upload cannot be written (507 / 503, nothing left, the same push taken
+// afterwards), one whose data cannot be synced once moved into blobs/, and a package copied from an upstream into
+// a full tmp/ (this server's fault, not the upstream's). The sink imports node:fs's functions when it is loaded, so
+// they are wrapped (and synced into the ES module namespace) before it is.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs, { existsSync, readdirSync } from 'node:fs';
