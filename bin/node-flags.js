@@ -21,7 +21,40 @@ const sizesYoungGeneration = /^--max[-_]semi[-_]space[-_]size(=|$)/;
  * @returns {string[]}
  */
 export function missingNodeFlags(execArgv, nodeOptions) {
-  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
+  const given = [...execArgv, ...nodeOptionsArguments(nodeOptions ?? '')];
   if (given.some((flag) => sizesYoungGeneration.test(flag))) return [];
   return [`--max-semi-space-size=${semiSpaceMB}`];
+}
+
+/**
+ * NODE_OPTIONS split into arguments as Node.js splits it (https://nodejs.org/api/cli.html#node_optionsoptions):
+ * at spaces outside double quotes, the quotes removed, a backslash inside quotes taking the next character as it
+ * is. A split at white space alone missed `"--max-semi-space-size=4"`, and the size added on the command line then
+ * overrode the operator's (Node gives the command line precedence).
+ * @param {string} text
+ * @returns {string[]}
+ */
+function nodeOptionsArguments(text) {
+  /** @type {string[]} */
+  const args = [];
+  let arg = '';
+  let started = false;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    let c = text[i];
+    if (c === '\\' && quoted) c = text[++i] ?? '';
+    else if (c === ' ' && !quoted) {
+      if (started) args.push(arg);
+      arg = '';
+      started = false;
+      continue;
+    } else if (c === '"') {
+      quoted = !quoted;
+      continue;
+    }
+    arg += c;
+    started = true;
+  }
+  if (started) args.push(arg);
+  return args;
 }

@@ -2,9 +2,9 @@
 // The `nugget` command (package.json "bin"). It checks the Node.js version first (check-node.js), then runs the
 // TypeScript sources directly; Node refuses to strip types under node_modules, so a packed install (npm pack,
 // npm install -g <tarball>) runs the JavaScript that `npm pack` compiled into dist/ instead.
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import * as nodeModule from 'node:module';
-import { sep } from 'node:path';
+import { isAbsolute, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unsupportedNodeMessage } from './check-node.js';
 import { missingNodeFlags } from './node-flags.js';
@@ -18,7 +18,13 @@ if (message) {
 // itself again with it (node-flags.js says why): the same process (same id, stdio and environment, with the flag),
 // at the cost of one more start of Node itself (about 30 ms of CPU). Where Node cannot do that (Windows, where
 // process.execve does not exist), it runs with V8's own sizing; NODE_OPTIONS=--max-semi-space-size=16 sets it there.
-const missing = process.execve ? missingNodeFlags(process.execArgv, process.env.NODE_OPTIONS) : [];
+// A failed execve aborts the process (Node cannot go back to the state before it), so an executable that is gone or
+// not executable (a Node upgraded under the service; no /proc, where execPath is the bare "node" it was run as) is
+// looked at first: nugget then runs with V8's sizing rather than not at all.
+const missing =
+  process.execve && canExecute(process.execPath)
+    ? missingNodeFlags(process.execArgv, process.env.NODE_OPTIONS)
+    : [];
 if (process.execve && missing.length > 0) {
   process.execve(
     process.execPath,
@@ -33,6 +39,19 @@ if (process.execve && missing.length > 0) {
     process.env,
   );
 }
+/**
+ * Whether `path` is a file this process may execute: absolute (execve does not search PATH) and executable.
+ * @param {string} path
+ */
+function canExecute(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return isAbsolute(path);
+  } catch {
+    return false;
+  }
+}
+
 const packed = fileURLToPath(import.meta.url)
   .split(sep)
   .includes('node_modules');

@@ -36,6 +36,11 @@ export class ByteLru<T> {
     return entry.value;
   }
 
+  /** The entry, without counting a lookup or giving it a second chance. */
+  peek(key: string): T | undefined {
+    return this.#entries.get(key)?.value;
+  }
+
   set(key: string, value: T, bytes: number): void {
     this.delete(key);
     if (bytes > this.#maxBytes / 8) return;

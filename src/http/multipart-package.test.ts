@@ -4,6 +4,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, test } from 'node:test';
 import { MultipartPackagePart, multipartBoundary } from './multipart-package.ts';
+import { seededRandom } from '../storage/contracts/seeded-random.ts';
 
 const tooLarge = () => Object.assign(new Error('too large'), { kind: 'TooLarge', code: 'package_too_large' });
 
@@ -274,4 +275,54 @@ describe('multipartBoundary', () => {
       assert.throws(() => multipartBoundary(header), { code: 'push_malformed_multipart' });
     });
   }
+});
+
+describe('MultipartPackagePart: every framing, cut anywhere', () => {
+  // The reader takes a chunk longer than the delimiter where it lies and joins a shorter one to what it held back,
+  // so the cuts that matter mix both: random cuts, the pieces either a few bytes (shorter than the delimiter, as
+  // long, one more) or long, over every framing above and every refusal. Seeded: a failure names its seed.
+  const delimiterLength = `\n--${boundary}`.length;
+  const pieceSizes = [
+    1,
+    2,
+    delimiterLength - 1,
+    delimiterLength,
+    delimiterLength + 1,
+    delimiterLength + 2,
+    300,
+  ];
+
+  function randomCuts(body: Buffer, seed: number): Buffer[] {
+    const random = seededRandom(seed);
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < body.length;) {
+      const size = pieceSizes[Math.floor(random() * pieceSizes.length)] ?? 1;
+      pieces.push(body.subarray(at, at + size));
+      at += size;
+    }
+    return pieces;
+  }
+
+  test('the framings real clients send give the package, whatever the cuts', async () => {
+    for (const row of accepted) {
+      for (let seed = 1; seed <= 150; seed++) {
+        const got = await packageOfChunks(randomCuts(row.body, seed), boundary);
+        assert.ok(got.equals(row.expected ?? nupkg), `${row.name}, seed ${seed}: ${got.length} bytes`);
+      }
+    }
+  });
+
+  test('the bodies it refuses are refused with the same code, whatever the cuts', async () => {
+    for (const row of refused) {
+      for (let seed = 1; seed <= 40; seed++) {
+        await assert.rejects(
+          packageOfChunks(randomCuts(row.body, seed), boundary),
+          (error: Error & { code?: string }) => {
+            assert.equal(error.code, row.code, `${row.name}, seed ${seed}: ${error.message}`);
+            return true;
+          },
+        );
+      }
+    }
+  });
 });

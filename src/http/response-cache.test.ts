@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { ChangeStamps } from '../packages/ports.ts';
 import { ByteLru } from './byte-lru.ts';
 import { StampedCache } from './response-cache.ts';
+import { collectGarbage } from '../heap.ts';
 
 /** Stamps a test moves by hand: a feed-wide one, and one per id. */
 function fakeStamps() {
@@ -150,6 +151,34 @@ describe('StampedCache', () => {
     await delay(30);
     assert.deepEqual(started.slice(5, 7), ['slow5', 'fast2']);
     assert.equal(await read('fast2'), 'fast22');
+  });
+
+  it('rebuilds waiting behind answers hold no more than the byte budget, whatever churns through it', async () => {
+    // A slow upstream or database holds the four places; meanwhile many distinct answers turn old, are read once
+    // more (a rebuild asked each) and are pushed out of the cache by newer ones. What waits must not keep them.
+    const { stamps } = fakeStamps();
+    const budget = 1024 * 1024;
+    const cache = new StampedCache<Buffer>(budget);
+    const hang = new Promise<never>(() => {});
+    const built = new Set<string>();
+    const build = (key: string) => async () => {
+      if (built.has(key)) return hang;
+      built.add(key);
+      return { value: Buffer.alloc(100_000, 1), bytes: 100_000 };
+    };
+    const external = () => {
+      collectGarbage('full');
+      return process.memoryUsage().arrayBuffers;
+    };
+    const before = external();
+    for (let i = 0; i < 400; i++) {
+      const key = `answer ${i}`;
+      await cache.getOrBuild(key, { feed: 'default', stamps, maxAgeMs: 0 }, build(key));
+      await cache.getOrBuild(key, { feed: 'default', stamps, maxAgeMs: 0 }, build(key));
+    }
+    await delay(20);
+    const held = external() - before;
+    assert.ok(held < 2 * budget, `${(held / 1024 / 1024).toFixed(1)} MB held for a budget of 1 MB`);
   });
 
   it('does not cache a failed build', async () => {

@@ -50,6 +50,18 @@ export interface Freshness {
  */
 /** Rebuilds behind answers in flight at once (StampedCache#scheduleBehind). */
 const maxRebuildsBehind = 4;
+/**
+ * Rebuilds behind answers waiting for a place; an answer that turns old while this many wait is rebuilt when it is
+ * read again after one of them started (it is still current at its stamp, its download counts only older).
+ */
+const maxRebuildsWaiting = 1000;
+
+/** A rebuild behind an answer, waiting: the entry only weakly, so that waiting keeps no evicted answer alive. */
+interface WaitingRebuild<T> {
+  readonly key: string;
+  readonly entry: WeakRef<Stamped<T>>;
+  readonly run: () => Promise<unknown>;
+}
 
 export class StampedCache<T> {
   /** Answers given from the cache at the current stamp, and those that had to be built. */
@@ -66,8 +78,11 @@ export class StampedCache<T> {
    * Answers built together (a warm cache, a busy minute) turn old together: rebuilt all at once, their synchronous
    * database work (SQLite) ran back to back while every request waited, 100 search answers at a time. A rebuild
    * that waits (PostgreSQL, an upstream) holds one place only, so a slow upstream does not hold up the others.
+   * While they wait, the answers they are for may be pushed out of the cache: a rebuild whose answer is gone is
+   * dropped when its turn comes, and the queue holds the answers weakly and is bounded, so a slow upstream under
+   * many distinct requests keeps no more than the cache's budget (it kept every answer waiting: 38 MB for 1).
    */
-  readonly #behind: (() => Promise<unknown>)[] = [];
+  readonly #behind: WaitingRebuild<T>[] = [];
   #behindRunning = 0;
   #behindScheduled = false;
 
@@ -105,13 +120,19 @@ export class StampedCache<T> {
         this.stats.hits++;
         // Past its max age but at the current stamp: only what stamps do not track (download counts) may have
         // moved, so answer now and rebuild behind the answer, once, instead of making this request wait.
-        if (entry.expiresAt <= Date.now() && !entry.refreshing) {
+        if (entry.expiresAt <= Date.now() && !entry.refreshing && this.#behind.length < maxRebuildsWaiting) {
           entry.refreshing = true;
-          this.#rebuildBehind(() =>
-            this.#build(key, freshness, global, entry.scoped, build).catch(() => {
-              entry.refreshing = false;
-            }),
-          );
+          const waiting = new WeakRef(entry);
+          const scopedAt = entry.scoped;
+          this.#rebuildBehind({
+            key,
+            entry: waiting,
+            run: () =>
+              this.#build(key, freshness, global, scopedAt, build).catch(() => {
+                const failed = waiting.deref();
+                if (failed) failed.refreshing = false;
+              }),
+          });
         }
         return { value: entry.value, global, scoped: entry.scoped, expiresAt: entry.expiresAt };
       }
@@ -130,7 +151,7 @@ export class StampedCache<T> {
     return building;
   }
 
-  #rebuildBehind(rebuild: () => Promise<unknown>): void {
+  #rebuildBehind(rebuild: WaitingRebuild<T>): void {
     this.#behind.push(rebuild);
     this.#scheduleBehind();
   }
@@ -141,8 +162,11 @@ export class StampedCache<T> {
     this.#behindScheduled = true;
     setImmediate(() => {
       this.#behindScheduled = false;
-      const run = this.#behind.shift();
-      if (!run) return;
+      let next = this.#behind.shift();
+      // An answer pushed out of the cache (or replaced) since is not rebuilt: the next read builds it if wanted.
+      while (next && !this.#stillCached(next)) next = this.#behind.shift();
+      if (!next) return;
+      const { run } = next;
       this.#behindRunning++;
       void run().finally(() => {
         this.#behindRunning--;
@@ -150,6 +174,11 @@ export class StampedCache<T> {
       });
       this.#scheduleBehind();
     });
+  }
+
+  #stillCached(rebuild: WaitingRebuild<T>): boolean {
+    const entry = rebuild.entry.deref();
+    return entry !== undefined && this.#lru.peek(rebuild.key) === entry;
   }
 
   async #build(

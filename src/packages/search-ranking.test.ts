@@ -107,17 +107,21 @@ describe('RankingCache', () => {
   });
 
   it('answers a window only at the stamp it was ranked at', () => {
-    const cache = new RankingCache(100);
+    const cache = new RankingCache(100_000);
     cache.set('q', 's1', window(3));
     assert.equal(cache.get('q', 's2'), undefined);
     // A stamp that moved on drops the window: the next one is ranked again.
     assert.equal(cache.get('q', 's1'), undefined);
+    assert.equal(cache.bytes, 0);
     cache.set('q', 's2', window(3));
     assert.equal(cache.get('q', 's2')?.rows.length, 3);
   });
 
-  it('holds at most maxRows rows, the least recently used going first', () => {
-    const cache = new RankingCache(10);
+  it('holds at most maxBytes, counted with keys and stamps, the least recently used going first', () => {
+    const measure = new RankingCache(100_000);
+    measure.set('a', 's', window(4));
+    const four = measure.bytes;
+    const cache = new RankingCache(2 * four + four / 2);
     cache.set('a', 's', window(4));
     cache.set('b', 's', window(4));
     assert.ok(cache.get('a', 's'));
@@ -125,11 +129,58 @@ describe('RankingCache', () => {
     assert.equal(cache.get('b', 's'), undefined);
     assert.ok(cache.get('a', 's'));
     assert.ok(cache.get('c', 's'));
-    cache.set('big', 's', window(11));
+    assert.ok(cache.bytes <= 2 * four + four / 2);
+    cache.set('big', 's', window(20));
     assert.equal(cache.get('big', 's'), undefined);
-    cache.set('a', 's', window(10));
+    // The same rows under a long key weigh more: it pushes both others out.
+    cache.set('q'.repeat(four / 2), 's', window(4));
     assert.equal(cache.size, 1);
-    cache.delete('a');
+    cache.delete('q'.repeat(four / 2));
     assert.equal(cache.size, 0);
+    assert.equal(cache.bytes, 0);
+  });
+});
+
+/** Numbers in [0, 1) from a seed: a linear congruential generator, plenty for picking test cases. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 4294967296;
+}
+
+describe('search ranking windows against a full ranking, random feeds', () => {
+  // Random matches (few distinct keys, so long ties), random pages, then random new download counts: whenever a
+  // window is kept, the page it gives is the page ranking every match again gives. Seeded: a failure names its seed.
+  it('gives the full ranking page for every kept window, whatever the counts do', () => {
+    let kept = 0;
+    for (let seed = 1; seed <= 3000; seed++) {
+      const random = seededRandom(seed);
+      const pick = (n: number) => Math.floor(random() * n);
+      const scores = [-2.5, -1, -0.25, 0, 0.5].slice(0, 1 + pick(5));
+      const all = Array.from({ length: 1 + pick(150) }, (_, i) =>
+        row(
+          `id${pick(1000)}.${i}`,
+          scores[pick(scores.length)] ?? 0,
+          pick(3) === 0 ? 0 : pick(50),
+          pick(10) === 0 ? 0 : 1,
+          pick(4) === 0 ? 0 : 1,
+        ),
+      );
+      const skip = pick(4) === 0 ? 0 : pick(all.length + 5);
+      const take = 1 + pick(40);
+      const window = windowOf(fetched(all, skip, take), { skip, take, totalHits: all.length });
+      if (!window) continue;
+      kept++;
+      assert.deepEqual(
+        pageOf(window, new Map(all.map((r) => [r.lowerId, r.downloads]))),
+        fullPage(all, skip, take),
+        `seed ${seed}: at the counts it was ranked with`,
+      );
+      for (let round = 0; round < 3; round++) {
+        const counts = new Map(all.map((r) => [r.lowerId, pick(2) === 0 ? r.downloads : pick(60)]));
+        const moved = all.map((r) => ({ ...r, downloads: counts.get(r.lowerId) ?? 0 }));
+        assert.deepEqual(pageOf(window, counts), fullPage(moved, skip, take), `seed ${seed}, round ${round}`);
+      }
+    }
+    assert.ok(kept > 1000, `only ${kept} windows kept`);
   });
 });

@@ -102,17 +102,34 @@ export function pageOf(window: RankedWindow, downloads: ReadonlyMap<string, numb
   return rows.slice(window.before, window.before + window.take).map((r) => r.lowerId);
 }
 
+/** Bytes a row of a window holds besides its id (the row, its key array, numbers): measured about 230 with an id. */
+const rowBytes = 200;
+/** Bytes of an entry besides its key, stamp and rows (the map's entry, the window and entry objects). */
+const entryBytes = 150;
+
 /**
- * Windows by query, each valid at the stamp it was ranked at; bounded by the number of rows held (least recently
- * used first out).
+ * About what a window kept under `key` at `stamp` holds in memory: strings counted at two bytes a character (V8
+ * keeps them in one byte only when they are Latin-1). A key holds a query of up to 1,000 characters and the stamp
+ * every feed's, each a string of its own per request: counted by rows alone, a flood of distinct long queries with a
+ * match each held 33 MB of a cache meant to hold under 5 MB.
+ */
+function bytesOf(key: string, stamp: string, window: RankedWindow): number {
+  let bytes = entryBytes + 2 * (key.length + stamp.length);
+  for (const row of window.rows) bytes += rowBytes + 2 * row.lowerId.length;
+  return bytes;
+}
+
+/**
+ * Windows by query, each valid at the stamp it was ranked at; bounded by the bytes they hold with their keys and
+ * stamps (least recently used first out).
  */
 export class RankingCache {
-  readonly #maxRows: number;
-  readonly #entries = new Map<string, { stamp: string; window: RankedWindow }>();
-  #rows = 0;
+  readonly #maxBytes: number;
+  readonly #entries = new Map<string, { stamp: string; window: RankedWindow; bytes: number }>();
+  #bytes = 0;
 
-  constructor(maxRows: number) {
-    this.#maxRows = maxRows;
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
   }
 
   get(key: string, stamp: string): RankedWindow | undefined {
@@ -120,7 +137,7 @@ export class RankingCache {
     if (!entry) return undefined;
     this.#entries.delete(key);
     if (entry.stamp !== stamp) {
-      this.#rows -= entry.window.rows.length;
+      this.#bytes -= entry.bytes;
       return undefined;
     }
     this.#entries.set(key, entry);
@@ -128,18 +145,15 @@ export class RankingCache {
   }
 
   set(key: string, stamp: string, window: RankedWindow): void {
-    const old = this.#entries.get(key);
-    if (old) {
-      this.#entries.delete(key);
-      this.#rows -= old.window.rows.length;
-    }
-    if (window.rows.length > this.#maxRows) return;
-    this.#entries.set(key, { stamp, window });
-    this.#rows += window.rows.length;
+    this.delete(key);
+    const bytes = bytesOf(key, stamp, window);
+    if (bytes > this.#maxBytes) return;
+    this.#entries.set(key, { stamp, window, bytes });
+    this.#bytes += bytes;
     for (const [oldest, entry] of this.#entries) {
-      if (this.#rows <= this.#maxRows) break;
+      if (this.#bytes <= this.#maxBytes) break;
       this.#entries.delete(oldest);
-      this.#rows -= entry.window.rows.length;
+      this.#bytes -= entry.bytes;
     }
   }
 
@@ -148,10 +162,15 @@ export class RankingCache {
     const entry = this.#entries.get(key);
     if (!entry) return;
     this.#entries.delete(key);
-    this.#rows -= entry.window.rows.length;
+    this.#bytes -= entry.bytes;
   }
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** About the bytes the windows hold, with their keys and stamps. */
+  get bytes(): number {
+    return this.#bytes;
   }
 }

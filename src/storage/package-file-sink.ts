@@ -63,7 +63,10 @@ export class PackageFileSink extends Writable {
   #filled = 0;
   #spare: Buffer | undefined;
   #position = 0;
-  /** The write under way (at most one: writes of one file in order). */
+  /**
+   * The write under way (at most one: writes of one file in order). Every write is started through it: the file is
+   * closed once it settles, never while a write uses the descriptor (whose number the next open reuses at once).
+   */
   #writing: Promise<void> = Promise.resolve();
 
   constructor(options: PackageFileSinkOptions) {
@@ -112,12 +115,13 @@ export class PackageFileSink extends Writable {
 
   override _final(callback: (error?: Error | null) => void): void {
     const last = async () => {
+      // Through #writing like every write, so that a destroy (the upload watchdog) closes the file only after it.
       if (this.#kept) {
         // A small push: one write of the whole of it, into the file opened at its first byte.
-        await this.#writeOut(Buffer.concat(this.#kept, this.#size));
+        this.#writing = this.#writeOut(Buffer.concat(this.#kept, this.#size));
       } else if (this.#filling && this.#filled > 0) {
         await this.#writing;
-        await this.#writeOut(this.#filling.subarray(0, this.#filled));
+        this.#writing = this.#writeOut(this.#filling.subarray(0, this.#filled));
       }
       await this.#writing;
       const fd = await this.#openedFile();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, readdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -351,12 +351,32 @@ describe('the Node.js flags nugget runs with', () => {
     assert.ok(seen[1]?.flags.includes('--max-semi-space-size=16'), describeResult(result));
   });
 
-  for (const where of ['NODE_OPTIONS', 'the command line'] as const) {
+  test('a Node.js that cannot be started again (its executable gone) runs with V8 sizing, not aborted', async () => {
+    if (typeof process.execve !== 'function') return;
+    // process.execve aborts the process when the exec fails. An executable that is gone or cannot be run (a Node
+    // upgraded under the service, no /proc so that execPath is a bare "node") is one nugget can see beforehand.
+    const node = path.join(workspace.root, 'node-removed-at-start');
+    await copyFile(process.execPath, node);
+    await chmod(node, 0o755);
+    const remove = path.join(workspace.root, 'remove-node.mjs');
+    await writeFile(remove, 'import { rmSync } from "node:fs"; rmSync(process.execPath);\n');
+    const result = await runCommand(node, [`--import=${remove}`, 'bin/nugget.js', '--version'], {
+      cwd: repoRoot,
+      env: process.env,
+      timeoutMs: 60_000,
+    });
+    assert.equal(result.code, 0, describeResult(result));
+    assert.match(result.stdout, /\d+\.\d+\.\d+/, describeResult(result));
+  });
+
+  for (const where of ['NODE_OPTIONS', 'NODE_OPTIONS, quoted', 'the command line'] as const) {
     test(`an operator's own --max-semi-space-size on ${where} is kept, and nugget starts once`, async () => {
       const own = '--max-semi-space-size=4';
       const result =
-        where === 'NODE_OPTIONS'
-          ? await nugget(['--version'], { NODE_OPTIONS: `--import=${preload} ${own}` })
+        where !== 'the command line'
+          ? await nugget(['--version'], {
+              NODE_OPTIONS: `--import=${preload} ${where === 'NODE_OPTIONS' ? own : `"${own}"`}`,
+            })
           : await runCommand(process.execPath, [`--import=${preload}`, own, 'bin/nugget.js', '--version'], {
               cwd: repoRoot,
               env: process.env,

@@ -135,8 +135,20 @@ describe('a push of several megabytes', () => {
     assert.equal(await send(feed, body, headers, { cutAfter: 3 * 1024 * 1024 }), 'cut');
     assert.deepEqual(await tmpEmptied(feed), []);
     assert.equal((await feed.get('/v3/flatcontainer/large.push.cut/index.json')).statusCode, 404);
-    // The server goes on taking pushes.
+    // The server goes on taking pushes, and the same push sent again whole is taken.
     await feed.publish({ id: 'After.The.Cut', version: '1.0.0' });
+    const again = answered(await send(feed, body, headers));
+    assert.equal(again.status, 201, again.body);
+  });
+
+  test('a multipart body cut off (truncated) then sent again whole -> 400, then 201', async () => {
+    const nupkg = await bigPackage('Large.Push.Retried', 3 * 1024 * 1024);
+    const { body, headers } = multipart(nupkg);
+    const cut = answered(await send(feed, body.subarray(0, 2 * 1024 * 1024 + 7), headers));
+    assert.equal(cut.status, 400, cut.body);
+    assert.deepEqual(await tmpEmptied(feed), []);
+    const again = answered(await send(feed, body, headers));
+    assert.equal(again.status, 201, again.body);
   });
 
   test('a multipart body that ends without its closing boundary after 4 MB -> 400, nothing left', async () => {
@@ -161,4 +173,31 @@ describe('a push of several megabytes', () => {
     );
     assert.equal((await feed.get('/v3/flatcontainer/large.push.over/index.json')).statusCode, 404);
   });
+});
+
+describe('a push exactly at the size limit, and one byte over it', () => {
+  let nupkg: Buffer;
+  const feeds: TestFeed[] = [];
+  before(async () => {
+    nupkg = await bigPackage('Large.Push.Edge', 3 * 1024 * 1024);
+  });
+  after(() => Promise.all(feeds.map((feed) => feed.close())));
+
+  for (const framing of ['multipart', 'raw'] as const) {
+    test(`${framing}: a limit of the package's size -> 201; of one byte less -> 413, nothing left`, async () => {
+      const at = await startFeed({ maxPackageSize: nupkg.length });
+      const under = await startFeed({ maxPackageSize: nupkg.length - 1 });
+      feeds.push(at, under);
+      const { body, headers } =
+        framing === 'multipart'
+          ? multipart(nupkg)
+          : { body: nupkg, headers: { 'content-type': 'application/octet-stream' } };
+      const taken = answered(await send(at, body, headers));
+      assert.equal(taken.status, 201, taken.body);
+      const refused = answered(await send(under, body, headers));
+      assert.equal(refused.status, 413, refused.body);
+      assert.deepEqual(await tmpEmptied(under), []);
+      assert.equal((await under.get('/v3/flatcontainer/large.push.edge/index.json')).statusCode, 404);
+    });
+  }
 });

@@ -252,6 +252,15 @@ export function packageStoreContract(name: string, create: () => Promise<Package
       assert.deepEqual(await page(0, 2), [6, 'tied.ab', 'tied.bb']);
       await packages.setListed('tied.ab', '1.0.0', false);
       assert.deepEqual(await page(0, 2), [5, 'tied.bb', 'tied.ee']);
+      // Relisted, deleted (an id inside the kept window, then one beside it): each a new stamp, each seen at once.
+      await packages.setListed('tied.ab', '1.0.0', true);
+      assert.deepEqual(await page(0, 2), [6, 'tied.ab', 'tied.bb']);
+      await packages.remove('tied.bb', '1.0.0');
+      assert.deepEqual(await page(0, 2), [5, 'tied.ab', 'tied.ee']);
+      await download('tied.dd', 30);
+      assert.deepEqual(await page(0, 2), [5, 'tied.dd', 'tied.ab']);
+      await packages.remove('tied.ee', '1.0.0');
+      assert.deepEqual(await page(2, 2), [4, 'tied.cc', 'tied.aa']);
     });
 
     it('orders a tie longer than a page and its margin by the downloads of now', async () => {

@@ -11,7 +11,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import type { Response } from 'undici';
-import { tooLarge } from '../../errors.ts';
+import { fileSystemFault, tooLarge } from '../../errors.ts';
 import { type DownloadedPackage, type RemoteFeed, RemoteFeedError } from '../../packages/remote-feed.ts';
 import { PackageFileSink } from '../package-file-sink.ts';
 import { LazyAgent } from './lazy-undici.ts';
@@ -140,7 +140,9 @@ export class HttpRemoteFeed implements RemoteFeed {
         // Removed once the sink has closed it: an open still under way would otherwise make it again.
         if (!sink.closed) await new Promise((resolve) => sink.once('close', resolve));
         await rm(path, { force: true });
-        throw error;
+        // This server's disk full or failing is its own fault (507 / 503), not the source's: a virtual feed answered
+        // a full disk with 404 (the upstream "unavailable") and opened the upstream's breaker.
+        throw fileSystemFault(error, 'the folder for packages being copied') ?? error;
       }
       return { path, size: sink.size, sha512: sink.sha512() };
     });

@@ -7,6 +7,7 @@
 // (packages/upstream-entry.ts).
 // Spec: ../shared/spec/nuget-api/service-index.md, registration-base-url-resource.md,
 // package-base-address-resource.md, search-query-service-resource.md, search-autocomplete-service-resource.md
+import { isServerFault } from '../../errors.ts';
 import { CircuitBreaker, type BreakerState } from '../../packages/circuit-breaker.ts';
 import type { UpstreamSettings } from '../../packages/feed.ts';
 import type { SearchQuery } from '../../packages/ports.ts';
@@ -136,6 +137,12 @@ export class HttpUpstreamSource implements UpstreamSource {
       this.#options.onCall?.({ kind, ms: performance.now() - started, ok: true });
       return result;
     } catch (error) {
+      if (isServerFault(error)) {
+        // This server's own fault (its disk full while the package was copied): the upstream did answer.
+        this.#breaker.success();
+        this.#options.onCall?.({ kind, ms: performance.now() - started, ok: true });
+        throw error;
+      }
       this.#breaker.failure();
       this.#options.onCall?.({ kind, ms: performance.now() - started, ok: false });
       if (error instanceof UpstreamUnavailable) throw error;

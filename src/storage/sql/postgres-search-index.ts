@@ -24,7 +24,7 @@ import {
   rankedPage,
   type RankedRows,
   rankedRow,
-  rankingCacheRows,
+  rankingCacheBytes,
   rankingKey,
   searchedVersions,
   idRanking,
@@ -146,7 +146,7 @@ interface Plan {
 export class PostgresSearchIndex implements SearchIndex {
   readonly #db: Kysely<Database>;
   readonly #feed: string;
-  readonly #rankings = new RankingCache(rankingCacheRows);
+  readonly #rankings = new RankingCache(rankingCacheBytes);
 
   constructor(db: Kysely<Database>, feed: string) {
     this.#db = db;

@@ -73,8 +73,11 @@ export async function searchedVersions(
   return { versions, totalDownloads: versions.reduce((sum, v) => sum + v.downloads, 0) };
 }
 
-/** Rows of ranked windows an index keeps (about 230 bytes each with its id, under 5 MB in all): hundreds of pages of 20. */
-export const rankingCacheRows = 20_000;
+/**
+ * What the ranked windows an index keeps may hold, with their keys and stamps: about 20,000 rows (230 bytes each
+ * with its id), hundreds of pages of 20; fewer windows, not more memory, when the queries are long.
+ */
+export const rankingCacheBytes = 5 * 1024 * 1024;
 
 /** What a search's window is kept under: everything that chooses and orders its matches. */
 export function rankingKey(level: SearchLevel, query: SearchQuery): string {

@@ -19,7 +19,7 @@ import {
   rankedPage,
   type RankedRows,
   rankedRow,
-  rankingCacheRows,
+  rankingCacheBytes,
   rankingKey,
   searchedVersions,
   idRanking,
@@ -248,7 +248,7 @@ interface Plan {
 export class SqliteSearchIndex implements SearchIndex {
   readonly #db: Kysely<Database>;
   readonly #feed: string;
-  readonly #rankings = new RankingCache(rankingCacheRows);
+  readonly #rankings = new RankingCache(rankingCacheBytes);
 
   constructor(db: Kysely<Database>, feed: string) {
     this.#db = db;
