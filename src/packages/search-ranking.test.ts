@@ -108,32 +108,32 @@ describe('RankingCache', () => {
 
   it('answers a window only at the stamp it was ranked at', () => {
     const cache = new RankingCache(100_000);
-    cache.set('q', 's1', window(3));
-    assert.equal(cache.get('q', 's2'), undefined);
+    cache.set('q', 1, window(3));
+    assert.equal(cache.get('q', 2), undefined);
     // A stamp that moved on drops the window: the next one is ranked again.
-    assert.equal(cache.get('q', 's1'), undefined);
+    assert.equal(cache.get('q', 1), undefined);
     assert.equal(cache.bytes, 0);
-    cache.set('q', 's2', window(3));
-    assert.equal(cache.get('q', 's2')?.rows.length, 3);
+    cache.set('q', 2, window(3));
+    assert.equal(cache.get('q', 2)?.rows.length, 3);
   });
 
-  it('holds at most maxBytes, counted with keys and stamps, the least recently used going first', () => {
+  it('holds at most maxBytes, counted with keys, the least recently used going first', () => {
     const measure = new RankingCache(100_000);
-    measure.set('a', 's', window(4));
+    measure.set('a', 7, window(4));
     const four = measure.bytes;
     const cache = new RankingCache(2 * four + four / 2);
-    cache.set('a', 's', window(4));
-    cache.set('b', 's', window(4));
-    assert.ok(cache.get('a', 's'));
-    cache.set('c', 's', window(4));
-    assert.equal(cache.get('b', 's'), undefined);
-    assert.ok(cache.get('a', 's'));
-    assert.ok(cache.get('c', 's'));
+    cache.set('a', 7, window(4));
+    cache.set('b', 7, window(4));
+    assert.ok(cache.get('a', 7));
+    cache.set('c', 7, window(4));
+    assert.equal(cache.get('b', 7), undefined);
+    assert.ok(cache.get('a', 7));
+    assert.ok(cache.get('c', 7));
     assert.ok(cache.bytes <= 2 * four + four / 2);
-    cache.set('big', 's', window(20));
-    assert.equal(cache.get('big', 's'), undefined);
+    cache.set('big', 7, window(20));
+    assert.equal(cache.get('big', 7), undefined);
     // The same rows under a long key weigh more: it pushes both others out.
-    cache.set('q'.repeat(four / 2), 's', window(4));
+    cache.set('q'.repeat(four / 2), 7, window(4));
     assert.equal(cache.size, 1);
     cache.delete('q'.repeat(four / 2));
     assert.equal(cache.size, 0);

@@ -104,35 +104,34 @@ export function pageOf(window: RankedWindow, downloads: ReadonlyMap<string, numb
 
 /** Bytes a row of a window holds besides its id (the row, its key array, numbers): measured about 230 with an id. */
 const rowBytes = 200;
-/** Bytes of an entry besides its key, stamp and rows (the map's entry, the window and entry objects). */
+/** Bytes of an entry besides its key and rows (the map's entry, the window and entry objects, the stamp). */
 const entryBytes = 150;
 
 /**
- * About what a window kept under `key` at `stamp` holds in memory: strings counted at two bytes a character (V8
- * keeps them in one byte only when they are Latin-1). A key holds a query of up to 1,000 characters and the stamp
- * every feed's, each a string of its own per request: counted by rows alone, a flood of distinct long queries with a
- * match each held 33 MB of a cache meant to hold under 5 MB.
+ * About what a window kept under `key` holds in memory: strings counted at two bytes a character (V8 keeps them in
+ * one byte only when they are Latin-1). A key holds a query of up to 1,000 characters: counted by rows alone, a
+ * flood of distinct long queries with a match each held 33 MB of a cache meant to hold under 5 MB.
  */
-function bytesOf(key: string, stamp: string, window: RankedWindow): number {
-  let bytes = entryBytes + 2 * (key.length + stamp.length);
+function bytesOf(key: string, window: RankedWindow): number {
+  let bytes = entryBytes + 2 * key.length;
   for (const row of window.rows) bytes += rowBytes + 2 * row.lowerId.length;
   return bytes;
 }
 
 /**
- * Windows by query, each valid at the stamp it was ranked at; bounded by the bytes they hold with their keys and
- * stamps (least recently used first out).
+ * Windows by query, each valid at the stamp it was ranked at (a number: every feed's stamps folded, foldStamps);
+ * bounded by the bytes they hold with their keys (least recently used first out).
  */
 export class RankingCache {
   readonly #maxBytes: number;
-  readonly #entries = new Map<string, { stamp: string; window: RankedWindow; bytes: number }>();
+  readonly #entries = new Map<string, { stamp: number; window: RankedWindow; bytes: number }>();
   #bytes = 0;
 
   constructor(maxBytes: number) {
     this.#maxBytes = maxBytes;
   }
 
-  get(key: string, stamp: string): RankedWindow | undefined {
+  get(key: string, stamp: number): RankedWindow | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     this.#entries.delete(key);
@@ -144,9 +143,9 @@ export class RankingCache {
     return entry.window;
   }
 
-  set(key: string, stamp: string, window: RankedWindow): void {
+  set(key: string, stamp: number, window: RankedWindow): void {
     this.delete(key);
-    const bytes = bytesOf(key, stamp, window);
+    const bytes = bytesOf(key, window);
     if (bytes > this.#maxBytes) return;
     this.#entries.set(key, { stamp, window, bytes });
     this.#bytes += bytes;
@@ -169,7 +168,7 @@ export class RankingCache {
     return this.#entries.size;
   }
 
-  /** About the bytes the windows hold, with their keys and stamps. */
+  /** About the bytes the windows hold, with their keys. */
   get bytes(): number {
     return this.#bytes;
   }

@@ -1,5 +1,6 @@
 // What SQLite's and PostgreSQL's search indexes share once each has ranked its page of ids.
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import { fnvSeed, foldStamps, hashText } from '../../packages/fold-stamps.ts';
 import type { SearchHit, SearchQuery } from '../../packages/ports.ts';
 import { isVisibleAtLevel, type SearchLevel } from '../../packages/search-filter.ts';
 import { pageOf, type RankedRow, type RankingCache, windowOf } from '../../packages/search-ranking.ts';
@@ -74,7 +75,7 @@ export async function searchedVersions(
 }
 
 /**
- * What the ranked windows an index keeps may hold, with their keys and stamps: about 20,000 rows (230 bytes each
+ * What the ranked windows an index keeps may hold, with their keys: about 20,000 rows (230 bytes each
  * with its id), hundreds of pages of 20; fewer windows, not more memory, when the queries are long.
  */
 export const rankingCacheBytes = 5 * 1024 * 1024;
@@ -126,7 +127,12 @@ export async function rankedPage(
   const { feed, level, cache, key } = scope;
   // Read before the ranking, so a window is never stored under stamps newer than what it was ranked from.
   const feeds = await db.selectFrom('feeds').select(['name', 'stamp']).orderBy('name').execute();
-  const stamp = feeds.map((f) => `${f.name} ${f.stamp}`).join('\n');
+  // One number per request, not a string of every feed's: with many feeds each kept window held its own copy.
+  const names = hashText(fnvSeed, feeds.map((f) => f.name).join('\n'));
+  const stamp = foldStamps(
+    names,
+    feeds.map((f) => Number(f.stamp)),
+  );
   const window = cache.get(key, stamp);
   if (window) {
     const rows = await db
