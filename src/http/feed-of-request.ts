@@ -9,7 +9,7 @@ import type { FrontPlacement } from './response-cache.ts';
 export interface RequestFeed extends OpenFeed {
   /** The feed's name as the URL gave it; undefined for the default feed reached at /v3/. */
   readonly named: string | undefined;
-  /** The feed's settings stamp when the request arrived (for the raw-HTTP fast path), where stamps are sync. */
+  /** The feed's settings stamp when the request arrived (for the raw-HTTP fast path; public feeds). */
   readonly settingsStamp: number | undefined;
 }
 
@@ -37,8 +37,8 @@ export function urlsOf(request: FastifyRequest, services: HttpServices): Resourc
 /** Where a finished answer of this request may also go for the raw-HTTP fast path: public feeds only. */
 export function frontOf(request: FastifyRequest, services: HttpServices): FrontPlacement | undefined {
   const found = feedOf(request);
-  const sync = found.stores.stamps.sync;
+  const stamps = found.stores.stamps.sync ?? found.stores.stamps.async;
   const cache = services.caches.front;
-  if (!cache || !sync || found.feed.settings.private || found.settingsStamp === undefined) return undefined;
-  return { cache, stamps: sync, settings: found.settingsStamp };
+  if (!cache || !stamps || found.feed.settings.private || found.settingsStamp === undefined) return undefined;
+  return { cache, stamps, settings: found.settingsStamp };
 }
