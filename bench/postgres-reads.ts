@@ -8,8 +8,9 @@
 // statement outside a transaction is one, so this is the round trips the server made, plus a few of the bench's
 // own, counted once per measure). CPU per request hardly depends on the machine's load; req/s does (the load
 // average is printed with each round). Hold the bench lock: flock /tmp/nugget-bench.lock node bench/...
-// Run: node bench/postgres-reads.ts [--against <dir>]... [--rounds 2] [--duration 6] [--connections 50] [--ids 40]
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+// `--sqlite` adds each checkout on SQLite (no statements to count there), for what differs.
+// Run: node bench/postgres-reads.ts [--against <dir>]... [--sqlite] [--rounds 2] [--duration 6] [--connections 50] [--ids 40]
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { buildNupkg } from '../test/fixtures/build-nupkg.ts';
 import { startPostgresServer } from '../test/support/postgres-server.ts';
+import { pushPackage, startCheckoutServer, stopCheckoutServer } from './checkout-server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '6' },
     connections: { type: 'string', default: '50' },
     ids: { type: 'string', default: '40' },
+    sqlite: { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -35,76 +38,20 @@ const connections = Number(values.connections);
 const idCount = Number(values.ids);
 const apiKey = 'bench-key';
 const here = resolve(import.meta.dirname, '..');
-const checkouts = [here, ...(values.against ?? []).map((dir) => resolve(dir))];
+/** Each checkout on PostgreSQL and, with --sqlite, on its embedded SQLite database too (what differs). */
+const runs = [here, ...(values.against ?? []).map((dir) => resolve(dir))].flatMap((root) => [
+  { root, label: root, sqlite: false },
+  ...(values.sqlite ? [{ root, label: `${root} (SQLite)`, sqlite: true }] : []),
+]);
 const clockTicksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-const hasTaskset = (() => {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 function cpuMicrosOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / clockTicksPerSecond;
 }
 
-async function start(root: string, dataDir: string, database: string) {
-  const args = [
-    'bin/nugget.js',
-    ...['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
-    ...['--api-key', apiKey, '--workers', '1', '--database', database],
-  ];
-  const child = hasTaskset
-    ? spawn('taskset', ['-c', '0', process.execPath, ...args], {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      })
-    : spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  const base = await new Promise<string>((resolveBase, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Service index: (http\S+)\/v3\/index\.json/.exec(output);
-      if (match) resolveBase(match[1] ?? '');
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`server exited (${code}):\n${output}`)));
-  });
-  return { base, child };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
-  process.kill(-(child.pid ?? 0), 'SIGTERM');
-  await exited;
-}
-
-const boundary = 'nugget-bench-boundary';
-async function push(base: string, nupkg: Buffer): Promise<void> {
-  const body = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Type: application/octet-stream\r\n` +
-        'Content-Disposition: form-data; name=package; filename=package.nupkg\r\n\r\n',
-    ),
-    nupkg,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  const response = await fetch(`${base}/v3/package`, {
-    method: 'PUT',
-    headers: { 'content-type': `multipart/form-data; boundary="${boundary}"`, 'x-nuget-apikey': apiKey },
-    body,
-  });
-  await response.arrayBuffer();
-  if (response.status !== 201) throw new Error(`push answered ${response.status}`);
-}
-
 /** Statements the database has committed so far (after PostgreSQL's statistics caught up). */
-async function statementsOf(database: string): Promise<number> {
+async function statementsOf(database: string | undefined): Promise<number> {
+  if (!database) return 0;
   await new Promise((wait) => setTimeout(wait, 1200));
   const client = new pg.Client({ connectionString: database });
   await client.connect();
@@ -139,12 +86,19 @@ const work = await mkdtemp(join(tmpdir(), 'perf-postgres-reads-'));
 const results = new Map<string, Map<string, { cpu: number[]; rate: number[]; statements: number[] }>>();
 try {
   for (let round = 0; round < rounds; round++) {
-    for (const [index, root] of checkouts.entries()) {
-      const database = await cluster.createDatabase();
-      const server = await start(root, join(work, `r${round}-${index}`), database);
+    for (const [index, { root, label, sqlite }] of runs.entries()) {
+      const database = sqlite ? undefined : await cluster.createDatabase();
+      const server = await startCheckoutServer(
+        root,
+        [
+          ...['--data-dir', join(work, `r${round}-${index}`), '--api-key', apiKey, '--workers', '1'],
+          ...(database ? ['--database', database] : []),
+        ],
+        { pinned: true },
+      );
       const pid = server.child.pid ?? 0;
       try {
-        for (const nupkg of nupkgs) await push(server.base, nupkg);
+        for (const nupkg of nupkgs) await pushPackage(server.base, nupkg, apiKey);
         for (const [, paths] of endpoints) {
           for (const path of paths) {
             const response = await fetch(server.base + path, { headers: { 'accept-encoding': 'gzip' } });
@@ -170,25 +124,25 @@ try {
           const statements = ((await statementsOf(database)) - statementsBefore) / result.requests.total;
           if (result.non2xx > 0 || result.errors > 0)
             throw new Error(`${name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-          const byEndpoint = results.get(root) ?? new Map();
+          const byEndpoint = results.get(label) ?? new Map();
           const entry = byEndpoint.get(name) ?? { cpu: [], rate: [], statements: [] };
           entry.cpu.push(cpu);
           entry.rate.push(result.requests.average);
           entry.statements.push(statements);
           byEndpoint.set(name, entry);
-          results.set(root, byEndpoint);
+          results.set(label, byEndpoint);
           line.push(
             `${name}: ${cpu.toFixed(0)} µs CPU/req, ${result.requests.average.toFixed(0)} req/s, ` +
               `${statements.toFixed(3)} statements/req, p99 ${result.latency.p99} ms`,
           );
         }
         console.log(
-          `round ${round + 1} ${root} (load ${loadavg()
+          `round ${round + 1} ${label} (load ${loadavg()
             .map((l) => l.toFixed(1))
             .join(' ')}):\n  ${line.join('\n  ')}`,
         );
       } finally {
-        await stop(server.child);
+        await stopCheckoutServer(server.child);
       }
     }
   }
