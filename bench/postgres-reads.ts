@@ -8,8 +8,9 @@
 // statement outside a transaction is one, so this is the round trips the server made, plus a few of the bench's
 // own, counted once per measure). CPU per request hardly depends on the machine's load; req/s does (the load
 // average is printed with each round). Hold the bench lock: flock /tmp/nugget-bench.lock node bench/...
-// `--sqlite` adds each checkout on SQLite (no statements to count there), for what differs.
-// Run: node bench/postgres-reads.ts [--against <dir>]... [--sqlite] [--rounds 2] [--duration 6] [--connections 50] [--ids 40]
+// `--sqlite` adds each checkout on SQLite (no statements to count there), for what differs; `--sqlite-only`
+// runs SQLite alone.
+// Run: node bench/postgres-reads.ts [--against <dir>]... [--sqlite | --sqlite-only] [--rounds 2] [--duration 6] [--connections 50] [--ids 40]
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     ids: { type: 'string', default: '40' },
     sqlite: { type: 'boolean', default: false },
+    'sqlite-only': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -40,8 +42,8 @@ const apiKey = 'bench-key';
 const here = resolve(import.meta.dirname, '..');
 /** Each checkout on PostgreSQL and, with --sqlite, on its embedded SQLite database too (what differs). */
 const runs = [here, ...(values.against ?? []).map((dir) => resolve(dir))].flatMap((root) => [
-  { root, label: root, sqlite: false },
-  ...(values.sqlite ? [{ root, label: `${root} (SQLite)`, sqlite: true }] : []),
+  ...(values['sqlite-only'] ? [] : [{ root, label: root, sqlite: false }]),
+  ...(values.sqlite || values['sqlite-only'] ? [{ root, label: `${root} (SQLite)`, sqlite: true }] : []),
 ]);
 const clockTicksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 function cpuMicrosOf(pid: number): number {
