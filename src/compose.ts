@@ -67,7 +67,7 @@ import { SqlWebSessionStore } from './storage/sql/sql-web-session-store.ts';
 import { parseSsoRoleRules, type SsoRoleRule } from './auth/sso-roles.ts';
 import type { SsoSettings } from './auth/web-sessions.ts';
 import { openSqlite } from './storage/sql/sqlite-database.ts';
-import { SqlChangeStamps, SqliteChangeStamps } from './storage/sql/change-stamps.ts';
+import { SqlChangeStamps, SqliteChangeStamps, SqliteSearchStamps } from './storage/sql/change-stamps.ts';
 import { refreshSearchDocuments, SqliteSearchIndex } from './storage/sql/sqlite-search-index.ts';
 import { postgresWriteLocks, sqliteWriteLocks, type WriteLocks } from './storage/sql/write-locks.ts';
 import type { RetentionLock } from './packages/run-retention.ts';
@@ -89,6 +89,8 @@ interface Metadata {
   readonly searchFor: (feed: string) => SearchIndex;
   readonly locks: WriteLocks;
   readonly stampsFor: (feed: string) => ChangeStamps;
+  /** FeedStores.searchStamps of a feed; undefined: its own stamps. */
+  readonly searchStampsFor?: ((feed: string) => ChangeStamps) | undefined;
   /** One retention run per feed at a time, on every node. */
   readonly retentionLock: RetentionLock;
   /** A synchronous feed stamp lookup, where the database allows one (embedded SQLite). */
@@ -158,6 +160,7 @@ async function openMetadata(config: Config, dataDir: string, options: OpenOption
     searchFor: (feed) => new SqliteSearchIndex(db, feed),
     locks: sqliteWriteLocks,
     stampsFor: (feed) => new SqliteChangeStamps(sqlite, feed),
+    searchStampsFor: (feed) => new SqliteSearchStamps(sqlite, feed),
     retentionLock: sqliteRetentionLock(db),
     feedStampOf: (name) => feedStamp.get(name) ?? undefined,
     upstreamDocumentsFor: (feed) => new SqlUpstreamDocumentStore(db, feed, { sqlite }),
@@ -479,6 +482,7 @@ async function composeWithTempFolder(
           advisories: new SqlAdvisoryStore(db, name, { locks }),
           symbols: new SqlSymbolStore(db, name, { locks, outbox }),
           stamps: metadata.stampsFor(name),
+          searchStamps: metadata.searchStampsFor?.(name),
           replicationCursors: new SqlReplicationCursorStore(db, name),
         },
         downloads: new DownloadCounter(packages, {

@@ -1,6 +1,7 @@
 // The feed of a request, once the hook of request-feed.ts has found it (docs/feeds.md).
 import type { FastifyRequest } from 'fastify';
 import type { OpenFeed } from '../packages/feed-directory.ts';
+import type { ChangeStamps } from '../packages/ports.ts';
 import { feedBaseUrl, type ResourceUrls, resourceUrls } from '../protocol/resource-urls.ts';
 import { baseUrlOf } from './base-url.ts';
 import type { HttpServices } from './http-services.ts';
@@ -35,10 +36,15 @@ export function urlsOf(request: FastifyRequest, services: HttpServices): Resourc
 }
 
 /** Where a finished answer of this request may also go for the raw-HTTP fast path: public feeds only. */
-export function frontOf(request: FastifyRequest, services: HttpServices): FrontPlacement | undefined {
+export function frontOf(
+  request: FastifyRequest,
+  services: HttpServices,
+  /** The stamps the answer is checked against, when not the feed's own (FeedStores.searchStamps). */
+  stamps: ChangeStamps = feedOf(request).stores.stamps,
+): FrontPlacement | undefined {
   const found = feedOf(request);
-  const stamps = found.stores.stamps.sync ?? found.stores.stamps.async;
+  const front = stamps.sync ?? stamps.async;
   const cache = services.caches.front;
-  if (!cache || !stamps || found.feed.settings.private || found.settingsStamp === undefined) return undefined;
-  return { cache, stamps, settings: found.settingsStamp };
+  if (!cache || !front || found.feed.settings.private || found.settingsStamp === undefined) return undefined;
+  return { cache, stamps: front, settings: found.settingsStamp };
 }

@@ -369,6 +369,11 @@ export interface FeedStores {
   readonly symbols: SymbolStore;
   /** The latest change of the feed or of one id in it: what validates every cached read of the feed. */
   readonly stamps: ChangeStamps;
+  /**
+   * What text search and autocomplete answers are checked against, where their order depends on more than the
+   * feed's own changes (SQLite's bm25 weighs words over every feed's documents); undefined: `stamps`.
+   */
+  readonly searchStamps?: ChangeStamps | undefined;
   readonly replicationCursors: ReplicationCursorStore;
 }
 

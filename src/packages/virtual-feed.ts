@@ -21,6 +21,7 @@ import type {
 } from './ports.ts';
 import type { UpstreamMember } from './upstream-member.ts';
 import { advisoriesOfEntries } from './upstream-entry.ts';
+import { fnvSeed, foldStamps, hashText } from './fold-stamps.ts';
 import {
   hiddenByInternalId,
   inCooldown,
@@ -94,7 +95,8 @@ export class VirtualFeed {
       catalog: emptyCatalog,
       advisories: this.#advisoryStore(),
       symbols: emptySymbols,
-      stamps: this.#stamps(),
+      stamps: this.#stamps((s) => s.stamps),
+      searchStamps: this.#stamps((s) => s.searchStamps ?? s.stamps),
       replicationCursors: deps.own.replicationCursors,
     };
     this.content = { materialize: (version) => this.#materialize(version) };
@@ -297,7 +299,8 @@ export class VirtualFeed {
    * virtual feed as it serves a hosted one: a member list that changed since moves the feed's own stamp, which is
    * part of the digest, so a stale member list can only make the fast path miss.
    */
-  #stamps(): ChangeStamps {
+  /** The feed's stamps, made of `of` of its own stores and of every member's. */
+  #stamps(of: (stores: FeedStores) => ChangeStamps): ChangeStamps {
     // The settings are part of the stamp: a cooldown, an allowance or a member's deny list changed changes which
     // versions of an id are offered, although no member's data moved. Hashed once per member list.
     const prefixes = new WeakMap<readonly VirtualMember[], readonly [number, number]>();
@@ -317,9 +320,9 @@ export class VirtualFeed {
       documents: (m: UpstreamMember) => Promise<number>,
     ) => {
       const members = await this.#members();
-      const parts = this.#deps.ownIsMember ? [] : [await read(this.#deps.own.stamps)];
+      const parts = this.#deps.ownIsMember ? [] : [await read(of(this.#deps.own))];
       for (const m of members) {
-        parts.push(await read(m.stores.stamps));
+        parts.push(await read(of(m.stores)));
         if (m.kind === 'upstream') {
           parts.push(await documents(m.upstream));
           // A breaker that opens makes lists shrink to what is cached (and grow again once it closes).
@@ -334,12 +337,12 @@ export class VirtualFeed {
       documents: (sync: NonNullable<UpstreamMember['syncDocuments']>) => number,
     ): number => {
       const members = this.#lastMembers;
-      const own = this.#deps.own.stamps.sync;
+      const own = of(this.#deps.own).sync;
       // Not resolved yet, or a member without synchronous stamps: a number equal to nothing (the fast path misses).
       if (!members || !own) return Number.NaN;
       const parts = this.#deps.ownIsMember ? [] : [read(own)];
       for (const m of members) {
-        const sync = m.stores.stamps.sync;
+        const sync = of(m.stores).sync;
         if (!sync) return Number.NaN;
         parts.push(read(sync));
         if (m.kind === 'upstream') {
@@ -352,7 +355,7 @@ export class VirtualFeed {
       return fold(members, parts);
     };
     const maxAgeMs = this.#deps.maxAgeMs;
-    const canSync = this.#deps.own.stamps.sync !== undefined;
+    const canSync = of(this.#deps.own).sync !== undefined;
     return {
       latest: () =>
         digest(
@@ -383,11 +386,11 @@ export class VirtualFeed {
             // (http/request-feed.ts), and the fast path must stop answering for it at once.
             settings: () => {
               const members = this.#lastMembers;
-              const own = this.#deps.own.stamps.sync;
+              const own = of(this.#deps.own).sync;
               if (!members || !own) return Number.NaN;
               const parts = [own.settings()];
               for (const m of members) {
-                const sync = m.stores.stamps.sync;
+                const sync = of(m.stores).sync;
                 if (!sync) return Number.NaN;
                 parts.push(sync.settings());
               }
@@ -420,36 +423,4 @@ function unique(advisories: VulnerabilityAdvisory[]): VulnerabilityAdvisory[] {
     if (!seen.has(key)) seen.set(key, a);
   }
   return [...seen.values()];
-}
-
-/**
- * A hash of the prefix and the parts, as a safe integer: equal parts give equal stamps, and one changed part
- * always gives another (each step below is a bijection of the state for a given part). NaN when a part is NaN
- * (a stamp that could not be read), which equals nothing. The parts are hashed as numbers, two 32-bit words each
- * (stamps are integers: times in ms, catalog numbers, -1 for a feed gone): this runs on every request a virtual
- * feed answers from its cache, where building and hashing their text cost a few microseconds.
- */
-export function foldStamps(prefix: readonly [number, number], parts: readonly number[]): number {
-  let [high, low] = prefix;
-  for (const part of parts) {
-    if (Number.isNaN(part)) return Number.NaN;
-    const upper = Math.floor(part / 0x100000000) | 0;
-    const lower = part >>> 0;
-    high = Math.imul(Math.imul(high ^ upper, 0x01000193) ^ lower, 0x01000193) >>> 0;
-    low = Math.imul(Math.imul(low ^ upper, 0x5bd1e995) ^ lower, 0x5bd1e995) >>> 0;
-  }
-  return (high & 0x1fffff) * 0x100000000 + low;
-}
-
-const fnvSeed: readonly [number, number] = [0x811c9dc5, 0x01000193];
-
-/** Two 32-bit FNV-1a-style hashes of `text`, continued from `seed`. */
-function hashText(seed: readonly [number, number], text: string): [number, number] {
-  let [high, low] = seed;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    high = Math.imul(high ^ code, 0x01000193) >>> 0;
-    low = Math.imul(low ^ code, 0x5bd1e995) >>> 0;
-  }
-  return [high, low];
 }

@@ -280,7 +280,7 @@ export async function webRoutes(
       const { feed, stores } = page.open;
       const { totalHits, results } = await searches.getOrBuild(
         `${feed.name} ${JSON.stringify(search)}`,
-        { feed: feed.name, stamps: stores.stamps, maxAgeMs: freshFor },
+        { feed: feed.name, stamps: stores.searchStamps ?? stores.stamps, maxAgeMs: freshFor },
         async () => {
           const found = await searchPackages(stores, search);
           const value = { totalHits: found.totalHits, results: found.results.flatMap(summarize) };

@@ -270,6 +270,60 @@ describe('feeds', () => {
     });
   });
 
+  describe('search order across feeds', () => {
+    test("no search answer outlives a push to another feed that reorders it (SQLite's bm25 statistics are the whole index's)", async () => {
+      for (const name of ['words', 'longer']) {
+        assert.equal((await adminRequest('PUT', `/admin/feeds/${name}`, {})).statusCode, 201);
+      }
+      // bm25 divides a match's term frequency by its field's length over the index's AVERAGE length: the short
+      // field with the word once ranks first while fields are short on average, the long one with the word twice
+      // once long fields in another feed raise the average. Search ranks by the descriptions, autocomplete by ids.
+      const tokens = (n: number, word = 'filler') => Array.from({ length: n }, (_, i) => `${word}${i}`);
+      await server.push(
+        await buildNupkg({ id: 'Zebra.Short', version: '1.0.0', description: 'zebraword once' }),
+        { feed: 'words' },
+      );
+      await server.push(
+        await buildNupkg({
+          id: ['Zebra', 'Zebra', ...tokens(14, 'a')].join('.'),
+          version: '1.0.0',
+          description: ['zebraword', 'zebraword', ...tokens(18)].join(' '),
+        }),
+        { feed: 'words' },
+      );
+      const long = ['zebra.zebra', ...tokens(14, 'a')].join('.');
+      const order = async (url: string, raw: boolean) => {
+        const response = raw ? await server.rawRequest('GET', url) : await server.get(url);
+        const body = response.body.toString();
+        assert.equal(response.statusCode, 200, body);
+        const data = (JSON.parse(body) as { data: ({ id: string } | string)[] }).data;
+        return data.map((d) => (typeof d === 'string' ? d : d.id).toLowerCase());
+      };
+      const search = '/feeds/words/v3/search?q=zebraword';
+      const autocomplete = '/feeds/words/v3/autocomplete?q=zebra';
+      // Each asked over both paths, twice, so that the answers are kept (the fast path's too).
+      for (const raw of [false, true, false, true]) {
+        assert.deepEqual(await order(search, raw), ['zebra.short', long]);
+        assert.deepEqual(await order(autocomplete, raw), ['zebra.short', long]);
+      }
+      for (let i = 0; i < 6; i++) {
+        await server.push(
+          await buildNupkg({
+            id: [`Longer${i}`, ...tokens(20, 'b')].join('.'),
+            version: '1.0.0',
+            description: tokens(400).join(' '),
+          }),
+          { feed: 'longer' },
+        );
+      }
+      for (const raw of [false, true]) {
+        const path = raw ? 'fast path' : 'Fastify';
+        assert.deepEqual(await order(search, raw), [long, 'zebra.short'], `search, ${path}`);
+        assert.deepEqual(await order(autocomplete, raw), [long, 'zebra.short'], `autocomplete, ${path}`);
+      }
+    });
+  });
+
   describe('promotion', () => {
     let symbolPath: string;
     before(async () => {

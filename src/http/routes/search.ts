@@ -67,10 +67,11 @@ export function searchRoutes(app: FastifyInstance, services: HttpServices): void
     const query = searchQuery(request.query);
     const { feed, stores } = feedOf(request);
     const base = baseUrlOf(request, services.options);
+    const stamps = stores.searchStamps ?? stores.stamps;
     return sendCachedJson(request, reply, services.caches.responses, {
       key: `search ${base} ${request.url}`,
-      freshness: { feed: feed.name, stamps: stores.stamps, maxAgeMs: searchCacheMaxAgeMs },
-      front: frontOf(request, services),
+      freshness: { feed: feed.name, stamps, maxAgeMs: searchCacheMaxAgeMs },
+      front: frontOf(request, services, stamps),
       cacheControl: 'no-cache',
       build: async () => {
         // Results carry the latest version's vulnerabilities (search-packages.ts).
@@ -102,10 +103,12 @@ export function searchRoutes(app: FastifyInstance, services: HttpServices): void
         },
       });
     }
+    // Ids in the order search ranks them (bm25 on SQLite): checked against what that order depends on.
+    const stamps = stores.searchStamps ?? stores.stamps;
     return sendCachedJson(request, reply, services.caches.responses, {
       key: `autocomplete ${request.url}`,
-      freshness: { feed: feed.name, stamps: stores.stamps },
-      front: frontOf(request, services),
+      freshness: { feed: feed.name, stamps },
+      front: frontOf(request, services, stamps),
       cacheControl: 'no-cache',
       build: async () => {
         const { totalHits, ids } = await stores.search.autocompleteIds(query);

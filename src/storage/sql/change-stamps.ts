@@ -4,6 +4,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import { fnvSeed, foldStamps, hashText } from '../../packages/fold-stamps.ts';
 import type { ChangeStamps } from '../../packages/ports.ts';
 import { databaseFault } from './database-faults.ts';
 import { databaseFileOf } from './sqlite-database.ts';
@@ -228,6 +229,78 @@ export class SqliteChangeStamps implements ChangeStamps {
 
   async latestFor(lowerId: string): Promise<number> {
     return faults(() => this.#latestFor.get(lowerId));
+  }
+}
+
+/**
+ * Every feed's name and stamp as one number, per database, read again only once the WAL index shows a commit. What
+ * SQLite's text search ranks by depends on it: bm25 weighs a word by how many documents of the whole FTS5 index
+ * (every feed's) hold it and divides by the index's average field lengths, so a push to another feed can reorder
+ * this one's matches (decision 0024).
+ */
+class EveryFeedStamp {
+  readonly #header: WalIndexHeader;
+  readonly #rows: BetterSqlite3.Statement<[], [string, number]>;
+  #generation = Number.NaN;
+  #value = 0;
+
+  constructor(sqlite: BetterSqlite3.Database) {
+    this.#header = walIndexHeaderOf(sqlite);
+    this.#rows = sqlite.prepare<[], [string, number]>('SELECT name, stamp FROM feeds ORDER BY name').raw();
+  }
+
+  get(): number {
+    const generation = this.#header.generation();
+    if (generation !== this.#generation || Number.isNaN(generation)) {
+      const rows = this.#rows.all();
+      // The names in the prefix: a feed removed and another made in its place is a change too.
+      const names = hashText(fnvSeed, rows.map(([name]) => name).join('\n'));
+      this.#value = foldStamps(
+        names,
+        rows.map(([, stamp]) => Number(stamp)),
+      );
+      this.#generation = generation;
+    }
+    return this.#value;
+  }
+}
+
+const everyFeedStamps = new WeakMap<BetterSqlite3.Database, EveryFeedStamp>();
+
+/**
+ * What a text search's answer of one feed is checked against on SQLite: every feed's stamp (EveryFeedStamp), so
+ * that no answer outlives a change to the statistics its order came from. An id's stamp is the same number (search
+ * answers name no id). The settings stamp stays the feed's own: it is what the fast path checks access by.
+ */
+export class SqliteSearchStamps implements ChangeStamps {
+  readonly #every: EveryFeedStamp;
+  readonly sync: NonNullable<ChangeStamps['sync']>;
+
+  constructor(sqlite: BetterSqlite3.Database, feed: string) {
+    let every = everyFeedStamps.get(sqlite);
+    if (!every) everyFeedStamps.set(sqlite, (every = new EveryFeedStamp(sqlite)));
+    this.#every = every;
+    // As SqliteChangeStamps.sync: NaN (equal to nothing) where the stamp cannot be read.
+    const current = (): number => {
+      try {
+        return this.#every.get();
+      } catch {
+        return Number.NaN;
+      }
+    };
+    this.sync = {
+      latest: current,
+      latestFor: current,
+      settings: new SqliteChangeStamps(sqlite, feed).sync.settings,
+    };
+  }
+
+  async latest(): Promise<number> {
+    return faults(() => this.#every.get());
+  }
+
+  async latestFor(): Promise<number> {
+    return faults(() => this.#every.get());
   }
 }
 

@@ -27,6 +27,7 @@ import {
   rankingCacheRows,
   rankingKey,
   searchedVersions,
+  idRanking,
   spelledIds,
 } from './search-hits.ts';
 import { RankingCache, windowRange } from '../../packages/search-ranking.ts';
@@ -228,11 +229,7 @@ export class PostgresSearchIndex implements SearchIndex {
     };
     if (query.take === 0) return { totalHits: await countAll(), lowerIds: [] };
 
-    const prefix = `${plan.rankText.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const terms: RawBuilder<unknown>[] = [];
-    if (plan.rankText) {
-      terms.push(sql`(lower_id = ${plan.rankText}) DESC`, sql`(lower_id LIKE ${prefix} ESCAPE '\\') DESC`);
-    }
+    const ids = idRanking(plan.rankText);
     // "C" collation: ids order by code point, as SQLite's BINARY collation does, whatever the database locale.
     const byDownloads = [sql`total_downloads DESC`, sql`lower_id COLLATE "C"`];
     if (!plan.match) {
@@ -240,7 +237,7 @@ export class PostgresSearchIndex implements SearchIndex {
       const totalHits = await countAll();
       if (totalHits === 0) return { totalHits, lowerIds: [] };
       const page = await sql<{ lower_id: string }>`SELECT lower_id FROM search_documents d WHERE ${where}
-        ORDER BY ${sql.join([...terms, ...byDownloads], sql`, `)} LIMIT ${query.take} OFFSET ${query.skip}`.execute(
+        ORDER BY ${sql.join([...ids.browse, ...byDownloads], sql`, `)} LIMIT ${query.take} OFFSET ${query.skip}`.execute(
         this.#db,
       );
       return { totalHits, lowerIds: page.rows.map((r) => r.lower_id) };
@@ -248,10 +245,7 @@ export class PostgresSearchIndex implements SearchIndex {
     // Exact id first, then id prefixes, then the text rank (higher is better; normalization 1 divides by 1 +
     // log(document length): shorter documents win ties, as with bm25), then downloads and the id: the first three
     // as ascending keys, which a window of the page keeps (search-ranking.ts).
-    const exact = plan.rankText ? sql`CASE WHEN d.lower_id = ${plan.rankText} THEN 0 ELSE 1 END` : sql`1`;
-    const idPrefix = plan.rankText
-      ? sql`CASE WHEN d.lower_id LIKE ${prefix} ESCAPE '\\' THEN 0 ELSE 1 END`
-      : sql`1`;
+    const { exact, idPrefix } = ids;
     const rank = async (): Promise<RankedRows> => {
       const { offset, limit } = windowRange(query.skip, query.take);
       // A common word matches most of a big feed: the count and the page share one walk over the matches (ranked

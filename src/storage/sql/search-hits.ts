@@ -1,5 +1,5 @@
 // What SQLite's and PostgreSQL's search indexes share once each has ranked its page of ids.
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { SearchHit, SearchQuery } from '../../packages/ports.ts';
 import { isVisibleAtLevel, type SearchLevel } from '../../packages/search-filter.ts';
 import { pageOf, type RankedRow, type RankingCache, windowOf } from '../../packages/search-ranking.ts';
@@ -146,4 +146,23 @@ export async function rankedPage(
   const fresh = windowOf(ranked.rows, page);
   if (fresh) cache.set(key, stamp, fresh);
   return rankedIds(ranked, scope.take);
+}
+
+/**
+ * What puts an exact id first and ids that begin with the query next (README.md, "Search"), both dialects alike:
+ * as descending conditions for a browse without text, and as ascending keys (0 before 1) for a ranked window.
+ */
+export function idRanking(rankText: string): {
+  readonly browse: RawBuilder<unknown>[];
+  readonly exact: RawBuilder<unknown>;
+  readonly idPrefix: RawBuilder<unknown>;
+} {
+  if (!rankText) return { browse: [], exact: sql`1`, idPrefix: sql`1` };
+  // LIKE's own wildcards in the query match themselves.
+  const prefix = `${rankText.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return {
+    browse: [sql`(lower_id = ${rankText}) DESC`, sql`(lower_id LIKE ${prefix} ESCAPE '\\') DESC`],
+    exact: sql`CASE WHEN d.lower_id = ${rankText} THEN 0 ELSE 1 END`,
+    idPrefix: sql`CASE WHEN d.lower_id LIKE ${prefix} ESCAPE '\\' THEN 0 ELSE 1 END`,
+  };
 }

@@ -22,6 +22,7 @@ import {
   rankingCacheRows,
   rankingKey,
   searchedVersions,
+  idRanking,
   spelledIds,
 } from './search-hits.ts';
 import { RankingCache, windowRange } from '../../packages/search-ranking.ts';
@@ -337,13 +338,9 @@ export class SqliteSearchIndex implements SearchIndex {
     };
     if (query.take === 0) return { totalHits: await countAll(), lowerIds: [] };
 
-    const prefix = `${plan.rankText.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const ids = idRanking(plan.rankText);
     if (!plan.match) {
-      const terms: RawBuilder<unknown>[] = [];
-      if (plan.rankText) {
-        terms.push(sql`(lower_id = ${plan.rankText}) DESC`, sql`(lower_id LIKE ${prefix} ESCAPE '\\') DESC`);
-      }
-      terms.push(sql`total_downloads DESC`, sql`lower_id`);
+      const terms = [...ids.browse, sql`total_downloads DESC`, sql`lower_id`];
       // Without text (the client's browse tab) the count reads the (feed, level, total_downloads) index alone.
       const totalHits = await countAll();
       if (totalHits === 0) return { totalHits, lowerIds: [] };
@@ -355,10 +352,7 @@ export class SqliteSearchIndex implements SearchIndex {
     }
     // Exact id first, then id prefixes, then bm25 (lower is better), then downloads and the id: the first three as
     // ascending keys, which a window of the page keeps (search-ranking.ts).
-    const exact = plan.rankText ? sql`CASE WHEN d.lower_id = ${plan.rankText} THEN 0 ELSE 1 END` : sql`1`;
-    const idPrefix = plan.rankText
-      ? sql`CASE WHEN d.lower_id LIKE ${prefix} ESCAPE '\\' THEN 0 ELSE 1 END`
-      : sql`1`;
+    const { exact, idPrefix } = ids;
     const rank = async (): Promise<RankedRows> => {
       const { offset, limit } = windowRange(query.skip, query.take);
       // A common word matches most of a big feed, and FTS5 spends its time walking the matches and computing bm25

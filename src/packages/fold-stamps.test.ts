@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { foldStamps } from './virtual-feed.ts';
+import { foldStamps } from './fold-stamps.ts';
 
-describe("a virtual feed's change stamp (foldStamps)", () => {
+describe('a change stamp made of several (foldStamps)', () => {
   const prefix: readonly [number, number] = [0x811c9dc5, 0x01000193];
   // Stamps as they come: times in ms, catalog numbers, 0 for nothing yet, -1 for a feed gone.
   const parts = [1_764_633_600_123, 42, 0, -1, 2, 1_764_633_600_999];
