@@ -4,13 +4,14 @@
 // times. CPU per push hardly depends on the machine's load, pushes per second do; the load average is printed with
 // each round. `--cpu-prof <dir>` writes a CPU profile of each server there.
 // Run: node bench/push-cpu.ts [--against /tmp/main-checkout] [--rounds 3] [--pushes 300] [--cpu-prof /tmp/profiles]
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildNupkg } from '../test/fixtures/build-nupkg.ts';
+import { pushPackage, startCheckoutServer, stopCheckoutServer } from './checkout-server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -37,54 +38,11 @@ function cpuMicrosOf(pid: number): { user: number; system: number } {
   };
 }
 
-async function start(root: string, dataDir: string): Promise<{ base: string; child: ChildProcess }> {
-  const profile = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
-  const child = spawn(
-    process.execPath,
-    [
-      ...profile,
-      'bin/nugget.js',
-      ...['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
-      ...['--api-key', apiKey, '--workers', '1'],
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
-  let output = '';
-  const base = await new Promise<string>((resolveBase, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Service index: (http\S+)\/v3\/index\.json/.exec(output);
-      if (match) resolveBase(match[1] ?? '');
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`server exited (${code}):\n${output}`)));
+const start = (root: string, dataDir: string) =>
+  startCheckoutServer(root, ['--data-dir', dataDir, '--api-key', apiKey, '--workers', '1'], {
+    nodeArgs: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [],
   });
-  return { base, child };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
-  process.kill(-(child.pid ?? 0), 'SIGTERM');
-  await exited;
-}
-
-const boundary = 'nugget-bench-boundary';
-const head = Buffer.from(
-  `--${boundary}\r\nContent-Type: application/octet-stream\r\n` +
-    'Content-Disposition: form-data; name=package; filename=package.nupkg\r\n\r\n',
-);
-const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-
-async function push(base: string, nupkg: Buffer): Promise<void> {
-  const response = await fetch(`${base}/v3/package`, {
-    method: 'PUT',
-    headers: { 'content-type': `multipart/form-data; boundary="${boundary}"`, 'x-nuget-apikey': apiKey },
-    body: Buffer.concat([head, nupkg, tail]),
-  });
-  await response.arrayBuffer();
-  if (response.status !== 201) throw new Error(`push answered ${response.status}`);
-}
+const push = (base: string, nupkg: Buffer) => pushPackage(base, nupkg, apiKey);
 
 async function packages(prefix: string, count: number): Promise<Buffer[]> {
   const words = 'json http client logging test data async core web api sql cache'.split(' ');
@@ -153,7 +111,7 @@ try {
               .join(' ')}`,
         );
       } finally {
-        await stop(server.child);
+        await stopCheckoutServer(server.child);
         await rm(dataDir, { recursive: true, force: true });
       }
     }

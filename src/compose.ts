@@ -553,27 +553,23 @@ async function composeWithTempFolder(
     caches: createReadCaches({
       metrics,
       maxBytes: config.cacheMemory,
-      // The raw-HTTP fast path needs stamps it can read synchronously; it keeps only public feeds' answers.
-      ...(metadata.dialect !== 'sqlite'
-        ? {}
-        : {
-            front: {
-              trustProxy: config.trustProxy,
-              // The request line Fastify's hook writes for the answers it gives (app.ts), for these ones too.
-              onServed: logger.isLevelEnabled('info')
-                ? ({ request, status, ms }) =>
-                    logger.info(
-                      requestLogLine(request, {
-                        status,
-                        ms,
-                        address: clientAddressOf(request, config.trustProxy),
-                        cached: true,
-                      }),
-                      'request',
-                    )
-                : undefined,
-            },
-          }),
+      // The raw-HTTP fast path keeps only public feeds' answers; on PostgreSQL its stamp check is a shared query.
+      front: {
+        trustProxy: config.trustProxy,
+        // The request line Fastify's hook writes for the answers it gives (app.ts), for these ones too.
+        onServed: logger.isLevelEnabled('info')
+          ? ({ request, status, ms }) =>
+              logger.info(
+                requestLogLine(request, {
+                  status,
+                  ms,
+                  address: clientAddressOf(request, config.trustProxy),
+                  cached: true,
+                }),
+                'request',
+              )
+          : undefined,
+      },
     }),
     metrics,
     options: {

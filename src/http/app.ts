@@ -56,7 +56,11 @@ function serverFactory(
   return (handler) => {
     const listener = front
       ? (request: IncomingMessage, response: ServerResponse) => {
-          if (hasRequestBody(request.headers) || !front.serve(request, response)) handler(request, response);
+          if (hasRequestBody(request.headers)) return handler(request, response);
+          const served = front.serve(request, response);
+          if (served === false) handler(request, response);
+          // Stamps over a round trip (PostgreSQL): Fastify takes the request once the check says it must.
+          else if (served !== true) void served.then((answered) => answered || handler(request, response));
         }
       : handler;
     return createNodeServer(listener, { timeouts, tls }) as ReturnType<FastifyServerFactory>;

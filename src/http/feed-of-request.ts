@@ -10,7 +10,7 @@ import type { FrontPlacement } from './response-cache.ts';
 export interface RequestFeed extends OpenFeed {
   /** The feed's name as the URL gave it; undefined for the default feed reached at /v3/. */
   readonly named: string | undefined;
-  /** The feed's settings stamp when the request arrived (for the raw-HTTP fast path), where stamps are sync. */
+  /** The feed's settings stamp when the request arrived (for the raw-HTTP fast path; public feeds). */
   readonly settingsStamp: number | undefined;
 }
 
@@ -43,8 +43,8 @@ export function frontOf(
   stamps: ChangeStamps = feedOf(request).stores.stamps,
 ): FrontPlacement | undefined {
   const found = feedOf(request);
-  const sync = stamps.sync;
+  const front = stamps.sync ?? stamps.async;
   const cache = services.caches.front;
-  if (!cache || !sync || found.feed.settings.private || found.settingsStamp === undefined) return undefined;
-  return { cache, stamps: sync, settings: found.settingsStamp };
+  if (!cache || !front || found.feed.settings.private || found.settingsStamp === undefined) return undefined;
+  return { cache, stamps: front, settings: found.settingsStamp };
 }

@@ -3,14 +3,17 @@
 // gzip twin) is kept here by request, and the next identical GET or HEAD is answered straight from node:http,
 // before Fastify parses anything. Every answer is checked against the change stamps first, synchronously, exactly
 // as the route caches are (response-cache.ts): a write through any node is seen at once, never an older answer.
-// Used only where the stamps can be read synchronously (embedded SQLite), and only for public feeds' answers: a
-// private feed must authenticate every request, which is Fastify's job. Each entry carries its feed's stamps; a
+// Only for public feeds' answers: a private feed must authenticate every request, which is Fastify's job. Where
+// stamps take a round trip (PostgreSQL), the check waits for a query sent after the request arrived (shared by the
+// requests checking the same feed at the same time, storage/sql/shared-stamp-reads.ts) and the answer, or the hand
+// over to Fastify, follows it: the same guarantee, without Fastify's routing and hooks on every repeat. Each entry carries its feed's stamps; a
 // feed's stamp moves with its settings too, so a feed made private (or deleted) stops being answered from here.
 // What every answer carries on the other path carries here too: the request metrics (metrics.ts, counters into
 // cells looked up when the entry is stored), the request log line (request-log.ts, when the log is on), and the
 // validators: ETag, 304 to a matching If-None-Match, and 206/416 for a Range of a package file (conditional.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChangeStamps } from '../packages/ports.ts';
+import { moment } from '../storage/coalesced.ts';
 import { ByteLru } from './byte-lru.ts';
 import { conditionalAnswer, contentRange } from './conditional.ts';
 import { CacheStats, type RequestCell, type RequestMetrics } from './metrics.ts';
@@ -31,7 +34,7 @@ export interface FrontEntry {
   /** The route pattern that built the answer: the metrics label. */
   readonly route: string;
   /** The stamps of the answer's feed, and the ones the answer is current at (see StampedCache). */
-  readonly stamps: SyncStamps;
+  readonly stamps: FrontStamps;
   global: number;
   /** The feed's settings stamp when the answer was built: a settings change (private) invalidates every answer. */
   readonly settings: number;
@@ -43,6 +46,8 @@ export interface FrontEntry {
 }
 
 export type SyncStamps = NonNullable<ChangeStamps['sync']>;
+/** Read synchronously (embedded SQLite) or over a round trip (PostgreSQL): `latest()` returns a number or a promise. */
+export type FrontStamps = SyncStamps | NonNullable<ChangeStamps['async']>;
 
 /** What the request log needs of an answer given here. */
 export interface ServedRequest {
@@ -134,16 +139,35 @@ export class FrontCache {
     this.#lru.set(key, prepared, entry.body.length + (entry.gzip?.length ?? 0) + key.length + 1024);
   }
 
-  /** Answers the request if a current answer is kept; false hands it on to Fastify. */
-  serve(request: IncomingMessage, response: ServerResponse): boolean {
+  /**
+   * Answers the request if a current answer is kept; false hands it on to Fastify. A promise where the stamps take
+   * a round trip: true once answered, false (never a rejection) to hand it on.
+   */
+  serve(request: IncomingMessage, response: ServerResponse): boolean | Promise<boolean> {
     const key = this.#keyOf(request);
     if (key === undefined) return false;
     const startedAt = performance.now();
     const prepared = this.#lru.get(key);
-    if (!prepared || !this.#current(key, prepared.entry)) {
+    const current = prepared !== undefined && this.#current(key, prepared.entry);
+    if (current === true) {
+      this.#send(request, response, prepared!, startedAt);
+      return true;
+    }
+    if (current === false) {
       this.stats.misses++;
       return false;
     }
+    return current.then((stillCurrent) => {
+      if (!stillCurrent) {
+        this.stats.misses++;
+        return false;
+      }
+      this.#send(request, response, prepared!, startedAt);
+      return true;
+    });
+  }
+
+  #send(request: IncomingMessage, response: ServerResponse, prepared: Prepared, startedAt: number): void {
     this.stats.hits++;
     const { entry } = prepared;
     const chosen =
@@ -177,13 +201,15 @@ export class FrontCache {
         : this.#options.metrics.cell(entry.route, request.method, status);
     cell.observe(seconds);
     this.#options.onServed?.({ request, status, ms: seconds * 1000 });
-    return true;
   }
 
   /** Whether a kept answer is still current at the change stamps (re-stamping it when only other ids moved). */
-  #current(key: string, entry: FrontEntry): boolean {
+  #current(key: string, entry: FrontEntry): boolean | Promise<boolean> {
     if (entry.expiresAt <= Date.now()) return false;
+    // Taken before the stamps are read: the settings stamp may come from the feed-row query the stamp came from.
+    const since = moment();
     const global = entry.stamps.latest();
+    if (typeof global !== 'number') return this.#currentAfterRoundTrip(key, entry, global, since);
     if (entry.global !== global) {
       if (
         entry.lowerId === undefined ||
@@ -196,6 +222,32 @@ export class FrontCache {
       entry.global = global;
     }
     return true;
+  }
+
+  /** The same check with stamps read over a round trip; a stamp that cannot be read hands the request on. */
+  async #currentAfterRoundTrip(
+    key: string,
+    entry: FrontEntry,
+    latest: Promise<number>,
+    since: number,
+  ): Promise<boolean> {
+    try {
+      const global = await latest;
+      if (entry.global === global) return true;
+      if (
+        entry.lowerId === undefined ||
+        (await entry.stamps.settings(since)) !== entry.settings ||
+        (await entry.stamps.latestFor(entry.lowerId)) !== entry.scoped
+      ) {
+        // Unless another request has kept a newer answer under the key meanwhile.
+        if (this.#lru.get(key)?.entry === entry) this.#lru.delete(key);
+        return false;
+      }
+      entry.global = global;
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** A request with If-None-Match or Range: rare, so worked out here rather than prepared. */

@@ -25,7 +25,7 @@ export interface ReadCaches {
   readonly versions: StampedCache<PackageVersion>;
   /** Small package files by blob key: a key's content never changes (each push has its own prefix). */
   readonly files: ByteLru<Buffer>;
-  /** The raw-HTTP fast path, where stamps can be read synchronously; only public feeds' answers go in it. */
+  /** The raw-HTTP fast path; only public feeds' answers go in it. */
   readonly front?: FrontCache | undefined;
 }
 
@@ -36,7 +36,7 @@ export function createReadCaches(options: {
   metrics: Metrics;
   /** The bytes all the caches hold together (--cache-memory), split between them below. */
   maxBytes?: number;
-  /** Given where stamps can be read synchronously (embedded SQLite). */
+  /** The raw-HTTP fast path (front-cache.ts). */
   front?: { trustProxy: boolean; onServed?: FrontCacheOptions['onServed'] };
 }): ReadCaches {
   const total = options.maxBytes ?? defaultCacheMemory;

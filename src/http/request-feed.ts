@@ -8,6 +8,7 @@ import { defaultFeedName, kindOf } from '../packages/feed.ts';
 import { noSuchFeed, type OpenFeed } from '../packages/feed-directory.ts';
 import { maybeFeedOf, setFeedOf } from './feed-of-request.ts';
 import type { HttpServices } from './http-services.ts';
+import { moment } from '../storage/coalesced.ts';
 import { apiKeyHeader, authenticateKey, basicPassword, requireAllowed } from './request-auth.ts';
 
 export const challengeFor = (feed: string): string => `Basic realm="nugget feed ${feed}", charset="UTF-8"`;
@@ -57,6 +58,8 @@ export async function registerFeedRoutes(
     scope.addHook('onRequest', async (request, reply) => {
       const named = (request.params as { feed?: string }).feed;
       const name = named ?? defaultFeedName;
+      // Before the feed is looked up: the settings stamp below may then come from the lookup's own query.
+      const arrived = moment();
       const found = await services.feeds.find(name);
       const open = found && (await withMembersPrivacy(services, found));
       if (!open) {
@@ -72,7 +75,12 @@ export async function registerFeedRoutes(
         }
         throw noSuchFeed(name);
       }
-      const settingsStamp = open.stores.stamps.sync?.settings();
+      const { sync, async } = open.stores.stamps;
+      const settingsStamp =
+        sync?.settings() ??
+        (async && services.caches.front && !open.feed.settings.private
+          ? await async.settings(arrived)
+          : undefined);
       setFeedOf(request, { ...open, named, settingsStamp });
       const kind = kindOf(open.feed);
       // An upstream feed's webhook subscriptions are its admin's to manage: it reports the packages it ingests.

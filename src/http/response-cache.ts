@@ -9,7 +9,7 @@ import { statusOfError } from './error-handler.ts';
 import type { ChangeStamps } from '../packages/ports.ts';
 import { collectStaleMarks } from '../packages/stale-marks.ts';
 import { ByteLru } from './byte-lru.ts';
-import type { FrontCache, SyncStamps } from './front-cache.ts';
+import type { FrontCache, FrontStamps } from './front-cache.ts';
 import { CacheStats } from './metrics.ts';
 import { entityTag, gzipEntityTag, ifNoneMatchMatches } from './conditional.ts';
 import { acceptsGzip, sendNotModified } from './send.ts';
@@ -244,10 +244,10 @@ export interface CachedJsonOptions {
   readonly front?: FrontPlacement | undefined;
 }
 
-/** The raw-HTTP fast path, for an answer of a public feed on a database whose stamps read synchronously. */
+/** The raw-HTTP fast path, for an answer of a public feed. */
 export interface FrontPlacement {
   readonly cache: FrontCache;
-  readonly stamps: SyncStamps;
+  readonly stamps: FrontStamps;
   /** The feed's settings stamp, read before the request was authorized. */
   readonly settings: number;
 }

@@ -309,6 +309,17 @@ export interface ChangeStamps {
         settings(): number;
       }
     | undefined;
+  /**
+   * The same with a round trip (PostgreSQL), for the raw-HTTP fast path there: each value from a query sent after
+   * the call began, or, given `since` (storage/coalesced.ts, moment()), after that moment.
+   */
+  readonly async?:
+    | {
+        latest(): Promise<number>;
+        latestFor(lowerId: string): Promise<number>;
+        settings(since?: number): Promise<number>;
+      }
+    | undefined;
 }
 
 /** A blob a row refers to, as `nugget migrate-data` copies and verifies it. */

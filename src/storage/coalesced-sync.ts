@@ -2,6 +2,7 @@
 // path that began after the call has finished, and every caller that arrives while one runs shares the next one.
 // Concurrent pushes thus sync a folder they all wrote into (packages/, the write-ahead log) once, not once each.
 import { open } from 'node:fs/promises';
+import { Coalesced } from './coalesced.ts';
 
 /** Flushes a file's data (or a folder's entries) to the disk. */
 export async function fsyncPath(path: string): Promise<void> {
@@ -13,49 +14,21 @@ export async function fsyncPath(path: string): Promise<void> {
   }
 }
 
-interface PathState {
-  running: Promise<void> | undefined;
-  queued: Promise<void> | undefined;
-}
-
+/** fsyncs of a path shared by concurrent callers: each caller's sync began after its call (coalesced.ts). */
 export class CoalescedSync {
-  readonly #fsync: (path: string) => Promise<void>;
-  readonly #paths = new Map<string, PathState>();
-  /** How many fsyncs ran, and how many callers asked for one (for the benchmark and the tests). */
-  readonly counts = { syncs: 0, callers: 0 };
+  readonly #syncs: Coalesced<void>;
 
   constructor(fsync: (path: string) => Promise<void> = fsyncPath) {
-    this.#fsync = fsync;
+    this.#syncs = new Coalesced(fsync);
   }
 
+  /** How many fsyncs ran, and how many callers asked for one (for the benchmark and the tests). */
+  get counts(): { syncs: number; callers: number } {
+    return { syncs: this.#syncs.counts.operations, callers: this.#syncs.counts.callers };
+  }
+
+  /** Resolves once an fsync of `path` that began after this call has finished. */
   sync(path: string): Promise<void> {
-    this.counts.callers++;
-    let state = this.#paths.get(path);
-    if (!state) {
-      state = { running: undefined, queued: undefined };
-      this.#paths.set(path, state);
-    }
-    if (state.queued) return state.queued;
-    if (!state.running) return this.#start(path, state);
-    const current = state;
-    const queued = state.running
-      .catch(() => {})
-      .then(() => {
-        current.queued = undefined;
-        return this.#start(path, current);
-      });
-    state.queued = queued;
-    return queued;
-  }
-
-  #start(path: string, state: PathState): Promise<void> {
-    this.counts.syncs++;
-    const running = this.#fsync(path).finally(() => {
-      if (state.running !== running) return;
-      state.running = undefined;
-      if (!state.queued) this.#paths.delete(path);
-    });
-    state.running = running;
-    return running;
+    return this.#syncs.run(path);
   }
 }

@@ -1,5 +1,5 @@
-// The HTTP guarantees on PostgreSQL, where the raw-HTTP fast path is off: hostile URLs never meet a server fault,
-// though PostgreSQL refuses a NUL in any text value that SQLite would take (test/http/url-fuzz.ts), and the
+// The HTTP guarantees on PostgreSQL, whose raw-HTTP fast path checks stamps over a round trip (front-cache.ts):
+// hostile URLs never meet a server fault, though PostgreSQL refuses a NUL in any text value that SQLite would take (test/http/url-fuzz.ts), and the
 // connection timeouts and body rules hold as on every other variant (test/http/connection-guarantees.ts).
 import { after } from 'node:test';
 import { connectionGuaranteesSuite } from '../http/connection-guarantees.ts';
@@ -16,7 +16,7 @@ urlFuzzSuite(
 );
 
 connectionGuaranteesSuite({
-  name: 'PostgreSQL (no fast path)',
-  fastPath: false,
+  name: 'PostgreSQL',
+  fastPath: true,
   settings: async () => ({ config: { database: await server.createDatabase() } }),
 });

@@ -3,12 +3,13 @@
 // primary-key or index-only lookup, and on SQLite not even that while nothing was committed (WalIndexHeader).
 import { closeSync, openSync, readSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { fnvSeed, foldStamps, hashText } from '../../packages/fold-stamps.ts';
 import type { ChangeStamps } from '../../packages/ports.ts';
 import { databaseFault } from './database-faults.ts';
 import { databaseFileOf } from './sqlite-database.ts';
 import type { Database } from './schema.ts';
+import { type SharedStampReads, sharedStampReadsOf } from './shared-stamp-reads.ts';
 
 /** A feed that no longer exists: matches no stamp a cache holds (stamps are times in ms, or catalog numbers). */
 const gone = -1;
@@ -303,30 +304,32 @@ export class SqliteSearchStamps implements ChangeStamps {
   }
 }
 
-/** Any Kysely dialect (PostgreSQL): the same two lookups. */
+/**
+ * Any Kysely dialect (PostgreSQL): the same lookups, each a query that concurrent callers share, and that was sent
+ * after the caller asked (shared-stamp-reads.ts).
+ */
 export class SqlChangeStamps implements ChangeStamps {
-  readonly #db: Kysely<Database>;
+  readonly #reads: SharedStampReads;
   readonly #feed: string;
 
   constructor(db: Kysely<Database>, feed: string) {
-    this.#db = db;
+    this.#reads = sharedStampReadsOf(db);
     this.#feed = feed;
   }
 
   async latest(): Promise<number> {
-    const row = await sql<{
-      n: number | null;
-    }>`SELECT stamp AS n FROM feeds WHERE name = ${this.#feed}`.execute(this.#db);
-    const n = row.rows[0]?.n;
-    return n === undefined || n === null ? gone : Number(n);
+    return (await this.#reads.feedRow(this.#feed))?.stamp ?? gone;
   }
 
   async latestFor(lowerId: string): Promise<number> {
-    const row = await sql<{
-      n: number | null;
-    }>`SELECT max(seq) AS n FROM catalog_entries WHERE feed = ${this.#feed} AND lower_id = ${lowerId}`.execute(
-      this.#db,
-    );
-    return Number(row.rows[0]?.n ?? 0);
+    return this.#reads.latestFor(this.#feed, lowerId);
   }
+
+  // The raw-HTTP fast path, with a round trip (front-cache.ts): the settings stamp besides the two above.
+  readonly async = {
+    latest: (): Promise<number> => this.latest(),
+    latestFor: (lowerId: string): Promise<number> => this.latestFor(lowerId),
+    settings: async (since?: number): Promise<number> =>
+      (await this.#reads.feedRow(this.#feed, since))?.settings ?? gone,
+  };
 }

@@ -6,6 +6,7 @@ import type { FeedOverrides, FeedRecord, KindRecord } from '../../packages/feed.
 import type { FeedStore } from '../../packages/ports.ts';
 import { bumpFeedStamp } from './catalog-log.ts';
 import type { Database, FeedsTable } from './schema.ts';
+import { sharedStampReadsOf } from './shared-stamp-reads.ts';
 
 const toFeedRecord = (row: Selectable<FeedsTable>): FeedRecord => ({
   name: row.name,
@@ -62,13 +63,9 @@ export class SqlFeedStore implements FeedStore {
     return rows.map(toFeedRecord);
   }
 
+  // Every request's feed lookup reads this: shared with the requests asking at the same time (shared-stamp-reads.ts).
   async stampOf(name: string): Promise<number | undefined> {
-    const row = await this.#db
-      .selectFrom('feeds')
-      .select('stamp')
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return row === undefined ? undefined : Number(row.stamp);
+    return (await sharedStampReadsOf(this.#db).feedRow(name))?.stamp;
   }
 
   async find(name: string): Promise<FeedRecord | undefined> {
