@@ -1,18 +1,8 @@
-import {
-  copyFile,
-  type FileHandle,
-  link,
-  mkdir,
-  open,
-  readdir,
-  rename,
-  rm,
-  rmdir,
-  stat,
-} from 'node:fs/promises';
+import { closeSync, open as openFile, write as writeBytes } from 'node:fs';
+import { copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileSystemFault } from '../../errors.ts';
-import { CoalescedSync, fsyncPath as sync } from '../coalesced-sync.ts';
+import { CoalescedSync, fsyncDescriptor, fsyncPath as sync } from '../coalesced-sync.ts';
 import type { BlobListing, BlobRange, BlobStore, FreshBlob, StoredBlob } from '../../packages/ports.ts';
 
 /** How often a write retries when `gc` removed the (empty) folder it had just created. */
@@ -318,21 +308,38 @@ export class FileSystemBlobStore implements BlobStore {
   }
 }
 
+/** Creates `path` (under a push's own prefix) and writes `bytes` to it; resolves to its descriptor, still open. */
+function writeNewFile(path: string, bytes: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) =>
+    openFile(path, 'w', (openError, fd) => {
+      if (openError) return reject(openError);
+      const rest = (from: number) =>
+        writeBytes(fd, bytes, from, bytes.length - from, from, (writeError, written) => {
+          if (writeError) {
+            closeSync(fd);
+            reject(writeError);
+          } else if (from + written < bytes.length) rest(from + written);
+          else resolve(fd);
+        });
+      rest(0);
+    }),
+  );
+}
+
 /**
  * Moves or writes fresh blobs into their (existing) folder; returns the sync of their data, which closes the
- * handles it kept open. Every handle is closed when any of it fails.
+ * descriptors it kept open. Every descriptor is closed when any of it fails. Creating a file, writing it and its
+ * fsync go through libuv's thread pool; closing a descriptor is done on the event loop (coalesced-sync.ts).
  */
 async function placeFresh(
   group: readonly { blob: FreshBlob; target: string }[],
 ): Promise<() => Promise<unknown>> {
-  const handles: FileHandle[] = [];
+  const written: number[] = [];
   const moved: string[] = [];
   const placed = await Promise.allSettled(
     group.map(async ({ blob, target }) => {
       if ('bytes' in blob) {
-        const handle = await open(target, 'w');
-        handles.push(handle);
-        await handle.writeFile(blob.bytes);
+        written.push(await writeNewFile(target, blob.bytes));
         return;
       }
       try {
@@ -347,16 +354,16 @@ async function placeFresh(
   );
   const failed = placed.find((result) => result.status === 'rejected');
   if (failed) {
-    await Promise.allSettled(handles.map((handle) => handle.close()));
+    for (const fd of written) closeSync(fd);
     throw failed.reason;
   }
   return () =>
     Promise.all([
-      ...handles.map(async (handle) => {
+      ...written.map(async (fd) => {
         try {
-          await handle.sync();
+          await fsyncDescriptor(fd);
         } finally {
-          await handle.close();
+          closeSync(fd);
         }
       }),
       ...moved.map((path) => sync(path)),
