@@ -1,4 +1,4 @@
-import { closeSync, open as openFile, write as writeBytes } from 'node:fs';
+import { closeSync, existsSync, open as openFile, write as writeBytes } from 'node:fs';
 import { copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileSystemFault } from '../../errors.ts';
@@ -11,28 +11,34 @@ const folderAttempts = 5;
 const codeOf = (error: unknown): unknown => (error as NodeJS.ErrnoException | undefined)?.code;
 
 /**
- * `mkdir -p`, returning the first folder it created. Node reports any failure of a recursive mkdir as ENOENT
- * (a read-only or full file system, no permission): then the missing levels are made one by one, so that the
- * error says what is really wrong (EROFS, EACCES, ENOSPC).
+ * `mkdir -p`, returning the first folder it created. Which levels are missing is looked up on the event loop
+ * (existsSync: names in the kernel's cache, microseconds), and only their mkdirs go to libuv's pool, outermost
+ * first: a new id's three folders are three trips, not the five of a recursive mkdir, which tries the innermost
+ * first and walks up on ENOENT (docs/decisions/0028-perf-push-in-place-and-fewer-pool-trips.md). Each mkdir
+ * reports its own failure (EROFS, EACCES, ENOSPC; a recursive one reports any as ENOENT). A level another writer
+ * made meanwhile is fine; one whose parent went meanwhile (`gc` removing an empty folder) is looked up again.
  */
 async function makeFolder(folder: string): Promise<string | undefined> {
-  try {
-    return await mkdir(folder, { recursive: true });
-  } catch (error) {
-    if (codeOf(error) !== 'ENOENT') throw error;
+  for (let attempt = 1; ; attempt++) {
     const missing: string[] = [];
-    for (let path = folder; !(await stat(path).catch(() => undefined)); path = dirname(path)) {
+    for (let path = folder; !existsSync(path); path = dirname(path)) {
       missing.unshift(path);
       if (path === dirname(path)) break;
     }
-    for (const level of missing) {
-      try {
-        await mkdir(level);
-      } catch (levelError) {
-        if (codeOf(levelError) !== 'EEXIST') throw levelError;
+    let first: string | undefined;
+    try {
+      for (const level of missing) {
+        try {
+          await mkdir(level);
+          first ??= level;
+        } catch (levelError) {
+          if (codeOf(levelError) !== 'EEXIST') throw levelError;
+        }
       }
+      return first;
+    } catch (error) {
+      if (codeOf(error) !== 'ENOENT' || attempt >= folderAttempts) throw error;
     }
-    return missing[0];
   }
 }
 
