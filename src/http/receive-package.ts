@@ -50,9 +50,21 @@ const keptInMemoryBytes = 256 * 1024;
 /** How long a push may send nothing when --upload-timeout is not configured. */
 export const defaultUploadTimeoutMs = 60_000;
 
+export interface ReceiveOptions {
+  tempDir: string;
+  maxPackageSize: number;
+  uploadTimeoutMs?: number | undefined;
+  /**
+   * A package small enough to be kept in memory is not written to the temporary file at all: its `bytes` are
+   * what the caller stores (publishPackage writes them under their final name), and `path` names no file. A
+   * package push takes it; a symbol push, which moves its file, does not.
+   */
+  smallInMemoryOnly?: boolean | undefined;
+}
+
 export async function receivePackage(
   request: FastifyRequest,
-  options: { tempDir: string; maxPackageSize: number; uploadTimeoutMs?: number | undefined },
+  options: ReceiveOptions,
 ): Promise<ReceivedPackage> {
   // A client that stops sending mid-push must not hold a socket and a temporary file forever: every byte (and the
   // multipart headers) must arrive within the timeout of the one before. The NuGet client streams a push without
@@ -77,7 +89,7 @@ export async function receivePackage(
 
 async function receive(
   request: FastifyRequest,
-  options: { tempDir: string; maxPackageSize: number },
+  options: ReceiveOptions,
   watchdog: NodeJS.Timeout,
   stalled: () => Error,
   whenStalled: (handler: () => void) => void,
@@ -129,6 +141,7 @@ async function receive(
     maxBytes: options.maxPackageSize,
     tooLarge: tooBig,
     keepInMemoryBytes: keptInMemoryBytes,
+    fileOnlyPastKept: options.smallInMemoryOnly === true,
     onData: () => watchdog.refresh(),
   });
   whenStalled(() => sink.destroy(stalled()));

@@ -18,7 +18,10 @@ import type { BlobStore, Clock, FreshBlob, PackageStore } from './ports.ts';
 import type { EventOrigin, PackageEventInput } from './webhook-event.ts';
 
 export interface UploadedPackage {
-  /** A temporary file holding the pushed nupkg; publishing may move it. */
+  /**
+   * A temporary file holding the pushed nupkg; publishing may move it. When `bytes` is given the file may not
+   * exist (a small push is kept in memory only: receive-package.ts), and `bytes` is what is stored.
+   */
   readonly path: string;
   readonly size: number;
   /** Base64 SHA-512 of the file, computed while it was received. */
@@ -91,7 +94,11 @@ export async function publishPackage(
       ...embedded.flatMap(([kind, bytes]) =>
         bytes ? [{ key: blobKeys.embedded(candidate, kind), bytes }] : [],
       ),
-      { key: blobKeys.nupkg(candidate), sourcePath: upload.path },
+      // A small push's bytes are written once, under their final name, instead of being written to a temporary
+      // file, renamed and synced again (docs/decisions/0028-perf-push-in-place-and-fewer-pool-trips.md).
+      upload.bytes
+        ? { key: blobKeys.nupkg(candidate), bytes: upload.bytes }
+        : { key: blobKeys.nupkg(candidate), sourcePath: upload.path },
     ];
     if (deps.blobs.putFresh) await deps.blobs.putFresh(files);
     else {

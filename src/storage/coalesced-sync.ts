@@ -1,16 +1,25 @@
 // fsync shared between concurrent writers (group commit, issue 17): `sync(path)` resolves once an fsync of that
 // path that began after the call has finished, and every caller that arrives while one runs shares the next one.
 // Concurrent pushes thus sync a folder they all wrote into (packages/, the write-ahead log) once, not once each.
-import { open } from 'node:fs/promises';
+import { closeSync, fsync, openSync } from 'node:fs';
 import { Coalesced } from './coalesced.ts';
 
-/** Flushes a file's data (or a folder's entries) to the disk. */
+/** fsync of a descriptor on libuv's thread pool (the one call here that waits for the disk). */
+export const fsyncDescriptor = (fd: number): Promise<void> =>
+  new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
+
+/**
+ * Flushes a file's data (or a folder's entries) to the disk. Only the fsync goes to libuv's thread pool: the open
+ * (of a name the push has just made or moved, in the kernel's cache) and the close (of a descriptor whose data is
+ * already synced) take microseconds on the event loop, where each trip through the pool costs a hand-off, a
+ * wake-up and a promise (about 40 µs of CPU here); a push syncs half a dozen names (issue 17, decision 0028).
+ */
 export async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
+  const fd = openSync(path, 'r');
   try {
-    await handle.sync();
+    await fsyncDescriptor(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

@@ -41,6 +41,12 @@ export interface PackageFileSinkOptions {
   readonly tooLarge: () => Error;
   /** A push up to this many bytes is also kept in memory (`bytes`), so reading it takes no file reads. */
   readonly keepInMemoryBytes: number;
+  /**
+   * A package kept in memory is not written at all: the file is created only once the package grows past
+   * `keepInMemoryBytes` (`fileWritten` says whether it was). For a small push, whose bytes are then written once,
+   * under their final name, by the blob store (docs/decisions/0028-perf-push-in-place-and-fewer-pool-trips.md).
+   */
+  readonly fileOnlyPastKept?: boolean;
   /** Called for every chunk (the stall watchdog). */
   readonly onData?: () => void;
 }
@@ -78,6 +84,11 @@ export class PackageFileSink extends Writable {
     return this.#size;
   }
 
+  /** Whether the file at `path` was made (always, unless `fileOnlyPastKept` and the package was kept). */
+  get fileWritten(): boolean {
+    return !(this.#options.fileOnlyPastKept && this.#kept);
+  }
+
   /** The base64 SHA-512 of every byte written; once the stream has finished. */
   sha512(): string {
     return this.#hash.digest('base64');
@@ -90,9 +101,10 @@ export class PackageFileSink extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#options.onData?.();
-    // The file of an upload in progress is in tmp/ from its first byte, small or large
-    // (test/http/shared-data-dir.test.ts); a failure to open it fails the stream at its first write.
-    if (!this.#fd) this.#openedFile().catch(() => {});
+    // The file of an upload in progress is in tmp/ from its first byte (test/http/shared-data-dir.test.ts), or with
+    // fileOnlyPastKept from its first byte past the kept size; a failure to open it fails the stream at its next
+    // write.
+    if (!this.#fd && !(this.#options.fileOnlyPastKept && this.#kept)) this.#openedFile().catch(() => {});
     this.#size += chunk.length;
     if (this.#size > this.#options.maxBytes) {
       callback(this.#options.tooLarge());
@@ -115,6 +127,7 @@ export class PackageFileSink extends Writable {
 
   override _final(callback: (error?: Error | null) => void): void {
     const last = async () => {
+      if (this.#kept && this.#options.fileOnlyPastKept) return;
       // Through #writing like every write, so that a destroy (the upload watchdog) closes the file only after it.
       if (this.#kept) {
         // A small push: one write of the whole of it, into the file opened at its first byte.

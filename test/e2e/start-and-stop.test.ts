@@ -4,6 +4,7 @@
 // second signal exits at once; `npm start` gets the signal too.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, readdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -190,9 +191,16 @@ describe('a start that cannot succeed: one line naming what to fix, non-zero exi
 describe('stopping on SIGTERM and SIGINT', () => {
   let workspace: Workspace;
   let nupkg: Buffer;
+  const sent = 300 * 1024;
   before(async () => {
     workspace = await createWorkspace('nugget-stop-');
-    nupkg = await buildNupkg({ id: 'Stop.Test', version: '1.0.0' });
+    // Larger than what a push keeps in memory only (256 KB, receive-package.ts), so that once its first `sent`
+    // bytes are sent, its upload is a file in tmp/: the sign that it is in progress.
+    nupkg = await buildNupkg({
+      id: 'Stop.Test',
+      version: '1.0.0',
+      files: [{ path: 'lib/net8.0/data.bin', content: randomBytes(600 * 1024) }],
+    });
   });
   after(() => workspace.dispose());
 
@@ -214,6 +222,7 @@ describe('stopping on SIGTERM and SIGINT', () => {
       extraArgs: ['--shutdown-timeout', shutdownTimeout],
     });
     const push = openPush(feed);
+    push.request.write(nupkg.subarray(0, sent));
     const trickle = setInterval(() => push.request.write(nupkg.subarray(0, 1)), 50);
     try {
       await waitUntil('the upload is in progress', () => inProgressUpload(feed));
@@ -233,12 +242,12 @@ describe('stopping on SIGTERM and SIGINT', () => {
     });
     try {
       const push = openPush(feed);
-      push.request.write(nupkg.subarray(0, 100));
+      push.request.write(nupkg.subarray(0, sent));
       await waitUntil('the upload is in progress', () => inProgressUpload(feed));
       feed.process.kill('SIGTERM');
       await waitUntil('the server is stopping', () => /"msg":"stopping/.test(feed.output()));
       await assert.rejects(fetch(feed.serviceIndexUrl), 'a new connection after SIGTERM');
-      push.request.end(nupkg.subarray(100));
+      push.request.end(nupkg.subarray(sent));
       assert.equal(await push.answer, 201);
       const { code } = await withinMs(30_000, feed.exited, 'exit after the push');
       assert.equal(code, 0, feed.output());

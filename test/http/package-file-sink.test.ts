@@ -57,6 +57,34 @@ describe('PackageFileSink', () => {
     });
   }
 
+  for (const size of [0, 1, kept, kept + 1, MB + 1]) {
+    test(`fileOnlyPastKept, ${size} bytes: no file iff kept in memory; otherwise the file holds every byte`, async () => {
+      const bytes = randomBytes(size);
+      const path = nextPath();
+      const sink = new PackageFileSink({
+        path,
+        maxBytes: 10 * MB,
+        tooLarge,
+        keepInMemoryBytes: kept,
+        fileOnlyPastKept: true,
+      });
+      await pipeline(Readable.from(chunked(bytes, 65_536, size + 7)), sink);
+      assert.equal(sink.size, size);
+      assert.equal(sink.sha512(), createHash('sha512').update(bytes).digest('base64'));
+      if (size <= kept) {
+        assert.ok(sink.keptBytes()?.equals(bytes), 'a small push is kept whole');
+        assert.equal(existsSync(path), false, 'a small push makes no file');
+        assert.equal(sink.fileWritten, false);
+      } else {
+        assert.ok(
+          (await readFile(path)).equals(bytes),
+          'a larger push is written whole, its first bytes too',
+        );
+        assert.equal(sink.fileWritten, true);
+      }
+    });
+  }
+
   test('one byte over maxBytes fails with tooLarge(), and the file is closed', async () => {
     const before = openDescriptors();
     const path = nextPath();

@@ -86,11 +86,11 @@ describe('server faults answer 507 / 503 and leave no trace', () => {
   };
 
   test('a full disk while storing the package (ENOSPC) -> 507 insufficient_storage, nothing stored', async () => {
-    breakBlobs({
-      putFile: async () => {
-        throw systemError('ENOSPC', 'write');
-      },
-    });
+    // A small push's nupkg is stored from memory (put), a larger one's moved from its upload (putFile).
+    const full = async () => {
+      throw systemError('ENOSPC', 'write');
+    };
+    breakBlobs({ put: full, putFile: full });
     const response = await feed.push(await buildNupkg({ id: 'Fault.Full', version: '1.0.0' }));
     const message = assertServerFault(response, 507, 'insufficient_storage');
     assert.match(message, /free space/);
@@ -116,10 +116,12 @@ describe('server faults answer 507 / 503 and leave no trace', () => {
   });
 
   test('a clean-up that fails too does not hide the first error', async () => {
+    const full = async () => {
+      throw systemError('ENOSPC', 'write');
+    };
     breakBlobs({
-      putFile: async () => {
-        throw systemError('ENOSPC', 'write');
-      },
+      put: full,
+      putFile: full,
       deletePrefix: async () => {
         throw new Error('the clean-up failed as well');
       },

@@ -3,6 +3,7 @@
 // heartbeat is old), and a node starting beside another never breaks the other's push. And `gc` leaves no empty
 // folders behind in the file store, without racing a push that is creating the same folder.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,7 +52,12 @@ describe('temporary folders on a shared data dir', () => {
   test("a node starting on the data dir of a running node leaves the other's push in progress alone", async () => {
     const first = await startFeed();
     try {
-      const nupkg = await buildNupkg({ id: 'Shared.Tmp', version: '1.0.0' });
+      // Larger than what a push keeps in memory only (256 KB, receive-package.ts): its upload is a file in tmp/.
+      const nupkg = await buildNupkg({
+        id: 'Shared.Tmp',
+        version: '1.0.0',
+        files: [{ path: 'lib/net8.0/data.bin', content: randomBytes(600 * 1024) }],
+      });
       const finish = await startSlowPush(first, nupkg);
       const second = await startFeed({ config: { dataDir: first.dataDir } });
       try {

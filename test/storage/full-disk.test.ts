@@ -7,6 +7,7 @@
 // Mounting needs root (as the test machines run); test/http/server-faults.test.ts injects the same faults anywhere.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,10 +71,18 @@ describe('a full file system answers 507 and leaves no trace', () => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  /** Fills `folder`, pushes a new package, checks the 507 and the absence of any trace, frees, pushes again. */
+  /**
+   * Fills `folder`, pushes a new package, checks the 507 and the absence of any trace, frees, pushes again. The
+   * package is larger than what a push keeps in memory (256 KB: receive-package.ts), so it goes through tmp/.
+   */
   const pushOnFull = async (folder: string, code: string, mentions: RegExp) => {
     const id = `Full.Disk${++pushed}`;
-    const nupkg = await buildNupkg({ id, version: '1.0.0', description: 'd'.repeat(30_000) });
+    const nupkg = await buildNupkg({
+      id,
+      version: '1.0.0',
+      description: 'd'.repeat(30_000),
+      files: [{ path: 'lib/net8.0/data.bin', content: randomBytes(300 * 1024) }],
+    });
     const filler = await fill(folder);
     try {
       const response = await feed.push(nupkg);
@@ -94,6 +103,20 @@ describe('a full file system answers 507 and leaves no trace', () => {
 
   test('tmp/ full while the upload is received', () =>
     pushOnFull(join(dataDir, 'tmp'), 'insufficient_storage', /uploads in progress/));
+
+  test('a small push needs no room in tmp/: kept in memory, written once under its final name', async () => {
+    const id = `Full.Disk${++pushed}`;
+    const filler = await fill(join(dataDir, 'tmp'));
+    try {
+      const response = await feed.push(await buildNupkg({ id, version: '1.0.0' }));
+      assert.equal(response.statusCode, 201, response.body);
+      const uploads = (await feed.filesUnder('tmp')).filter((name) => !name.endsWith('filler'));
+      assert.deepEqual(uploads, [], 'no temporary upload was made');
+    } finally {
+      await rm(filler);
+    }
+    await assertFeedInvariant([injectReader('node', feed.app)]);
+  });
 
   test('blobs/ full while the package is stored', () =>
     pushOnFull(join(dataDir, 'blobs'), 'insufficient_storage', /package storage/));

@@ -38,9 +38,11 @@ export async function receiveAndPublish(
   note: AuditNote,
   principal: Principal,
 ): Promise<{ published: PackageVersion; size: number }> {
+  // A small push is kept in memory and written once, under its final name (decision 0028).
   const upload = await receivePackage(request, {
     ...services.options,
     maxPackageSize: feed.settings.maxPackageSize,
+    smallInMemoryOnly: true,
   });
   try {
     const published = await publishPackage(

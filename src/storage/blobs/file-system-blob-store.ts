@@ -1,18 +1,8 @@
-import {
-  copyFile,
-  type FileHandle,
-  link,
-  mkdir,
-  open,
-  readdir,
-  rename,
-  rm,
-  rmdir,
-  stat,
-} from 'node:fs/promises';
+import { closeSync, existsSync, open as openFile, write as writeBytes } from 'node:fs';
+import { copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileSystemFault } from '../../errors.ts';
-import { CoalescedSync, fsyncPath as sync } from '../coalesced-sync.ts';
+import { CoalescedSync, fsyncDescriptor, fsyncPath as sync } from '../coalesced-sync.ts';
 import type { BlobListing, BlobRange, BlobStore, FreshBlob, StoredBlob } from '../../packages/ports.ts';
 
 /** How often a write retries when `gc` removed the (empty) folder it had just created. */
@@ -21,28 +11,34 @@ const folderAttempts = 5;
 const codeOf = (error: unknown): unknown => (error as NodeJS.ErrnoException | undefined)?.code;
 
 /**
- * `mkdir -p`, returning the first folder it created. Node reports any failure of a recursive mkdir as ENOENT
- * (a read-only or full file system, no permission): then the missing levels are made one by one, so that the
- * error says what is really wrong (EROFS, EACCES, ENOSPC).
+ * `mkdir -p`, returning the first folder it created. Which levels are missing is looked up on the event loop
+ * (existsSync: names in the kernel's cache, microseconds), and only their mkdirs go to libuv's pool, outermost
+ * first: a new id's three folders are three trips, not the five of a recursive mkdir, which tries the innermost
+ * first and walks up on ENOENT (docs/decisions/0028-perf-push-in-place-and-fewer-pool-trips.md). Each mkdir
+ * reports its own failure (EROFS, EACCES, ENOSPC; a recursive one reports any as ENOENT). A level another writer
+ * made meanwhile is fine; one whose parent went meanwhile (`gc` removing an empty folder) is looked up again.
  */
 async function makeFolder(folder: string): Promise<string | undefined> {
-  try {
-    return await mkdir(folder, { recursive: true });
-  } catch (error) {
-    if (codeOf(error) !== 'ENOENT') throw error;
+  for (let attempt = 1; ; attempt++) {
     const missing: string[] = [];
-    for (let path = folder; !(await stat(path).catch(() => undefined)); path = dirname(path)) {
+    for (let path = folder; !existsSync(path); path = dirname(path)) {
       missing.unshift(path);
       if (path === dirname(path)) break;
     }
-    for (const level of missing) {
-      try {
-        await mkdir(level);
-      } catch (levelError) {
-        if (codeOf(levelError) !== 'EEXIST') throw levelError;
+    let first: string | undefined;
+    try {
+      for (const level of missing) {
+        try {
+          await mkdir(level);
+          first ??= level;
+        } catch (levelError) {
+          if (codeOf(levelError) !== 'EEXIST') throw levelError;
+        }
       }
+      return first;
+    } catch (error) {
+      if (codeOf(error) !== 'ENOENT' || attempt >= folderAttempts) throw error;
     }
-    return missing[0];
   }
 }
 
@@ -318,21 +314,38 @@ export class FileSystemBlobStore implements BlobStore {
   }
 }
 
+/** Creates `path` (under a push's own prefix) and writes `bytes` to it; resolves to its descriptor, still open. */
+function writeNewFile(path: string, bytes: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) =>
+    openFile(path, 'w', (openError, fd) => {
+      if (openError) return reject(openError);
+      const rest = (from: number) =>
+        writeBytes(fd, bytes, from, bytes.length - from, from, (writeError, written) => {
+          if (writeError) {
+            closeSync(fd);
+            reject(writeError);
+          } else if (from + written < bytes.length) rest(from + written);
+          else resolve(fd);
+        });
+      rest(0);
+    }),
+  );
+}
+
 /**
  * Moves or writes fresh blobs into their (existing) folder; returns the sync of their data, which closes the
- * handles it kept open. Every handle is closed when any of it fails.
+ * descriptors it kept open. Every descriptor is closed when any of it fails. Creating a file, writing it and its
+ * fsync go through libuv's thread pool; closing a descriptor is done on the event loop (coalesced-sync.ts).
  */
 async function placeFresh(
   group: readonly { blob: FreshBlob; target: string }[],
 ): Promise<() => Promise<unknown>> {
-  const handles: FileHandle[] = [];
+  const written: number[] = [];
   const moved: string[] = [];
   const placed = await Promise.allSettled(
     group.map(async ({ blob, target }) => {
       if ('bytes' in blob) {
-        const handle = await open(target, 'w');
-        handles.push(handle);
-        await handle.writeFile(blob.bytes);
+        written.push(await writeNewFile(target, blob.bytes));
         return;
       }
       try {
@@ -347,16 +360,16 @@ async function placeFresh(
   );
   const failed = placed.find((result) => result.status === 'rejected');
   if (failed) {
-    await Promise.allSettled(handles.map((handle) => handle.close()));
+    for (const fd of written) closeSync(fd);
     throw failed.reason;
   }
   return () =>
     Promise.all([
-      ...handles.map(async (handle) => {
+      ...written.map(async (fd) => {
         try {
-          await handle.sync();
+          await fsyncDescriptor(fd);
         } finally {
-          await handle.close();
+          closeSync(fd);
         }
       }),
       ...moved.map((path) => sync(path)),
