@@ -56,6 +56,16 @@ const pushFiles = new Set<number>();
   pushFiles.delete(fd);
   return realClose(fd, callback);
 };
+/** What the next fsync of a descriptor does instead (the blob store's syncs go through fs.fsync, decision 0028). */
+let fsyncFault: NodeJS.ErrnoException | undefined;
+const realFsync = fs.fsync;
+(fs as { fsync: unknown }).fsync = function fsync(fd: number, callback: (error: Error | null) => void) {
+  if (fsyncFault) {
+    const fault = fsyncFault;
+    return setImmediate(() => callback(fault));
+  }
+  return realFsync(fd, callback);
+};
 syncBuiltinESMExports();
 const { PackageFileSink } = await import('../../src/storage/package-file-sink.ts');
 const { parseJson, startFeed } = await import('./feed-fixture.ts');
@@ -149,8 +159,9 @@ describe('a push whose upload cannot be written to tmp/', () => {
   after(() => feed.close());
 
   const cases = [
-    { code: 'ENOSPC', status: 507, error: 'insufficient_storage', size: 1000 },
-    { code: 'EIO', status: 503, error: 'storage_io_error', size: 1000 },
+    // Just past the part kept in memory (a smaller push is never written to tmp/, decision 0028).
+    { code: 'ENOSPC', status: 507, error: 'insufficient_storage', size: 300 * 1024 },
+    { code: 'EIO', status: 503, error: 'storage_io_error', size: 300 * 1024 },
     // Past the part kept in memory and the first write buffer: the failure comes from a write made mid-body.
     { code: 'ENOSPC', status: 507, error: 'insufficient_storage', size: 3 * MB },
     { code: 'EIO', status: 503, error: 'storage_io_error', size: 3 * MB },
@@ -194,6 +205,7 @@ describe('a push whose data cannot be synced once in place (EIO from fsync)', ()
   });
   afterEach(() => {
     handleClass.prototype.sync = realSync;
+    fsyncFault = undefined;
   });
   after(() => feed.close());
 
@@ -206,11 +218,18 @@ describe('a push whose data cannot be synced once in place (EIO from fsync)', ()
         version: '1.0.0',
         files: [{ path: 'lib/net8.0/big.bin', content: randomBytes(size) }],
       });
+      const eio = Object.assign(new Error('EIO: i/o error, fsync'), {
+        code: 'EIO',
+        syscall: 'fsync',
+        errno: -5,
+      });
       handleClass.prototype.sync = async function sync() {
-        throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', syscall: 'fsync', errno: -5 });
+        throw eio;
       };
+      fsyncFault = eio;
       const refused = await feed.push(nupkg, { overSocket: true });
       handleClass.prototype.sync = realSync;
+      fsyncFault = undefined;
       assert.equal(refused.statusCode, 503, refused.body);
       assert.equal((parseJson(refused)['error'] as { code: string }).code, 'storage_io_error');
       assert.equal((await feed.get(`/v3/flatcontainer/${lowerId}/index.json`)).statusCode, 404);
