@@ -1,4 +1,4 @@
-import { closeSync, existsSync, open as openFile, write as writeBytes } from 'node:fs';
+import { closeSync, existsSync, open as openFile, statSync, write as writeBytes } from 'node:fs';
 import { copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileSystemFault } from '../../errors.ts';
@@ -64,9 +64,20 @@ async function syncFolder(folders: CoalescedSync, path: string): Promise<void> {
  * own names, and their data is synced together with their folders: one round of syncs instead of two
  * (docs/decisions/0022-perf-push-syncs-and-cpu.md).
  */
+/** Folders remembered as durable, at most (about 100 bytes each); past it the set starts again (syncs, no harm). */
+const durableFoldersLimit = 10_000;
+
 export class FileSystemBlobStore implements BlobStore {
   readonly #root: string;
   readonly #folders = new CoalescedSync();
+  /**
+   * Folders (path and inode) whose entry in their parent this process has seen synced. A folder found already there
+   * may have been made a moment ago by another writer (a concurrent push of another version of a new id, another
+   * worker process) whose sync of its parent has not finished: a row committed before that sync could name a file
+   * under a folder that a power loss takes away. So the parent of each folder on the way that is not in this set is
+   * synced with the others, in the same round: once per folder and process, and again only if it was made anew.
+   */
+  readonly #durable = new Set<string>();
 
   constructor(root: string) {
     this.#root = resolve(root);
@@ -108,13 +119,34 @@ export class FileSystemBlobStore implements BlobStore {
       // The folder that holds the new entry, and the parent of each folder created for it, all at once: each
       // only has to be on the disk before the row that points at the file commits, in no order among them.
       const created = firstCreated === undefined ? [] : pathsBetween(dirname(firstCreated), folder);
-      const folders = new Set([folder, ...created.map((c) => dirname(c))]);
+      const found = this.#notYetDurable(firstCreated === undefined ? folder : dirname(firstCreated));
+      const folders = new Set([folder, ...[...created, ...found.keys()].map((c) => dirname(c))]);
       const syncs: Promise<unknown>[] = [...folders].map((path) => syncFolder(this.#folders, path));
       if (syncPlaced) syncs.push(syncPlaced());
       // All settled before returning: no sync still holds a file handle when the write fails.
       const failed = (await Promise.allSettled(syncs)).find((result) => result.status === 'rejected');
       if (failed) throw failed.reason;
+      this.#rememberDurable([...found.values(), ...created.map((c) => folderIdentity(c))]);
       return;
+    }
+  }
+
+  /** The folders from the root down to `deepest` (which exist) not seen durable, each with its identity. */
+  #notYetDurable(deepest: string): Map<string, string | undefined> {
+    const found = new Map<string, string | undefined>();
+    if (deepest !== this.#root && !deepest.startsWith(this.#root + sep)) return found;
+    for (const path of pathsBetween(this.#root, deepest)) {
+      const identity = folderIdentity(path);
+      if (identity === undefined || !this.#durable.has(identity)) found.set(path, identity);
+    }
+    return found;
+  }
+
+  #rememberDurable(identities: readonly (string | undefined)[]): void {
+    for (const identity of identities) {
+      if (identity === undefined) continue;
+      if (this.#durable.size >= durableFoldersLimit) this.#durable.clear();
+      this.#durable.add(identity);
     }
   }
 
@@ -377,6 +409,12 @@ async function placeFresh(
 }
 
 /** The folders from `ancestor` (excluded) down to `descendant` (included), outermost first. */
+/** A folder's path and inode: a folder removed (`gc`) and made again is another folder. */
+function folderIdentity(path: string): string | undefined {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats ? `${stats.ino} ${path}` : undefined;
+}
+
 function pathsBetween(ancestor: string, descendant: string): string[] {
   const paths: string[] = [];
   for (let path = descendant; path !== ancestor && path !== dirname(path); path = dirname(path))
