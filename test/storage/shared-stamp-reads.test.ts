@@ -1,5 +1,5 @@
 // Change stamps on PostgreSQL are read by queries that concurrent callers share (src/storage/sql/shared-stamp-reads.ts,
-// docs/decisions/0030-perf-postgres-shared-stamp-reads.md). A caller may only share a query sent after its call
+// docs/decisions/0029-perf-postgres-shared-stamp-reads.md). A caller may only share a query sent after its call
 // began: a stamp moved by another node (another pool on the same database) before a read is asked must be seen by
 // that read, however many reads are in flight at that moment.
 import assert from 'node:assert/strict';

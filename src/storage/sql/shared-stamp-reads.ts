@@ -1,5 +1,5 @@
 // Change-stamp reads shared between concurrent requests on a database that answers over a round trip (PostgreSQL;
-// issue 17, docs/decisions/0030-perf-postgres-shared-stamp-reads.md). Every cached read checks its feed's stamp
+// issue 17, docs/decisions/0029-perf-postgres-shared-stamp-reads.md). Every cached read checks its feed's stamp
 // (0003), and on PostgreSQL each check was a query of its own: under 50 connections, 50 queries in flight for the
 // same row, each costing the server more CPU than the cached answer it guarded. Here the callers asking for the same
 // feed's row (or the same id's latest entry) at the same time share one query (coalesced.ts), and a caller only ever
