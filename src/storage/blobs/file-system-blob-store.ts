@@ -71,7 +71,7 @@ export class FileSystemBlobStore implements BlobStore {
   readonly #root: string;
   readonly #folders = new CoalescedSync();
   /**
-   * Folders (path and inode) whose entry in their parent this process has seen synced. A folder found already there
+   * Folders (path, inode, birth time) whose entry in their parent this process has seen synced. A folder found already there
    * may have been made a moment ago by another writer (a concurrent push of another version of a new id, another
    * worker process) whose sync of its parent has not finished: a row committed before that sync could name a file
    * under a folder that a power loss takes away. So the parent of each folder on the way that is not in this set is
@@ -409,10 +409,13 @@ async function placeFresh(
 }
 
 /** The folders from `ancestor` (excluded) down to `descendant` (included), outermost first. */
-/** A folder's path and inode: a folder removed (`gc`) and made again is another folder. */
+/**
+ * A folder's path, inode and birth time: a folder removed (`gc`) and made again is another folder, also when the
+ * file system gives it the inode number the old one had (ext4 reuses them at once).
+ */
 function folderIdentity(path: string): string | undefined {
-  const stats = statSync(path, { throwIfNoEntry: false });
-  return stats ? `${stats.ino} ${path}` : undefined;
+  const stats = statSync(path, { throwIfNoEntry: false, bigint: true });
+  return stats ? `${stats.ino} ${stats.birthtimeNs} ${path}` : undefined;
 }
 
 function pathsBetween(ancestor: string, descendant: string): string[] {
