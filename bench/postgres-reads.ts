@@ -22,6 +22,7 @@ import pg from 'pg';
 import { buildNupkg } from '../test/fixtures/build-nupkg.ts';
 import { startPostgresServer } from '../test/support/postgres-server.ts';
 import { pushPackage, startCheckoutServer, stopCheckoutServer } from './checkout-server.ts';
+import { median } from './writes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -152,11 +153,6 @@ try {
   await cluster.stop();
   await rm(work, { recursive: true, force: true });
 }
-const median = (numbers: readonly number[]) => {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
-};
 for (const [root, byEndpoint] of results) {
   console.log(`median ${root}:`);
   for (const [name, r] of byEndpoint) {

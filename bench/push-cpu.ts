@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildNupkg } from '../test/fixtures/build-nupkg.ts';
 import { pushPackage, startCheckoutServer, stopCheckoutServer } from './checkout-server.ts';
+import { median } from './writes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -119,11 +120,6 @@ try {
 } finally {
   await rm(work, { recursive: true, force: true });
 }
-const median = (numbers: readonly number[]) => {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
-};
 for (const [root, r] of results) {
   console.log(
     `median ${root}: one at a time ${median(r.one).toFixed(2)} ms CPU/push ${median(r.oneRate).toFixed(0)}/s; ` +
